@@ -1,0 +1,35 @@
+"""The offline twin of the Bitunix spot REST API.
+
+``create_app(Config())`` builds one independent mock exchange as a Starlette app;
+``python -m mockserver`` serves it.
+"""
+
+__version__ = "0.1.0"
+
+from .app import create_app
+from .auth import PROFILES, VerificationProfile, canonical_query, sign
+from .clock import Clock
+from .config import ADMIN_PREFIX, DEMO_API_KEY, DEMO_SECRET, Config
+from .endpoints import ENDPOINTS, Endpoint
+from .errors import ERROR_TABLE, BitunixError, PlaceRefusal
+from .state import MockState
+
+__all__ = [
+    "ADMIN_PREFIX",
+    "DEMO_API_KEY",
+    "DEMO_SECRET",
+    "ENDPOINTS",
+    "ERROR_TABLE",
+    "PROFILES",
+    "BitunixError",
+    "Clock",
+    "Config",
+    "Endpoint",
+    "MockState",
+    "PlaceRefusal",
+    "VerificationProfile",
+    "__version__",
+    "canonical_query",
+    "create_app",
+    "sign",
+]

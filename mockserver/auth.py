@@ -1,0 +1,266 @@
+"""Request signing as the exchange checks it, under named verification profiles.
+
+The exchange's scheme (no HMAC, SHA-256 twice, hex text in between)::
+
+    digest = sha256_hex(nonce + timestamp + api_key + canonical_query + body)
+    sign   = sha256_hex(digest + secret)
+
+``canonical_query`` sorts the query parameters by key and joins each key with
+its (URL-decoded) value. The spot sign page's own example writes ``id=1uid=200``
+instead of ``id1uid200``; live traffic refuses that form. Both readings exist as
+profiles so an SDK author can see which one their client follows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import hmac
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from .engine.accounts import Account
+from .errors import (
+    ApiKeyNotFound,
+    IpNotAllowed,
+    NoAuthority,
+    NonceInvalid,
+    NonceReused,
+    ParameterError,
+    RequestExpired,
+    SignatureError,
+)
+
+__all__ = [
+    "PROFILES",
+    "AuthResult",
+    "NonceStore",
+    "QueryForm",
+    "VerificationProfile",
+    "Verifier",
+    "canonical_query",
+    "digest_input",
+    "query_pairs",
+    "sign",
+]
+
+
+class QueryForm:
+    CONCAT = "concat"  # id1uid200 - what live traffic accepts
+    EQUALS = "equals"  # id=1uid=200 - the spot sign page's example
+
+
+@dataclass(frozen=True)
+class VerificationProfile:
+    """One reading of the exchange's signature rules."""
+
+    name: str
+    description: str
+    query_forms: tuple[str, ...] = (QueryForm.CONCAT,)
+    nonce_length: int | None = 32
+    reject_replay: bool = True
+    past_window_ms: int = 60_000
+    future_window_ms: int | None = 60_000
+
+
+PROFILES: dict[str, VerificationProfile] = {
+    p.name: p
+    for p in (
+        VerificationProfile(
+            "strict",
+            "Default. Query joined as key+value (id1uid200), the form live SDKs use and the exchange "
+            "accepts; 32-character nonce; a nonce is single-use; timestamp within +/-60 s.",
+        ),
+        VerificationProfile(
+            "docs",
+            "The spot sign page's literal example: query joined as key=value (id=1uid=200). Live "
+            "traffic refuses this form; use it only to test a client written from that page.",
+            query_forms=(QueryForm.EQUALS,),
+        ),
+        VerificationProfile(
+            "observed",
+            "Only what has been seen live: key+value query, any non-empty nonce (44-character base64 "
+            "nonces work on futures), timestamps up to 60 s old and any amount in the future. Replays "
+            "are still refused (the live behaviour is unknown).",
+            nonce_length=None,
+            future_window_ms=None,
+        ),
+    )
+}
+
+
+def query_pairs(raw_query: bytes | str) -> list[tuple[str, str]]:
+    """Decoded (key, value) pairs in the order sent; raises ParameterError on bad UTF-8."""
+    text = raw_query.decode("latin-1") if isinstance(raw_query, bytes) else raw_query
+    try:
+        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise ParameterError("query string is not valid UTF-8") from None
+
+
+def canonical_query(pairs: list[tuple[str, str]], form: str = QueryForm.CONCAT, *, keep_empty: bool = True) -> str:
+    """Keys sorted by code point (stable for repeated keys), each joined to its value."""
+    joiner = "" if form == QueryForm.CONCAT else "="
+    ordered = sorted(pairs, key=lambda kv: kv[0])
+    return "".join(k + joiner + v for k, v in ordered if keep_empty or v != "")
+
+
+def digest_input(nonce: str, timestamp: str, api_key: str, query: str, body: bytes) -> bytes:
+    """The exact bytes the first SHA-256 runs over."""
+    return (nonce + timestamp + api_key + query).encode("utf-8") + body
+
+
+def sign(nonce: str, timestamp: str, api_key: str, secret: str, query: str = "", body: bytes = b"") -> str:
+    """The ``sign`` header value for these inputs."""
+    digest = hashlib.sha256(digest_input(nonce, timestamp, api_key, query, body)).hexdigest()
+    return hashlib.sha256((digest + secret).encode("utf-8")).hexdigest()
+
+
+class NonceStore:
+    """Nonces seen per api-key, forgotten once the timestamp window has passed them.
+
+    Memory is one dict slot plus one list slot per live nonce: entries are
+    grouped in per-second expiry buckets (a heap of seconds), and each entry's
+    value is its bucket list itself, so no per-entry int or tuple is kept.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, dict[str, list[str]]] = {}
+        self._buckets: dict[int, dict[str, list[str]]] = {}
+        self._heap: list[int] = []
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def add(self, api_key: str, nonce: str, expires_ms: int, now_ms: int) -> bool:
+        """Remember ``nonce``; ``False`` if it is already remembered (a replay)."""
+        with self._lock:
+            self._expire(now_ms)
+            seen = self._seen.get(api_key)
+            if seen is None:
+                seen = self._seen[api_key] = {}
+            elif nonce in seen:
+                return False
+            sec = expires_ms // 1000 + 1
+            bucket = self._buckets.get(sec)
+            if bucket is None:
+                bucket = self._buckets[sec] = {}
+                heapq.heappush(self._heap, sec)
+            entries = bucket.get(api_key)
+            if entries is None:
+                entries = bucket[api_key] = []
+            entries.append(nonce)
+            seen[nonce] = entries
+            self._size += 1
+            return True
+
+    def expire(self, now_ms: int) -> None:
+        with self._lock:
+            self._expire(now_ms)
+
+    def _expire(self, now_ms: int) -> None:
+        now_sec = now_ms // 1000
+        heap = self._heap
+        while heap and heap[0] <= now_sec:
+            sec = heapq.heappop(heap)
+            for api_key, entries in self._buckets.pop(sec).items():
+                seen = self._seen.get(api_key)
+                if seen is None:
+                    continue
+                for n in entries:
+                    if seen.get(n) is entries:
+                        del seen[n]
+                        self._size -= 1
+                if not seen:
+                    del self._seen[api_key]
+
+    def clear(self, api_key: str | None = None) -> None:
+        with self._lock:
+            if api_key is None:
+                self._seen.clear()
+                self._buckets.clear()
+                self._heap.clear()
+                self._size = 0
+            else:
+                self._size -= len(self._seen.pop(api_key, {}))
+
+
+@dataclass(frozen=True, slots=True)
+class AuthResult:
+    account: Account
+    canonical_query: str
+
+
+class Verifier:
+    """Checks the four auth headers against an account table, in the exchange's order."""
+
+    def __init__(self, profile: VerificationProfile, nonces: NonceStore | None = None) -> None:
+        self.profile = profile
+        self.nonces = nonces or NonceStore()
+
+    def verify(
+        self,
+        headers: Mapping[str, str],
+        raw_query: bytes,
+        body: bytes,
+        *,
+        now_ms: int,
+        lookup: dict[str, Account],
+        permission: str | None,
+        client_ip: str | None = None,
+    ) -> AuthResult:
+        """Return the account, or raise the error the exchange would answer."""
+        p = self.profile
+        api_key = headers.get("api-key", "")
+        if not api_key:
+            raise ApiKeyNotFound("api-key header missing or empty")
+        account = lookup.get(api_key)
+        if account is None:
+            raise ApiKeyNotFound("no such api-key")
+
+        nonce = headers.get("nonce", "")
+        if not nonce:
+            raise NonceInvalid("nonce header missing or empty")
+        if p.nonce_length is not None and len(nonce) != p.nonce_length:
+            raise NonceInvalid(f"nonce is {len(nonce)} characters; profile {p.name!r} wants {p.nonce_length}")
+
+        ts_text = headers.get("timestamp", "")
+        if not ts_text.isdigit() or len(ts_text) > 16:
+            raise RequestExpired("timestamp header missing or not integer milliseconds")
+        ts = int(ts_text)
+        if now_ms - ts > p.past_window_ms:
+            raise RequestExpired(f"timestamp {now_ms - ts} ms behind server time (window {p.past_window_ms} ms)")
+        if p.future_window_ms is not None and ts - now_ms > p.future_window_ms:
+            raise RequestExpired(f"timestamp {ts - now_ms} ms ahead of server time (window {p.future_window_ms} ms)")
+
+        provided = headers.get("sign", "").encode("latin-1", "replace")
+        pairs = query_pairs(raw_query) if raw_query else []
+        matched = None
+        prefix_inputs = nonce + ts_text + api_key
+        for form in p.query_forms:
+            variants = [canonical_query(pairs, form)]
+            if any(v == "" for _, v in pairs):
+                # One official demo drops empty values, the others keep them: accept either.
+                variants.append(canonical_query(pairs, form, keep_empty=False))
+            for query in variants:
+                digest = hashlib.sha256((prefix_inputs + query).encode("utf-8") + body).hexdigest()
+                expected = hashlib.sha256((digest + account.secret).encode("utf-8")).hexdigest()
+                if hmac.compare_digest(expected.encode("ascii"), provided):
+                    matched = query
+                    break
+            if matched is not None:
+                break
+        if matched is None:
+            raise SignatureError("sign does not match")
+
+        if p.reject_replay and not self.nonces.add(api_key, nonce, max(ts, now_ms) + p.past_window_ms, now_ms):
+            raise NonceReused(f"nonce {nonce!r} already used with this api-key inside the window")
+        if account.ip_whitelist and client_ip not in account.ip_whitelist:
+            raise IpNotAllowed(f"{client_ip} not in the key's whitelist")
+        if permission is not None and permission not in account.permissions:
+            raise NoAuthority(f"key lacks the {permission!r} permission")
+        return AuthResult(account, matched)

@@ -1,0 +1,121 @@
+"""``python -m mockserver`` / ``bitunix-mock``: serve one mock exchange with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import ipaddress
+import json
+import secrets
+import socket
+import sys
+from pathlib import Path
+
+from .app import create_app
+from .auth import PROFILES
+from .config import ADMIN_PREFIX, Config
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bitunix-mock", description="Offline twin of the Bitunix spot REST API.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default 8080)")
+    p.add_argument("--profile", default="strict", choices=sorted(PROFILES), help="signature verification profile")
+    p.add_argument("--seed", type=int, default=0, help="seed for ids, liquidity and synthetic history")
+    p.add_argument("--markets", type=Path, default=None, help="markets JSON (default: the embedded set)")
+    p.add_argument("--no-liquidity", action="store_true", help="start with empty order books")
+    p.add_argument("--no-demo", action="store_true", help="do not create the demo account")
+    p.add_argument("--admin-token", default=None, help="require this token on admin calls")
+    p.add_argument("--diagnose", action="store_true", help="always send x-mock-diagnosis on rejections")
+    p.add_argument("--journal-size", type=int, default=10_000, help="requests kept in the journal")
+    p.add_argument("--log-level", default="warning", help="uvicorn log level")
+    p.add_argument("--access-log", action="store_true", help="log every request line")
+    p.add_argument("--json", action="store_true", help="print the start-up banner as one JSON line")
+    return p
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    import uvicorn
+
+    token = args.admin_token
+    if token is None and not _is_loopback(args.host):
+        # Beyond loopback anyone could reset or fund the exchange: require a token.
+        token = secrets.token_hex(16)
+    config = Config(
+        host=args.host,
+        port=args.port,
+        profile=args.profile,
+        markets_path=args.markets,
+        seed=args.seed,
+        liquidity=not args.no_liquidity,
+        demo_account=not args.no_demo,
+        admin_token=token,
+        always_diagnose=args.diagnose,
+        journal_size=args.journal_size,
+    )
+    app = create_app(config)
+
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        print(f"bitunix-mock: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
+    url = f"http://{host}:{port}"
+    banner = {
+        "url": url,
+        "port": port,
+        "api_key": config.demo_api_key if config.demo_account else None,
+        "secret": config.demo_secret if config.demo_account else None,
+        "profile": config.profile,
+        "admin": url + ADMIN_PREFIX,
+        "admin_token": token,
+    }
+    if args.json:
+        print(json.dumps(banner), flush=True)
+    else:
+        lines = [
+            f"Bitunix spot mock listening on {url}",
+            f"  profile  {config.profile}",
+            f"  admin    {url}{ADMIN_PREFIX}",
+        ]
+        if config.demo_account:
+            lines += [f"  api-key  {config.demo_api_key}", f"  secret   {config.demo_secret}"]
+        if token:
+            lines.append(f"  admin token  {token}")
+        print("\n".join(lines), flush=True)
+
+    # Long-lived objects built at start-up (markets, seeded books) never need collecting;
+    # freezing them keeps full collections short under load.
+    gc.collect()
+    gc.freeze()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            loop="auto",
+            http="auto",
+            log_level=args.log_level,
+            access_log=args.access_log,
+            lifespan="off",
+        )
+    )
+    server.run(sockets=[sock])
+    return 0

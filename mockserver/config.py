@@ -1,0 +1,47 @@
+"""Server configuration: every knob has a default, so the server starts with none."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+__all__ = ["ADMIN_PREFIX", "DEMO_API_KEY", "DEMO_BALANCES", "DEMO_SECRET", "Config"]
+
+#: Everything that steers the mock lives under this prefix, outside the exchange's /api/ paths.
+ADMIN_PREFIX = "/_mock"
+
+#: The demo credentials printed at start-up. Public on purpose: this is an offline mock.
+DEMO_API_KEY = "demo0000000000000000000000000001"
+DEMO_SECRET = "demo-secret-0000000000000000000000000000000000000000000000000001"
+DEMO_BALANCES: dict[str, Decimal] = {
+    "USDT": Decimal("100000"),
+    "BTC": Decimal("2"),
+    "ETH": Decimal("20"),
+    "SOL": Decimal("200"),
+    "XRP": Decimal("10000"),
+    "DOGE": Decimal("100000"),
+}
+
+
+@dataclass
+class Config:
+    """How one mock exchange instance behaves."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    profile: str = "strict"
+    markets_path: Path | None = None  # None: the embedded default markets
+    seed: int = 0
+    liquidity: bool = True  # seed a market maker so a fresh server has live-looking books
+    liquidity_levels: int = 20
+    demo_account: bool = True
+    demo_api_key: str = DEMO_API_KEY
+    demo_secret: str = DEMO_SECRET
+    demo_balances: dict[str, Decimal] = field(default_factory=lambda: dict(DEMO_BALANCES))
+    max_body_bytes: int = 1 << 20
+    journal_size: int = 10_000
+    always_diagnose: bool = False  # send x-mock-diagnosis on every rejected request, not only on opt-in
+    admin_token: str | None = None  # required on admin calls when set (and whenever bound beyond loopback)
+    clock_offset_ms: int = 0
+    frozen_at_ms: int | None = None

@@ -1,0 +1,483 @@
+"""The one table of Bitunix spot endpoints.
+
+Routing, parameter validation, the OpenAPI document, the README's endpoint list
+and the conformance kit's expectations all derive from :data:`ENDPOINTS`.
+
+Confidence marks follow ``shared/research/bitunix-spot-spec.md``: H = two or more
+sources agree or seen live; M = one credible source (usually the official docs);
+L = inferred. Each uncertainty is written into the row's ``notes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import schema as s
+from .params import Kind, Param
+
+__all__ = ["ENDPOINTS", "ENDPOINTS_BY_PATH", "SPOT_PREFIX", "Endpoint", "RateLimit"]
+
+SPOT_PREFIX = "/api/spot/v1"
+
+# Codes any signed endpoint can answer before its own handler runs, in checking order.
+AUTH_ERRORS = ("100004", "900002", "100008", "100005", "900001", "100011", "110033", "110041")
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Requests per second the exchange states (or the mock assumes) and what they are counted by."""
+
+    per_second: int
+    scope: str  # "ip" or "key"
+    stated: bool  # True when the official docs state it
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    operation: str
+    method: str
+    path: str
+    group: str  # public | user | order | wallet
+    summary: str
+    auth: bool = False
+    permission: str | None = None
+    params: tuple[Param, ...] = ()
+    response: s.Schema = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
+    confidence: str = "H"
+    notes: tuple[str, ...] = ()
+    rate_limit: RateLimit | None = None
+
+    @property
+    def in_query(self) -> bool:
+        return self.method == "GET"
+
+    @property
+    def all_errors(self) -> tuple[str, ...]:
+        """Every code this endpoint can answer with, auth codes first."""
+        return (AUTH_ERRORS if self.auth else ("110041",)) + tuple(c for c in self.errors if c not in AUTH_ERRORS)
+
+
+# ----------------------------------------------------------------------- shapes
+
+_DEC = s.string("decimal as text")
+_ISO = s.string("ISO-8601 UTC time", format="date-time")
+
+ORDER = s.obj(
+    {
+        "orderId": s.string(),
+        "userId": s.string(),
+        "clientId": s.nullable(s.string("undocumented; echoed live")),
+        "symbol": s.string(),
+        "base": s.string(),
+        "quote": s.string(),
+        "side": s.string("1 sell, 2 buy"),
+        "type": s.string("1 limit, 2 market"),
+        "orderType": s.string("same as type"),
+        "price": _DEC,
+        "avgPrice": _DEC,
+        "volume": s.string("base quantity ordered"),
+        "dealVolume": _DEC,
+        "leftVolume": _DEC,
+        "amount": s.string("order value in quote"),
+        "dealAmount": _DEC,
+        "leftAmount": _DEC,
+        "status": s.string("1 open, 2 filled, 3 partially filled, 4 cancelled, 7 partially filled then cancelled"),
+        "progress": s.string("filled percentage"),
+        "fee": _DEC,
+        "feeCoin": s.string(),
+        "ctime": _ISO,
+        "utime": _ISO,
+    }
+)
+
+PLACED = s.one_of(
+    s.obj(
+        {
+            "orderId": s.string(),
+            "side": s.integer(),
+            "type": s.integer(),
+            "volume": s.string(),
+            "price": s.string(),
+            "symbol": s.string(),
+            "placeStatus": s.string('"1" accepted'),
+        },
+        doc="accepted",
+    ),
+    s.obj(
+        {
+            "orderId": s.null(),
+            "placeStatus": s.integer("0 refused"),
+            "placeCode": s.string(),
+            "placeMsg": s.string(),
+        },
+        doc='refused: code stays "0"; the reason is in placeCode/placeMsg (seen live)',
+    ),
+)
+
+FILL = s.obj(
+    {
+        "id": s.string("trade id"),
+        "volume": _DEC,
+        "price": _DEC,
+        "fee": _DEC,
+        "feeCoin": s.string(),
+        "role": s.string("1 maker, 2 taker"),
+        "ctime": _ISO,
+    }
+)
+
+CANDLE = s.obj({"open": _DEC, "high": _DEC, "low": _DEC, "close": _DEC, "volume": _DEC, "ts": _ISO})
+
+PAIR = s.obj(
+    {
+        "id": s.integer(),
+        "symbol": s.string("lower case, e.g. btcusdt"),
+        "base": s.string(),
+        "quote": s.string(),
+        "basePrecision": s.integer(),
+        "quotePrecision": s.integer(),
+        "minPrice": s.string("minimum order value in quote, despite the name"),
+        "minVolume": _DEC,
+        "maxAmount": _DEC,
+        "isOpen": s.integer(),
+        "tradeArea": s.string(),
+        "precisions": s.arr(s.string()),
+    }
+)
+
+COIN = s.obj(
+    {
+        "name": s.string(),
+        "fullName": s.string(),
+        "isOpen": s.integer(),
+        "depositOpen": s.integer(),
+        "withdrawOpen": s.integer(),
+        "networks": s.arr(s.obj({"network": s.string(), "chain": s.string(), "requireMemo": s.integer()})),
+    }
+)
+
+# ------------------------------------------------------------------- params
+
+_SYMBOL = Param("symbol", Kind.SYMBOL, doc="pair, e.g. BTCUSDT (case-insensitive)", max_len=32, example="BTCUSDT")
+_INTERVALS = ("1", "3", "5", "15", "30", "60", "120", "240", "360", "720", "D", "W", "M")
+
+_PLACE_FIELDS = (
+    Param("side", Kind.ENUM_INT, choices=("1", "2"), doc="1 sell, 2 buy", wire_type="number", example=2),
+    Param("type", Kind.ENUM_INT, choices=("1", "2"), doc="1 limit, 2 market", wire_type="number", example=1),
+    Param(
+        "volume",
+        Kind.DECIMAL,
+        doc="limit and market sell: base quantity; market buy: quote amount to spend",
+        confidence="M",
+        note="limit = base verified live; the docs disagree with themselves on market orders",
+        example="0.001",
+    ),
+    Param(
+        "price",
+        Kind.DECIMAL,
+        required=False,
+        doc='limit price; ignored for market orders (clients send "0" or omit it)',
+        example="60000",
+    ),
+    _SYMBOL,
+    Param(
+        "clientId",
+        Kind.STRING,
+        required=False,
+        max_len=64,
+        doc="undocumented; kept and echoed on order reads",
+        confidence="M",
+        note="seen live; not a lookup key",
+    ),
+)
+
+_ERR_PLACE = ("2", "10058", "10059")
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    # ------------------------------------------------------------ public
+    Endpoint(
+        "coin_pair_list",
+        "GET",
+        f"{SPOT_PREFIX}/common/coin_pair/list",
+        "public",
+        "All trading pairs and their rules",
+        response=s.arr(PAIR),
+        notes=(
+            "Field types follow a recorded live reply (numbers for ids, precisions and flags), not the doc tables.",
+        ),
+    ),
+    Endpoint(
+        "rate_list",
+        "GET",
+        f"{SPOT_PREFIX}/common/rate/list",
+        "public",
+        "Fiat conversion rates",
+        response=s.arr(s.obj({"baseSymbol": s.string(), "quoteSymbol": s.string(), "rate": _DEC})),
+        confidence="M",
+    ),
+    Endpoint(
+        "coin_network_list",
+        "GET",
+        f"{SPOT_PREFIX}/common/coin/coin_network/list",
+        "public",
+        "Coins and their deposit/withdraw networks",
+        response=s.arr(COIN),
+        confidence="M",
+    ),
+    Endpoint(
+        "last_price",
+        "GET",
+        f"{SPOT_PREFIX}/market/last_price",
+        "public",
+        "Last traded price of one pair",
+        params=(_SYMBOL,),
+        response=s.string("price as a bare string"),
+        errors=("2",),
+    ),
+    Endpoint(
+        "depth",
+        "GET",
+        f"{SPOT_PREFIX}/market/depth",
+        "public",
+        "Order book aggregated to a price step",
+        params=(
+            _SYMBOL,
+            Param(
+                "precision",
+                Kind.DECIMAL,
+                required=False,
+                doc="aggregation step; one of the pair's precisions (default: the finest)",
+                confidence="L",
+                note="required per the docs, optional per one SDK; the mock defaults to the finest step",
+                example="0.01",
+            ),
+        ),
+        response=s.obj(
+            {
+                "asks": s.arr(s.obj({"price": _DEC, "volume": _DEC})),
+                "bids": s.arr(s.obj({"price": _DEC, "volume": _DEC})),
+                "ts": s.string("ms timestamp as text"),
+            }
+        ),
+        errors=("2",),
+        confidence="M",
+        notes=("50 levels per side, as seen live.",),
+    ),
+    Endpoint(
+        "kline",
+        "GET",
+        f"{SPOT_PREFIX}/market/kline",
+        "public",
+        "Latest candles, including the one in progress",
+        params=(
+            _SYMBOL,
+            Param("interval", Kind.ENUM_STR, choices=_INTERVALS, doc="minutes, or D/W/M", example="60"),
+        ),
+        response=s.arr(CANDLE),
+        errors=("2",),
+        confidence="M",
+        notes=(
+            "The docs describe one object; a live note saw an array of about 201 candles.",
+            "The mock follows the live note.",
+            "Newest first (assumed, as kline/history).",
+        ),
+    ),
+    Endpoint(
+        "kline_history",
+        "GET",
+        f"{SPOT_PREFIX}/market/kline/history",
+        "public",
+        "Closed candles before endTime",
+        params=(
+            _SYMBOL,
+            Param("interval", Kind.ENUM_STR, required=False, choices=_INTERVALS, default="1", example="60"),
+            Param(
+                "endTime",
+                Kind.UNIX_SECONDS,
+                required=False,
+                doc="unix seconds, exclusive; default now",
+                example="1724285700",
+            ),
+            Param(
+                "limit",
+                Kind.INT,
+                required=False,
+                min_value=1,
+                default=200,
+                doc="1-500, default 200; above 500 answers an empty list (seen live)",
+                wire_type="string",
+                example="100",
+            ),
+        ),
+        response=s.arr(CANDLE),
+        errors=("2",),
+        confidence="M",
+        notes=("Newest first; only closed candles.",),
+    ),
+    # -------------------------------------------------------------- user
+    Endpoint(
+        "account",
+        "GET",
+        f"{SPOT_PREFIX}/user/account",
+        "user",
+        "Balances: free (balance) and in open orders (balanceLocked)",
+        auth=True,
+        permission="read",
+        response=s.nullable(s.arr(s.obj({"coin": s.string(), "balance": s.number(), "balanceLocked": s.number()}))),
+        notes=(
+            "balance and balanceLocked are JSON numbers (docs, two SDKs).",
+            "An account with no balances answers data null (seen live).",
+            "The mock reads balance as the free amount; the sources do not settle this.",
+        ),
+    ),
+    Endpoint(
+        "user_info",
+        "GET",
+        f"{SPOT_PREFIX}/user/info",
+        "user",
+        "The key's account uid",
+        auth=True,
+        permission="read",
+        response=s.obj({"uid": s.nullable(s.integer())}),
+        confidence="M",
+    ),
+    # ------------------------------------------------------------- order
+    Endpoint(
+        "place_order",
+        "POST",
+        f"{SPOT_PREFIX}/order/place_order",
+        "order",
+        "Place one limit or market order",
+        auth=True,
+        permission="trade",
+        params=_PLACE_FIELDS,
+        response=PLACED,
+        errors=_ERR_PLACE,
+        notes=(
+            'A refused placement answers code "0" with placeStatus 0 and placeCode/placeMsg (seen live).',
+            "Market buy volume is a quote amount (best reading of conflicting docs).",
+        ),
+        rate_limit=RateLimit(10, "key", stated=False),
+    ),
+    Endpoint(
+        "place_order_batch",
+        "POST",
+        f"{SPOT_PREFIX}/order/place_order/batch",
+        "order",
+        "Place several orders; each is accepted or refused on its own",
+        auth=True,
+        permission="trade",
+        params=(
+            Param(
+                "orderList",
+                Kind.OBJECT_LIST,
+                items=_PLACE_FIELDS,
+                max_items=20,
+                confidence="L",
+                note="the spot maximum is undocumented; futures allows 20",
+            ),
+        ),
+        response=s.arr(PLACED),
+        errors=_ERR_PLACE,
+        confidence="M",
+        rate_limit=RateLimit(5, "key", stated=False),
+    ),
+    Endpoint(
+        "cancel",
+        "POST",
+        f"{SPOT_PREFIX}/order/cancel",
+        "order",
+        "Cancel orders by id (one or many)",
+        auth=True,
+        permission="trade",
+        params=(
+            Param(
+                "orderIdList",
+                Kind.OBJECT_LIST,
+                items=(Param("orderId", Kind.STRING, max_len=32), _SYMBOL),
+                max_items=20,
+                confidence="L",
+                note="maximum undocumented; one SDK caps at 20",
+            ),
+        ),
+        response=s.null(),
+        errors=("2",),
+        notes=("Unknown ids still answer success (seen live).",),
+        rate_limit=RateLimit(5, "key", stated=False),
+    ),
+    Endpoint(
+        "pending_list",
+        "POST",
+        f"{SPOT_PREFIX}/order/pending/list",
+        "order",
+        "Open orders of one pair",
+        auth=True,
+        permission="read",
+        params=(_SYMBOL,),
+        response=s.nullable(s.arr(ORDER)),
+        errors=("2",),
+        notes=("Not paginated.",),
+    ),
+    Endpoint(
+        "history_page",
+        "POST",
+        f"{SPOT_PREFIX}/order/history/page",
+        "order",
+        "Orders of one pair, newest first, paged",
+        auth=True,
+        permission="read",
+        params=(
+            _SYMBOL,
+            Param("page", Kind.INT, required=False, min_value=1, default=1, wire_type="number"),
+            Param(
+                "pageSize",
+                Kind.INT,
+                required=False,
+                min_value=1,
+                max_value=100,
+                default=10,
+                wire_type="number",
+                confidence="L",
+                note="maximum unknown; 100 used live",
+            ),
+            Param("startTime", Kind.ISO_TIME, required=False, doc="ISO-8601, on creation time", confidence="M"),
+            Param("endTime", Kind.ISO_TIME, required=False, doc="ISO-8601, on creation time", confidence="M"),
+            Param("status", Kind.ENUM_STR, required=False, choices=("1", "2", "3", "4", "7")),
+            Param("side", Kind.ENUM_STR, required=False, choices=("1", "2")),
+            Param("type", Kind.ENUM_STR, required=False, choices=("1", "2")),
+        ),
+        response=s.obj({"total": s.integer(), "pageNum": s.integer(), "pageSize": s.integer(), "data": s.arr(ORDER)}),
+        errors=("2",),
+        confidence="M",
+    ),
+    Endpoint(
+        "order_detail",
+        "GET",
+        f"{SPOT_PREFIX}/order/detail",
+        "order",
+        "One order by id",
+        auth=True,
+        permission="read",
+        params=(Param("orderId", Kind.STRING, max_len=32, example="1909879608889339906"),),
+        response=s.nullable(ORDER),
+        errors=("2",),
+        notes=('An unknown id answers code "0" with data null (seen live).',),
+    ),
+    Endpoint(
+        "deal_list",
+        "POST",
+        f"{SPOT_PREFIX}/order/deal/list",
+        "order",
+        "Fills of one order",
+        auth=True,
+        permission="read",
+        params=(Param("orderId", Kind.STRING, max_len=32), _SYMBOL),
+        response=s.arr(FILL),
+        errors=("2",),
+        confidence="M",
+        notes=("The docs say an object; live it is an array, [] for an unknown order.",),
+    ),
+)
+
+ENDPOINTS_BY_PATH: dict[str, Endpoint] = {e.path: e for e in ENDPOINTS}

@@ -1,0 +1,91 @@
+"""Decimal arithmetic for money: exact by default, rounding only where a rule says so.
+
+The engine's context traps ``Inexact``: any product or sum that would silently
+round raises instead, so conservation can never leak through precision loss.
+Inputs are bounded in length by validation, so 60 digits is always enough.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    Context,
+    Decimal,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+)
+
+__all__ = [
+    "EXACT",
+    "ZERO",
+    "add",
+    "ceil_to_step",
+    "decimals_of",
+    "div_down",
+    "floor_to_step",
+    "fmt",
+    "mul",
+    "parse_decimal",
+    "quantize_down",
+    "sub",
+]
+
+ZERO = Decimal(0)
+EXACT = Context(prec=60, traps=[Inexact, InvalidOperation, Overflow])
+_ROUNDING = Context(prec=60, traps=[InvalidOperation, Overflow])
+
+# Python's operators use the thread's default context (28 digits, rounding
+# silently); the engine adds and multiplies money only through these.
+add = EXACT.add
+sub = EXACT.subtract
+mul = EXACT.multiply
+
+# Plain decimal text as the exchange's examples send it: no sign, no exponent.
+_PLAIN = re.compile(r"\A[0-9]+(?:\.[0-9]+)?\Z")
+MAX_DIGITS = 40
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """Parse plain non-negative decimal text; ``None`` when it is not one."""
+    if len(text) > MAX_DIGITS + 1 or not _PLAIN.match(text):
+        return None
+    return Decimal(text)
+
+
+def decimals_of(value: Decimal) -> int:
+    """Number of significant fractional digits (trailing zeros do not count)."""
+    exp = value.normalize(_ROUNDING).as_tuple().exponent
+    assert isinstance(exp, int)
+    return max(0, -exp)
+
+
+def quantize_down(value: Decimal, places: int) -> Decimal:
+    """Round toward zero to ``places`` decimals."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN, context=_ROUNDING)
+
+
+def floor_to_step(value: Decimal, step: Decimal) -> Decimal:
+    """Largest multiple of ``step`` not above ``value``."""
+    return (value / step).to_integral_value(rounding=ROUND_FLOOR, context=_ROUNDING) * step
+
+
+def ceil_to_step(value: Decimal, step: Decimal) -> Decimal:
+    """Smallest multiple of ``step`` not below ``value``."""
+    return (value / step).to_integral_value(rounding=ROUND_CEILING, context=_ROUNDING) * step
+
+
+def div_down(numerator: Decimal, denominator: Decimal, places: int) -> Decimal:
+    """``numerator / denominator`` rounded toward zero to ``places`` decimals."""
+    return quantize_down(_ROUNDING.divide(numerator, denominator), places)
+
+
+def fmt(value: Decimal) -> str:
+    """Plain text with no exponent and no trailing zeros ("60000", "0.001", "0")."""
+    if not value:
+        return "0"
+    text = format(value.normalize(_ROUNDING), "f")
+    return text

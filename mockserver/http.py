@@ -1,0 +1,229 @@
+"""The thin HTTP layer for the exchange paths: raw ASGI, one pipeline, one envelope.
+
+Each exchange route is a small ASGI app (Starlette routes to it) that reads the
+body, runs :meth:`Pipeline.handle` - synchronous, so on the event loop every
+request is atomic - and writes the JSON reply. Starlette's Request/Response
+objects are skipped on this path on purpose: they cost more than the auth,
+validation and matching together.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from starlette.types import Receive, Scope, Send
+
+from .auth import query_pairs
+from .endpoints import Endpoint
+from .errors import BitunixError, BodyTooLarge, MethodNotAllowed, NotFound, ParameterError, SystemError
+from .handlers import HANDLERS, Call
+from .journal import JournalEntry
+from .params import validate
+from .state import MockState
+
+__all__ = ["ExchangeRoute", "Pipeline", "Reply", "RequestContext", "error_body", "success_body"]
+
+log = logging.getLogger("mockserver")
+
+SUCCESS_MSG = "result.success"
+DIAGNOSE_HEADER = "x-mock-diagnose"
+DIAGNOSIS_HEADER = b"x-mock-diagnosis"
+JOURNAL_HEADER = b"x-mock-journal-id"
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+def success_body(data: Any) -> bytes:
+    return orjson.dumps({"code": "0", "msg": SUCCESS_MSG, "data": data, "success": True})
+
+
+def error_body(code: str, msg: str) -> bytes:
+    return orjson.dumps({"code": code, "msg": msg, "data": None, "success": False})
+
+
+@dataclass
+class RequestContext:
+    """One request on an exchange path, as the pipeline and its hooks see it."""
+
+    endpoint: Endpoint | None
+    method: str
+    path: str
+    raw_query: bytes
+    headers: dict[str, str]
+    body: bytes
+    client_ip: str | None
+    now_ms: int
+    entry: JournalEntry
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
+# A hook runs before auth; returning a Reply answers the request with it (faults, rate limits).
+PreHook = Callable[[MockState, RequestContext], "Reply | None"]
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def decode_json_object(body: bytes) -> dict[str, Any]:
+    """The request body as a JSON object, numbers as exact Decimals; ParameterError otherwise."""
+    if not body.strip():
+        return {}
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ParameterError("body is not UTF-8") from None
+    try:
+        doc = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise ParameterError("body is not valid JSON") from None
+    if not isinstance(doc, dict):
+        raise ParameterError("body must be a JSON object")
+    return doc
+
+
+def _header_safe(text: str) -> bytes:
+    return text.encode("ascii", "backslashreplace")[:1024].replace(b"\r", b" ").replace(b"\n", b" ")
+
+
+class Pipeline:
+    """method check -> hooks -> auth -> parameters -> handler -> envelope, journaled."""
+
+    def __init__(self, state: MockState) -> None:
+        self.state = state
+        self.pre_hooks: list[PreHook] = []
+
+    def handle(self, ctx: RequestContext) -> Reply:
+        state, ep, entry = self.state, ctx.endpoint, ctx.entry
+        diagnose = state.config.always_diagnose or ctx.headers.get(DIAGNOSE_HEADER, "") not in ("", "0")
+        try:
+            if ep is None:
+                raise NotFound(f"no endpoint at {ctx.path}")
+            entry.operation = ep.operation
+            if ctx.method != ep.method:
+                raise MethodNotAllowed(f"{ep.path} takes {ep.method}, not {ctx.method}")
+            for hook in self.pre_hooks:
+                reply = hook(state, ctx)
+                if reply is not None:
+                    entry.verdict = entry.verdict if entry.verdict != "pending" else "fault"
+                    return self._finish(entry, reply)
+            account = None
+            if ep.auth:
+                entry.api_key = ctx.headers.get("api-key") or None
+                result = state.verifier.verify(
+                    ctx.headers,
+                    ctx.raw_query,
+                    ctx.body,
+                    now_ms=ctx.now_ms,
+                    lookup=state.exchange.accounts_by_key,
+                    permission=ep.permission,
+                    client_ip=ctx.client_ip,
+                )
+                account = result.account
+            if ep.in_query:
+                raw: dict[str, Any] = dict(query_pairs(ctx.raw_query)) if ctx.raw_query else {}
+            else:
+                raw = decode_json_object(ctx.body)
+            args = validate(ep.params, raw)
+            data = HANDLERS[ep.operation](Call(state, account, args, raw, ctx.now_ms))
+            entry.verdict = "accepted"
+            entry.code = "0"
+            return self._finish(entry, Reply(200, success_body(data), list(_JSON_HEADERS)))
+        except BitunixError as err:
+            entry.verdict = type(err).__name__
+            entry.code = err.code
+            entry.detail = err.detail
+            headers = list(_JSON_HEADERS)
+            if diagnose and err.detail:
+                headers.append((DIAGNOSIS_HEADER, _header_safe(err.detail)))
+            return self._finish(entry, Reply(err.http_status, error_body(err.code, err.msg), headers))
+        except Exception:
+            # Never a traceback to the client: log it here, answer the exchange's system error.
+            log.exception("unexpected error on %s %s", ctx.method, ctx.path)
+            failure = SystemError("internal error; see the server log")
+            entry.verdict = "SystemError"
+            entry.code = failure.code
+            entry.detail = failure.detail
+            return self._finish(entry, Reply(200, error_body(failure.code, failure.msg), list(_JSON_HEADERS)))
+
+    @staticmethod
+    def _finish(entry: JournalEntry, reply: Reply) -> Reply:
+        entry.status = reply.status
+        entry.response = reply.body
+        reply.headers.append((JOURNAL_HEADER, str(entry.id).encode()))
+        return reply
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or ``None`` once it passes ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b""
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def send_reply(send: Send, reply: Reply) -> None:
+    headers = [*reply.headers, (b"content-length", str(len(reply.body)).encode())]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body})
+
+
+class ExchangeRoute:
+    """ASGI app for one exchange path (or, with ``endpoint=None``, for every unknown path)."""
+
+    def __init__(self, state: MockState, pipeline: Pipeline, endpoint: Endpoint | None) -> None:
+        self.state = state
+        self.pipeline = pipeline
+        self.endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = self.state
+        headers: dict[str, str] = {}
+        for k, v in scope["headers"]:
+            headers[k.decode("latin-1").lower()] = v.decode("latin-1")
+        client = scope.get("client")
+        client_ip = client[0] if client else None
+        limit = state.config.max_body_bytes
+        declared = headers.get("content-length", "")
+        body = None if declared.isdigit() and int(declared) > limit else await _read_body(receive, limit)
+        raw_query: bytes = scope.get("query_string", b"")
+        now = state.clock.now_ms()
+        entry = state.journal.open(
+            now,
+            scope["method"],
+            scope["path"],
+            raw_query.decode("latin-1"),
+            headers,
+            body if body is not None else b"",
+            client_ip,
+        )
+        if body is None:
+            err = BodyTooLarge(f"body over {limit} bytes")
+            entry.verdict, entry.code, entry.detail = type(err).__name__, err.code, err.detail
+            reply = Pipeline._finish(entry, Reply(err.http_status, error_body(err.code, err.msg), list(_JSON_HEADERS)))
+        else:
+            ctx = RequestContext(
+                self.endpoint, scope["method"], scope["path"], raw_query, headers, body, client_ip, now, entry
+            )
+            reply = self.pipeline.handle(ctx)
+        await send_reply(send, reply)

@@ -1,0 +1,144 @@
+"""The OpenAPI 3.1 document, derived from the endpoint table and the admin route table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import __version__
+from .endpoints import ENDPOINTS, Endpoint
+from .errors import ERROR_TABLE
+from .params import Kind, Param
+
+__all__ = ["build_openapi"]
+
+
+def _param_schema(p: Param) -> dict[str, Any]:
+    if p.kind is Kind.OBJECT_LIST:
+        item = {
+            "type": "object",
+            "properties": {i.name: _param_schema(i) for i in p.items},
+            "required": [i.name for i in p.items if i.required],
+        }
+        out: dict[str, Any] = {"type": "array", "items": item, "minItems": p.min_items}
+        if p.max_items is not None:
+            out["maxItems"] = p.max_items
+        return out
+    if p.kind in (Kind.ENUM_INT, Kind.INT) and p.json_type() == "integer":
+        out = {"type": "integer"}
+        if p.choices:
+            out["enum"] = [int(c) for c in p.choices]
+    elif p.kind is Kind.DECIMAL:
+        out = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"}
+    elif p.choices:
+        out = {"type": "string", "enum": list(p.choices)}
+    else:
+        out = {"type": p.json_type()}
+    if p.kind is Kind.INT:
+        if p.min_value is not None:
+            out["minimum"] = p.min_value
+        if p.max_value is not None:
+            out["maximum"] = p.max_value
+    if p.max_len is not None:
+        out["maxLength"] = p.max_len
+    if p.kind is Kind.SYMBOL:
+        out["minLength"] = 1
+    if p.doc:
+        out["description"] = p.doc + (f" [confidence {p.confidence}: {p.note}]" if p.note else "")
+    if p.example is not None:
+        out["example"] = p.example
+    return out
+
+
+def _envelope(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string"},
+            "msg": {"type": "string"},
+            "data": data,
+            "success": {"type": "boolean"},
+        },
+        "required": ["code", "msg", "data", "success"],
+    }
+
+
+_ERROR_ENVELOPE = _envelope({"type": "null"})
+
+_AUTH_HEADERS = [
+    {"name": "api-key", "in": "header", "required": True, "schema": {"type": "string"}},
+    {"name": "nonce", "in": "header", "required": True, "schema": {"type": "string", "minLength": 1}},
+    {"name": "timestamp", "in": "header", "required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+    {"name": "sign", "in": "header", "required": True, "schema": {"type": "string"}},
+]
+
+
+def _operation(ep: Endpoint) -> dict[str, Any]:
+    codes = ", ".join(f"`{c}`" for c in ep.all_errors)
+    op: dict[str, Any] = {
+        "operationId": ep.operation,
+        "summary": ep.summary,
+        "tags": [ep.group],
+        "description": "\n\n".join(
+            [*ep.notes, f"Confidence: {ep.confidence}.", f"Error codes (always HTTP 200): {codes}."]
+        ),
+        "responses": {
+            "200": {
+                "description": 'The exchange envelope; `code` "0" on success, an error code otherwise.',
+                "content": {"application/json": {"schema": {"anyOf": [_envelope(ep.response), _ERROR_ENVELOPE]}}},
+            }
+        },
+    }
+    if ep.auth:
+        op["security"] = [{"bitunixSign": []}]
+        op["parameters"] = list(_AUTH_HEADERS)
+    if ep.in_query:
+        op.setdefault("parameters", []).extend(
+            {"name": p.name, "in": "query", "required": p.required, "schema": _param_schema(p)} for p in ep.params
+        )
+    elif ep.params:
+        op["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {p.name: _param_schema(p) for p in ep.params},
+                        "required": [p.name for p in ep.params if p.required],
+                    }
+                }
+            },
+        }
+    return op
+
+
+def build_openapi(admin_routes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The whole document: exchange paths from :data:`ENDPOINTS`, plus the admin routes given."""
+    paths: dict[str, Any] = {}
+    for ep in ENDPOINTS:
+        paths.setdefault(ep.path, {})[ep.method.lower()] = _operation(ep)
+    for route in admin_routes or []:
+        paths.setdefault(route["path"], {})[route["method"].lower()] = route["operation"]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Bitunix spot API (offline mock)",
+            "version": __version__,
+            "description": "Every exchange path of the mock, derived from its endpoint table. "
+            "Error codes: "
+            + "; ".join(
+                f"{e.code} {e.msg}" + (" (mock-specific)" if e.mock_specific else "") for e in ERROR_TABLE.values()
+            ),
+        },
+        "components": {
+            "securitySchemes": {
+                "bitunixSign": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "api-key",
+                    "description": "Plus nonce, timestamp and sign headers: sign = sha256_hex(sha256_hex(nonce + "
+                    "timestamp + api-key + canonical query + body) + secret).",
+                }
+            }
+        },
+        "paths": paths,
+    }

@@ -1,0 +1,193 @@
+"""Parameter types and rules, and the validator the endpoint table drives.
+
+A :class:`Param` says what a field is; :func:`validate` turns raw query strings
+or decoded JSON into typed values, or raises :class:`ParameterError` naming the
+field and the rule. Coercions follow what a Java/Jackson backend accepts by
+default: a number where a string is declared and a numeric string where a
+number is declared both pass; booleans, objects and arrays where a scalar
+belongs do not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from .engine.money import MAX_DIGITS, parse_decimal
+from .errors import ParameterError
+
+__all__ = ["Kind", "Param", "validate"]
+
+
+class Kind(StrEnum):
+    STRING = "string"
+    SYMBOL = "symbol"
+    INT = "int"
+    ENUM_INT = "enum_int"
+    ENUM_STR = "enum_str"
+    DECIMAL = "decimal"
+    ISO_TIME = "iso_time"
+    UNIX_SECONDS = "unix_seconds"
+    OBJECT_LIST = "object_list"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One request parameter, as the endpoint table declares it."""
+
+    name: str
+    kind: Kind
+    required: bool = True
+    doc: str = ""
+    choices: tuple[str, ...] = ()  # ENUM_*: allowed values, as text
+    min_value: int | None = None
+    max_value: int | None = None
+    max_len: int | None = None
+    items: tuple[Param, ...] = ()  # OBJECT_LIST: the fields of each element
+    min_items: int = 1
+    max_items: int | None = None
+    default: Any = None
+    confidence: str = "H"
+    note: str = ""
+    example: Any = None
+    wire_type: str = field(default="")  # what the docs say is sent ("string", "number", ...)
+
+    def json_type(self) -> str:
+        if self.wire_type:
+            return self.wire_type
+        return {
+            Kind.INT: "integer",
+            Kind.ENUM_INT: "integer",
+            Kind.OBJECT_LIST: "array",
+        }.get(self.kind, "string")
+
+
+_INT_TEXT = re.compile(r"\A-?[0-9]{1,18}\Z")
+_ISO = re.compile(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:?\d{2})\Z")
+
+
+def _as_int(p: Param, value: Any) -> int:
+    if isinstance(value, bool):
+        raise ParameterError(f"{p.name}: expected an integer, got a boolean")
+    if isinstance(value, int):
+        out = value
+    elif (isinstance(value, str) and _INT_TEXT.match(value)) or (
+        isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
+    ):
+        out = int(value)
+    else:
+        raise ParameterError(f"{p.name}: expected an integer, got {value!r:.40}")
+    if p.min_value is not None and out < p.min_value:
+        raise ParameterError(f"{p.name}: must be >= {p.min_value}")
+    if p.max_value is not None and out > p.max_value:
+        raise ParameterError(f"{p.name}: must be <= {p.max_value}")
+    return out
+
+
+def _as_text(p: Param, value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        raise ParameterError(f"{p.name}: expected a string")
+    if isinstance(value, str):
+        out = value
+    elif isinstance(value, int | Decimal):
+        out = str(value)
+    else:
+        raise ParameterError(f"{p.name}: expected a string, got {type(value).__name__}")
+    if p.max_len is not None and len(out) > p.max_len:
+        raise ParameterError(f"{p.name}: longer than {p.max_len} characters")
+    return out
+
+
+def _as_decimal(p: Param, value: Any) -> Decimal:
+    if isinstance(value, bool) or value is None:
+        raise ParameterError(f"{p.name}: expected a decimal")
+    if isinstance(value, Decimal | int):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
+        raise ParameterError(f"{p.name}: expected a decimal, got {type(value).__name__}")
+    if len(text) > MAX_DIGITS + 1:
+        raise ParameterError(f"{p.name}: more than {MAX_DIGITS} digits")
+    out = parse_decimal(text)
+    if out is None:
+        # A JSON number like 1E-3 arrives as a Decimal with an exponent: accept when finite and >= 0.
+        if isinstance(value, Decimal) and value.is_finite() and value >= 0:
+            return value
+        raise ParameterError(f"{p.name}: not a plain non-negative decimal: {text!r:.50}")
+    return out
+
+
+def _as_iso_ms(p: Param, value: Any) -> int:
+    text = _as_text(p, value)
+    if not _ISO.match(text):
+        raise ParameterError(f"{p.name}: expected ISO-8601 time like 2024-08-22T00:00:00Z")
+    try:
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).timestamp() * 1000)
+    except ValueError as exc:
+        raise ParameterError(f"{p.name}: {exc}") from None
+
+
+def _coerce(p: Param, value: Any) -> Any:
+    kind = p.kind
+    if kind is Kind.STRING:
+        return _as_text(p, value)
+    if kind is Kind.SYMBOL:
+        text = _as_text(p, value)
+        if not text:
+            raise ParameterError(f"{p.name}: empty")
+        return text.upper()
+    if kind is Kind.INT:
+        return _as_int(p, value)
+    if kind is Kind.ENUM_INT:
+        out = _as_int(p, value)
+        if str(out) not in p.choices:
+            raise ParameterError(f"{p.name}: must be one of {', '.join(p.choices)}")
+        return out
+    if kind is Kind.ENUM_STR:
+        text = _as_text(p, value)
+        if text not in p.choices:
+            raise ParameterError(f"{p.name}: must be one of {', '.join(p.choices)}")
+        return text
+    if kind is Kind.DECIMAL:
+        return _as_decimal(p, value)
+    if kind is Kind.ISO_TIME:
+        return _as_iso_ms(p, value)
+    if kind is Kind.UNIX_SECONDS:
+        return _as_int(p, value) * 1000
+    if kind is Kind.OBJECT_LIST:
+        if not isinstance(value, list):
+            raise ParameterError(f"{p.name}: expected an array")
+        if len(value) < p.min_items:
+            raise ParameterError(f"{p.name}: needs at least {p.min_items} element(s)")
+        if p.max_items is not None and len(value) > p.max_items:
+            raise ParameterError(f"{p.name}: at most {p.max_items} elements")
+        items: list[dict[str, Any]] = []
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise ParameterError(f"{p.name}[{i}]: expected an object")
+            try:
+                items.append(validate(p.items, item))
+            except ParameterError as exc:
+                raise ParameterError(f"{p.name}[{i}].{exc.detail}") from None
+        return items
+    raise AssertionError(kind)
+
+
+def validate(params: tuple[Param, ...], source: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed values for ``params`` taken from ``source``; unknown keys are ignored."""
+    out: dict[str, Any] = {}
+    for p in params:
+        value = source.get(p.name)
+        if value is None or (value == "" and p.kind is not Kind.STRING):
+            if p.required:
+                raise ParameterError(f"{p.name}: required")
+            out[p.name] = p.default
+            continue
+        out[p.name] = _coerce(p, value)
+    return out

@@ -1,0 +1,113 @@
+"""Engine objects to the exchange's wire shapes (the field names and JSON types it uses)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+import orjson
+
+from .engine.marketdata import Candle
+from .engine.money import ZERO, fmt, mul
+from .engine.orders import Fill, Order, OrderType, Side
+from .errors import PlaceRefusal
+
+__all__ = ["candle", "fill", "fmt", "fmt_price", "iso", "json_number", "order", "placed", "refused"]
+
+
+def iso(ms: int) -> str:
+    """ISO-8601 UTC with second precision, as order and fill reads show times."""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def fmt_price(value: Decimal, places: int) -> str:
+    """A price with exactly the pair's quote decimals ("64123.40")."""
+    return format(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN), "f")
+
+
+def json_number(value: Decimal) -> orjson.Fragment:
+    """A Decimal emitted as an exact JSON number (never through float)."""
+    return orjson.Fragment(fmt(value).encode("ascii"))
+
+
+def _ratio(num: Decimal, den: Decimal, places: int) -> Decimal:
+    if not den:
+        return ZERO
+    q = Decimal(1).scaleb(-places)
+    return (num / den).quantize(q, rounding=ROUND_HALF_EVEN)
+
+
+def order(o: Order, quote_precision: int) -> dict[str, Any]:
+    market_buy = o.type is OrderType.MARKET and o.side is Side.BUY
+    amount = o.quote_amount if o.quote_amount else o.deal_amount
+    progress = (
+        _ratio(mul(o.deal_amount, Decimal(100)), o.quote_amount, 2)
+        if market_buy
+        else _ratio(mul(o.deal_volume, Decimal(100)), o.volume, 2)
+    )
+    return {
+        "orderId": o.order_id,
+        "userId": str(o.uid),
+        "clientId": o.client_id,
+        "symbol": o.symbol,
+        "base": o.base,
+        "quote": o.quote,
+        "side": str(int(o.side)),
+        "type": str(int(o.type)),
+        "orderType": str(int(o.type)),
+        "price": fmt(o.price),
+        "avgPrice": fmt(_ratio(o.deal_amount, o.deal_volume, quote_precision)),
+        "volume": fmt(o.volume),
+        "dealVolume": fmt(o.deal_volume),
+        "leftVolume": fmt(o.left_volume),
+        "amount": fmt(amount),
+        "dealAmount": fmt(o.deal_amount),
+        "leftAmount": fmt(mul(o.price, o.left_volume) if o.type is OrderType.LIMIT else ZERO),
+        "status": str(int(o.status)),
+        "progress": fmt(progress),
+        "fee": fmt(o.fee),
+        "feeCoin": o.fee_coin,
+        "ctime": iso(o.ctime),
+        "utime": iso(o.utime),
+    }
+
+
+def placed(o: Order, volume_text: str, price_text: str) -> dict[str, Any]:
+    """An accepted placement echoes what was sent, as the exchange does."""
+    return {
+        "orderId": o.order_id,
+        "side": int(o.side),
+        "type": int(o.type),
+        "volume": volume_text,
+        "price": price_text,
+        "symbol": o.symbol,
+        "placeStatus": "1",
+    }
+
+
+def refused(r: PlaceRefusal) -> dict[str, Any]:
+    return {"orderId": None, "placeStatus": 0, "placeCode": r.place_code, "placeMsg": r.place_msg}
+
+
+def fill(f: Fill) -> dict[str, Any]:
+    return {
+        "id": f.trade_id,
+        "volume": fmt(f.volume),
+        "price": fmt(f.price),
+        "fee": fmt(f.fee),
+        "feeCoin": f.fee_coin,
+        "role": str(int(f.role)),
+        "ctime": iso(f.time_ms),
+    }
+
+
+def candle(c: Candle) -> dict[str, Any]:
+    return {
+        "open": fmt(c.open),
+        "high": fmt(c.high),
+        "low": fmt(c.low),
+        "close": fmt(c.close),
+        "volume": fmt(c.volume),
+        "ts": c.ts,
+    }

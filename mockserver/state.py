@@ -1,0 +1,87 @@
+"""Everything one mock exchange instance holds, built from a :class:`Config`.
+
+One instance per app: tests that create two apps get two independent exchanges.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+from .auth import PROFILES, NonceStore, Verifier
+from .clock import Clock
+from .config import Config
+from .engine import Exchange, LiquidityProvider, SyntheticPath, load_markets
+from .engine.accounts import Account
+from .engine.money import div_down, mul
+from .journal import Journal
+
+__all__ = ["MockState"]
+
+
+def _seed_json(name: str) -> Any:
+    return json.loads(resources.files("mockserver.seed").joinpath(name).read_text("utf-8"))
+
+
+@dataclass
+class MockState:
+    config: Config
+    clock: Clock
+    exchange: Exchange
+    verifier: Verifier
+    journal: Journal
+    liquidity: LiquidityProvider | None
+    paths: dict[str, SyntheticPath]
+    coins: list[dict[str, Any]]
+    rates: list[dict[str, Any]]
+    demo: Account | None
+    extras: dict[str, Any] = field(default_factory=dict)  # room for control-plane components
+
+    @classmethod
+    def build(cls, config: Config) -> MockState:
+        """A fresh exchange from the config: markets, demo account, liquidity, synthetic past."""
+        if config.profile not in PROFILES:
+            raise ValueError(f"unknown verification profile {config.profile!r}; known: {', '.join(PROFILES)}")
+        clock = Clock(offset_ms=config.clock_offset_ms, frozen_at_ms=config.frozen_at_ms)
+        exchange = Exchange(load_markets(config.markets_path), clock=clock, seed=config.seed)
+        state = cls(
+            config=config,
+            clock=clock,
+            exchange=exchange,
+            verifier=Verifier(PROFILES[config.profile], NonceStore()),
+            journal=Journal(config.journal_size),
+            liquidity=None,
+            paths={},
+            coins=_seed_json("coins.json")["coins"],
+            rates=_seed_json("rates.json")["rates"],
+            demo=None,
+        )
+        state._populate()
+        return state
+
+    def _populate(self) -> None:
+        cfg, ex = self.config, self.exchange
+        for m in ex.markets:
+            typical = div_down(mul(m.min_amount, Decimal(40)), m.reference_price, m.base_precision)
+            self.paths[m.symbol] = SyntheticPath(cfg.seed, m.symbol, ex.started_ms, m.reference_price, typical)
+        if cfg.liquidity:
+            self.liquidity = LiquidityProvider(ex, levels=cfg.liquidity_levels, seed=cfg.seed)
+            ex.after_match.append(self.liquidity.replenish)
+            self.liquidity.seed_all()
+        if cfg.demo_account:
+            self.demo = ex.create_account(
+                api_key=cfg.demo_api_key,
+                secret=cfg.demo_secret,
+                label="demo",
+                balances=cfg.demo_balances,
+                account_id="demo",
+            )
+
+    def set_profile(self, name: str) -> None:
+        """Switch the verification profile; the nonce memory carries over."""
+        if name not in PROFILES:
+            raise ValueError(f"unknown verification profile {name!r}")
+        self.verifier = Verifier(PROFILES[name], self.verifier.nonces)
