@@ -46,6 +46,7 @@ __all__ = [
     "TooFrequent",
     "UserNotFound",
     "VolumePrecisionError",
+    "WalletInsufficientBalance",
 ]
 
 
@@ -151,6 +152,16 @@ class TooFrequent(BitunixError):
     meaning = "rate limit exceeded"
 
 
+class WalletInsufficientBalance(BitunixError):
+    code = "10034"
+    default_msg = "Insufficient balance"
+    confidence = "L"
+    meaning = (
+        "a withdrawal or transfer exceeds the free balance (10034 is spot's own insufficient-balance "
+        "number, seen live as a placeCode; as a top-level wallet code it is a guess)"
+    )
+
+
 class NonceReused(BitunixError):
     code = "900001"
     default_msg = "nonce already used"
@@ -225,6 +236,7 @@ ERROR_TABLE: dict[str, ErrorInfo] = _rows(
         IpNotAllowed,
         NoAuthority,
         TooFrequent,
+        WalletInsufficientBalance,
         NonceReused,
         NonceInvalid,
         NotFound,

@@ -217,7 +217,76 @@ def deal_list(call: Call) -> Any:
     return [serialize.fill(f) for f in ex.fills(call.account_id, call.args["orderId"], call.args["symbol"])]
 
 
+# ------------------------------------------------------------------ wallet
+
+
+def withdraw(call: Call) -> Any:
+    a = call.args
+    rec = call.state.wallet.withdraw(call.account_id, a["coin"], a["network"], a["address"], a["amount"], a["memo"])
+    return rec.id
+
+
+def withdraw_cancel(call: Call) -> Any:
+    call.state.wallet.cancel_withdraw(call.account_id, call.args["withdrawId"])
+    return None
+
+
+def inside_transfer(call: Call) -> Any:
+    a = call.args
+    rec = call.state.wallet.inside_transfer(
+        call.account_id, a["coin"], a["amount"], a["toType"], a["toUid"], a["outBizId"], a["remark"]
+    )
+    return rec.id
+
+
+def inside_transfer_cancel(call: Call) -> Any:
+    call.state.wallet.cancel_inside_transfer(call.account_id, call.args["insideTransferId"])
+    return None
+
+
+def funds_transfer(call: Call) -> Any:
+    a = call.args
+    return call.state.wallet.funds_transfer(call.account_id, a["type"], a["coin"], a["amount"]).id
+
+
+def _wallet_page(call: Call, types: tuple[str, ...]) -> list[Any]:
+    a = call.args
+    kind = a.get("type")
+    return call.state.wallet.records(
+        call.account_id,
+        (kind,) if kind else types,
+        record_id=a.get("id"),
+        out_biz_id=a.get("outBizId"),
+        coin=a.get("coin"),
+        tx_hash=a.get("transactionHash"),
+        start_ms=a.get("startTime"),
+        end_ms=a.get("endTime"),
+        remark=a.get("remark"),
+        limit=a["limit"],
+    )
+
+
+def withdraw_transfer_page(call: Call) -> Any:
+    return [serialize.withdraw_record(r) for r in _wallet_page(call, ("withdraw", "inside_transfer_out"))]
+
+
+def deposit_page(call: Call) -> Any:
+    return [serialize.deposit_record(r) for r in _wallet_page(call, ("deposit", "inside_transfer_in"))]
+
+
+def deposit_address(call: Call) -> Any:
+    return call.state.wallet.deposit_address(call.account_id, call.args["coin"], call.args["network"])
+
+
 HANDLERS: dict[str, Callable[[Call], Any]] = {
+    "withdraw": withdraw,
+    "withdraw_cancel": withdraw_cancel,
+    "inside_transfer": inside_transfer,
+    "inside_transfer_cancel": inside_transfer_cancel,
+    "withdraw_transfer_page": withdraw_transfer_page,
+    "funds_transfer": funds_transfer,
+    "deposit_page": deposit_page,
+    "deposit_address": deposit_address,
     "coin_pair_list": coin_pair_list,
     "rate_list": rate_list,
     "coin_network_list": coin_network_list,

@@ -40,7 +40,7 @@ def _param_schema(p: Param) -> dict[str, Any]:
             out["maximum"] = p.max_value
     if p.max_len is not None:
         out["maxLength"] = p.max_len
-    if p.kind is Kind.SYMBOL:
+    if p.kind in (Kind.SYMBOL, Kind.COIN):
         out["minLength"] = 1
     if p.doc:
         out["description"] = p.doc + (f" [confidence {p.confidence}: {p.note}]" if p.note else "")

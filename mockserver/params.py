@@ -27,6 +27,7 @@ __all__ = ["Kind", "Param", "validate"]
 class Kind(StrEnum):
     STRING = "string"
     SYMBOL = "symbol"
+    COIN = "coin"
     INT = "int"
     ENUM_INT = "enum_int"
     ENUM_STR = "enum_str"
@@ -137,7 +138,7 @@ def _coerce(p: Param, value: Any) -> Any:
     kind = p.kind
     if kind is Kind.STRING:
         return _as_text(p, value)
-    if kind is Kind.SYMBOL:
+    if kind is Kind.SYMBOL or kind is Kind.COIN:
         text = _as_text(p, value)
         if not text:
             raise ParameterError(f"{p.name}: empty")

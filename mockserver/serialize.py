@@ -11,9 +11,22 @@ import orjson
 from .engine.marketdata import Candle
 from .engine.money import ZERO, fmt, mul
 from .engine.orders import Fill, Order, OrderType, Side
+from .engine.wallet import WalletRecord
 from .errors import PlaceRefusal
 
-__all__ = ["candle", "fill", "fmt", "fmt_price", "iso", "json_number", "order", "placed", "refused"]
+__all__ = [
+    "candle",
+    "deposit_record",
+    "fill",
+    "fmt",
+    "fmt_price",
+    "iso",
+    "json_number",
+    "order",
+    "placed",
+    "refused",
+    "withdraw_record",
+]
 
 
 def iso(ms: int) -> str:
@@ -110,4 +123,40 @@ def candle(c: Candle) -> dict[str, Any]:
         "close": fmt(c.close),
         "volume": fmt(c.volume),
         "ts": c.ts,
+    }
+
+
+def withdraw_record(r: WalletRecord) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "outBizId": r.out_biz_id,
+        "type": r.type,
+        "coin": r.coin,
+        "amount": fmt(r.amount),
+        "status": r.status,
+        "ctime": r.ctime,
+        "network": r.network,
+        "address": r.address,
+        "transactionHash": r.tx_hash,
+        "feeCoin": r.coin,
+        "fee": fmt(r.fee),
+        "memo": r.memo,
+        "toType": r.to_type,
+        "toUid": r.to_uid,
+        "remark": r.remark,
+    }
+
+
+def deposit_record(r: WalletRecord) -> dict[str, Any]:
+    return {
+        "id": int(r.id),
+        "transactionHash": r.tx_hash,
+        "coin": r.coin,
+        "network": r.network,
+        "type": r.type,
+        "fromAddress": r.from_address,
+        "toAddress": r.address,
+        "amount": fmt(r.amount),
+        "status": r.status,
+        "ctime": r.ctime,
     }

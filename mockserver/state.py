@@ -14,7 +14,7 @@ from typing import Any
 from .auth import PROFILES, NonceStore, Verifier
 from .clock import Clock
 from .config import Config
-from .engine import Exchange, LiquidityProvider, SyntheticPath, load_markets
+from .engine import Exchange, LiquidityProvider, SyntheticPath, Wallet, load_markets
 from .engine.accounts import Account
 from .engine.money import div_down, mul
 from .journal import Journal
@@ -38,6 +38,7 @@ class MockState:
     coins: list[dict[str, Any]]
     rates: list[dict[str, Any]]
     demo: Account | None
+    wallet: Wallet
     extras: dict[str, Any] = field(default_factory=dict)  # room for control-plane components
 
     @classmethod
@@ -47,6 +48,7 @@ class MockState:
             raise ValueError(f"unknown verification profile {config.profile!r}; known: {', '.join(PROFILES)}")
         clock = Clock(offset_ms=config.clock_offset_ms, frozen_at_ms=config.frozen_at_ms)
         exchange = Exchange(load_markets(config.markets_path), clock=clock, seed=config.seed)
+        coins = _seed_json("coins.json")["coins"]
         state = cls(
             config=config,
             clock=clock,
@@ -55,9 +57,10 @@ class MockState:
             journal=Journal(config.journal_size),
             liquidity=None,
             paths={},
-            coins=_seed_json("coins.json")["coins"],
+            coins=coins,
             rates=_seed_json("rates.json")["rates"],
             demo=None,
+            wallet=Wallet(exchange, coins),
         )
         state._populate()
         return state

@@ -7,12 +7,14 @@ from .liquidity import LIQUIDITY_ACCOUNT, LiquidityProvider
 from .marketdata import INTERVALS, Candle, SyntheticPath, TradeTape, candles
 from .markets import Market, MarketRegistry, load_markets
 from .orders import Fill, Order, OrderStatus, OrderType, PlaceRequest, Role, Side
+from .wallet import WITHDRAWALS_ACCOUNT, Wallet, WalletRecord
 
 __all__ = [
     "ALL_PERMISSIONS",
     "FEE_ACCOUNT",
     "INTERVALS",
     "LIQUIDITY_ACCOUNT",
+    "WITHDRAWALS_ACCOUNT",
     "Account",
     "Balance",
     "Candle",
@@ -33,6 +35,8 @@ __all__ = [
     "Side",
     "SyntheticPath",
     "TradeTape",
+    "Wallet",
+    "WalletRecord",
     "candles",
     "load_markets",
 ]

@@ -98,6 +98,8 @@ class Exchange:
         self.orders_by_account: dict[str, list[Order]] = {}
         self.fills_by_order: dict[str, list[Fill]] = {}
         self.after_match: list[TradeListener] = []
+        # Called with (account_id, coin, amount) after every admin funding, e.g. to list deposits.
+        self.fund_listeners: list[Callable[[str, str, Decimal], None]] = []
         self.started_ms = self.clock.now_ms()
         self._seq = 0
         self._account_seq = 0
@@ -164,6 +166,8 @@ class Exchange:
                 self.ledger.mint(account_id, coin, amount)
             else:
                 self.ledger.burn(account_id, coin, -amount)
+            for listener in self.fund_listeners:
+                listener(account_id, coin, amount)
             return self.ledger.balance(account_id, coin)
 
     def balances(self, account_id: str) -> dict[str, Balance]:

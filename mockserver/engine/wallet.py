@@ -1,0 +1,301 @@
+"""The wallet side of a spot account: withdrawals, internal transfers, spot/futures transfers, deposits.
+
+None of these endpoints has been exercised live in any source (they come from the
+official docs alone), so the model is the simplest one that keeps money conserved:
+
+* a withdrawal moves the amount from the user's free balance to the system
+  account ``withdrawals`` and stays ``pending`` for ``settle_ms`` of server time
+  (cancellable, refunded), then reads as ``success``;
+* an internal transfer moves free funds to the account with the given uid at once;
+* a spot/futures transfer moves funds to or from the account's futures wallet,
+  a system account the spot API cannot see;
+* deposits are the admin's funding of the account (``Exchange.fund``), listed
+  with type ``deposit``, plus internal transfers received (``inside_transfer_in``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from ..errors import ParameterError, WalletInsufficientBalance
+from .exchange import Exchange
+from .money import ZERO, decimals_of
+
+__all__ = ["WITHDRAWALS_ACCOUNT", "Wallet", "WalletRecord"]
+
+WITHDRAWALS_ACCOUNT = "withdrawals"
+
+
+@dataclass(frozen=True, slots=True)
+class WalletRecord:
+    id: str
+    type: str  # withdraw | inside_transfer_out | inside_transfer_in | deposit | spot_futures | futures_spot
+    account_id: str
+    coin: str
+    amount: Decimal
+    status: str
+    ctime: int
+    network: str = ""
+    address: str = ""
+    memo: str = ""
+    out_biz_id: str | None = None
+    to_type: str | None = None
+    to_uid: int | None = None
+    remark: str | None = None
+    tx_hash: str = ""
+    from_address: str = ""
+    fee: Decimal = ZERO
+
+
+class Wallet:
+    """Wallet operations over an :class:`Exchange`'s ledger."""
+
+    def __init__(self, exchange: Exchange, coins: list[dict[str, Any]], *, settle_ms: int = 60_000) -> None:
+        self.exchange = exchange
+        self.coins = {c["name"].upper(): c for c in coins}
+        self.settle_ms = settle_ms
+        self._records: list[WalletRecord] = []
+        self._by_biz: dict[tuple[str, str], WalletRecord] = {}
+        self._seq = 0
+        if WITHDRAWALS_ACCOUNT not in exchange.accounts:
+            exchange.create_account(account_id=WITHDRAWALS_ACCOUNT, api_key="", secret="", system=True)
+        exchange.fund_listeners.append(self._on_fund)
+
+    # ----------------------------------------------------------------- helpers
+
+    def _next_id(self) -> str:
+        self._seq += 1
+        return str(7_100_000_000 + self._seq)
+
+    def _now(self) -> int:
+        return self.exchange.clock.now_ms()
+
+    def _status(self, r: WalletRecord) -> str:
+        if r.type == "withdraw" and r.status == "pending" and self._now() >= r.ctime + self.settle_ms:
+            return "success"
+        return r.status
+
+    def _coin(self, coin: str) -> dict[str, Any]:
+        row = self.coins.get(coin.upper())
+        if row is None:
+            raise ParameterError(f"unknown coin {coin!r}")
+        return row
+
+    def _network(self, coin_row: dict[str, Any], network: str) -> dict[str, Any]:
+        for n in coin_row["networks"]:
+            if n["network"].upper() == network.upper():
+                return dict(n)
+        known = ", ".join(n["network"] for n in coin_row["networks"])
+        raise ParameterError(f"network {network!r} not available for {coin_row['name']} ({known})")
+
+    def _debit(self, account_id: str, coin: str, amount: Decimal, dst: str) -> None:
+        bal = self.exchange.ledger.balance(account_id, coin)
+        if bal.free < amount:
+            raise WalletInsufficientBalance(f"{coin} free {bal.free} < {amount}")
+        self.exchange.ledger.transfer_free(account_id, dst, coin, amount)
+
+    def _on_fund(self, account_id: str, coin: str, amount: Decimal) -> None:
+        acct = self.exchange.accounts.get(account_id)
+        if acct is None or acct.system or amount <= 0:
+            return
+        rid = self._next_id()
+        self._records.append(
+            WalletRecord(
+                rid,
+                "deposit",
+                account_id,
+                coin,
+                amount,
+                "success",
+                self._now(),
+                network=self._default_network(coin),
+                tx_hash=hashlib.sha256(f"deposit:{rid}".encode()).hexdigest(),
+                from_address="mock-funding",
+                address=self.address(account_id, coin, self._default_network(coin)),
+            )
+        )
+
+    def _default_network(self, coin: str) -> str:
+        row = self.coins.get(coin)
+        return row["networks"][0]["network"] if row and row["networks"] else ""
+
+    # -------------------------------------------------------------- operations
+
+    def address(self, account_id: str, coin: str, network: str) -> str:
+        """A deterministic deposit address per (account, coin, network)."""
+        return "mock" + hashlib.sha256(f"{self.exchange.seed}:{account_id}:{coin}:{network}".encode()).hexdigest()[:36]
+
+    def deposit_address(self, account_id: str, coin: str, network: str) -> list[dict[str, Any]]:
+        with self.exchange.lock:
+            row = self._coin(coin)
+            net = self._network(row, network)
+            return [
+                {
+                    "coin": row["name"],
+                    "network": net["network"],
+                    "address": self.address(account_id, row["name"], net["network"]),
+                    "memo": "",
+                }
+            ]
+
+    def withdraw(
+        self, account_id: str, coin: str, network: str, address: str, amount: Decimal, memo: str | None
+    ) -> WalletRecord:
+        with self.exchange.lock:
+            row = self._coin(coin)
+            net = self._network(row, network)
+            if not int(row.get("withdrawOpen", 1)) or not int(net.get("withdrawOpen", 1)):
+                raise ParameterError(f"withdrawals of {row['name']} on {net['network']} are closed")
+            pattern = net.get("addressRegular") or ""
+            if pattern and not re.fullmatch(pattern, address):
+                raise ParameterError(f"address does not match {pattern}")
+            if int(net.get("requireMemo", 0)) == 2 and not memo:
+                raise ParameterError(f"{net['network']} withdrawals need a memo")
+            if amount <= 0:
+                raise ParameterError("amount must be greater than 0")
+            if decimals_of(amount) > int(net.get("contractPrecision", 8)):
+                raise ParameterError(f"amount has more than {net.get('contractPrecision')} decimals")
+            minimum = Decimal(str(net.get("withdrawMin") or row.get("withdrawMin") or "0"))
+            if amount < minimum:
+                raise ParameterError(f"amount below withdrawMin {minimum}")
+            maximum = net.get("withdrawMax") or row.get("withdrawMax")
+            if maximum is not None and amount > Decimal(str(maximum)):
+                raise ParameterError(f"amount above withdrawMax {maximum}")
+            self._debit(account_id, row["name"], amount, WITHDRAWALS_ACCOUNT)
+            rec = WalletRecord(
+                self._next_id(),
+                "withdraw",
+                account_id,
+                row["name"],
+                amount,
+                "pending",
+                self._now(),
+                network=net["network"],
+                address=address,
+                memo=memo or "",
+            )
+            self._records.append(rec)
+            return rec
+
+    def cancel_withdraw(self, account_id: str, withdraw_id: str) -> None:
+        with self.exchange.lock:
+            for i, r in enumerate(self._records):
+                if r.id == withdraw_id and r.account_id == account_id and r.type == "withdraw":
+                    if self._status(r) != "pending":
+                        raise ParameterError(f"withdrawal {withdraw_id} is {self._status(r)}, not pending")
+                    self.exchange.ledger.transfer_free(WITHDRAWALS_ACCOUNT, account_id, r.coin, r.amount)
+                    self._records[i] = replace(r, status="cancelled")
+                    return
+            raise ParameterError(f"no withdrawal {withdraw_id!r}")
+
+    def inside_transfer(
+        self,
+        account_id: str,
+        coin: str,
+        amount: Decimal,
+        to_type: str,
+        to_uid: int | None,
+        out_biz_id: str | None,
+        remark: str | None,
+    ) -> WalletRecord:
+        with self.exchange.lock:
+            if out_biz_id is not None and (account_id, out_biz_id) in self._by_biz:
+                return self._by_biz[(account_id, out_biz_id)]  # outBizId makes the call idempotent
+            row = self._coin(coin)
+            if amount <= 0:
+                raise ParameterError("amount must be greater than 0")
+            if to_type != "uid":
+                raise ParameterError("the mock resolves internal transfers by uid only (toType uid)")
+            target = next((a for a in self.exchange.accounts.values() if a.uid == to_uid and not a.system), None)
+            if target is None:
+                raise ParameterError(f"no account with uid {to_uid}")
+            if target.account_id == account_id:
+                raise ParameterError("cannot transfer to yourself")
+            self._debit(account_id, row["name"], amount, target.account_id)
+            now = self._now()
+            out = WalletRecord(
+                self._next_id(),
+                "inside_transfer_out",
+                account_id,
+                row["name"],
+                amount,
+                "success",
+                now,
+                out_biz_id=out_biz_id,
+                to_type=to_type,
+                to_uid=to_uid,
+                remark=remark,
+            )
+            self._records.append(out)
+            self._records.append(replace(out, type="inside_transfer_in", account_id=target.account_id))
+            if out_biz_id is not None:
+                self._by_biz[(account_id, out_biz_id)] = out
+            return out
+
+    def cancel_inside_transfer(self, account_id: str, transfer_id: str) -> None:
+        with self.exchange.lock:
+            for r in self._records:
+                if r.id == transfer_id and r.account_id == account_id and r.type == "inside_transfer_out":
+                    raise ParameterError(f"internal transfer {transfer_id} is {r.status}; it settles at once")
+            raise ParameterError(f"no internal transfer {transfer_id!r}")
+
+    def futures_account(self, account_id: str) -> str:
+        fid = f"futures:{account_id}"
+        if fid not in self.exchange.accounts:
+            self.exchange.create_account(account_id=fid, api_key="", secret="", system=True)
+        return fid
+
+    def funds_transfer(self, account_id: str, kind: str, coin: str, amount: Decimal) -> WalletRecord:
+        with self.exchange.lock:
+            row = self._coin(coin)
+            if amount <= 0:
+                raise ParameterError("amount must be greater than 0")
+            fid = self.futures_account(account_id)
+            src, dst = (account_id, fid) if kind == "spot_futures" else (fid, account_id)
+            self._debit(src, row["name"], amount, dst)
+            rec = WalletRecord(self._next_id(), kind, account_id, row["name"], amount, "success", self._now())
+            self._records.append(rec)
+            return rec
+
+    def records(
+        self,
+        account_id: str,
+        types: tuple[str, ...],
+        *,
+        record_id: str | None = None,
+        out_biz_id: str | None = None,
+        coin: str | None = None,
+        tx_hash: str | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        remark: str | None = None,
+        limit: int = 100,
+    ) -> list[WalletRecord]:
+        """Records of ``types``, newest first, with their current status."""
+        with self.exchange.lock:
+            out = []
+            for r in reversed(self._records):
+                if r.account_id != account_id or r.type not in types:
+                    continue
+                if record_id is not None and r.id != record_id:
+                    continue
+                if out_biz_id is not None and r.out_biz_id != out_biz_id:
+                    continue
+                if coin is not None and r.coin != coin.upper():
+                    continue
+                if tx_hash is not None and r.tx_hash != tx_hash:
+                    continue
+                if start_ms is not None and r.ctime < start_ms:
+                    continue
+                if end_ms is not None and r.ctime > end_ms:
+                    continue
+                if remark is not None and r.remark != remark:
+                    continue
+                out.append(replace(r, status=self._status(r)))
+                if len(out) == limit:
+                    break
+            return out
