@@ -1,0 +1,96 @@
+"""README tables generated from the endpoint and error tables.
+
+``python -m mockserver.docs --write README.md`` rewrites the regions between
+``<!-- BEGIN name -->`` and ``<!-- END name -->``; a test fails when the README
+and the tables drift apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from .endpoints import ENDPOINTS
+from .errors import ERROR_TABLE, PLACE_REFUSAL_TABLE
+from .params import Kind, Param
+
+__all__ = ["SECTIONS", "render_endpoints", "render_errors", "sync_readme"]
+
+
+def _param_text(params: tuple[Param, ...]) -> str:
+    out = []
+    for p in params:
+        name = p.name if p.required else f"{p.name}?"
+        if p.kind is Kind.OBJECT_LIST:
+            inner = ", ".join(i.name if i.required else f"{i.name}?" for i in p.items)
+            name += f"[{{{inner}}}]"
+        out.append(f"`{name}`")
+    return ", ".join(out) or "-"
+
+
+def render_endpoints() -> str:
+    """The endpoint list: method, path, auth and permission, parameters, confidence."""
+    rows = [
+        "| group | method | path | auth (permission) | parameters | conf. |",
+        "|---|---|---|---|---|---|",
+    ]
+    for ep in ENDPOINTS:
+        auth = f"signed ({ep.permission})" if ep.auth else "public"
+        rows.append(
+            f"| {ep.group} | {ep.method} | `{ep.path}` | {auth} | {_param_text(ep.params)} | {ep.confidence} |"
+        )
+    return "\n".join(rows)
+
+
+def render_errors() -> str:
+    """The error table and the placement-refusal table."""
+    rows = [
+        "| code | msg | HTTP | meaning | source |",
+        "|---|---|---|---|---|",
+    ]
+    for e in ERROR_TABLE.values():
+        source = "mock-specific" if e.mock_specific else f"exchange (confidence {e.confidence})"
+        rows.append(f"| `{e.code}` | `{e.msg}` | {e.http_status} | {e.meaning} | {source} |")
+    rows += [
+        "",
+        "Refused placements answer `code \"0\"` with `data.placeStatus 0` and:",
+        "",
+        "| placeCode | placeMsg | meaning | source |",
+        "|---|---|---|---|",
+    ]
+    for code, cls in PLACE_REFUSAL_TABLE.items():
+        source = "mock-specific" if cls.mock_specific else "exchange (seen live)"
+        rows.append(f"| `{code}` | `{cls.place_msg}` | {cls.meaning} | {source} |")
+    return "\n".join(rows)
+
+
+SECTIONS = {"endpoints": render_endpoints, "errors": render_errors}
+
+
+def sync_readme(text: str) -> str:
+    """``text`` with every generated region replaced by its current rendering."""
+    for name, render in SECTIONS.items():
+        pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(\n<!-- END {name} -->)", re.S)
+        body = render()
+        text, n = pattern.subn(lambda m: m.group(1) + body + m.group(2), text)
+        if n != 1:
+            raise ValueError(f"README needs exactly one <!-- BEGIN {name} --> ... <!-- END {name} --> region")
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", type=Path, help="rewrite the generated regions of this README")
+    args = parser.parse_args(argv)
+    if args.write:
+        args.write.write_text(sync_readme(args.write.read_text("utf-8")), "utf-8")
+    else:
+        for render in SECTIONS.values():
+            print(render(), end="\n\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
