@@ -72,8 +72,8 @@ SECTIONS = {"endpoints": render_endpoints, "errors": render_errors}
 def sync_readme(text: str) -> str:
     """``text`` with every generated region replaced by its current rendering."""
     for name, render in SECTIONS.items():
-        pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(\n<!-- END {name} -->)", re.S)
-        body = render()
+        pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.S)
+        body = render() + "\n"
         text, n = pattern.subn(lambda m: m.group(1) + body + m.group(2), text)
         if n != 1:
             raise ValueError(f"README needs exactly one <!-- BEGIN {name} --> ... <!-- END {name} --> region")
