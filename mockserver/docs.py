@@ -38,9 +38,7 @@ def render_endpoints() -> str:
     ]
     for ep in ENDPOINTS:
         auth = f"signed ({ep.permission})" if ep.auth else "public"
-        rows.append(
-            f"| {ep.group} | {ep.method} | `{ep.path}` | {auth} | {_param_text(ep.params)} | {ep.confidence} |"
-        )
+        rows.append(f"| {ep.group} | {ep.method} | `{ep.path}` | {auth} | {_param_text(ep.params)} | {ep.confidence} |")
     return "\n".join(rows)
 
 
@@ -55,7 +53,7 @@ def render_errors() -> str:
         rows.append(f"| `{e.code}` | `{e.msg}` | {e.http_status} | {e.meaning} | {source} |")
     rows += [
         "",
-        "Refused placements answer `code \"0\"` with `data.placeStatus 0` and:",
+        'Refused placements answer `code "0"` with `data.placeStatus 0` and:',
         "",
         "| placeCode | placeMsg | meaning | source |",
         "|---|---|---|---|",
@@ -73,8 +71,8 @@ def sync_readme(text: str) -> str:
     """``text`` with every generated region replaced by its current rendering."""
     for name, render in SECTIONS.items():
         pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.S)
-        body = render() + "\n"
-        text, n = pattern.subn(lambda m: m.group(1) + body + m.group(2), text)
+        replacement = r"\g<1>" + render().replace("\\", "\\\\") + "\n" + r"\g<2>"
+        text, n = pattern.subn(replacement, text)
         if n != 1:
             raise ValueError(f"README needs exactly one <!-- BEGIN {name} --> ... <!-- END {name} --> region")
     return text
