@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from .admin import admin_routes
 from .config import Config
@@ -11,10 +12,30 @@ from .endpoints import ENDPOINTS
 from .http import ExchangeRoute, Pipeline
 from .state import MockState
 
-__all__ = ["create_app"]
+__all__ = ["MockApp", "create_app"]
 
 
-def create_app(config: Config | None = None, *, state: MockState | None = None) -> Starlette:
+class MockApp(Starlette):
+    """Starlette, with the exchange paths dispatched by one dict lookup.
+
+    The exchange routes are also registered with the router (so OpenAPI tools and
+    ``app.routes`` see them), but a request to one skips the router's linear
+    scan and the middleware stack: the route answers every error itself.
+    """
+
+    exchange_routes: dict[str, ExchangeRoute]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            route = self.exchange_routes.get(scope["path"])
+            if route is not None:
+                scope["app"] = self
+                await route(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(config: Config | None = None, *, state: MockState | None = None) -> MockApp:
     """Build the Starlette app for ``config`` (defaults everywhere).
 
     The exchange state is on ``app.state.mock`` (a :class:`MockState`), shared by
@@ -22,11 +43,13 @@ def create_app(config: Config | None = None, *, state: MockState | None = None) 
     """
     state = state or MockState.build(config or Config())
     pipeline = Pipeline(state)
-    routes = [Route(ep.path, ExchangeRoute(state, pipeline, ep)) for ep in ENDPOINTS]
+    exchange_routes = {ep.path: ExchangeRoute(state, pipeline, ep) for ep in ENDPOINTS}
+    routes = [Route(path, route) for path, route in exchange_routes.items()]
     routes += admin_routes(state)
     # Anything else answers the exchange's 404, journaled like every other request.
     routes.append(Route("/{path:path}", ExchangeRoute(state, pipeline, None)))
-    app = Starlette(routes=routes)
+    app = MockApp(routes=routes)
+    app.exchange_routes = exchange_routes
     app.state.mock = state
     app.state.pipeline = pipeline
     return app

@@ -139,9 +139,10 @@ def _place_many(call: Call, items: list[dict[str, Any]], raws: list[dict[str, An
     requests = [_place_request(i) for i in items]
     with ex.lock:
         # Every item must pass the request-level rules before any is placed, so a
-        # refused request changes nothing.
-        for req in requests:
-            ex.precheck(req)
+        # refused batch changes nothing (a single order is checked by place itself).
+        if len(requests) > 1:
+            for req in requests:
+                ex.precheck(req)
         out: list[dict[str, Any]] = []
         for req, raw in zip(requests, raws, strict=True):
             try:
