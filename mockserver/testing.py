@@ -1,0 +1,101 @@
+"""Run a mock exchange inside a test process: a real uvicorn server on a free loopback port.
+
+    with MockServer() as mock:
+        client = MyBitunixClient(base_url=mock.url, api_key=mock.api_key, secret=mock.secret)
+        ...
+        mock.state.exchange.audit()   # the server's state is right here, in-process
+
+The pytest plugin (``mockserver.pytest_plugin``) wraps this in fixtures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+from .app import MockApp, create_app
+from .config import Config
+from .state import MockState
+
+__all__ = ["MockServer"]
+
+
+class MockServer:
+    """A mock exchange served by uvicorn on ``127.0.0.1:<free port>`` in a background thread."""
+
+    def __init__(self, config: Config | None = None, *, host: str = "127.0.0.1", port: int = 0, **overrides: Any):
+        self.config = config or Config(**overrides)
+        self.host = host
+        self._requested_port = port
+        self.app: MockApp = create_app(self.config)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def state(self) -> MockState:
+        """The live exchange state (shared with the server thread; engine calls take its lock)."""
+        state: MockState = self.app.state.mock
+        return state
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_key(self) -> str:
+        return self.config.demo_api_key
+
+    @property
+    def secret(self) -> str:
+        return self.config.demo_secret
+
+    def start(self, timeout: float = 10.0) -> MockServer:
+        """Bind, start serving, and return once the server accepts requests."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self._requested_port))
+        sock.listen(1024)
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
+        server = uvicorn.Server(config)
+        # The test process owns signal handling, not the server thread.
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._server = server
+
+        def serve() -> None:
+            asyncio.run(server.serve(sockets=[sock]))
+
+        self._thread = threading.Thread(target=serve, name=f"bitunix-mock:{self.port}", daemon=True)
+        self._thread.start()
+        deadline = threading.Event()
+        for _ in range(int(timeout / 0.01)):
+            if server.started:
+                return self
+            if not self._thread.is_alive():
+                break
+            deadline.wait(0.01)
+        self.stop()
+        raise RuntimeError("mock server did not start")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask the server to exit and wait for its thread."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
