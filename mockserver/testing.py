@@ -64,8 +64,7 @@ class MockServer:
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
         server = uvicorn.Server(config)
-        # The test process owns signal handling, not the server thread.
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        # uvicorn installs signal handlers only on the main thread, so the test process keeps its own.
         self._server = server
 
         def serve() -> None:
