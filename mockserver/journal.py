@@ -18,6 +18,8 @@ __all__ = ["REDACTED_HEADERS", "Journal", "JournalEntry"]
 
 #: Header values derived from the secret: kept only as a short prefix so a reader can match them up.
 REDACTED_HEADERS = frozenset({"sign"})
+#: Bodies are kept up to this size, so a full ring stays bounded (10,000 x 64 KiB at most).
+MAX_KEPT_BODY = 64 * 1024
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -61,7 +63,10 @@ class Journal:
         body: bytes,
         client: str | None,
     ) -> JournalEntry:
-        entry = JournalEntry(next(self._ids), time_ms, method, path, query, redact_headers(headers), body, client)
+        kept = body if len(body) <= MAX_KEPT_BODY else body[:MAX_KEPT_BODY]
+        entry = JournalEntry(next(self._ids), time_ms, method, path, query, redact_headers(headers), kept, client)
+        if kept is not body:
+            entry.extra["body_truncated_from"] = len(body)
         if self.enabled:
             with self._lock:
                 self._entries.append(entry)
