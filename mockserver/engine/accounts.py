@@ -55,6 +55,11 @@ class Ledger:
             bal = coins[coin] = Balance()
         return bal
 
+    def free(self, account_id: str, coin: str) -> Decimal:
+        """Free balance, without creating an entry for a coin the account never held."""
+        bal = self._balances.get(account_id, {}).get(coin)
+        return bal.free if bal is not None else ZERO
+
     def balances_of(self, account_id: str) -> dict[str, Balance]:
         return self._balances.get(account_id, {})
 
@@ -66,16 +71,17 @@ class Ledger:
 
     def burn(self, account_id: str, coin: str, amount: Decimal) -> None:
         """Destroy ``amount`` of free ``coin`` (admin withdrawal); raises when it is not there."""
+        if self.free(account_id, coin) < amount:
+            raise InsufficientBalance(f"{coin} free {self.free(account_id, coin)} < {amount}")
         bal = self.balance(account_id, coin)
-        if bal.free < amount:
-            raise InsufficientBalance(f"{coin} free {bal.free} < {amount}")
         bal.free = sub(bal.free, amount)
         self._net_external[coin] = sub(self._net_external.get(coin, ZERO), amount)
 
     def lock(self, account_id: str, coin: str, amount: Decimal) -> None:
+        # Check before touching anything: a refused lock must not even add an empty row.
+        if self.free(account_id, coin) < amount:
+            raise InsufficientBalance(f"{coin} free {self.free(account_id, coin)} < needed {amount}")
         bal = self.balance(account_id, coin)
-        if bal.free < amount:
-            raise InsufficientBalance(f"{coin} free {bal.free} < needed {amount}")
         bal.free = sub(bal.free, amount)
         bal.locked = add(bal.locked, amount)
 

@@ -92,10 +92,13 @@ class Wallet:
         known = ", ".join(n["network"] for n in coin_row["networks"])
         raise ParameterError(f"network {network!r} not available for {coin_row['name']} ({known})")
 
+    def _require_free(self, account_id: str, coin: str, amount: Decimal) -> None:
+        free = self.exchange.ledger.free(account_id, coin)
+        if free < amount:
+            raise WalletInsufficientBalance(f"{coin} free {free} < {amount}")
+
     def _debit(self, account_id: str, coin: str, amount: Decimal, dst: str) -> None:
-        bal = self.exchange.ledger.balance(account_id, coin)
-        if bal.free < amount:
-            raise WalletInsufficientBalance(f"{coin} free {bal.free} < {amount}")
+        self._require_free(account_id, coin, amount)
         self.exchange.ledger.transfer_free(account_id, dst, coin, amount)
 
     def _on_fund(self, account_id: str, coin: str, amount: Decimal) -> None:
@@ -243,9 +246,9 @@ class Wallet:
                     raise ParameterError(f"internal transfer {transfer_id} is {r.status}; it settles at once")
             raise ParameterError(f"no internal transfer {transfer_id!r}")
 
-    def futures_account(self, account_id: str) -> str:
+    def futures_account(self, account_id: str, *, create: bool = True) -> str:
         fid = f"futures:{account_id}"
-        if fid not in self.exchange.accounts:
+        if create and fid not in self.exchange.accounts:
             self.exchange.create_account(account_id=fid, api_key="", secret="", system=True)
         return fid
 
@@ -254,8 +257,10 @@ class Wallet:
             row = self._coin(coin)
             if amount <= 0:
                 raise ParameterError("amount must be greater than 0")
-            fid = self.futures_account(account_id)
+            fid = self.futures_account(account_id, create=False)
             src, dst = (account_id, fid) if kind == "spot_futures" else (fid, account_id)
+            self._require_free(src, row["name"], amount)
+            self.futures_account(account_id)
             self._debit(src, row["name"], amount, dst)
             rec = WalletRecord(self._next_id(), kind, account_id, row["name"], amount, "success", self._now())
             self._records.append(rec)
