@@ -13,16 +13,34 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import warnings
 from types import TracebackType
 from typing import Any
 
+import httpx
 import uvicorn
 
 from .app import MockApp, create_app
 from .config import Config
 from .state import MockState
 
-__all__ = ["MockServer"]
+__all__ = ["MockServer", "sync_transport"]
+
+
+def sync_transport(app: Any) -> httpx.BaseTransport:
+    """A synchronous httpx transport that calls ``app`` in-process (no socket).
+
+    ``httpx.ASGITransport`` serves async clients only; this runs the app on a
+    private event loop (Starlette's test portal), so a sync client such as
+    ``client_ref.Client(transport=sync_transport(app))`` needs no server either.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # starlette suggests httpx2; the project stays on httpx
+        from starlette.testclient import TestClient
+
+    bridge = TestClient(app, raise_server_exceptions=True)
+    transport: httpx.BaseTransport = bridge._transport
+    return transport
 
 
 class MockServer:
