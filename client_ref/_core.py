@@ -17,7 +17,15 @@ from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any, Generic, TypeVar
 
-from .errors import ConnectionFailed, HttpStatusError, UnexpectedResponse, error_for
+from .errors import (
+    ConnectionFailed,
+    ExchangeError,
+    HttpStatusError,
+    SystemError,
+    TooFrequent,
+    UnexpectedResponse,
+    error_for,
+)
 from .signing import canonical_query, encode_query, new_nonce, sign
 
 __all__ = [
@@ -192,18 +200,23 @@ def parse(call: Call[T], status: int, headers: Mapping[str, str], body: bytes) -
         raise UnexpectedResponse(f"not an exchange envelope (HTTP {status}): {body[:200]!r}")
     code = str(doc["code"])
     if code != "0":
-        raise error_for(code, str(doc.get("msg", "")), status)
+        raise error_for(code, str(doc.get("msg", "")), status, _retry_after(headers))
     if status >= 400:
         raise HttpStatusError(status, body.decode("utf-8", "replace"), _retry_after(headers))
     try:
         return call.read(doc.get("data"))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
         raise UnexpectedResponse(f"{call.operation}: unexpected data shape: {exc!r}") from exc
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Retry reads only, on 429/5xx or a failed connection; honour Retry-After; exponential backoff."""
+    """Retry reads only, on 429/5xx, "too frequent", a system error or a failed connection.
+
+    Writes (placing, cancelling, moving money) are never retried: a lost answer
+    does not say whether the order was placed, so the caller must look first.
+    ``Retry-After`` wins over the exponential backoff, capped at ``max_delay``.
+    """
 
     attempts: int = 3
     backoff: float = 0.2
@@ -213,8 +226,10 @@ class RetryPolicy:
         """Seconds to wait before attempt ``attempt + 1``, or ``None`` to give up and raise."""
         if attempt >= self.attempts or not OPERATIONS[call.operation].idempotent:
             return None
-        if isinstance(error, HttpStatusError):
-            if error.status != 429 and error.status < 500:
+        if isinstance(error, (HttpStatusError, ExchangeError)):
+            status = error.status if isinstance(error, HttpStatusError) else error.http_status
+            busy = status == 429 or status >= 500 or isinstance(error, (TooFrequent, SystemError))
+            if not busy:
                 return None
             if error.retry_after is not None:
                 return float(min(error.retry_after, self.max_delay))

@@ -50,11 +50,12 @@ class ExchangeError(BitunixError):
 
     code: ClassVar[str] = ""
 
-    def __init__(self, code: str, msg: str, http_status: int = 200) -> None:
+    def __init__(self, code: str, msg: str, http_status: int = 200, retry_after: float | None = None) -> None:
         super().__init__(f"[{code}] {msg}")
         self.exchange_code = code
         self.msg = msg
         self.http_status = http_status
+        self.retry_after = retry_after
 
 
 class ParameterError(ExchangeError):
@@ -190,9 +191,9 @@ EXCHANGE_ERRORS: dict[str, type[ExchangeError]] = {
 }
 
 
-def error_for(code: str, msg: str, http_status: int = 200) -> ExchangeError:
+def error_for(code: str, msg: str, http_status: int = 200, retry_after: float | None = None) -> ExchangeError:
     """The exception for an error envelope; an unknown code still raises :class:`ExchangeError`."""
-    return EXCHANGE_ERRORS.get(code, ExchangeError)(code, msg, http_status)
+    return EXCHANGE_ERRORS.get(code, ExchangeError)(code, msg, http_status, retry_after)
 
 
 class PlaceRefused(BitunixError):
