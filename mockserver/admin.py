@@ -9,18 +9,20 @@ When an admin token is configured, every admin call must carry it in the
 from __future__ import annotations
 
 import hmac
+import json
 import platform
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from . import __version__
 from .auth import PROFILES
 from .config import ADMIN_PREFIX
+from .control import AdminError, Controller, entry_json, to_curl
 from .endpoints import ENDPOINTS
 from .state import MockState
 
@@ -69,10 +71,310 @@ async def openapi(state: MockState, request: Request) -> Response:
     return JSONResponse(build_openapi(admin_openapi()))
 
 
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise AdminError(400, "body is not valid JSON") from None
+
+
+async def _object(request: Request) -> dict[str, Any]:
+    doc = await _json_body(request)
+    if not isinstance(doc, dict):
+        raise AdminError(400, "body must be a JSON object")
+    return doc
+
+
+def _q_int(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise AdminError(400, f"{name} must be an integer") from None
+
+
+Op = Callable[[Controller, Request], Awaitable[Any]]
+
+
+def _op(fn: Op) -> Handler:
+    """An admin handler from a controller call: JSON in, JSON out, AdminError -> its status."""
+
+    async def handler(state: MockState, request: Request) -> Response:
+        try:
+            result = await fn(Controller(state), request)
+        except AdminError as err:
+            return admin_error(err.status, err.message)
+        if isinstance(result, Response):
+            return result
+        if result is None:
+            return Response(status_code=204)
+        return JSONResponse(result)
+
+    return handler
+
+
+def _p(request: Request, name: str) -> str:
+    return str(request.path_params[name])
+
+
+async def _status(c: Controller, r: Request) -> Any:
+    return c.status()
+
+
+async def _reset(c: Controller, r: Request) -> Any:
+    body = await _object(r)
+    return c.reset(body.get("seed"), body.get("keep_journal", False))
+
+
+async def _snapshot(c: Controller, r: Request) -> Any:
+    return c.snapshot()
+
+
+async def _restore(c: Controller, r: Request) -> Any:
+    return c.restore(await _json_body(r))
+
+
+async def _audit(c: Controller, r: Request) -> Any:
+    return c.audit()
+
+
+async def _profile(c: Controller, r: Request) -> Any:
+    return c.set_profile((await _object(r)).get("name"))
+
+
+async def _accounts(c: Controller, r: Request) -> Any:
+    return c.accounts()
+
+
+async def _create_account(c: Controller, r: Request) -> Any:
+    return c.create_account(await _object(r))
+
+
+async def _get_account(c: Controller, r: Request) -> Any:
+    return c.account_json(c.account(_p(r, "api_key")))
+
+
+async def _delete_account(c: Controller, r: Request) -> Any:
+    c.delete_account(_p(r, "api_key"))
+
+
+async def _reset_account(c: Controller, r: Request) -> Any:
+    return c.reset_account(_p(r, "api_key"))
+
+
+async def _fund(c: Controller, r: Request) -> Any:
+    body = await _object(r)
+    return c.fund(_p(r, "api_key"), body.get("coin"), body.get("amount"))
+
+
+async def _get_book(c: Controller, r: Request) -> Any:
+    return c.book(_p(r, "symbol"))
+
+
+async def _seed_book(c: Controller, r: Request) -> Any:
+    body = await _object(r)
+    return c.seed_book(_p(r, "symbol"), body.get("bids", []), body.get("asks", []))
+
+
+async def _clear_book(c: Controller, r: Request) -> Any:
+    return c.clear_book(_p(r, "symbol"))
+
+
+async def _price(c: Controller, r: Request) -> Any:
+    return c.set_price(_p(r, "symbol"), (await _object(r)).get("price"))
+
+
+async def _scripts(c: Controller, r: Request) -> Any:
+    return [s.to_json() for s in c.state.counterparty.scripts]
+
+
+async def _add_script(c: Controller, r: Request) -> Any:
+    return c.add_script(await _object(r))
+
+
+async def _clear_scripts(c: Controller, r: Request) -> Any:
+    c.state.counterparty.clear()
+
+
+async def _get_clock(c: Controller, r: Request) -> Any:
+    return c.clock_json()
+
+
+async def _set_clock(c: Controller, r: Request) -> Any:
+    return c.clock(await _object(r))
+
+
+async def _faults(c: Controller, r: Request) -> Any:
+    return c.faults()
+
+
+async def _add_fault(c: Controller, r: Request) -> Any:
+    return c.add_fault(await _object(r))
+
+
+async def _clear_faults(c: Controller, r: Request) -> Any:
+    c.clear_faults(_q_int(r, "seed"))
+
+
+async def _remove_fault(c: Controller, r: Request) -> Any:
+    c.remove_fault(_p(r, "fault_id"))
+
+
+async def _get_limits(c: Controller, r: Request) -> Any:
+    return c.rate_limits()
+
+
+async def _set_limits(c: Controller, r: Request) -> Any:
+    return c.rate_limits(await _object(r))
+
+
+async def _journal(c: Controller, r: Request) -> Any:
+    q = r.query_params
+    limit = _q_int(r, "limit")
+    return c.journal(
+        api_key=q.get("api_key"),
+        since_ms=_q_int(r, "since_ms"),
+        until_ms=_q_int(r, "until_ms"),
+        verdict=q.get("verdict"),
+        operation=q.get("operation"),
+        path=q.get("path"),
+        limit=100 if limit is None else max(1, limit),
+        bodies=q.get("bodies", "1") not in ("0", "false"),
+    )
+
+
+async def _journal_export(c: Controller, r: Request) -> Any:
+    entries = [entry_json(e) for e in c.state.journal]
+    return JSONResponse(
+        {"entries": entries, "count": len(entries)},
+        headers={"content-disposition": 'attachment; filename="mock-journal.json"'},
+    )
+
+
+async def _journal_entry(c: Controller, r: Request) -> Any:
+    return entry_json(c.journal_entry(_entry_id(r)))
+
+
+async def _journal_curl(c: Controller, r: Request) -> Any:
+    base = f"{r.url.scheme}://{r.url.netloc}"
+    return PlainTextResponse(to_curl(c.journal_entry(_entry_id(r)), base) + "\n")
+
+
+async def _clear_journal(c: Controller, r: Request) -> Any:
+    c.state.journal.clear()
+
+
+def _entry_id(r: Request) -> int:
+    try:
+        return int(_p(r, "entry_id"))
+    except ValueError:
+        raise AdminError(400, "journal entry ids are integers") from None
+
+
+_OBJ = {"type": "object"}
+_LIST = {"type": "array"}
+
 ADMIN_ROUTES: list[AdminRoute] = [
     AdminRoute("GET", "/health", "Liveness: answers as soon as the server serves", health, open=True),
     AdminRoute("GET", "/version", "Mock version, active verification profile, endpoint count", version, open=True),
     AdminRoute("GET", "/openapi.json", "This document", openapi, open=True),
+    AdminRoute("GET", "/status", "Seed, profile, clock and counts of accounts, orders, journal, faults", _op(_status)),
+    AdminRoute("POST", "/reset", "Whole-exchange reset: {seed?, keep_journal?}", _op(_reset), request=_OBJ),
+    AdminRoute("GET", "/snapshot", "The whole exchange as JSON (secrets, books, orders)", _op(_snapshot)),
+    AdminRoute("POST", "/restore", "Replace the exchange with a snapshot", _op(_restore), request=_OBJ),
+    AdminRoute("GET", "/audit", "Money conservation: per coin, money created or lost (all zero)", _op(_audit)),
+    AdminRoute("POST", "/profile", "Switch the verification profile: {name}", _op(_profile), request=_OBJ),
+    AdminRoute("GET", "/accounts", "Every api-key account with balances", _op(_accounts), response=_LIST),
+    AdminRoute(
+        "POST",
+        "/accounts",
+        "Create an account: {api_key?, secret?, label?, balances?, permissions?, ip_whitelist?}",
+        _op(_create_account),
+        request=_OBJ,
+    ),
+    AdminRoute("GET", "/accounts/{api_key}", "One account", _op(_get_account)),
+    AdminRoute("DELETE", "/accounts/{api_key}", "Close an account (orders cancelled)", _op(_delete_account)),
+    AdminRoute(
+        "POST",
+        "/accounts/{api_key}/reset",
+        "Reset one account: orders cancelled and forgotten, opening balances back",
+        _op(_reset_account),
+    ),
+    AdminRoute(
+        "POST",
+        "/accounts/{api_key}/fund",
+        "Add (or, negative, withdraw) a balance: {coin, amount}",
+        _op(_fund),
+        request=_OBJ,
+    ),
+    AdminRoute("GET", "/markets/{symbol}/book", "The pair's aggregated book", _op(_get_book)),
+    AdminRoute(
+        "POST",
+        "/markets/{symbol}/book",
+        "Rest orders from a system account: {bids: [[price, volume]], asks: [...]}",
+        _op(_seed_book),
+        request=_OBJ,
+    ),
+    AdminRoute("DELETE", "/markets/{symbol}/book", "Cancel every resting order of the pair", _op(_clear_book)),
+    AdminRoute("POST", "/markets/{symbol}/price", "Set the last/reference price: {price}", _op(_price), request=_OBJ),
+    AdminRoute("GET", "/counterparty", "Counterparty scripts and what they filled", _op(_scripts), response=_LIST),
+    AdminRoute(
+        "POST",
+        "/counterparty",
+        "Fill an account's resting orders: {api_key, symbol?, order_id?, after_polls?, at_ms?, fraction?}",
+        _op(_add_script),
+        request=_OBJ,
+    ),
+    AdminRoute("DELETE", "/counterparty", "Drop every counterparty script", _op(_clear_scripts)),
+    AdminRoute("GET", "/clock", "Server time: now_ms, frozen, offset_ms", _op(_get_clock)),
+    AdminRoute(
+        "POST",
+        "/clock",
+        "Steer time: {offset_ms?, freeze?, at_ms?, advance_ms?, unfreeze?}",
+        _op(_set_clock),
+        request=_OBJ,
+    ),
+    AdminRoute("GET", "/faults", "Active fault rules with match and fire counts", _op(_faults), response=_LIST),
+    AdminRoute(
+        "POST",
+        "/faults",
+        "Add a fault: {action: latency|error|status|drop, method?, path?, api_key?, ...}",
+        _op(_add_fault),
+        request=_OBJ,
+    ),
+    AdminRoute("DELETE", "/faults", "Drop every fault (?seed= reseeds)", _op(_clear_faults)),
+    AdminRoute("DELETE", "/faults/{fault_id}", "Drop one fault", _op(_remove_fault)),
+    AdminRoute("GET", "/rate-limits", "Rate limits in force and whether they are enforced", _op(_get_limits)),
+    AdminRoute(
+        "POST",
+        "/rate-limits",
+        "Switch limits: {enabled?, per_second?: {operation: n}}",
+        _op(_set_limits),
+        request=_OBJ,
+    ),
+    AdminRoute(
+        "GET",
+        "/journal",
+        "Requests, newest first: ?api_key, since_ms, until_ms, verdict (accepted|rejected|<rule>), operation, "
+        "path, limit, bodies",
+        _op(_journal),
+        response=_LIST,
+    ),
+    AdminRoute("GET", "/journal/export", "The whole journal as a JSON download", _op(_journal_export)),
+    AdminRoute("GET", "/journal/{entry_id}", "One journal entry", _op(_journal_entry)),
+    AdminRoute(
+        "GET",
+        "/journal/{entry_id}/curl",
+        "A curl line that re-sends the request",
+        _op(_journal_curl),
+        response={"type": "string"},
+    ),
+    AdminRoute("DELETE", "/journal", "Empty the journal", _op(_clear_journal)),
 ]
 
 

@@ -9,6 +9,8 @@ validation and matching together.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -21,7 +23,17 @@ from starlette.types import Receive, Scope, Send
 
 from .auth import query_pairs
 from .endpoints import Endpoint
-from .errors import BitunixError, BodyTooLarge, MethodNotAllowed, NotFound, ParameterError, SystemError
+from .errors import (
+    ERROR_TABLE,
+    BitunixError,
+    BodyTooLarge,
+    MethodNotAllowed,
+    NotFound,
+    ParameterError,
+    SystemError,
+    TooFrequent,
+)
+from .faults import Decision
 from .handlers import HANDLERS, Call
 from .journal import JournalEntry
 from .params import validate
@@ -118,6 +130,10 @@ class Pipeline:
                 if reply is not None:
                     entry.verdict = entry.verdict if entry.verdict != "pending" else "fault"
                     return self._finish(entry, reply)
+            limiter = state.rate_limiter
+            if limiter.enabled and not limiter.allow(ep, ctx.headers.get("api-key"), ctx.client_ip, ctx.now_ms):
+                lim = limiter.limit(ep)
+                raise TooFrequent(f"over {lim.per_second} requests/s per {lim.scope} on {ep.operation}")
             account = None
             if ep.auth:
                 entry.api_key = ctx.headers.get("api-key") or None
@@ -136,6 +152,10 @@ class Pipeline:
             else:
                 raw = decode_json_object(ctx.body)
             args = validate(ep.params, raw)
+            if state.counterparty.scripts:
+                state.counterparty.on_request(
+                    state.exchange, account.account_id if account else None, ep.operation, ctx.now_ms
+                )
             data = HANDLERS[ep.operation](Call(state, account, args, raw, ctx.now_ms))
             entry.verdict = "accepted"
             entry.code = "0"
@@ -182,10 +202,39 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
-async def send_reply(send: Send, reply: Reply) -> None:
+async def send_reply(send: Send, reply: Reply, *, drop: bool = False) -> None:
+    """Send ``reply``; with ``drop``, announce the full length but send only half and stop.
+
+    A socket client then sees the connection close mid-answer (httpx: RemoteProtocolError);
+    an in-process ASGI client gets a truncated body that is not JSON. Either way the request
+    was processed and the caller cannot know the outcome - the point of the fault.
+    """
     headers = [*reply.headers, (b"content-length", str(len(reply.body)).encode())]
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-    await send({"type": "http.response.body", "body": reply.body})
+    if not drop:
+        await send({"type": "http.response.body", "body": reply.body})
+        return
+    with contextlib.suppress(Exception):
+        await send({"type": "http.response.body", "body": reply.body[: len(reply.body) // 2], "more_body": False})
+
+
+def fault_reply(decision: Decision) -> Reply:
+    """The answer an error or status fault puts in place of the exchange's."""
+    rule = decision.reply
+    assert rule is not None
+    headers = list(_JSON_HEADERS)
+    if rule.retry_after is not None:
+        headers.append((b"retry-after", str(rule.retry_after).encode()))
+    if rule.action == "error":
+        assert rule.code is not None
+        info = ERROR_TABLE.get(rule.code)
+        msg = rule.msg if rule.msg is not None else (info.msg if info else "")
+        status = rule.status or (info.http_status if info else 200)
+        return Reply(status, error_body(rule.code, msg), headers)
+    assert rule.status is not None
+    if rule.body is not None:
+        return Reply(rule.status, rule.body.encode("utf-8"), [(b"content-type", b"text/plain"), *headers[1:]])
+    return Reply(rule.status, b"", headers[1:])
 
 
 class ExchangeRoute:
@@ -217,13 +266,28 @@ class ExchangeRoute:
             body if body is not None else b"",
             client_ip,
         )
+        decision = state.faults.decide(scope["method"], scope["path"], headers.get("api-key")) if state.faults else None
+        if decision is not None:
+            entry.extra["faults"] = decision.rules
+            if decision.delay_ms:
+                await asyncio.sleep(decision.delay_ms / 1000)
         if body is None:
             err = BodyTooLarge(f"body over {limit} bytes")
             entry.verdict, entry.code, entry.detail = type(err).__name__, err.code, err.detail
             reply = Pipeline._finish(entry, Reply(err.http_status, error_body(err.code, err.msg), list(_JSON_HEADERS)))
+        elif decision is not None and decision.reply is not None:
+            entry.verdict = "fault"
+            entry.detail = f"injected by {decision.rules[-1]}"
+            reply = fault_reply(decision)
+            assert decision.reply is not None
+            entry.code = decision.reply.code if decision.reply.action == "error" else str(reply.status)
+            reply = Pipeline._finish(entry, reply)
         else:
             ctx = RequestContext(
                 self.endpoint, scope["method"], scope["path"], raw_query, headers, body, client_ip, now, entry
             )
             reply = self.pipeline.handle(ctx)
-        await send_reply(send, reply)
+        drop = decision is not None and decision.drop
+        if drop:
+            entry.extra["dropped"] = True
+        await send_reply(send, reply, drop=drop)

@@ -6,7 +6,7 @@ One instance per app: tests that create two apps get two independent exchanges.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -14,10 +14,13 @@ from typing import Any
 from .auth import PROFILES, NonceStore, Verifier
 from .clock import Clock
 from .config import Config
+from .counterparty import Counterparty
 from .engine import Exchange, LiquidityProvider, SyntheticPath, Wallet, load_markets
 from .engine.accounts import Account
 from .engine.money import div_down, mul
+from .faults import Faults
 from .journal import Journal
+from .ratelimit import RateLimiter
 
 __all__ = ["MockState"]
 
@@ -39,7 +42,10 @@ class MockState:
     rates: list[dict[str, Any]]
     demo: Account | None
     wallet: Wallet
-    extras: dict[str, Any] = field(default_factory=dict)  # room for control-plane components
+    faults: Faults = field(default_factory=Faults)
+    rate_limiter: RateLimiter = field(default_factory=RateLimiter)
+    counterparty: Counterparty = field(default_factory=Counterparty)
+    extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(cls, config: Config) -> MockState:
@@ -61,15 +67,36 @@ class MockState:
             rates=_seed_json("rates.json")["rates"],
             demo=None,
             wallet=Wallet(exchange, coins),
+            faults=Faults(config.seed),
+            rate_limiter=RateLimiter(config.rate_limits),
         )
         state._populate()
         return state
 
-    def _populate(self) -> None:
-        cfg, ex = self.config, self.exchange
+    def rebuild_paths(self) -> None:
+        """The synthetic past of every pair: a pure function of seed, pair, start time and reference price."""
+        ex = self.exchange
         for m in ex.markets:
             typical = div_down(mul(m.min_amount, Decimal(40)), m.reference_price, m.base_precision)
-            self.paths[m.symbol] = SyntheticPath(cfg.seed, m.symbol, ex.started_ms, m.reference_price, typical)
+            self.paths[m.symbol] = SyntheticPath(ex.seed, m.symbol, ex.started_ms, m.reference_price, typical)
+
+    def replace_with(self, other: MockState, *, keep_journal: bool = False) -> None:
+        """Become ``other`` in place, so the app, its routes and in-process holders keep one object."""
+        journal = self.journal
+        for f in fields(self):
+            setattr(self, f.name, getattr(other, f.name))
+        if keep_journal:
+            self.journal = journal
+
+    def reset(self, *, seed: int | None = None, keep_journal: bool = False) -> None:
+        """A brand-new exchange from the config (optionally another seed): accounts, books, faults, clock."""
+        if seed is not None:
+            self.config = replace(self.config, seed=seed)
+        self.replace_with(MockState.build(self.config), keep_journal=keep_journal)
+
+    def _populate(self) -> None:
+        cfg, ex = self.config, self.exchange
+        self.rebuild_paths()
         if cfg.liquidity:
             self.liquidity = LiquidityProvider(ex, levels=cfg.liquidity_levels, seed=cfg.seed)
             ex.after_match.append(self.liquidity.replenish)

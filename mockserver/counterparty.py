@@ -1,0 +1,144 @@
+"""A scripted counterparty: fills an account's resting orders after N polls, at a time, or now.
+
+It trades like anyone else: for each target order it places an opposite limit
+order at the target's price from a system account (funded by minting, which the
+ledger audit counts as outside money), so fees, fills, statuses and balances
+come out of the real matching engine. Orders resting ahead of the target at the
+same or a better price fill first - price-time priority is not bent. Whatever
+the counterparty leaves unfilled is cancelled at once, so it never rests.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .engine import Exchange, OrderType, PlaceRequest, Side
+from .engine.money import floor_to_step, mul
+from .errors import BitunixError, PlaceRefusal
+
+__all__ = ["COUNTERPARTY_ACCOUNT", "POLL_OPERATIONS", "Counterparty", "Script"]
+
+COUNTERPARTY_ACCOUNT = "counterparty"
+
+#: Signed reads a client uses to watch its orders: each one is a poll.
+POLL_OPERATIONS = frozenset({"pending_list", "history_page", "order_detail", "deal_list", "account"})
+
+
+@dataclass
+class Script:
+    """Fill ``fraction`` of the remaining volume of the account's matching open orders, once, when due."""
+
+    account_id: str
+    symbol: str | None = None
+    order_id: str | None = None
+    after_polls: int | None = None  # the Nth poll by the account is the first to see the fill
+    at_ms: int | None = None  # or: the first request at or after this server time
+    fraction: Decimal = Decimal(1)
+    id: str = ""
+    polls: int = 0
+    done: bool = False
+    result: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not Decimal(0) < self.fraction <= Decimal(1):
+            raise ValueError("fraction must be in (0, 1]")
+        if self.after_polls is not None and self.after_polls < 1:
+            raise ValueError("after_polls counts from 1")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "account_id": self.account_id,
+            "symbol": self.symbol,
+            "order_id": self.order_id,
+            "after_polls": self.after_polls,
+            "at_ms": self.at_ms,
+            "fraction": str(self.fraction),
+            "polls": self.polls,
+            "done": self.done,
+            "fills": self.result,
+        }
+
+
+class Counterparty:
+    """The scripts waiting to fire on one exchange."""
+
+    def __init__(self) -> None:
+        self.scripts: list[Script] = []
+        self._ids = 0
+        self._lock = threading.Lock()
+
+    @property
+    def active(self) -> bool:
+        return any(not s.done for s in self.scripts)
+
+    def add(self, script: Script) -> Script:
+        with self._lock:
+            self._ids += 1
+            script.id = f"script-{self._ids}"
+            self.scripts.append(script)
+            return script
+
+    def clear(self) -> None:
+        with self._lock:
+            self.scripts.clear()
+
+    def on_request(self, exchange: Exchange, account_id: str | None, operation: str, now_ms: int) -> None:
+        """Called before an accepted signed request is answered: count polls, fire what is due."""
+        for s in self.scripts:
+            if s.done:
+                continue
+            if s.after_polls is not None:
+                if account_id == s.account_id and operation in POLL_OPERATIONS:
+                    s.polls += 1
+                if s.polls < s.after_polls:
+                    continue
+            if s.at_ms is not None and now_ms < s.at_ms:
+                continue
+            self.fire(exchange, s)
+
+    def fire(self, exchange: Exchange, script: Script) -> list[dict[str, Any]]:
+        """Trade against the script's target orders now."""
+        with exchange.lock:
+            script.done = True
+            if COUNTERPARTY_ACCOUNT not in exchange.accounts:
+                exchange.create_account(
+                    account_id=COUNTERPARTY_ACCOUNT, api_key="", secret="", system=True, label="counterparty"
+                )
+            targets = [
+                o
+                for o in exchange.orders_by_account.get(script.account_id, [])
+                if o.status.is_open
+                and (script.symbol is None or o.symbol == script.symbol)
+                and (script.order_id is None or o.order_id == script.order_id)
+            ]
+            for target in targets:
+                script.result.append(self._hit(exchange, target.order_id, script.fraction))
+            return script.result
+
+    @staticmethod
+    def _hit(exchange: Exchange, order_id: str, fraction: Decimal) -> dict[str, Any]:
+        target = exchange.orders[order_id]
+        m = exchange.market(target.symbol)
+        qty = floor_to_step(mul(target.left_volume, fraction), m.lot)
+        outcome: dict[str, Any] = {"order_id": order_id, "volume": str(qty)}
+        if qty <= 0 or not target.status.is_open:
+            outcome["skipped"] = "nothing left to fill at this fraction"
+            return outcome
+        side = Side.SELL if target.side is Side.BUY else Side.BUY
+        spend_coin, spend = (m.base, qty) if side is Side.SELL else (m.quote, mul(qty, target.price))
+        exchange.fund(COUNTERPARTY_ACCOUNT, spend_coin, spend)
+        try:
+            req = PlaceRequest(m.symbol, side, OrderType.LIMIT, qty, target.price)
+            mine = exchange.place(COUNTERPARTY_ACCOUNT, req)
+        except (BitunixError, PlaceRefusal) as refusal:
+            outcome["skipped"] = f"the market refused the counter order: {refusal}"
+            return outcome
+        if mine.status.is_open:
+            exchange.cancel(COUNTERPARTY_ACCOUNT, mine.order_id)
+        outcome["counter_order_id"] = mine.order_id
+        outcome["filled"] = str(mine.deal_volume)
+        return outcome
