@@ -60,8 +60,13 @@ def _int(value: Any, what: str, *, optional: bool = True) -> int | None:
     return value
 
 
+def _amount(d: Decimal) -> str:
+    """Plain decimal text without trailing zeros (admin JSON is for people; the wire format is not)."""
+    return format(d.normalize(), "f") if d else "0"
+
+
 def _balances(b: dict[str, Balance]) -> dict[str, dict[str, str]]:
-    return {coin: {"free": str(v.free), "locked": str(v.locked)} for coin, v in b.items()}
+    return {coin: {"free": _amount(v.free), "locked": _amount(v.locked)} for coin, v in b.items()}
 
 
 def entry_json(e: JournalEntry, *, bodies: bool = True) -> dict[str, Any]:
@@ -264,7 +269,7 @@ class Controller:
     def audit(self) -> dict[str, Any]:
         imbalance = self.state.exchange.audit()
         conserved = all(v == 0 for v in imbalance.values())
-        return {"conserved": conserved, "imbalance": {c: str(v) for c, v in imbalance.items()}}
+        return {"conserved": conserved, "imbalance": {c: _amount(v) for c, v in imbalance.items()}}
 
     def set_profile(self, name: Any) -> dict[str, Any]:
         if name not in PROFILES:
@@ -294,7 +299,7 @@ class Controller:
                 for order in [o for o in ex.books[sym].orders() if o.account_id == LIQUIDITY_ACCOUNT]:
                     ex.cancel(LIQUIDITY_ACCOUNT, order.order_id)
                 liq.replenish(ex, sym)
-            return {"symbol": sym, "last_price": str(ex.last_prices[sym])}
+            return {"symbol": sym, "last_price": _amount(ex.last_prices[sym])}
 
     def seed_book(self, symbol: str, bids: Iterable[Any], asks: Iterable[Any]) -> dict[str, Any]:
         """Rest orders from a system account: ``bids``/``asks`` are [price, volume] pairs."""
@@ -344,8 +349,8 @@ class Controller:
         sym = self._symbol(symbol)
         book = self.state.exchange.books[sym]
         return {
-            "bids": [[str(p), str(v)] for p, v in book.aggregated(Side.BUY)],
-            "asks": [[str(p), str(v)] for p, v in book.aggregated(Side.SELL)],
+            "bids": [[_amount(p), _amount(v)] for p, v in book.aggregated(Side.BUY)],
+            "asks": [[_amount(p), _amount(v)] for p, v in book.aggregated(Side.SELL)],
         }
 
     def add_script(self, spec: dict[str, Any]) -> dict[str, Any]:

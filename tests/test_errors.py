@@ -18,9 +18,8 @@ from mockserver import ENDPOINTS, ERROR_TABLE, Endpoint, MockState
 
 from .helpers import Signed, fresh_nonce, sign_parts
 
-# Codes no cause can produce yet, and why. 110041 needs the rate limiter (control-plane issue);
-# until it exists the code is documented but cannot be triggered, and faking it would prove nothing.
-NOT_YET_PRODUCIBLE = {"110041": "no rate limiter yet"}
+# Codes no cause can produce, and why (none today: every documented code has a real cause).
+NOT_YET_PRODUCIBLE: dict[str, str] = {}
 
 TRON = "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE"
 
@@ -170,6 +169,11 @@ def test_cause_gives_exact_code_and_msg(ep: Endpoint, code: str, client: TestCli
     elif code == "110033":
         acct = state.exchange.create_account(permissions=set(), balances={"USDT": Decimal(10)})
         kwargs.update(key=acct.api_key, secret=acct.secret)
+    elif code == "110041":
+        state.rate_limiter.enabled = True
+        state.rate_limiter.overrides[ep.operation] = 1
+        state.clock.freeze()  # both requests in one window, however slow the machine
+        assert caller.send(ep, params).json()["code"] != "110041"
     elif code == "2":
         params = BAD_PARAMS[ep.operation]
     else:
