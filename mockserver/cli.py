@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-token", default=None, help="require this token on admin calls")
     p.add_argument("--diagnose", action="store_true", help="always send x-mock-diagnosis on rejections")
     p.add_argument("--journal-size", type=int, default=10_000, help="requests kept in the journal")
+    p.add_argument("--rate-limits", action="store_true", help="enforce rate limits (110041) from the start")
     p.add_argument("--log-level", default="warning", help="uvicorn log level")
     p.add_argument("--access-log", action="store_true", help="log every request line")
     p.add_argument("--json", action="store_true", help="print the start-up banner as one JSON line")
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         admin_token=token,
         always_diagnose=args.diagnose,
         journal_size=args.journal_size,
+        rate_limits=args.rate_limits,
     )
     app = create_app(config)
 

@@ -16,7 +16,7 @@ from .endpoints import ENDPOINTS
 from .errors import ERROR_TABLE, PLACE_REFUSAL_TABLE
 from .params import Kind, Param
 
-__all__ = ["SECTIONS", "render_endpoints", "render_errors", "sync_readme"]
+__all__ = ["SECTIONS", "render_admin", "render_endpoints", "render_errors", "sync_readme"]
 
 
 def _param_text(params: tuple[Param, ...]) -> str:
@@ -64,7 +64,19 @@ def render_errors() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"endpoints": render_endpoints, "errors": render_errors}
+def render_admin() -> str:
+    """The admin namespace: every control-plane route."""
+    from .admin import ADMIN_ROUTES
+    from .config import ADMIN_PREFIX
+
+    rows = ["| method | path | what it does | token |", "|---|---|---|---|"]
+    for r in ADMIN_ROUTES:
+        token = "open" if r.open else "when configured"
+        rows.append(f"| {r.method} | `{ADMIN_PREFIX}{r.path}` | {r.summary.replace('|', '/')} | {token} |")
+    return "\n".join(rows)
+
+
+SECTIONS = {"endpoints": render_endpoints, "errors": render_errors, "admin": render_admin}
 
 
 def sync_readme(text: str) -> str:
