@@ -159,6 +159,10 @@ async def _get_account(c: Controller, r: Request) -> Any:
     return c.account_json(c.account(_p(r, "api_key")))
 
 
+async def _account_orders(c: Controller, r: Request) -> Any:
+    return c.orders(_p(r, "api_key"))
+
+
 async def _delete_account(c: Controller, r: Request) -> Any:
     c.delete_account(_p(r, "api_key"))
 
@@ -298,6 +302,7 @@ ADMIN_ROUTES: list[AdminRoute] = [
         request=_OBJ,
     ),
     AdminRoute("GET", "/accounts/{api_key}", "One account", _op(_get_account)),
+    AdminRoute("GET", "/accounts/{api_key}/orders", "The engine's view of the account's orders", _op(_account_orders)),
     AdminRoute("DELETE", "/accounts/{api_key}", "Close an account (orders cancelled)", _op(_delete_account)),
     AdminRoute(
         "POST",

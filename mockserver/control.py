@@ -181,6 +181,26 @@ class Controller:
             self.state.extras.setdefault("initial_balances", {})[acct.account_id] = balances
             return self.account_json(acct)
 
+    def orders(self, api_key: str) -> list[dict[str, Any]]:
+        """The engine's view of the account's orders, oldest first (what a client should report)."""
+        acct = self.account(api_key)
+        with self.state.exchange.lock:
+            return [
+                {
+                    "order_id": o.order_id,
+                    "symbol": o.symbol,
+                    "side": int(o.side),
+                    "type": int(o.type),
+                    "status": int(o.status),
+                    "price": _amount(o.price),
+                    "volume": _amount(o.volume),
+                    "deal_volume": _amount(o.deal_volume),
+                    "locked": _amount(o.locked),
+                    "client_id": o.client_id,
+                }
+                for o in self.state.exchange.orders_by_account.get(acct.account_id, [])
+            ]
+
     def reset_account(self, api_key: str) -> dict[str, Any]:
         """Cancel the account's orders, forget its history, restore its opening balances."""
         acct = self.account(api_key)
