@@ -254,6 +254,8 @@ class DriverAdapter:
         if doc["ok"]:
             return doc.get("result")
         error = doc.get("error") or {}
+        if error.get("code") == "crash":
+            raise ClientCrashed(f"the driver reported a crash: {str(error.get('msg', ''))[:500]}")
         raise ClientError(str(error.get("code", "")), str(error.get("msg", "")), str(error.get("type", "")))
 
     def _read_line(self) -> str:

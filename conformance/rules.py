@@ -170,10 +170,9 @@ def check_signing_generated(ctx: Context) -> None:
 
 def check_nonce(ctx: Context) -> None:
     with ctx.client() as (adapter, acct):
-        for _ in range(20):
-            _call(adapter, "balances")
-        _call(adapter, "order_detail", "1")
-        _call(adapter, "pending_orders", "BTCUSDT")
+        for op, args in [("balances", ())] * 20 + [("order_detail", ("1",)), ("pending_orders", ("BTCUSDT",))]:
+            with suppress(ClientError):  # judged from the journal, whatever the exchange answered
+                _call(adapter, op, *args)
         seen: dict[str, int] = {}
         for e in ctx.target.journal(acct["api_key"]):
             nonce = e["headers"].get("nonce", "")

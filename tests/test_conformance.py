@@ -1,0 +1,142 @@
+"""The conformance kit judges right: the reference client passes every rule, each broken double fails
+exactly the rules for its flaw, the Node driver passes over loopback, and the reports are well formed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conformance import RULES, driver_factory, reference_factory, run
+from conformance.cli import main as cli_main
+
+from . import conformance_doubles as doubles
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_DRIVER = ROOT / "conformance" / "drivers" / "node" / "driver.mjs"
+ALL = [r.id for r in RULES]
+
+
+def test_the_reference_client_passes_every_rule() -> None:
+    report = run(reference_factory, client_name="client_ref", stream=None, examples=15)
+    assert [(v.rule, v.status) for v in report.verdicts] == [(r, "pass") for r in ALL], report.markdown()
+    assert report.passed
+
+
+@pytest.mark.parametrize(
+    ("double", "failing", "message"),
+    [
+        ("wrong_sort", {"signing.vectors"}, "vector 'get-sorted-params'"),
+        ("base64_nonce", {"nonce.unique"}, "has 44 characters; the exchange wants exactly 32"),
+        ("reused_nonce", {"nonce.unique"}, "sent twice"),
+        ("seconds_timestamp", {"timestamp.fresh"}, "is not milliseconds since the epoch (13 digits)"),
+        ("swallow_errors", {"errors.surfaced", "timestamp.skew"}, "instead of raising it"),
+        ("float_money", {"decimal.exact"}, "read as '12345.678901234567'; the exchange holds 12345.6789012345678"),
+    ],
+)
+def test_a_broken_client_fails_exactly_the_rule_for_its_flaw(double: str, failing: set[str], message: str) -> None:
+    report = run(getattr(doubles, double), client_name=double, stream=None, examples=10)
+    assert set(report.by_status("fail")) == failing, report.markdown()
+    assert not report.passed
+    assert any(message in v.message for v in report.verdicts if v.status == "fail"), report.markdown()
+    for v in report.verdicts:
+        if v.status == "blocked":
+            assert set(next(r for r in RULES if r.id == v.rule).requires) & failing, v.rule
+        else:
+            assert v.status in ("pass", "fail"), (v.rule, v.status)
+
+
+def test_failures_carry_the_servers_verdict_and_a_repro() -> None:
+    report = run(doubles.reused_nonce, client_name="reused", stream=None, only=["nonce.unique"])
+    (v,) = report.verdicts
+    assert v.diagnosis.startswith("NonceReused (900001)")
+    assert v.curl.startswith("curl -sS -X GET ") and '"nonce: $NONCE"' in v.curl
+
+
+def test_reports_are_written_as_markdown_json_and_junit(tmp_path: Path) -> None:
+    report = run(doubles.float_money, client_name="float", stream=None, only=["decimal.exact", "nonce.unique"])
+    paths = {p.name: p for p in report.write(tmp_path)}
+    doc = json.loads(paths["report.json"].read_text("utf-8"))
+    assert doc["passed"] is False and [r["status"] for r in doc["rules"]] == ["pass", "fail"]
+    md = paths["report.md"].read_text("utf-8")
+    assert "| `decimal.exact` | FAIL |" in md and "## `decimal.exact` - FAIL" in md
+    suite = ET.parse(paths["junit.xml"]).getroot()
+    assert (suite.get("tests"), suite.get("failures")) == ("2", "1")
+    failed = [c for c in suite.iter("testcase") if c.find("failure") is not None]
+    assert [c.get("name") for c in failed] == ["decimal.exact"]
+
+
+def test_cli_exit_status_and_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ok = cli_main(
+        [
+            "run",
+            "--adapter",
+            "conformance.adapter:reference_factory",
+            "--rule",
+            "nonce.unique",
+            "--out",
+            str(tmp_path / "a"),
+        ]
+    )
+    assert ok == 0 and (tmp_path / "a" / "junit.xml").exists()
+    assert "PASS: 1 passed, 0 failed" in capsys.readouterr().out
+    bad = cli_main(["run", "--adapter", "tests.conformance_doubles:reused_nonce", "--out", str(tmp_path / "b")])
+    assert bad == 1
+    assert cli_main(["rules"]) == 0 and "ledger.stateful" in capsys.readouterr().out
+
+
+def test_the_node_example_driver_passes_over_loopback() -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the Node example driver cannot run (CI installs it)")
+    report = run(
+        driver_factory(f"{node} {NODE_DRIVER}"),
+        client_name="node",
+        mode="loopback",
+        stream=None,
+        examples=10,
+    )
+    assert [(v.rule, v.status) for v in report.verdicts] == [(r, "pass") for r in ALL], report.markdown()
+
+
+def test_pytest_plugin_fixtures(tmp_path: Path) -> None:
+    (tmp_path / "test_bot.py").write_text(
+        "from decimal import Decimal\n"
+        "def test_bot(bitunix_client, bitunix_account, bitunix_mock):\n"
+        "    assert bitunix_client.balances()['USDT']['free'] == '100000'\n"
+        "    r = bitunix_client.place_order('BTCUSDT', 2, 1, '0.001', '50000', None)\n"
+        "    assert r['accepted']\n"
+        "    assert len(bitunix_mock.state.exchange.orders) == 1\n"
+        "def test_fresh_exchange_each_test(bitunix_mock):\n"
+        "    assert len(bitunix_mock.state.exchange.orders) == 0\n",
+        "utf-8",
+    )
+    env_path = str(ROOT)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:bitunix_conformance",
+            "-p",
+            "conformance.pytest_plugin",
+            str(tmp_path / "test_bot.py"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": env_path},
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 passed" in proc.stdout
