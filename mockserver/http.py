@@ -17,11 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from starlette.types import Receive, Scope, Send
 
 from .auth import query_pairs
+from .doctor import Diagnosis, diagnose
 from .endpoints import Endpoint
 from .errors import (
     ERROR_TABLE,
@@ -30,6 +32,7 @@ from .errors import (
     MethodNotAllowed,
     NotFound,
     ParameterError,
+    SignatureError,
     SystemError,
     TooFrequent,
 )
@@ -46,6 +49,7 @@ log = logging.getLogger("mockserver")
 SUCCESS_MSG = "result.success"
 DIAGNOSE_HEADER = "x-mock-diagnose"
 DIAGNOSIS_HEADER = b"x-mock-diagnosis"
+EXPECTED_INPUT_HEADER = b"x-mock-expected-digest-input"  # percent-encoded UTF-8
 JOURNAL_HEADER = b"x-mock-journal-id"
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
@@ -165,8 +169,16 @@ class Pipeline:
             entry.code = err.code
             entry.detail = err.detail
             headers = list(_JSON_HEADERS)
-            if diagnose and err.detail:
-                headers.append((DIAGNOSIS_HEADER, _header_safe(err.detail)))
+            explained = err.detail
+            if err.code == SignatureError.code:
+                found = self._doctor(ctx)
+                if found is not None:
+                    entry.extra["diagnosis"] = found.to_json()
+                    explained = found.header()
+                    if diagnose:
+                        headers.append((EXPECTED_INPUT_HEADER, quote(found.expected_digest_input).encode("ascii")))
+            if diagnose and explained:
+                headers.append((DIAGNOSIS_HEADER, _header_safe(explained)))
             return self._finish(entry, Reply(err.http_status, error_body(err.code, err.msg), headers))
         except Exception:
             # Never a traceback to the client: log it here, answer the exchange's system error.
@@ -176,6 +188,29 @@ class Pipeline:
             entry.code = failure.code
             entry.detail = failure.detail
             return self._finish(entry, Reply(200, error_body(failure.code, failure.msg), list(_JSON_HEADERS)))
+
+    def _doctor(self, ctx: RequestContext) -> Diagnosis | None:
+        """Run the signature doctor on a refused sign (only then: valid traffic never pays for it)."""
+        state = self.state
+        account = state.exchange.accounts_by_key.get(ctx.headers.get("api-key", ""))
+        if account is None:
+            return None
+        key = account.api_key
+        recent = [e.headers.get("nonce", "") for e in list(state.journal)[-200:] if e.headers.get("api-key") == key]
+        try:
+            return diagnose(
+                method=ctx.method,
+                raw_query=ctx.raw_query,
+                body=ctx.body,
+                headers=ctx.headers,
+                secret=account.secret,
+                profile=state.verifier.profile,
+                other_nonces=reversed(recent),
+                other_secrets=lambda: (a.secret for a in state.exchange.accounts_by_key.values()),
+            )
+        except Exception:  # the doctor must never turn a clean 100005 into a 500
+            log.exception("signature doctor failed")
+            return None
 
     @staticmethod
     def _finish(entry: JournalEntry, reply: Reply) -> Reply:
