@@ -109,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     # freezing them keeps full collections short under load.
     gc.collect()
     gc.freeze()
+    # The state is many small long-lived objects (orders, journal entries, nonces) and almost no
+    # cycles; collecting the young generation less often cut the p99 of signed orders under load.
+    gc.set_threshold(20_000, 50, 50)
     server = uvicorn.Server(
         uvicorn.Config(
             app,

@@ -1,0 +1,410 @@
+"""``python -m bench``: throughput and latency of the mock over loopback, and its engine in-process.
+
+In ONE run: a bare Starlette hello-world (the anchor) and the mock, each served by
+uvicorn with the same settings (httptools + uvloop, pinned to core 0 when
+``taskset`` exists), loaded by ``wrk -t1`` (pinned to core 1) replaying a file of
+pre-built requests - signed ones with a unique nonce and a fresh timestamp each,
+so every answer is a success (the Lua script reports the first that is not).
+Then the engine alone, nonce and order memory, and start-up time. Results go to
+``bench/results/latest.json`` and ``latest.md``; figures are ratios within this run
+because the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+LUA = Path(__file__).resolve().parent / "replay.lua"
+SPOT = "/api/spot/v1"
+
+TARGETS = {
+    "place_ratio": ("signed place-order throughput >= 60 % of hello-world", 0.60),
+    "engine_ops": ("engine >= 200k mixed ops/s in-process", 200_000),
+    "place_p99_ms": ("p99 latency of a signed order <= 10 ms at 16 connections", 10.0),
+    "rss_per_nonce": ("server RSS growth <= 200 bytes per live nonce", 200),
+    "startup_s": ("startup to first answer < 1 s", 1.0),
+}
+
+
+def _pin(core: int) -> list[str]:
+    return ["taskset", "-c", str(core)] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
+
+
+def ensure_wrk() -> str:
+    """wrk's path; installs Debian's wrk when missing."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("installing wrk (apt-get install -y wrk) ...", file=sys.stderr)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is required and could not be installed")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_ready(url: str, timeout: float = 20.0) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return time.perf_counter() - start
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.005)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+@contextmanager
+def serve_hello() -> Iterator[tuple[str, int]]:
+    port = _free_port()
+    cmd = [*_pin(0), sys.executable, "-m", "uvicorn", "bench.hello:app", "--port", str(port)]
+    cmd += ["--loop", "auto", "--http", "auto", "--log-level", "warning", "--no-access-log"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}/hello")
+        yield f"http://127.0.0.1:{port}", proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextmanager
+def serve_mock() -> Iterator[tuple[dict[str, Any], float]]:
+    """The mock as users start it; yields its banner and the seconds from spawn to first answer."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    t0 = time.perf_counter()
+    cmd = [*_pin(0), sys.executable, "-m", "mockserver", "--port", "0", "--json", "--no-liquidity"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        banner = json.loads(proc.stdout.readline())
+        _wait_ready(banner["url"] + "/_mock/health")
+        startup = time.perf_counter() - t0
+        banner["pid"] = proc.pid
+        yield banner, startup
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _sign(nonce: str, ts: str, key: str, secret: str, query: str, body: str) -> str:
+    import hashlib
+
+    digest = hashlib.sha256((nonce + ts + key + query + body).encode()).hexdigest()
+    return hashlib.sha256((digest + secret).encode()).hexdigest()
+
+
+def _line(method: str, path: str, headers: dict[str, str], body: str = "") -> str:
+    hdr = ";".join(f"{k}={v}" for k, v in headers.items())
+    return f"{method}\t{path}\t{hdr}\t{body}\n"
+
+
+def build_requests(kind: str, count: int, banner: dict[str, Any] | None, first_order_id: int = 0, lag: int = 0) -> str:
+    """A request file for ``kind``: hello, last_price, account, place_cancel."""
+    fd, path = tempfile.mkstemp(prefix=f"bench-{kind}-", suffix=".txt")
+    key = secret = ""
+    if banner is not None:
+        key, secret = banner["api_key"], banner["secret"]
+    with os.fdopen(fd, "w") as f:
+        if kind == "hello":
+            f.write(_line("GET", "/hello", {}) * count)
+        elif kind == "last_price":
+            f.write(_line("GET", SPOT + "/market/last_price?symbol=BTCUSDT", {}) * count)
+        else:
+            ts = str(time.time_ns() // 1_000_000)
+            for i in range(count):
+                nonce = f"{i:08x}{os.urandom(12).hex()}"
+                if kind == "account":
+                    sign = _sign(nonce, ts, key, secret, "", "")
+                    f.write(
+                        _line(
+                            "GET",
+                            SPOT + "/user/account",
+                            {"api-key": key, "nonce": nonce, "timestamp": ts, "sign": sign},
+                        )
+                    )
+                    continue
+                if i % 2 == 0:
+                    body = '{"side":2,"type":1,"volume":"0.001","price":"10000","symbol":"BTCUSDT"}'
+                    target = SPOT + "/order/place_order"
+                else:
+                    # Cancel the order placed ``lag`` places earlier: with many connections in flight a
+                    # cancel could overtake its own place; the first few cancels hit nothing (a no-op).
+                    oid = first_order_id + i // 2 + 1 - lag
+                    body = '{"orderIdList":[{"orderId":"' + str(oid) + '","symbol":"BTCUSDT"}]}'
+                    target = SPOT + "/order/cancel"
+                sign = _sign(nonce, ts, key, secret, "", body)
+                headers = {
+                    "api-key": key,
+                    "nonce": nonce,
+                    "timestamp": ts,
+                    "sign": sign,
+                    "Content-Type": "application/json",
+                }
+                f.write(_line("POST", target, headers, body))
+    return path
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    if not m:
+        raise ValueError(text)
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def run_wrk(wrk: str, url: str, reqfile: str, connections: int, seconds: int) -> dict[str, Any]:
+    cmd = [*_pin(1), wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(LUA), url]
+    proc = subprocess.run(cmd, env={**os.environ, "REQFILE": reqfile}, capture_output=True, text=True, check=True)
+    out = proc.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "requests": total,
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "bad_answer": proc.stderr.strip().splitlines()[0] if "BAD" in proc.stderr else None,
+    }
+
+
+def _rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def http_benchmarks(quick: bool) -> dict[str, Any]:
+    wrk = ensure_wrk()
+    seconds = 3 if quick else 8
+    budget = 40_000 * seconds  # requests per file: more than the server can answer in the run
+    results: dict[str, Any] = {"seconds_per_run": seconds, "runs": {}}
+    with serve_hello() as (url, _pid):
+        for conns in (16, 64):
+            path = build_requests("hello", budget, None)
+            run_wrk(wrk, url, path, conns, 1)  # warm-up
+            results["runs"][f"hello@{conns}"] = run_wrk(wrk, url, path, conns, seconds)
+            os.unlink(path)
+    with serve_mock() as (banner, _startup):
+        httpx.post(
+            banner["url"] + f"/_mock/accounts/{banner['api_key']}/fund", json={"coin": "USDT", "amount": "1000000000"}
+        ).raise_for_status()
+        for kind in ("last_price", "account", "place_cancel"):
+            for conns in (16, 64):
+                warm = build_requests(kind, 30_000, banner, _placed(banner["url"]), 2 * conns)
+                run_wrk(wrk, banner["url"], warm, conns, 1)  # warm-up: also fills the journal ring
+                os.unlink(warm)
+                path = build_requests(kind, budget, banner, _placed(banner["url"]), 2 * conns)
+                rss_before = _rss(banner["pid"])
+                results["runs"][f"{kind}@{conns}"] = run_wrk(wrk, banner["url"], path, conns, seconds)
+                if kind == "account":
+                    served = results["runs"][f"{kind}@{conns}"]["requests"]
+                    growth = _rss(banner["pid"]) - rss_before
+                    results["runs"][f"{kind}@{conns}"]["rss_growth_per_nonce"] = growth / max(1, served)
+                os.unlink(path)
+                # Let the nonces of this run expire so runs do not pile up memory on each other.
+                httpx.post(banner["url"] + "/_mock/clock", json={"offset_ms": 0})
+        resting = httpx.get(banner["url"] + "/_mock/status").json()["resting"]
+        results["resting_after_place_cancel"] = resting
+    hello16 = results["runs"]["hello@16"]["rps"]
+    hello64 = results["runs"]["hello@64"]["rps"]
+    for name, run in results["runs"].items():
+        run["ratio_to_hello"] = round(run["rps"] / (hello16 if name.endswith("@16") else hello64), 3)
+    return results
+
+
+def _placed(url: str) -> int:
+    """The id the mock's last placed order got (ids are deterministic for a seed: 0 here)."""
+    from mockserver.engine import IdGenerator
+
+    return int(IdGenerator(0)._order) + int(httpx.get(url + "/_mock/status").json()["orders"])
+
+
+def engine_benchmark(resting: int = 10_000, ops: int = 100_000, seed: int = 1) -> dict[str, Any]:
+    """Orders/s for a place/cancel/match mix on a book of ``resting`` orders, and memory per resting order."""
+    from mockserver.clock import Clock
+    from mockserver.engine import Exchange, OrderType, PlaceRequest, Side, load_markets
+
+    rng = random.Random(seed)
+    ex = Exchange(load_markets(None), clock=Clock(frozen_at_ms=1_760_000_000_000), seed=seed)
+    maker = ex.create_account(balances={"USDT": Decimal(10**12), "BTC": Decimal(10**6)}).account_id
+    taker = ex.create_account(balances={"USDT": Decimal(10**12), "BTC": Decimal(10**6)}).account_id
+    mid = 64000
+
+    def resting_req() -> PlaceRequest:
+        side = rng.choice((Side.BUY, Side.SELL))
+        ticks = rng.randint(1, 3000)
+        price = mid - ticks if side is Side.BUY else mid + ticks
+        return PlaceRequest("BTCUSDT", side, OrderType.LIMIT, Decimal("0.001") * rng.randint(1, 20), Decimal(price))
+
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    open_ids = [ex.place(maker, resting_req()).order_id for _ in range(resting)]
+    per_order = (tracemalloc.get_traced_memory()[0] - before) / resting
+    tracemalloc.stop()
+
+    plan = [rng.random() for _ in range(ops)]
+    counts = {"place": 0, "cancel": 0, "match": 0}
+    t0 = time.perf_counter()
+    for r in plan:
+        if r < 0.5:
+            open_ids.append(ex.place(maker, resting_req()).order_id)
+            counts["place"] += 1
+        elif r < 0.8 and open_ids:
+            i = rng.randrange(len(open_ids))
+            open_ids[i], open_ids[-1] = open_ids[-1], open_ids[i]
+            ex.cancel(maker, open_ids.pop())
+            counts["cancel"] += 1
+        else:
+            side = rng.choice((Side.BUY, Side.SELL))
+            best = ex.books["BTCUSDT"].best(Side.SELL if side is Side.BUY else Side.BUY)
+            if best is None:
+                continue
+            ex.place(taker, PlaceRequest("BTCUSDT", side, OrderType.LIMIT, Decimal("0.001"), best))
+            counts["match"] += 1
+    elapsed = time.perf_counter() - t0
+    audit = ex.audit()
+    return {
+        "resting_at_start": resting,
+        "ops": sum(counts.values()),
+        "mix": counts,
+        "ops_per_s": round(sum(counts.values()) / elapsed),
+        "bytes_per_resting_order": round(per_order),
+        "money_conserved": all(v == 0 for v in audit.values()),
+        "book_crossed": ex.books["BTCUSDT"].is_crossed(),
+    }
+
+
+def nonce_memory(count: int = 100_000) -> dict[str, Any]:
+    """Bytes the nonce store holds per live nonce (tracemalloc)."""
+    from mockserver.auth import NonceStore
+
+    store = NonceStore()
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    now = 1_760_000_000_000
+    for i in range(count):
+        store.add("k" * 32, f"{i:032x}", now + 60_000, now)
+    per = (tracemalloc.get_traced_memory()[0] - before) / count
+    tracemalloc.stop()
+    return {"nonces": len(store), "bytes_per_nonce": round(per)}
+
+
+def startup_time(repeats: int = 3) -> float:
+    times = []
+    for _ in range(repeats):
+        with serve_mock() as (_banner, startup):
+            times.append(startup)
+    return sorted(times)[len(times) // 2]
+
+
+def verdicts(res: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    http = res.get("http")
+    values: dict[str, float | None] = {
+        "place_ratio": http["runs"]["place_cancel@16"]["ratio_to_hello"] if http else None,
+        "engine_ops": res["engine"]["ops_per_s"],
+        "place_p99_ms": http["runs"]["place_cancel@16"]["p99_ms"] if http else None,
+        "rss_per_nonce": http["runs"]["account@16"]["rss_growth_per_nonce"] if http else None,
+        "startup_s": res.get("startup_s"),
+    }
+    for key, (text, limit) in TARGETS.items():
+        v = values[key]
+        if v is None:
+            out[key] = {"target": text, "value": None, "verdict": "NOT RUN"}
+            continue
+        good = v >= limit if key in ("place_ratio", "engine_ops") else v <= limit if key != "startup_s" else v < limit
+        out[key] = {"target": text, "value": v, "verdict": "PASS" if good else "FALL SHORT"}
+    return out
+
+
+def markdown(res: dict[str, Any]) -> str:
+    lines = [f"Measured {res['when']} on {res['machine']} (one run; ratios are within the run).", ""]
+    http = res.get("http")
+    if http:
+        lines += ["| endpoint | conns | req/s | ratio to hello | p50 ms | p99 ms |", "|---|---|---|---|---|---|"]
+        for name, r in http["runs"].items():
+            kind, conns = name.split("@")
+            ratio, p50, p99 = r["ratio_to_hello"], r["p50_ms"], r["p99_ms"]
+            lines.append(f"| {kind} | {conns} | {r['rps']:.0f} | {ratio:.2f} | {p50:.2f} | {p99:.2f} |")
+        lines.append("")
+    e = res["engine"]
+    lines += [
+        f"Engine alone: {e['ops_per_s']:,} ops/s on a {e['resting_at_start']:,}-order book "
+        f"(mix {e['mix']}); {e['bytes_per_resting_order']} B per resting order; "
+        f"{res['nonces']['bytes_per_nonce']} B per stored nonce (tracemalloc)"
+        + (f"; start-up to first answer {res['startup_s']:.2f} s." if res.get("startup_s") else "."),
+        "",
+        "| target | value | verdict |",
+        "|---|---|---|",
+    ]
+    for v in res["verdicts"].values():
+        value = v["value"]
+        shown = "-" if value is None else (f"{value:,.3f}" if isinstance(value, float) else f"{value:,}")
+        lines.append(f"| {v['target']} | {shown} | {v['verdict']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short runs (a smoke test of the benchmark)")
+    parser.add_argument("--no-http", action="store_true", help="engine and memory only (no servers, no wrk)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    args = parser.parse_args(argv)
+    res: dict[str, Any] = {
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+    res["engine"] = engine_benchmark(ops=20_000 if args.quick else 100_000)
+    res["nonces"] = nonce_memory(20_000 if args.quick else 100_000)
+    if not args.no_http:
+        res["startup_s"] = startup_time()
+        res["http"] = http_benchmarks(args.quick)
+    res["verdicts"] = verdicts(res)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps(res, indent=2) + "\n", "utf-8")
+    md = markdown(res)
+    (args.out / "latest.md").write_text(md, "utf-8")
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
