@@ -169,6 +169,8 @@ class Pipeline:
             entry.code = err.code
             entry.detail = err.detail
             headers = list(_JSON_HEADERS)
+            if isinstance(err, MethodNotAllowed) and ep is not None:
+                headers.append((b"allow", ep.method.encode()))  # RFC 9110 asks every 405 to say what is allowed
             explained = err.detail
             if err.code == SignatureError.code:
                 found = self._doctor(ctx)
