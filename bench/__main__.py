@@ -188,8 +188,8 @@ def run_wrk(wrk: str, url: str, reqfile: str, connections: int, seconds: int) ->
     proc = subprocess.run(cmd, env={**os.environ, "REQFILE": reqfile}, capture_output=True, text=True, check=True)
     out = proc.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
@@ -327,6 +327,17 @@ def nonce_memory(count: int = 100_000) -> dict[str, Any]:
     return {"nonces": len(store), "bytes_per_nonce": round(per)}
 
 
+def conformance_time() -> dict[str, Any]:
+    """Seconds for the whole conformance kit against the reference client (issue target: < 2 min)."""
+    from conformance import reference_factory, run
+
+    out: dict[str, Any] = {}
+    for mode in ("inprocess", "loopback"):
+        report = run(reference_factory, mode=mode, stream=None)
+        out[mode] = {"seconds": round(report.seconds, 2), "passed": report.passed}
+    return out
+
+
 def startup_time(repeats: int = 3) -> float:
     times = []
     for _ in range(repeats):
@@ -372,6 +383,12 @@ def markdown(res: dict[str, Any]) -> str:
         f"{res['nonces']['bytes_per_nonce']} B per stored nonce (tracemalloc)"
         + (f"; start-up to first answer {res['startup_s']:.2f} s." if res.get("startup_s") else "."),
         "",
+        "Conformance kit, every rule against the reference client: "
+        + ", ".join(
+            f"{m} {c['seconds']:.1f} s ({'pass' if c['passed'] else 'FAIL'})" for m, c in res["conformance"].items()
+        )
+        + ".",
+        "",
         "| target | value | verdict |",
         "|---|---|---|",
     ]
@@ -394,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     res["engine"] = engine_benchmark(ops=20_000 if args.quick else 100_000)
     res["nonces"] = nonce_memory(20_000 if args.quick else 100_000)
+    res["conformance"] = conformance_time()
     if not args.no_http:
         res["startup_s"] = startup_time()
         res["http"] = http_benchmarks(args.quick)

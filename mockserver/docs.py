@@ -76,7 +76,13 @@ def render_admin() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"endpoints": render_endpoints, "errors": render_errors, "admin": render_admin}
+def render_bench() -> str:
+    """The latest benchmark table (``python -m bench`` writes bench/results/latest.md)."""
+    latest = Path(__file__).resolve().parent.parent / "bench" / "results" / "latest.md"
+    return latest.read_text("utf-8").strip() if latest.exists() else "(no benchmark run yet: python -m bench)"
+
+
+SECTIONS = {"endpoints": render_endpoints, "errors": render_errors, "admin": render_admin, "bench": render_bench}
 
 
 def sync_readme(text: str) -> str:

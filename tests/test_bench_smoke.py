@@ -12,7 +12,8 @@ def test_engine_and_memory_parts_report_structure() -> None:
     assert engine["bytes_per_resting_order"] > 0 and engine["ops_per_s"] > 0
     nonces = nonce_memory(2_000)
     assert nonces["nonces"] == 2_000 and nonces["bytes_per_nonce"] > 0
-    res = {"when": "now", "machine": "test", "engine": engine, "nonces": nonces}
+    conformance = {"inprocess": {"seconds": 1.0, "passed": True}}
+    res = {"when": "now", "machine": "test", "engine": engine, "nonces": nonces, "conformance": conformance}
     res["verdicts"] = verdicts(res)
     assert res["verdicts"]["place_ratio"]["verdict"] == "NOT RUN"
     assert res["verdicts"]["engine_ops"]["verdict"] in ("PASS", "FALL SHORT")
