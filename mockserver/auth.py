@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from .bounds import parse_ms_header
 from .engine.accounts import Account
 from .errors import (
     ApiKeyNotFound,
@@ -229,9 +230,10 @@ class Verifier:
             raise NonceInvalid(f"nonce is {len(nonce)} characters; profile {p.name!r} wants {p.nonce_length}")
 
         ts_text = headers.get("timestamp", "")
-        if not ts_text.isdigit() or len(ts_text) > 16:
+        ts_or_none = parse_ms_header(ts_text)  # ASCII digits only: "²" is a digit to str.isdigit()
+        if ts_or_none is None:
             raise RequestExpired("timestamp header missing or not integer milliseconds")
-        ts = int(ts_text)
+        ts = ts_or_none
         if now_ms - ts > p.past_window_ms:
             raise RequestExpired(f"timestamp {now_ms - ts} ms behind server time (window {p.past_window_ms} ms)")
         if p.future_window_ms is not None and ts - now_ms > p.future_window_ms:

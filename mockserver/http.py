@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 import orjson
 from starlette.types import Receive, Scope, Send
 
+from . import bounds
 from .auth import query_pairs
 from .doctor import Diagnosis, diagnose
 from .endpoints import Endpoint
@@ -88,22 +87,14 @@ class Reply:
 PreHook = Callable[[MockState, RequestContext], "Reply | None"]
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def decode_json_object(body: bytes) -> dict[str, Any]:
-    """The request body as a JSON object, numbers as exact Decimals; ParameterError otherwise."""
+    """The request body as a JSON object, numbers bounded and exact (Decimal); ParameterError otherwise."""
     if not body.strip():
         return {}
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ParameterError("body is not UTF-8") from None
-    try:
-        doc = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
-        raise ParameterError("body is not valid JSON") from None
+        doc = bounds.loads(body)
+    except bounds.BoundError as exc:
+        raise ParameterError(f"body: {exc}") from None
     if not isinstance(doc, dict):
         raise ParameterError("body must be a JSON object")
     return doc

@@ -13,11 +13,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from .bounds import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_TIME_MS,
+    MIN_TIME_MS,
+    BoundError,
+    bounded_decimal,
+    bounded_int,
+    iso_to_ms,
+)
 from .engine.money import MAX_DIGITS, parse_decimal
 from .errors import ParameterError
 
@@ -68,26 +77,17 @@ class Param:
         }.get(self.kind, "string")
 
 
-_INT_TEXT = re.compile(r"\A-?[0-9]{1,18}\Z")
 _ISO = re.compile(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:?\d{2})\Z")
 
 
 def _as_int(p: Param, value: Any) -> int:
-    if isinstance(value, bool):
-        raise ParameterError(f"{p.name}: expected an integer, got a boolean")
-    if isinstance(value, int):
-        out = value
-    elif (isinstance(value, str) and _INT_TEXT.match(value)) or (
-        isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
-    ):
-        out = int(value)
-    else:
-        raise ParameterError(f"{p.name}: expected an integer, got {value!r:.40}")
-    if p.min_value is not None and out < p.min_value:
-        raise ParameterError(f"{p.name}: must be >= {p.min_value}")
-    if p.max_value is not None and out > p.max_value:
-        raise ParameterError(f"{p.name}: must be <= {p.max_value}")
-    return out
+    # int64 as the exchange's Java backend reads it, then the parameter's own range.
+    low = p.min_value if p.min_value is not None else INT64_MIN
+    high = p.max_value if p.max_value is not None else INT64_MAX
+    try:
+        return bounded_int(value, p.name, low=low, high=high)
+    except BoundError as exc:
+        raise ParameterError(str(exc)) from None
 
 
 def _as_text(p: Param, value: Any) -> str:
@@ -105,33 +105,23 @@ def _as_text(p: Param, value: Any) -> str:
 
 
 def _as_decimal(p: Param, value: Any) -> Decimal:
-    if isinstance(value, bool) or value is None:
-        raise ParameterError(f"{p.name}: expected a decimal")
-    if isinstance(value, Decimal | int):
-        text = str(value)
-    elif isinstance(value, str):
-        text = value.strip()
-    else:
-        raise ParameterError(f"{p.name}: expected a decimal, got {type(value).__name__}")
-    if len(text) > MAX_DIGITS + 1:
-        raise ParameterError(f"{p.name}: more than {MAX_DIGITS} digits")
-    out = parse_decimal(text)
-    if out is None:
-        # A JSON number like 1E-3 arrives as a Decimal with an exponent: accept when finite and >= 0.
-        if isinstance(value, Decimal) and value.is_finite() and value >= 0:
-            return value
-        raise ParameterError(f"{p.name}: not a plain non-negative decimal: {text!r:.50}")
-    return out
+    if isinstance(value, str) and (len(value) > MAX_DIGITS + 1 or parse_decimal(value.strip()) is None):
+        # Decimal text as the exchange's examples send it: no sign, no exponent.
+        raise ParameterError(f"{p.name}: not a plain non-negative decimal: {value[:40]!r}")
+    try:
+        return bounded_decimal(value, p.name)
+    except BoundError as exc:
+        raise ParameterError(str(exc)) from None
 
 
 def _as_iso_ms(p: Param, value: Any) -> int:
     text = _as_text(p, value)
     if not _ISO.match(text):
         raise ParameterError(f"{p.name}: expected ISO-8601 time like 2024-08-22T00:00:00Z")
-    try:
-        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).timestamp() * 1000)
-    except ValueError as exc:
-        raise ParameterError(f"{p.name}: {exc}") from None
+    ms = iso_to_ms(text)
+    if ms is None:
+        raise ParameterError(f"{p.name}: time outside 1970..2100")
+    return ms
 
 
 def _coerce(p: Param, value: Any) -> Any:
@@ -160,7 +150,10 @@ def _coerce(p: Param, value: Any) -> Any:
     if kind is Kind.ISO_TIME:
         return _as_iso_ms(p, value)
     if kind is Kind.UNIX_SECONDS:
-        return _as_int(p, value) * 1000
+        try:
+            return bounded_int(value, p.name, low=MIN_TIME_MS // 1000, high=MAX_TIME_MS // 1000) * 1000
+        except BoundError as exc:
+            raise ParameterError(str(exc)) from None
     if kind is Kind.OBJECT_LIST:
         if not isinstance(value, list):
             raise ParameterError(f"{p.name}: expected an array")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from ..errors import InsufficientBalance
-from .money import ZERO, add, sub
+from .money import AUDIT, ZERO, add, sub
 
-__all__ = ["ALL_PERMISSIONS", "Account", "Balance", "Ledger"]
+__all__ = ["ALL_PERMISSIONS", "Account", "Balance", "Ledger", "LedgerError"]
 
 #: Permission flags a key can carry. Endpoints name the one they need.
 ALL_PERMISSIONS: frozenset[str] = frozenset({"read", "trade", "withdraw", "transfer"})
@@ -35,6 +37,10 @@ class Balance:
     locked: Decimal = ZERO
 
 
+class LedgerError(RuntimeError):
+    """A money move that would break an invariant (a bug, never the client's fault); nothing was applied."""
+
+
 class Ledger:
     """Free and locked balances per account per coin.
 
@@ -42,17 +48,81 @@ class Ledger:
     (admin funding and withdrawal); every other method moves it. So for every
     coin, the sum of all balances equals minted minus burned - :meth:`audit`
     checks exactly that.
+
+    Every method computes and checks all of its legs before it changes
+    anything. Inside :meth:`atomic`, a composite operation (a trade's four legs,
+    a transfer and its fee, an order's whole matching run) is all-or-nothing: an
+    exception anywhere puts every balance back as it was.
     """
 
     def __init__(self) -> None:
         self._balances: dict[str, dict[str, Balance]] = {}
         self._net_external: dict[str, Decimal] = {}
+        self._undo: list[tuple[Any, ...]] | None = None
+
+    # ------------------------------------------------------------ atomicity
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """All-or-nothing for the block (nested blocks join the outermost one)."""
+        if self._undo is not None:
+            yield
+            return
+        undo: list[tuple[Any, ...]] = []
+        self._undo = undo
+        try:
+            yield
+        except BaseException:
+            self._undo = None
+            self._rollback(undo)
+            raise
+        self._undo = None
+
+    def _rollback(self, undo: list[tuple[Any, ...]]) -> None:
+        for entry in reversed(undo):
+            kind = entry[0]
+            if kind == "bal":
+                _, bal, free, locked = entry
+                bal.free, bal.locked = free, locked
+            elif kind == "row":
+                _, account_id, coin = entry
+                coins = self._balances.get(account_id)
+                if coins is not None:
+                    coins.pop(coin, None)
+                    if not coins:
+                        del self._balances[account_id]
+            elif kind == "ext":
+                _, coin, old = entry
+                if old is None:
+                    self._net_external.pop(coin, None)
+                else:
+                    self._net_external[coin] = old
+            elif kind == "acct":
+                _, account_id, coins_before = entry
+                self._balances[account_id] = coins_before
+
+    def _set(self, bal: Balance, free: Decimal, locked: Decimal) -> None:
+        if self._undo is not None:
+            self._undo.append(("bal", bal, bal.free, bal.locked))
+        bal.free = free
+        bal.locked = locked
+
+    def _set_external(self, coin: str, value: Decimal) -> None:
+        if self._undo is not None:
+            self._undo.append(("ext", coin, self._net_external.get(coin)))
+        self._net_external[coin] = value
+
+    # --------------------------------------------------------------- reads
 
     def balance(self, account_id: str, coin: str) -> Balance:
-        coins = self._balances.setdefault(account_id, {})
+        coins = self._balances.get(account_id)
+        if coins is None:
+            coins = self._balances[account_id] = {}
         bal = coins.get(coin)
         if bal is None:
             bal = coins[coin] = Balance()
+            if self._undo is not None:
+                self._undo.append(("row", account_id, coin))
         return bal
 
     def free(self, account_id: str, coin: str) -> Decimal:
@@ -60,72 +130,118 @@ class Ledger:
         bal = self._balances.get(account_id, {}).get(coin)
         return bal.free if bal is not None else ZERO
 
+    def locked(self, account_id: str, coin: str) -> Decimal:
+        bal = self._balances.get(account_id, {}).get(coin)
+        return bal.locked if bal is not None else ZERO
+
     def balances_of(self, account_id: str) -> dict[str, Balance]:
         return self._balances.get(account_id, {})
 
+    # --------------------------------------------------------------- moves
+
+    @staticmethod
+    def _positive(amount: Decimal, what: str) -> None:
+        if not amount.is_finite() or amount < 0:
+            raise LedgerError(f"{what}: amount {amount} is not a finite non-negative decimal")
+
     def mint(self, account_id: str, coin: str, amount: Decimal) -> None:
         """Create ``amount`` of ``coin`` in the account (admin funding)."""
+        self._positive(amount, "mint")
+        new_free = add(self.free(account_id, coin), amount)
+        new_ext = add(self._net_external.get(coin, ZERO), amount)
         bal = self.balance(account_id, coin)
-        bal.free = add(bal.free, amount)
-        self._net_external[coin] = add(self._net_external.get(coin, ZERO), amount)
+        self._set(bal, new_free, bal.locked)
+        self._set_external(coin, new_ext)
 
     def burn(self, account_id: str, coin: str, amount: Decimal) -> None:
         """Destroy ``amount`` of free ``coin`` (admin withdrawal); raises when it is not there."""
-        if self.free(account_id, coin) < amount:
-            raise InsufficientBalance(f"{coin} free {self.free(account_id, coin)} < {amount}")
+        self._positive(amount, "burn")
+        free = self.free(account_id, coin)
+        if free < amount:
+            raise InsufficientBalance(f"{coin} free {free} < {amount}")
+        new_free = sub(free, amount)
+        new_ext = sub(self._net_external.get(coin, ZERO), amount)
         bal = self.balance(account_id, coin)
-        bal.free = sub(bal.free, amount)
-        self._net_external[coin] = sub(self._net_external.get(coin, ZERO), amount)
+        self._set(bal, new_free, bal.locked)
+        self._set_external(coin, new_ext)
 
     def lock(self, account_id: str, coin: str, amount: Decimal) -> None:
         # Check before touching anything: a refused lock must not even add an empty row.
-        if self.free(account_id, coin) < amount:
-            raise InsufficientBalance(f"{coin} free {self.free(account_id, coin)} < needed {amount}")
-        bal = self.balance(account_id, coin)
-        bal.free = sub(bal.free, amount)
-        bal.locked = add(bal.locked, amount)
+        self._positive(amount, "lock")
+        free = self.free(account_id, coin)
+        if free < amount:
+            raise InsufficientBalance(f"{coin} free {free} < needed {amount}")
+        new_free = sub(free, amount)
+        new_locked = add(self.locked(account_id, coin), amount)
+        self._set(self.balance(account_id, coin), new_free, new_locked)
 
     def unlock(self, account_id: str, coin: str, amount: Decimal) -> None:
-        bal = self.balance(account_id, coin)
-        assert bal.locked >= amount, "unlock beyond locked"
-        bal.locked = sub(bal.locked, amount)
-        bal.free = add(bal.free, amount)
+        self._positive(amount, "unlock")
+        locked = self.locked(account_id, coin)
+        if locked < amount:
+            raise LedgerError(f"unlock {amount} {coin} beyond locked {locked}")
+        new_locked = sub(locked, amount)
+        new_free = add(self.free(account_id, coin), amount)
+        self._set(self.balance(account_id, coin), new_free, new_locked)
 
     def transfer_locked(self, src: str, dst: str, coin: str, amount: Decimal) -> None:
         """Move locked funds of ``src`` into the free balance of ``dst`` (settlement)."""
+        self._positive(amount, "settle")
+        locked = self.locked(src, coin)
+        if locked < amount:
+            raise LedgerError(f"settling {amount} {coin} beyond locked {locked}")
+        if src == dst:
+            self.unlock(src, coin, amount)
+            return
+        new_src_locked = sub(locked, amount)
+        new_dst_free = add(self.free(dst, coin), amount)
         s = self.balance(src, coin)
-        assert s.locked >= amount, "settling beyond locked"
-        s.locked = sub(s.locked, amount)
         d = self.balance(dst, coin)
-        d.free = add(d.free, amount)
+        self._set(s, s.free, new_src_locked)
+        self._set(d, new_dst_free, d.locked)
 
     def transfer_free(self, src: str, dst: str, coin: str, amount: Decimal) -> None:
+        self._positive(amount, "transfer")
+        free = self.free(src, coin)
+        if free < amount:
+            raise LedgerError(f"transfer {amount} {coin} beyond free {free}")
+        if src == dst:
+            return
+        new_src_free = sub(free, amount)
+        new_dst_free = add(self.free(dst, coin), amount)
         s = self.balance(src, coin)
-        assert s.free >= amount, "transfer beyond free"
-        s.free = sub(s.free, amount)
         d = self.balance(dst, coin)
-        d.free = add(d.free, amount)
+        self._set(s, new_src_free, s.locked)
+        self._set(d, new_dst_free, d.locked)
+
+    # --------------------------------------------------------------- audit
 
     def totals(self) -> dict[str, Decimal]:
-        """Sum of free + locked per coin over every account."""
+        """Sum of free + locked per coin over every account (in a context wide enough never to fail)."""
         out: dict[str, Decimal] = {}
         for coins in self._balances.values():
             for coin, bal in coins.items():
-                out[coin] = add(out.get(coin, ZERO), add(bal.free, bal.locked))
+                out[coin] = AUDIT.add(out.get(coin, ZERO), AUDIT.add(bal.free, bal.locked))
         return out
 
     def audit(self) -> dict[str, Decimal]:
         """Per coin, totals minus net external flow; all zero when money is conserved."""
         totals = self.totals()
         coins = set(totals) | set(self._net_external)
-        return {c: sub(totals.get(c, ZERO), self._net_external.get(c, ZERO)) for c in sorted(coins)}
+        return {c: AUDIT.subtract(totals.get(c, ZERO), self._net_external.get(c, ZERO)) for c in sorted(coins)}
 
     def accounts(self) -> Iterator[str]:
         return iter(self._balances)
 
     def drop(self, account_id: str) -> dict[str, Balance]:
         """Forget an account's balances (its money counts as burned)."""
-        coins = self._balances.pop(account_id, {})
-        for coin, bal in coins.items():
-            self._net_external[coin] = sub(self._net_external.get(coin, ZERO), add(bal.free, bal.locked))
+        coins = self._balances.get(account_id, {})
+        new_ext = {
+            coin: sub(self._net_external.get(coin, ZERO), add(bal.free, bal.locked)) for coin, bal in coins.items()
+        }
+        if self._undo is not None:
+            self._undo.append(("acct", account_id, coins))
+        self._balances.pop(account_id, None)
+        for coin, value in new_ext.items():
+            self._set_external(coin, value)
         return coins

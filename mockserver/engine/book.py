@@ -54,6 +54,31 @@ class OrderBook:
         self._size -= 1
         return True
 
+    def position(self, order: Order) -> int:
+        """Index of the order in its price level's time queue (-1 when not resting)."""
+        level = self.side(order.side).get(self.key(order.side, order.price))
+        if level is None:
+            return -1
+        for i, oid in enumerate(level):
+            if oid == order.order_id:
+                return i
+        return -1
+
+    def restore_at(self, order: Order, position: int) -> None:
+        """Put a removed order back at ``position`` of its level's queue (undo of a removal)."""
+        if position < 0:
+            return
+        levels = self.side(order.side)
+        k = self.key(order.side, order.price)
+        level = levels.get(k) or {}
+        items = list(level.items())
+        items.insert(position, (order.order_id, order))
+        levels[k] = dict(items)
+        self._size += 1
+
+    def restore_front(self, order: Order) -> None:
+        self.restore_at(order, 0)
+
     def best(self, side: Side) -> Decimal | None:
         levels = self.side(side)
         if not levels:

@@ -8,14 +8,16 @@ event loop, where each call is already atomic).
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 from ..clock import Clock
 from ..errors import (
+    InsufficientBalance,
     MarketClosed,
     MaxAmountExceeded,
     MinAmountNotMet,
@@ -25,7 +27,7 @@ from ..errors import (
     PricePrecisionError,
     VolumePrecisionError,
 )
-from .accounts import ALL_PERMISSIONS, Account, Balance, Ledger
+from .accounts import ALL_PERMISSIONS, Account, Balance, Ledger, LedgerError
 from .book import OrderBook
 from .marketdata import TradeTape
 from .markets import Market, MarketRegistry
@@ -103,7 +105,54 @@ class Exchange:
         self.started_ms = self.clock.now_ms()
         self._seq = 0
         self._account_seq = 0
+        self._undo: list[Callable[[], object]] | None = None
         self.create_account(account_id=FEE_ACCOUNT, api_key="", secret="", system=True, label="fees")
+
+    # -------------------------------------------------------------- atomicity
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """All-or-nothing: an exception inside puts orders, books, fills, tapes, prices, ids and balances back.
+
+        Nested blocks (liquidity replenishing inside a placement) join the outermost one.
+        """
+        with self.lock:
+            if self._undo is not None:
+                yield
+                return
+            undo: list[Callable[[], object]] = []
+            ids, seq = self.ids, self._seq
+            counters = (ids._order, ids._trade, ids._uid, ids.rng.getstate())
+            self._undo = undo
+            try:
+                with self.ledger.atomic():
+                    yield
+            except BaseException:
+                self._undo = None
+                for step in reversed(undo):
+                    step()
+                ids._order, ids._trade, ids._uid = counters[0], counters[1], counters[2]
+                ids.rng.setstate(counters[3])
+                self._seq = seq
+                raise
+            self._undo = None
+
+    def _remember(self, step: Callable[[], object]) -> None:
+        if self._undo is not None:
+            self._undo.append(step)
+
+    def _save_order(self, order: Order) -> None:
+        """Remember an order's mutable fields so a failed operation can put them back."""
+        if self._undo is None:
+            return
+        saved = (order.status, order.deal_volume, order.deal_amount, order.fee, order.utime, order.locked, order.volume)
+
+        def restore() -> None:
+            (order.status, order.deal_volume, order.deal_amount, order.fee, order.utime, order.locked, order.volume) = (
+                saved
+            )
+
+        self._undo.append(restore)
 
     # ----------------------------------------------------------------- accounts
 
@@ -201,38 +250,68 @@ class Exchange:
             lock_coin, lock_amount, order_volume, quote_amount = self._check_rules(m, req)
             if not m.is_open:
                 raise MarketClosed(m.symbol)
-            self.ledger.lock(account_id, lock_coin, lock_amount)  # raises InsufficientBalance
+            free = self.ledger.free(account_id, lock_coin)
+            if free < lock_amount:
+                raise InsufficientBalance(f"{lock_coin} free {free} < needed {lock_amount}")
+            with self.atomic():
+                return self._place(acct, m, req, lock_coin, lock_amount, order_volume, quote_amount)
 
-            now = self.clock.now_ms()
-            self._seq += 1
-            order = Order(
-                order_id=self.ids.order_id(),
-                account_id=account_id,
-                uid=acct.uid,
-                symbol=m.symbol,
-                base=m.base,
-                quote=m.quote,
-                side=req.side,
-                type=req.type,
-                price=req.price if req.type is OrderType.LIMIT and req.price is not None else ZERO,
-                volume=order_volume,
-                quote_amount=quote_amount,
-                client_id=req.client_id,
-                ctime=now,
-                utime=now,
-                seq=self._seq,
-                fee_coin=m.base if req.side is Side.BUY else m.quote,
-                locked=lock_amount,
-            )
-            self.orders[order.order_id] = order
-            self.orders_by_account.setdefault(account_id, []).append(order)
-            self.fills_by_order[order.order_id] = []
-            traded, satisfied = self._match(order, m)
-            self._settle_remainder(order, m, satisfied)
-            if traded:
-                for listener in self.after_match:
-                    listener(self, m.symbol)
-            return order
+    def _place(
+        self,
+        acct: Account,
+        m: Market,
+        req: PlaceRequest,
+        lock_coin: str,
+        lock_amount: Decimal,
+        order_volume: Decimal,
+        quote_amount: Decimal,
+    ) -> Order:
+        account_id = acct.account_id
+        self.ledger.lock(account_id, lock_coin, lock_amount)
+        now = self.clock.now_ms()
+        self._seq += 1
+        order = Order(
+            order_id=self.ids.order_id(),
+            account_id=account_id,
+            uid=acct.uid,
+            symbol=m.symbol,
+            base=m.base,
+            quote=m.quote,
+            side=req.side,
+            type=req.type,
+            price=req.price if req.type is OrderType.LIMIT and req.price is not None else ZERO,
+            volume=order_volume,
+            quote_amount=quote_amount,
+            client_id=req.client_id,
+            ctime=now,
+            utime=now,
+            seq=self._seq,
+            fee_coin=m.base if req.side is Side.BUY else m.quote,
+            locked=lock_amount,
+        )
+        self._register(order)
+        traded, satisfied = self._match(order, m)
+        self._settle_remainder(order, m, satisfied)
+        if traded:
+            for listener in self.after_match:
+                listener(self, m.symbol)
+        return order
+
+    def _register(self, order: Order) -> None:
+        self.orders[order.order_id] = order
+        mine = self.orders_by_account.setdefault(order.account_id, [])
+        mine.append(order)
+        self.fills_by_order[order.order_id] = []
+
+        def unregister() -> None:
+            self.orders.pop(order.order_id, None)
+            self.fills_by_order.pop(order.order_id, None)
+            if mine and mine[-1] is order:
+                mine.pop()
+            if not mine and self.orders_by_account.get(order.account_id) is mine:
+                del self.orders_by_account[order.account_id]
+
+        self._remember(unregister)
 
     def precheck(self, req: PlaceRequest) -> None:
         """Raise the request-level error ``place`` would raise, without changing anything.
@@ -314,24 +393,34 @@ class Exchange:
                 traded = True
                 if maker.deal_volume == maker.volume:
                     book.remove(maker)
+                    # Matching only ever takes the head of the best level: undo puts it back in front.
+                    self._remember(functools.partial(book.restore_front, maker))
         if (market_buy and traded and not taker.locked) or (not market_buy and taker.deal_volume == taker.volume):
             satisfied = True
         return traded, satisfied
 
     def _trade(self, taker: Order, maker: Order, price: Decimal, qty: Decimal, m: Market) -> None:
+        # Every leg is computed and checked first; the ledger moves come after (inside the
+        # placement's atomic block, so even a bug half-way leaves nothing applied).
         amount = mul(price, qty)
         buyer, seller = (taker, maker) if taker.side is Side.BUY else (maker, taker)
         buyer_rate = m.taker_fee_rate if buyer is taker else m.maker_fee_rate
         seller_rate = m.taker_fee_rate if seller is taker else m.maker_fee_rate
         buyer_fee = mul(qty, buyer_rate)
         seller_fee = mul(amount, seller_rate)
+        if buyer.locked < amount or seller.locked < qty:
+            raise LedgerError(f"trade {qty} @ {price} beyond the orders' locks ({buyer.locked}, {seller.locked})")
+        buyer_locked_after = sub(buyer.locked, amount)
+        seller_locked_after = sub(seller.locked, qty)
         ledger = self.ledger
+        self._save_order(buyer)
+        self._save_order(seller)
         # Quote moves buyer -> seller, base moves seller -> buyer; each side's fee
         # comes out of what it receives and goes to the fee account.
         ledger.transfer_locked(buyer.account_id, seller.account_id, m.quote, amount)
-        buyer.locked = sub(buyer.locked, amount)
+        buyer.locked = buyer_locked_after
         ledger.transfer_locked(seller.account_id, buyer.account_id, m.base, qty)
-        seller.locked = sub(seller.locked, qty)
+        seller.locked = seller_locked_after
         if buyer_fee:
             ledger.transfer_free(buyer.account_id, FEE_ACCOUNT, m.base, buyer_fee)
         if seller_fee:
@@ -344,7 +433,8 @@ class Exchange:
             order.deal_amount = add(order.deal_amount, amount)
             order.fee = add(order.fee, fee)
             order.utime = now
-            self.fills_by_order[order.order_id].append(
+            fills = self.fills_by_order[order.order_id]
+            fills.append(
                 Fill(
                     trade_id=trade_id,
                     order_id=order.order_id,
@@ -360,6 +450,7 @@ class Exchange:
                     time_ms=now,
                 )
             )
+            self._remember(fills.pop)
         if maker.deal_volume == maker.volume:
             maker.status = OrderStatus.FILLED
             if maker.locked:  # a resting buy locks exactly price * left; nothing should remain
@@ -367,12 +458,21 @@ class Exchange:
                 maker.locked = ZERO
         else:
             maker.status = OrderStatus.PARTIALLY_FILLED
+        previous = self.last_prices[m.symbol]
         self.last_prices[m.symbol] = price
-        self.tapes[m.symbol].record(now, price, qty, amount)
+        tape = self.tapes[m.symbol]
+        at = tape.record(now, price, qty, amount)
+
+        def untrade() -> None:
+            self.last_prices[m.symbol] = previous
+            tape.drop_at(at)
+
+        self._remember(untrade)
 
     def _settle_remainder(self, order: Order, m: Market, satisfied: bool) -> None:
         """After matching: rest a limit order's remainder, end a market order."""
         ledger = self.ledger
+        self._save_order(order)
         if order.type is OrderType.LIMIT:
             left = sub(order.volume, order.deal_volume)
             if left == 0:
@@ -389,7 +489,9 @@ class Exchange:
                     ledger.unlock(order.account_id, order.quote, excess)
                     order.locked = sub(order.locked, excess)
             order.status = OrderStatus.PARTIALLY_FILLED if order.deal_volume else OrderStatus.NEW
-            self.books[m.symbol].add(order)
+            book = self.books[m.symbol]
+            book.add(order)
+            self._remember(lambda: book.remove(order))
             return
         # Market orders never rest: what could not be filled is released.
         if order.side is Side.BUY:
@@ -412,12 +514,17 @@ class Exchange:
                 return False
             if symbol is not None and order.symbol != symbol.upper():
                 return False
-            self.books[order.symbol].remove(order)
-            if order.locked:
-                self.ledger.unlock(account_id, order.lock_coin, order.locked)
-                order.locked = ZERO
-            order.status = OrderStatus.PARTIALLY_CANCELED if order.deal_volume else OrderStatus.CANCELED
-            order.utime = self.clock.now_ms()
+            with self.atomic():
+                self._save_order(order)
+                if order.locked:
+                    self.ledger.unlock(account_id, order.lock_coin, order.locked)  # checks before it moves
+                    order.locked = ZERO
+                book = self.books[order.symbol]
+                position = book.position(order)
+                book.remove(order)
+                self._remember(lambda: book.restore_at(order, position))
+                order.status = OrderStatus.PARTIALLY_CANCELED if order.deal_volume else OrderStatus.CANCELED
+                order.utime = self.clock.now_ms()
             return True
 
     # ----------------------------------------------------------------- queries

@@ -82,9 +82,11 @@ class TradeTape:
         self.prices: list[Decimal] = []
         self.volumes: list[Decimal] = []
 
-    def record(self, t_ms: int, price: Decimal, volume: Decimal, amount: Decimal) -> None:
+    def record(self, t_ms: int, price: Decimal, volume: Decimal, amount: Decimal) -> int:
+        """Add a trade in time order; returns its index, or -1 when the tape was trimmed past it."""
         del amount
         if not self.times or t_ms >= self.times[-1]:
+            i = len(self.times)
             self.times.append(t_ms)
             self.prices.append(price)
             self.volumes.append(volume)
@@ -96,6 +98,13 @@ class TradeTape:
         if len(self.times) > self.MAX:
             drop = self.MAX // 2
             del self.times[:drop], self.prices[:drop], self.volumes[:drop]
+            i = i - drop if i >= drop else -1
+        return i
+
+    def drop_at(self, i: int) -> None:
+        """Forget the trade ``record`` put at index ``i`` (a rolled-back placement)."""
+        if 0 <= i < len(self.times):
+            del self.times[i], self.prices[i], self.volumes[i]
 
     def price_before(self, t_ms: int) -> Decimal | None:
         i = bisect.bisect_left(self.times, t_ms)

@@ -2,7 +2,9 @@
 
 The engine's context traps ``Inexact``: any product or sum that would silently
 round raises instead, so conservation can never leak through precision loss.
-Inputs are bounded in length by validation, so 60 digits is always enough.
+Every amount that enters is bounded (``mockserver.bounds``: at most 20 integer
+digits and 30 decimals), so the product of any two, and any sum of such
+products, fits the 120 digits of :data:`EXACT` with room to spare.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from decimal import (
 )
 
 __all__ = [
+    "AUDIT",
     "EXACT",
     "ZERO",
     "add",
@@ -35,8 +38,10 @@ __all__ = [
 ]
 
 ZERO = Decimal(0)
-EXACT = Context(prec=60, traps=[Inexact, InvalidOperation, Overflow])
-_ROUNDING = Context(prec=60, traps=[InvalidOperation, Overflow])
+EXACT = Context(prec=120, traps=[Inexact, InvalidOperation, Overflow])
+_ROUNDING = Context(prec=120, traps=[InvalidOperation, Overflow])
+#: For audits over whatever the ledger holds: wide enough never to round what bounded inputs can build.
+AUDIT = Context(prec=2000, Emax=10**6, Emin=-(10**6), traps=[InvalidOperation])
 
 # Python's operators use the thread's default context (28 digits, rounding
 # silently); the engine adds and multiplies money only through these.

@@ -1,0 +1,259 @@
+"""The one numeric and structural boundary for everything that enters from outside.
+
+Exchange bodies and queries, auth headers, admin bodies, snapshots and fault
+rules all pass through here before any number is converted. Each check looks at
+the *text* first (length, digits, exponent) so that no input can make a
+conversion expensive: ``1e999999999`` is refused by a regular expression, never
+handed to ``int()`` or to Decimal arithmetic.
+
+The limits are generous next to anything the exchange uses (order ids are
+19 digits, precisions at most 18 decimals) and small enough that every product
+of two bounded amounts stays exact in the engine's 120-digit context.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+__all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "MAX_DECIMALS",
+    "MAX_EXPONENT",
+    "MAX_INTEGER_DIGITS",
+    "MAX_JSON_DEPTH",
+    "MAX_NUMBER_CHARS",
+    "MAX_TIME_MS",
+    "MIN_TIME_MS",
+    "BoundError",
+    "bounded_decimal",
+    "bounded_int",
+    "check_decimal",
+    "decimal_places",
+    "json_depth_ok",
+    "loads",
+    "parse_ms_header",
+]
+
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+#: Digits before the decimal point of any amount or price (10^20 of anything is beyond every market).
+MAX_INTEGER_DIGITS = 20
+#: Digits after the decimal point that any amount may carry before the coin's own precision is applied.
+MAX_DECIMALS = 30
+#: A JSON number's exponent, as written, may not exceed this in magnitude.
+MAX_EXPONENT = 40
+#: A JSON number's text may not be longer than this.
+MAX_NUMBER_CHARS = 64
+#: Objects and arrays nested deeper than this are refused (the deepest exchange body nests 3).
+MAX_JSON_DEPTH = 32
+#: Times the mock accepts as input: 1970-01-01 .. 2100-01-01 (UTC), in ms.
+MIN_TIME_MS = 0
+MAX_TIME_MS = 4_102_444_800_000
+
+_JSON_INT = re.compile(r"\A-?[0-9]{1,40}\Z")
+_JSON_FLOAT = re.compile(r"\A-?([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]{1,4}))?\Z")
+_PLAIN_DECIMAL = re.compile(r"\A([0-9]+)(?:\.([0-9]+))?\Z")
+_ASCII_DIGITS = re.compile(r"\A[0-9]{1,16}\Z")
+
+
+class BoundError(ValueError):
+    """Input outside the boundary; the message names the rule (callers turn it into their own error)."""
+
+
+def _int_hook(text: str) -> int:
+    if not _JSON_INT.match(text):
+        raise BoundError(f"a JSON integer has more than 40 digits ({len(text)} characters)")
+    return int(text)
+
+
+def _float_hook(text: str) -> Decimal:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise BoundError(f"a JSON number is longer than {MAX_NUMBER_CHARS} characters")
+    m = _JSON_FLOAT.match(text)
+    if m is None:
+        raise BoundError(f"a JSON number has an exponent over {MAX_EXPONENT}")
+    exponent = int(m.group(3) or 0)
+    if abs(exponent) > MAX_EXPONENT:
+        raise BoundError(f"a JSON number has an exponent over {MAX_EXPONENT} ({text[:24]})")
+    return Decimal(text)
+
+
+def _reject_constant(name: str) -> Any:
+    raise BoundError(f"{name} is not valid JSON")
+
+
+def json_depth_ok(doc: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """``True`` when no object or array in ``doc`` is nested deeper than ``limit``."""
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return False
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+    return True
+
+
+def loads(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """JSON with every number bounded by its text, floats as exact Decimals, and a nesting limit.
+
+    Raises :class:`BoundError` naming the rule; a syntax error is ``BoundError("not valid JSON")``.
+    """
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BoundError("body is not UTF-8") from None
+    else:
+        text = data
+    # A cheap upper bound first: nesting cannot exceed the number of brackets.
+    if text.count("[") + text.count("{") > max_depth and not _shallow(text, max_depth):
+        raise BoundError(f"JSON nested deeper than {max_depth} levels")
+    try:
+        doc = json.loads(text, parse_int=_int_hook, parse_float=_float_hook, parse_constant=_reject_constant)
+    except BoundError:
+        raise
+    except (ValueError, RecursionError):
+        raise BoundError("not valid JSON") from None
+    if not json_depth_ok(doc, max_depth):
+        raise BoundError(f"JSON nested deeper than {max_depth} levels")
+    return doc
+
+
+_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _shallow(text: str, limit: int) -> bool:
+    """Bracket depth outside strings never exceeds ``limit`` (stops at the first level too deep)."""
+    depth = 0
+    for m in _STRUCTURE.finditer(text):
+        ch = m.group()
+        if ch in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def decimal_places(value: Decimal) -> int:
+    """Fractional digits as written, ignoring trailing zeros; exponent-free arithmetic only."""
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    if exponent >= 0:
+        return 0
+    # Trailing zeros of the coefficient do not count: "1.500" has one place.
+    zeros = 0
+    for d in reversed(digits):
+        if d != 0 or zeros >= -exponent:
+            break
+        zeros += 1
+    return max(0, -exponent - zeros)
+
+
+def check_decimal(
+    value: Decimal,
+    what: str,
+    *,
+    max_integer_digits: int = MAX_INTEGER_DIGITS,
+    max_decimals: int = MAX_DECIMALS,
+    allow_negative: bool = False,
+) -> Decimal:
+    """``value`` when finite, of the right sign and within the digit bounds; BoundError otherwise.
+
+    Only the tuple is read (no arithmetic), so any exponent is cheap to judge.
+    """
+    if not value.is_finite():
+        raise BoundError(f"{what}: must be finite")
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    if sign and not allow_negative and any(digits):
+        raise BoundError(f"{what}: must not be negative")
+    if exponent < -(MAX_DECIMALS + MAX_NUMBER_CHARS) or exponent > max_integer_digits:
+        raise BoundError(f"{what}: out of range")
+    places = decimal_places(value)
+    if places > max_decimals:
+        raise BoundError(f"{what}: more than {max_decimals} decimal places")
+    if any(digits) and value.adjusted() >= max_integer_digits:
+        raise BoundError(f"{what}: more than {max_integer_digits} integer digits")
+    return value
+
+
+def bounded_decimal(raw: Any, what: str, *, allow_negative: bool = False, max_decimals: int = MAX_DECIMALS) -> Decimal:
+    """A decimal from JSON or text: plain text (``"12.5"``), an int, or a bounded JSON number."""
+    if isinstance(raw, bool) or raw is None:
+        raise BoundError(f"{what}: expected a decimal")
+    if isinstance(raw, str):
+        text = raw.strip()
+        negative = text.startswith("-") and allow_negative
+        body = text[1:] if negative else text
+        if len(body) > MAX_INTEGER_DIGITS + MAX_DECIMALS + 1 or not _PLAIN_DECIMAL.match(body):
+            raise BoundError(f"{what}: not a plain decimal: {raw[:40]!r}")
+        value = Decimal(text)
+    elif isinstance(raw, int):
+        if not INT64_MIN <= raw <= INT64_MAX:
+            raise BoundError(f"{what}: out of range")
+        value = Decimal(raw)
+    elif isinstance(raw, Decimal):
+        value = raw
+    else:
+        raise BoundError(f"{what}: expected a decimal, got {type(raw).__name__}")
+    return check_decimal(value, what, allow_negative=allow_negative, max_decimals=max_decimals)
+
+
+def bounded_int(raw: Any, what: str, *, low: int = INT64_MIN, high: int = INT64_MAX) -> int:
+    """An integer within [low, high] from a JSON int, integral Decimal or ASCII digit text."""
+    if isinstance(raw, bool):
+        raise BoundError(f"{what}: expected an integer, got a boolean")
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, str) and re.fullmatch(r"-?[0-9]{1,19}", raw):
+        value = int(raw)
+    elif isinstance(raw, Decimal) and raw.is_finite() and -MAX_EXPONENT <= raw.as_tuple().exponent <= MAX_EXPONENT:  # type: ignore[operator]
+        if raw != raw.to_integral_value():
+            raise BoundError(f"{what}: expected an integer, got {raw}")
+        value = int(raw)
+    else:
+        raise BoundError(f"{what}: expected an integer, got {str(raw)[:40]!r}")
+    if value < low:
+        raise BoundError(f"{what}: must be >= {low}")
+    if value > high:
+        raise BoundError(f"{what}: must be <= {high}")
+    return value
+
+
+def parse_ms_header(text: str) -> int | None:
+    """Integer milliseconds from a header: 1-16 ASCII digits only (no other Unicode digits), else ``None``."""
+    return int(text) if _ASCII_DIGITS.match(text) else None
+
+
+def time_ms_ok(ms: int) -> bool:
+    return MIN_TIME_MS <= ms <= MAX_TIME_MS
+
+
+def iso_to_ms(text: str) -> int | None:
+    """Milliseconds for an ISO-8601 time inside the sane range, else ``None`` (never an overflow)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if not 1970 <= moment.year <= 2100:
+        return None
+    try:
+        ms = int(moment.astimezone(UTC).timestamp() * 1000)
+    except (OverflowError, ValueError, OSError):
+        return None
+    return ms if time_ms_ok(ms) else None
