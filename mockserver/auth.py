@@ -17,7 +17,7 @@ import hashlib
 import heapq
 import hmac
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -35,6 +35,7 @@ from .errors import (
 )
 
 __all__ = [
+    "NONCE_HORIZON_MS",
     "PROFILES",
     "AuthResult",
     "NonceStore",
@@ -46,6 +47,10 @@ __all__ = [
     "query_pairs",
     "sign",
 ]
+
+
+#: Longest time a nonce is remembered past "now", whatever its timestamp says (bounded memory).
+NONCE_HORIZON_MS = 10 * 60_000
 
 
 class QueryForm:
@@ -213,8 +218,13 @@ class Verifier:
         lookup: dict[str, Account],
         permission: str | None,
         client_ip: str | None = None,
+        admit: Callable[[Account], None] | None = None,
     ) -> AuthResult:
-        """Return the account, or raise the error the exchange would answer."""
+        """Return the account, or raise the error the exchange would answer.
+
+        ``admit`` runs once the signature is proven and before the nonce is spent (the
+        rate limiter: a throttled request keys on the verified key and spends no nonce).
+        """
         p = self.profile
         api_key = headers.get("api-key", "")
         if not api_key:
@@ -259,7 +269,12 @@ class Verifier:
         if matched is None:
             raise SignatureError("sign does not match")
 
-        if p.reject_replay and not self.nonces.add(api_key, nonce, max(ts, now_ms) + p.past_window_ms, now_ms):
+        if admit is not None:
+            admit(account)
+        # A nonce is remembered while its timestamp could still pass the window, but a far-future
+        # timestamp (accepted where the future is open) buys at most NONCE_HORIZON_MS of memory.
+        expires = min(max(ts, now_ms), now_ms + NONCE_HORIZON_MS) + p.past_window_ms
+        if p.reject_replay and not self.nonces.add(api_key, nonce, expires, now_ms):
             raise NonceReused(f"nonce {nonce!r} already used with this api-key inside the window")
         if account.ip_whitelist and client_ip not in account.ip_whitelist:
             raise IpNotAllowed(f"{client_ip} not in the key's whitelist")

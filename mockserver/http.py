@@ -24,6 +24,7 @@ from . import bounds
 from .auth import query_pairs
 from .doctor import Diagnosis, diagnose
 from .endpoints import Endpoint
+from .engine.accounts import Account
 from .errors import (
     ERROR_TABLE,
     BitunixError,
@@ -126,12 +127,20 @@ class Pipeline:
                     entry.verdict = entry.verdict if entry.verdict != "pending" else "fault"
                     return self._finish(entry, reply)
             limiter = state.rate_limiter
-            if limiter.enabled and not limiter.allow(ep, ctx.headers.get("api-key"), ctx.client_ip, ctx.now_ms):
+            # Public calls count against the caller's IP before anything else; signed calls count
+            # against the *verified* key after auth, so nobody can spend another key's budget.
+            if limiter.enabled and not ep.auth and not limiter.allow(ep, None, ctx.client_ip, ctx.now_ms):
                 lim = limiter.limit(ep)
                 raise TooFrequent(f"over {lim.per_second} requests/s per {lim.scope} on {ep.operation}")
             account = None
             if ep.auth:
                 entry.api_key = ctx.headers.get("api-key") or None
+
+                def admit(verified: Account) -> None:
+                    if limiter.enabled and not limiter.allow(ep, verified.api_key, ctx.client_ip, ctx.now_ms):
+                        lim = limiter.limit(ep)
+                        raise TooFrequent(f"over {lim.per_second} requests/s per {lim.scope} on {ep.operation}")
+
                 result = state.verifier.verify(
                     ctx.headers,
                     ctx.raw_query,
@@ -140,6 +149,7 @@ class Pipeline:
                     lookup=state.exchange.accounts_by_key,
                     permission=ep.permission,
                     client_ip=ctx.client_ip,
+                    admit=admit,
                 )
                 account = result.account
             if ep.in_query:
@@ -147,7 +157,12 @@ class Pipeline:
             else:
                 raw = decode_json_object(ctx.body)
             args = validate(ep.params, raw)
-            if state.counterparty.scripts:
+            symbol = args.get("symbol")
+            # The only refusal left after validation for a poll is an unknown pair: such a request
+            # must neither count as a poll nor fire a fill.
+            if state.counterparty.scripts and (
+                not isinstance(symbol, str) or state.exchange.markets.get(symbol) is not None
+            ):
                 state.counterparty.on_request(
                     state.exchange, account.account_id if account else None, ep.operation, ctx.now_ms
                 )
@@ -213,14 +228,21 @@ class Pipeline:
         return reply
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole body, or ``None`` once it passes ``limit`` bytes."""
+class _Disconnected:
+    """The client went away before its body was complete."""
+
+
+DISCONNECTED = _Disconnected()
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | _Disconnected | None:
+    """The whole body, ``None`` once it passes ``limit`` bytes, or DISCONNECTED when the client left mid-body."""
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            return b""
+            return DISCONNECTED  # a truncated body is never processed
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
@@ -282,7 +304,20 @@ class ExchangeRoute:
         client_ip = client[0] if client else None
         limit = state.config.max_body_bytes
         declared = headers.get("content-length", "")
-        body = None if declared.isdigit() and int(declared) > limit else await _read_body(receive, limit)
+        body: bytes | None = None
+        # A declared length over the limit is refused unread (len check first: no int() of a huge text).
+        if not (declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit)):
+            read = await _read_body(receive, limit)
+            if isinstance(read, _Disconnected):
+                entry = state.journal.open(
+                    state.clock.now_ms(), scope["method"], scope["path"],
+                    scope.get("query_string", b"").decode("latin-1"), headers, b"", client_ip,
+                )  # fmt: skip
+                entry.operation = self.endpoint.operation if self.endpoint is not None else None
+                entry.verdict = "disconnected"
+                entry.detail = "the client closed the connection before its body was complete; not processed"
+                return
+            body = read
         raw_query: bytes = scope.get("query_string", b"")
         now = state.clock.now_ms()
         entry = state.journal.open(

@@ -21,6 +21,8 @@ __all__ = ["DEFAULT_LIMIT", "RateLimiter"]
 
 DEFAULT_LIMIT = 10
 WINDOW_MS = 1000
+#: Windows kept at most (one per operation and key or IP); the least recently used go first.
+MAX_TRACKED = 100_000
 
 
 @dataclass(frozen=True)
@@ -61,22 +63,34 @@ class RateLimiter:
         }
 
     def allow(self, ep: Endpoint, api_key: str | None, client_ip: str | None, now_ms: int) -> bool:
-        """Count one request; ``False`` when it is over the limit (and then it is not counted)."""
+        """Count one request; ``False`` when it is over the limit (and then it is not counted).
+
+        ``api_key`` must be a verified key (the pipeline calls this after auth for signed
+        endpoints). Memory stays bounded: at most :data:`MAX_TRACKED` windows are kept, the
+        least recently used ones forgotten first, and a window that emptied is dropped.
+        """
         if not self.enabled:
             return True
         lim = self.limit(ep)
         who = (api_key or "") if lim.scope == "key" else (client_ip or "")
         key = (ep.operation, who)
         with self._lock:
-            hits = self._hits.get(key)
+            hits = self._hits.pop(key, None)  # re-inserted below: dict order is recency
             if hits is None:
-                hits = self._hits[key] = deque()
+                hits = deque()
             while hits and hits[0] <= now_ms - WINDOW_MS:
                 hits.popleft()
-            if len(hits) >= lim.per_second:
-                return False
-            hits.append(now_ms)
-            return True
+            allowed = len(hits) < lim.per_second
+            if allowed:
+                hits.append(now_ms)
+            if hits:
+                self._hits[key] = hits
+                if len(self._hits) > MAX_TRACKED:
+                    del self._hits[next(iter(self._hits))]
+            return allowed
+
+    def __len__(self) -> int:
+        return len(self._hits)
 
     def reset(self) -> None:
         with self._lock:

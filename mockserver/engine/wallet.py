@@ -92,6 +92,20 @@ class Wallet:
         known = ", ".join(n["network"] for n in coin_row["networks"])
         raise ParameterError(f"network {network!r} not available for {coin_row['name']} ({known})")
 
+    @staticmethod
+    def _check_amount(amount: Decimal, places: int, what: str = "amount") -> None:
+        """Refuse zero, negative and dust: every wallet amount fits the coin's precision."""
+        if amount <= 0:
+            raise ParameterError(f"{what} must be greater than 0")
+        if decimals_of(amount) > places:
+            raise ParameterError(f"{what} has more than {places} decimals (the coin's precision)")
+
+    @staticmethod
+    def coin_precision(coin_row: dict[str, Any]) -> int:
+        """Decimals a coin moves with inside the exchange: the finest of its networks."""
+        nets = [int(n.get("contractPrecision", 8)) for n in coin_row.get("networks", [])]
+        return max(nets) if nets else int(coin_row.get("quotePrecision", 8))
+
     def _require_free(self, account_id: str, coin: str, amount: Decimal) -> None:
         free = self.exchange.ledger.free(account_id, coin)
         if free < amount:
@@ -99,7 +113,8 @@ class Wallet:
 
     def _debit(self, account_id: str, coin: str, amount: Decimal, dst: str) -> None:
         self._require_free(account_id, coin, amount)
-        self.exchange.ledger.transfer_free(account_id, dst, coin, amount)
+        with self.exchange.ledger.atomic():
+            self.exchange.ledger.transfer_free(account_id, dst, coin, amount)
 
     def _on_fund(self, account_id: str, coin: str, amount: Decimal) -> None:
         acct = self.exchange.accounts.get(account_id)
@@ -158,10 +173,7 @@ class Wallet:
                 raise ParameterError(f"address does not match {pattern}")
             if int(net.get("requireMemo", 0)) == 2 and not memo:
                 raise ParameterError(f"{net['network']} withdrawals need a memo")
-            if amount <= 0:
-                raise ParameterError("amount must be greater than 0")
-            if decimals_of(amount) > int(net.get("contractPrecision", 8)):
-                raise ParameterError(f"amount has more than {net.get('contractPrecision')} decimals")
+            self._check_amount(amount, int(net.get("contractPrecision", 8)))
             minimum = Decimal(str(net.get("withdrawMin") or row.get("withdrawMin") or "0"))
             if amount < minimum:
                 raise ParameterError(f"amount below withdrawMin {minimum}")
@@ -209,8 +221,7 @@ class Wallet:
             if out_biz_id is not None and (account_id, out_biz_id) in self._by_biz:
                 return self._by_biz[(account_id, out_biz_id)]  # outBizId makes the call idempotent
             row = self._coin(coin)
-            if amount <= 0:
-                raise ParameterError("amount must be greater than 0")
+            self._check_amount(amount, self.coin_precision(row))
             if to_type != "uid":
                 raise ParameterError("the mock resolves internal transfers by uid only (toType uid)")
             target = next((a for a in self.exchange.accounts.values() if a.uid == to_uid and not a.system), None)
@@ -255,8 +266,7 @@ class Wallet:
     def funds_transfer(self, account_id: str, kind: str, coin: str, amount: Decimal) -> WalletRecord:
         with self.exchange.lock:
             row = self._coin(coin)
-            if amount <= 0:
-                raise ParameterError("amount must be greater than 0")
+            self._check_amount(amount, self.coin_precision(row))
             fid = self.futures_account(account_id, create=False)
             src, dst = (account_id, fid) if kind == "spot_futures" else (fid, account_id)
             self._require_free(src, row["name"], amount)
