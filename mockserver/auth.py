@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from .bounds import parse_ms_header
+from .docrules import Warning, warn
 from .engine.accounts import Account
 from .errors import (
     ApiKeyNotFound,
@@ -35,6 +36,7 @@ from .errors import (
 )
 
 __all__ = [
+    "DEFAULT_PROFILE",
     "NONCE_HORIZON_MS",
     "PROFILES",
     "AuthResult",
@@ -60,7 +62,11 @@ class QueryForm:
 
 @dataclass(frozen=True)
 class VerificationProfile:
-    """One reading of the exchange's signature rules."""
+    """One reading of the exchange's signature rules.
+
+    A ``None`` window or length means "not enforced"; the ``warn_*`` fields then say
+    when a request still breaks the documented rule and earns a warning instead.
+    """
 
     name: str
     description: str
@@ -69,29 +75,45 @@ class VerificationProfile:
     reject_replay: bool = True
     past_window_ms: int = 60_000
     future_window_ms: int | None = 60_000
+    documented_nonce_length: int = 32
+    documented_future_ms: int = 60_000
 
+
+DEFAULT_PROFILE = "live"
 
 PROFILES: dict[str, VerificationProfile] = {
     p.name: p
     for p in (
         VerificationProfile(
-            "strict",
-            "Default. Query joined as key+value (id1uid200), the form live SDKs use and the exchange "
-            "accepts; 32-character nonce; a nonce is single-use; timestamp within +/-60 s.",
-        ),
-        VerificationProfile(
-            "docs",
-            "The spot sign page's literal example: query joined as key=value (id=1uid=200). Live "
-            "traffic refuses this form; use it only to test a client written from that page.",
-            query_forms=(QueryForm.EQUALS,),
+            "live",
+            "Default: what live traffic shows. Query joined as key+value (id1uid200); any non-empty "
+            "nonce (44-character base64 nonces work live; not 32 characters earns a warning); "
+            "timestamps more than 60 s old refused (100008), any amount ahead accepted (more than "
+            "60 s ahead earns a warning). A nonce is single-use (900001): the project's rule, never "
+            "observed live.",
+            nonce_length=None,
+            future_window_ms=None,
         ),
         VerificationProfile(
             "observed",
-            "Only what has been seen live: key+value query, any non-empty nonce (44-character base64 "
-            "nonces work on futures), timestamps up to 60 s old and any amount in the future. Replays "
-            "are still refused (the live behaviour is unknown).",
+            "Only what has been observed live: as 'live', but a reused nonce is accepted (replay "
+            "refusal has never been observed).",
             nonce_length=None,
             future_window_ms=None,
+            reject_replay=False,
+        ),
+        VerificationProfile(
+            "strict",
+            "The docs read pedantically: key+value query, exactly 32-character nonce (900002), "
+            "timestamp within +/-60 s, single-use nonces. Stricter than live: use it to find "
+            "where a client departs from the docs.",
+        ),
+        VerificationProfile(
+            "docs",
+            "The spot sign page's literal example: query joined as key=value (id=1uid=200), with the "
+            "strict nonce and timestamp rules. Live traffic refuses this query form; use it only "
+            "to test a client written from that page.",
+            query_forms=(QueryForm.EQUALS,),
         ),
     )
 }
@@ -199,6 +221,7 @@ class NonceStore:
 class AuthResult:
     account: Account
     canonical_query: str
+    warnings: tuple[Warning, ...] = ()
 
 
 class Verifier:
@@ -269,6 +292,15 @@ class Verifier:
         if matched is None:
             raise SignatureError("sign does not match")
 
+        warnings: list[Warning] = []
+        if len(nonce) != p.documented_nonce_length:
+            warnings.append(
+                warn("nonce-length", f"nonce is {len(nonce)} characters; the docs ask {p.documented_nonce_length}")
+            )
+        if ts - now_ms > p.documented_future_ms:
+            warnings.append(
+                warn("timestamp-ahead", f"timestamp {ts - now_ms} ms ahead of server time; the docs allow 60000")
+            )
         if admit is not None:
             admit(account)
         # A nonce is remembered while its timestamp could still pass the window, but a far-future
@@ -280,4 +312,4 @@ class Verifier:
             raise IpNotAllowed(f"{client_ip} not in the key's whitelist")
         if permission is not None and permission not in account.permissions:
             raise NoAuthority(f"key lacks the {permission!r} permission")
-        return AuthResult(account, matched)
+        return AuthResult(account, matched, tuple(warnings))

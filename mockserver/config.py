@@ -30,7 +30,7 @@ class Config:
 
     host: str = "127.0.0.1"
     port: int = 8080
-    profile: str = "strict"
+    profile: str = "live"  # auth.DEFAULT_PROFILE: what live traffic shows
     markets_path: Path | None = None  # None: the embedded default markets
     seed: int = 0
     liquidity: bool = True  # seed a market maker so a fresh server has live-looking books
@@ -39,7 +39,7 @@ class Config:
     demo_api_key: str = DEMO_API_KEY
     demo_secret: str = DEMO_SECRET
     demo_balances: dict[str, Decimal] = field(default_factory=lambda: dict(DEMO_BALANCES))
-    max_body_bytes: int = 1 << 20
+    max_body_bytes: int = 64 * 1024  # exchange bodies are a few KiB (a 20-order batch ~3 KiB); bounds parse work
     journal_size: int = 10_000
     always_diagnose: bool = False  # send x-mock-diagnosis on every rejected request, not only on opt-in
     admin_token: str | None = None  # required on admin calls when set (and whenever bound beyond loopback)

@@ -47,6 +47,7 @@ class Endpoint:
     confidence: str = "H"
     notes: tuple[str, ...] = ()
     rate_limit: RateLimit | None = None
+    success_msg: str = "result.success"  # the envelope's msg on success ("Success" where seen, §2.1)
 
     @property
     def in_query(self) -> bool:
@@ -224,6 +225,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Coins and their deposit/withdraw networks",
         response=s.arr(COIN),
         confidence="M",
+        success_msg="Success",
     ),
     Endpoint(
         "last_price",
@@ -282,6 +284,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "The mock follows the live note.",
             "Newest first (assumed, as kline/history).",
         ),
+        success_msg="Success",
     ),
     Endpoint(
         "kline_history",
@@ -314,6 +317,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         errors=("2",),
         confidence="M",
         notes=("Newest first; only closed candles.",),
+        success_msg="Success",
     ),
     # -------------------------------------------------------------- user
     Endpoint(
@@ -664,6 +668,7 @@ WALLET_ENDPOINTS: tuple[Endpoint, ...] = (
         confidence="M",
         notes=(*_WALLET_NOTE, "Admin funding of an account is listed as a deposit."),
         rate_limit=_WALLET_LIMIT,
+        success_msg="Success",
     ),
     Endpoint(
         "deposit_address",

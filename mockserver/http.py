@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 
 from . import bounds
 from .auth import query_pairs
+from .docrules import Warning, warn
 from .doctor import Diagnosis, diagnose
 from .endpoints import Endpoint
 from .engine.accounts import Account
@@ -51,11 +53,31 @@ DIAGNOSE_HEADER = "x-mock-diagnose"
 DIAGNOSIS_HEADER = b"x-mock-diagnosis"
 EXPECTED_INPUT_HEADER = b"x-mock-expected-digest-input"  # percent-encoded UTF-8
 JOURNAL_HEADER = b"x-mock-journal-id"
+WARNINGS_HEADER = b"x-mock-warnings"
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
-def success_body(data: Any) -> bytes:
-    return orjson.dumps({"code": "0", "msg": SUCCESS_MSG, "data": data, "success": True})
+def success_body(data: Any, msg: str = SUCCESS_MSG) -> bytes:
+    return orjson.dumps({"code": "0", "msg": msg, "data": data, "success": True})
+
+
+_WHITESPACE = frozenset(b" \t\r\n")
+_STRING_OR_SPACE = re.compile(rb'"(?:[^"\\]|\\.)*"|[ \t\r\n]')
+
+
+def body_warnings(body: bytes, headers: dict[str, str]) -> list[Warning]:
+    """Documented body rules a signed POST broke (accepted, as live accepts them)."""
+    out: list[Warning] = []
+    if body and not _WHITESPACE.isdisjoint(body):
+        for m in _STRING_OR_SPACE.finditer(body):
+            if m.group() in (b" ", b"\t", b"\r", b"\n"):
+                out.append(warn("body-not-compact", "whitespace outside JSON strings; the docs ask for compact JSON"))
+                break
+    ctype = headers.get("content-type", "")
+    if not ctype.lower().startswith("application/json"):
+        shown = repr(ctype[:40]) if ctype else "missing"
+        out.append(warn("content-type", f"Content-Type {shown}; the docs ask application/json"))
+    return out
 
 
 def error_body(code: str, msg: str) -> bytes:
@@ -133,6 +155,7 @@ class Pipeline:
                 lim = limiter.limit(ep)
                 raise TooFrequent(f"over {lim.per_second} requests/s per {lim.scope} on {ep.operation}")
             account = None
+            result = None
             if ep.auth:
                 entry.api_key = ctx.headers.get("api-key") or None
 
@@ -152,11 +175,17 @@ class Pipeline:
                     admit=admit,
                 )
                 account = result.account
+            warnings: list[Warning] = list(result.warnings) if result is not None else []
             if ep.in_query:
                 raw: dict[str, Any] = dict(query_pairs(ctx.raw_query)) if ctx.raw_query else {}
+                args = validate(ep.params, raw)
             else:
                 raw = decode_json_object(ctx.body)
-            args = validate(ep.params, raw)
+                args = validate(ep.params, raw, warnings)
+                if ep.auth:
+                    warnings.extend(body_warnings(ctx.body, ctx.headers))
+            if warnings:
+                entry.extra["warnings"] = [w.to_json() for w in warnings]
             symbol = args.get("symbol")
             # The only refusal left after validation for a poll is an unknown pair: such a request
             # must neither count as a poll nor fire a fill.
@@ -169,7 +198,10 @@ class Pipeline:
             data = HANDLERS[ep.operation](Call(state, account, args, raw, ctx.now_ms))
             entry.verdict = "accepted"
             entry.code = "0"
-            return self._finish(entry, Reply(200, success_body(data), list(_JSON_HEADERS)))
+            headers = list(_JSON_HEADERS)
+            if warnings and diagnose:
+                headers.append((WARNINGS_HEADER, _header_safe("; ".join(w.text() for w in warnings))))
+            return self._finish(entry, Reply(200, success_body(data, ep.success_msg), headers))
         except BitunixError as err:
             entry.verdict = type(err).__name__
             entry.code = err.code

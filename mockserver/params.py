@@ -27,6 +27,7 @@ from .bounds import (
     bounded_int,
     iso_to_ms,
 )
+from .docrules import Warning, warn
 from .engine.money import MAX_DIGITS, parse_decimal
 from .errors import ParameterError
 
@@ -124,7 +125,7 @@ def _as_iso_ms(p: Param, value: Any) -> int:
     return ms
 
 
-def _coerce(p: Param, value: Any) -> Any:
+def _coerce(p: Param, value: Any, warnings: list[Warning] | None = None) -> Any:
     kind = p.kind
     if kind is Kind.STRING:
         return _as_text(p, value)
@@ -166,15 +167,35 @@ def _coerce(p: Param, value: Any) -> Any:
             if not isinstance(item, dict):
                 raise ParameterError(f"{p.name}[{i}]: expected an object")
             try:
-                items.append(validate(p.items, item))
+                items.append(validate(p.items, item, warnings, where=f"{p.name}[{i}]."))
             except ParameterError as exc:
                 raise ParameterError(f"{p.name}[{i}].{exc.detail}") from None
         return items
     raise AssertionError(kind)
 
 
-def validate(params: tuple[Param, ...], source: Mapping[str, Any]) -> dict[str, Any]:
-    """Typed values for ``params`` taken from ``source``; unknown keys are ignored."""
+def _type_warning(p: Param, value: Any, where: str) -> Warning | None:
+    """A JSON value whose type differs from what the docs declare (accepted, as live accepts it)."""
+    declared = p.json_type()
+    if declared == "string" and isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return warn("number-for-string", f"{where}{p.name} sent as a JSON number; the docs declare a string")
+    if declared in ("integer", "number") and isinstance(value, str):
+        return warn("string-for-number", f"{where}{p.name} sent as a JSON string; the docs declare a number")
+    return None
+
+
+def validate(
+    params: tuple[Param, ...],
+    source: Mapping[str, Any],
+    warnings: list[Warning] | None = None,
+    *,
+    where: str = "",
+) -> dict[str, Any]:
+    """Typed values for ``params`` taken from ``source``; unknown keys are ignored.
+
+    With ``warnings`` (a JSON body), a value of another JSON type than the docs declare
+    is accepted and noted there.
+    """
     out: dict[str, Any] = {}
     for p in params:
         value = source.get(p.name)
@@ -183,5 +204,9 @@ def validate(params: tuple[Param, ...], source: Mapping[str, Any]) -> dict[str, 
                 raise ParameterError(f"{p.name}: required")
             out[p.name] = p.default
             continue
-        out[p.name] = _coerce(p, value)
+        if warnings is not None:
+            found = _type_warning(p, value, where)
+            if found is not None:
+                warnings.append(found)
+        out[p.name] = _coerce(p, value, warnings)
     return out

@@ -98,6 +98,14 @@ class Harness:
         """No coin created or lost across every account, fees included."""
         return all(Decimal(v) == 0 for v in self.audit().values())
 
+    def set_profile(self, name: str) -> None:
+        if self.state is not None:
+            self.state.set_profile(name)
+            return
+        assert self._admin is not None
+        resp = self._admin.post("/_mock/profile", json={"name": name})
+        assert resp.status_code == 200, resp.text
+
     def advance_clock(self, ms: int) -> None:
         if self.state is not None:
             self.state.clock.freeze()

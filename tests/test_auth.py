@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import Config, canonical_query, sign
-from mockserver.auth import PROFILES, NonceStore, QueryForm, digest_input, query_pairs
+from mockserver.auth import DEFAULT_PROFILE, PROFILES, NonceStore, QueryForm, digest_input, query_pairs
 
 from .helpers import fresh_nonce, sign_parts
 
@@ -81,7 +81,7 @@ def _account_get(client: TestClient, query: str, canonical: str, *, nonce: str |
 
 @pytest.mark.parametrize(
     ("profile", "concat", "equals"),
-    [("strict", "0", "100005"), ("docs", "100005", "0"), ("observed", "0", "100005")],
+    [("live", "0", "100005"), ("strict", "0", "100005"), ("docs", "100005", "0"), ("observed", "0", "100005")],
 )
 def test_profiles_pick_the_query_form(make_client, profile: str, concat: str, equals: str) -> None:  # type: ignore[no-untyped-def]
     client, _ = make_client(liquidity=False, profile=profile)
@@ -94,8 +94,9 @@ def test_empty_values_may_be_kept_or_dropped(client: TestClient) -> None:
     assert _account_get(client, "orderId=42&clientId=", "orderId42") == "0"
 
 
-def test_observed_profile_accepts_long_nonces_and_future_timestamps(make_client) -> None:  # type: ignore[no-untyped-def]
-    client, state = make_client(liquidity=False, profile="observed")
+@pytest.mark.parametrize("profile", ["live", "observed"])
+def test_live_profiles_accept_long_nonces_and_future_timestamps(make_client, profile: str) -> None:  # type: ignore[no-untyped-def]
+    client, state = make_client(liquidity=False, profile=profile)
     base64_nonce = "q9/3yR+5bW0aZkJXo2mN1w7PtVx4LcE8sHuGfDiA6Qk="
     assert len(base64_nonce) == 44
     assert _account_get(client, "orderId=1", "orderId1", nonce=base64_nonce) == "0"
@@ -111,8 +112,24 @@ def test_observed_profile_accepts_long_nonces_and_future_timestamps(make_client)
     assert client.get("/api/spot/v1/user/info", headers=headers).json()["code"] == "0"
 
 
-def test_strict_rejects_long_nonces(client: TestClient) -> None:
+def test_strict_rejects_long_nonces(make_client) -> None:  # type: ignore[no-untyped-def]
+    client, _ = make_client(liquidity=False, profile="strict")
     assert _account_get(client, "orderId=1", "orderId1", nonce="x" * 44) == "900002"
+
+
+def test_only_observed_accepts_a_replay(make_client) -> None:  # type: ignore[no-untyped-def]
+    for profile, second in [("live", "900001"), ("strict", "900001"), ("docs", "900001"), ("observed", "0")]:
+        client, state = make_client(liquidity=False, profile=profile)
+        demo = state.demo
+        nonce, ts = fresh_nonce(), str(state.clock.now_ms())
+        headers = {
+            "api-key": demo.api_key,
+            "nonce": nonce,
+            "timestamp": ts,
+            "sign": sign_parts(nonce, ts, demo.api_key, demo.secret, "", b""),
+        }
+        assert client.get("/api/spot/v1/user/info", headers=headers).json()["code"] == "0"
+        assert client.get("/api/spot/v1/user/info", headers=headers).json()["code"] == second, profile
 
 
 def test_uppercase_hex_sign_is_refused(client: TestClient) -> None:
@@ -151,7 +168,7 @@ def test_nonce_memory_expires_with_the_window() -> None:
 
 
 def test_profile_table_is_documented() -> None:
-    assert set(PROFILES) == {"strict", "docs", "observed"}
-    assert Config().profile == "strict"
+    assert set(PROFILES) == {"live", "observed", "strict", "docs"}
+    assert Config().profile == "live" == DEFAULT_PROFILE
     for p in PROFILES.values():
         assert p.description

@@ -279,7 +279,7 @@ def test_a_refused_poll_does_not_count_toward_a_scripted_fill(signed: Signed, st
 
 
 def test_far_future_nonces_are_kept_no_longer_than_the_horizon(make_client: Any) -> None:
-    client, state = make_client(liquidity=False, profile="observed")
+    client, state = make_client(liquidity=False)  # the default profile: the future is open
     state.clock.freeze()
     now = state.clock.now_ms()
     signed = Signed(client, now_ms=lambda: now + 365 * 24 * 3600 * 1000)
