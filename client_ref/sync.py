@@ -12,7 +12,7 @@ import httpx
 
 from . import calls
 from ._core import Call, Credentials, Prepared, RetryPolicy, parse, prepare, resolve_base_url, server_offset_ms
-from .errors import BitunixError, ConnectionFailed
+from .errors import BitunixError, ConnectionFailed, RequestExpired
 from .models import (
     Balance,
     Candle,
@@ -60,6 +60,7 @@ class Client:
         sleep: Callable[[float], None] | None = None,
         clock_ms: Callable[[], int] | None = None,
         nonce: Callable[[], str] | None = None,
+        resync_on_expired: bool = True,
     ) -> None:
         """Arguments fall back to BITUNIX_BASE_URL, BITUNIX_API_KEY and BITUNIX_SECRET.
 
@@ -71,6 +72,7 @@ class Client:
         self.credentials = Credentials.resolve(api_key, secret)
         self.retry = retry or RetryPolicy()
         self.time_offset_ms = time_offset_ms
+        self.resync_on_expired = resync_on_expired
         self._sleep = sleep or time.sleep
         self._clock_ms = clock_ms or _wall_clock_ms
         self._nonce = nonce or new_nonce
@@ -84,9 +86,11 @@ class Client:
     def run(self, call: Call[T]) -> T:
         """Send ``call`` (re-signing every attempt) and read its result; retries reads per ``self.retry``."""
         attempt = 1
+        resynced = False
         while True:
             prepared = prepare(call, self.base_url, self.credentials, self.now_ms, self._nonce)
             self.last_request = prepared
+            sent = self._clock_ms()
             try:
                 try:
                     resp = self._http.request(
@@ -95,6 +99,15 @@ class Client:
                 except httpx.TransportError as exc:
                     raise ConnectionFailed(f"{call.operation}: {exc!r}") from exc
                 return parse(call, resp.status_code, resp.headers, resp.content)
+            except RequestExpired:
+                # There is no time endpoint: the reply's Date header is the exchange's clock. Live
+                # clients re-sync from it on 100008 and repeat the call once; a call refused with
+                # 100008 was never applied, so repeating it is safe for writes too.
+                date = resp.headers.get("date")
+                if resynced or not self.resync_on_expired or not date:
+                    raise
+                self.time_offset_ms = server_offset_ms(date, sent, self._clock_ms())
+                resynced = True
             except BitunixError as error:
                 delay = self.retry.delay(call, attempt, error)
                 if delay is None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from .admin import admin_routes
+from .clock import http_date
 from .config import Config
 from .endpoints import ENDPOINTS
 from .http import ExchangeRoute, Pipeline
@@ -30,9 +31,24 @@ class MockApp(Starlette):
             route = self.exchange_routes.get(scope["path"])
             if route is not None:
                 scope["app"] = self
-                await route(scope, receive, send)
+                await route(scope, receive, send)  # sends Date from the mock clock itself
                 return
+            await super().__call__(scope, receive, self._dated(send))
+            return
         await super().__call__(scope, receive, send)
+
+    def _dated(self, send: Send) -> Send:
+        """``send`` with a ``Date`` header from the mock clock on the response start."""
+        clock = self.state.mock.clock
+
+        async def dated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                headers.append((b"date", http_date(clock.now_ms())))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return dated
 
 
 def create_app(config: Config | None = None, *, state: MockState | None = None) -> MockApp:

@@ -120,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             log_level=args.log_level,
             access_log=args.access_log,
             lifespan="off",
+            date_header=False,  # the app sends Date from the mock clock (clients re-sync from it)
         )
     )
     server.run(sockets=[sock])

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
+from email.utils import formatdate
 
-__all__ = ["Clock"]
+__all__ = ["Clock", "http_date"]
 
 
 class Clock:
@@ -67,3 +68,18 @@ class Clock:
         with self._lock:
             self._frozen_at_ms = None
             self._offset_ms = ms
+
+
+_date_cache: tuple[int, bytes] = (-1, b"")
+
+
+def http_date(ms: int) -> bytes:
+    """The RFC 9110 ``Date`` header value for ``ms`` (cached per second: it is sent on every reply)."""
+    global _date_cache
+    second = ms // 1000
+    cached = _date_cache
+    if cached[0] == second:
+        return cached[1]
+    value = formatdate(second, usegmt=True).encode("ascii")
+    _date_cache = (second, value)
+    return value

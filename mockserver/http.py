@@ -23,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 
 from . import bounds
 from .auth import query_pairs
+from .clock import http_date
 from .docrules import Warning, warn
 from .doctor import Diagnosis, diagnose
 from .endpoints import Endpoint
@@ -284,7 +285,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes | _Disconnected | No
             return b"".join(chunks)
 
 
-async def send_reply(send: Send, reply: Reply, *, drop: bool = False) -> None:
+async def send_reply(send: Send, reply: Reply, *, drop: bool = False, date: bytes = b"") -> None:
     """Send ``reply``; with ``drop``, announce the full length but send only half and stop.
 
     A socket client then sees the connection close mid-answer (httpx: RemoteProtocolError);
@@ -292,6 +293,8 @@ async def send_reply(send: Send, reply: Reply, *, drop: bool = False) -> None:
     was processed and the caller cannot know the outcome - the point of the fault.
     """
     headers = [*reply.headers, (b"content-length", str(len(reply.body)).encode())]
+    if date:
+        headers.append((b"date", date))  # the mock clock's time: clients re-sync from it after 100008
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     if not drop:
         await send({"type": "http.response.body", "body": reply.body})
@@ -385,4 +388,4 @@ class ExchangeRoute:
         drop = decision is not None and decision.drop
         if drop:
             entry.extra["dropped"] = True
-        await send_reply(send, reply, drop=drop)
+        await send_reply(send, reply, drop=drop, date=http_date(state.clock.now_ms()))

@@ -88,7 +88,8 @@ class MockServer:
         sock.bind((self.host, self._requested_port))
         sock.listen(1024)
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
+        # date_header off: the app sends Date from the mock clock (clients re-sync from it).
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off", date_header=False)
         server = uvicorn.Server(config)
         # uvicorn installs signal handlers only on the main thread, so the test process keeps its own.
         self._server = server
