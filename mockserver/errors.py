@@ -39,6 +39,7 @@ __all__ = [
     "NotFound",
     "ParameterError",
     "PlaceRefusal",
+    "PriceOutsideBand",
     "PricePrecisionError",
     "RequestExpired",
     "SignatureError",
@@ -294,6 +295,16 @@ class MarketClosed(PlaceRefusal):
     meaning = "the pair's isOpen flag is 0"
 
 
+class PriceOutsideBand(PlaceRefusal):
+    place_code = "910005"
+    place_msg = "price outside the allowed range"
+    meaning = (
+        "limit buy below last x (1 + minBuyPriceOffset) or sell above last x (1 + maxSellPriceOffset); "
+        "the band is enforced live, its refusal shape is unknown (switch price_band)"
+    )
+
+
 PLACE_REFUSAL_TABLE: dict[str, type[PlaceRefusal]] = {
-    c.place_code: c for c in (InsufficientBalance, MinVolumeNotMet, MinAmountNotMet, MaxAmountExceeded, MarketClosed)
+    c.place_code: c
+    for c in (InsufficientBalance, MinVolumeNotMet, MinAmountNotMet, MaxAmountExceeded, MarketClosed, PriceOutsideBand)
 }

@@ -197,7 +197,7 @@ def test_exchange_errors_raise_their_typed_exception(h: Harness) -> None:
     _exact(h.raises(demo, "last_price", "NOPEUSDT"), E.ParameterError)
     _exact(h.raises(h.client("0" * 32, "nope"), "balances"), E.ApiKeyNotFound)
     _exact(h.raises(h.client(h.api_key, "wrong-secret"), "balances"), E.SignatureError)
-    stale = h.client(clock_ms=lambda: int(datetime.now(UTC).timestamp() * 1000) - 120_000)
+    stale = h.client(clock_ms=lambda: int(datetime.now(UTC).timestamp() * 1000) - 120_000, resync_on_expired=False)
     _exact(h.raises(stale, "balances"), E.RequestExpired)
     h.set_profile("strict")  # nonce length is enforced only by the doc-pedantic profile
     _exact(h.raises(h.client(nonce=lambda: "short"), "balances"), E.NonceInvalid)

@@ -24,6 +24,7 @@ from ..errors import (
     MinVolumeNotMet,
     ParameterError,
     PlaceRefusal,
+    PriceOutsideBand,
     PricePrecisionError,
     VolumePrecisionError,
 )
@@ -106,6 +107,9 @@ class Exchange:
         self._seq = 0
         self._account_seq = 0
         self._undo: list[Callable[[], object]] | None = None
+        # Behaviours with thin evidence (mockserver.fidelity switches): set by the state from its switches.
+        self.price_band = "placecode"  # placecode | error | off
+        self.cancel_stall_ms = 60_000  # a cancel by clientId blocks cancels of that order this long (0: never)
         self.create_account(account_id=FEE_ACCOUNT, api_key="", secret="", system=True, label="fees")
 
     # -------------------------------------------------------------- atomicity
@@ -344,6 +348,7 @@ class Exchange:
                 raise MinAmountNotMet(f"price*volume {amount} < minPrice {m.min_amount}")
             if amount > m.max_amount:
                 raise MaxAmountExceeded(f"price*volume {amount} > maxAmount {m.max_amount}")
+            self._check_band(m, req.side, price)
             if req.side is Side.BUY:
                 return m.quote, amount, vol, amount
             return m.base, vol, vol, amount
@@ -361,6 +366,27 @@ class Exchange:
         if vol < m.min_volume:
             raise MinVolumeNotMet(f"volume {vol} < minVolume {m.min_volume}")
         return m.base, vol, vol, ZERO
+
+    def _check_band(self, m: Market, side: Side, price: Decimal) -> None:
+        """A limit price outside the pair's band around the last price is refused (shape: a switch)."""
+        if self.price_band == "off":
+            return
+        last = self.last_prices[m.symbol]
+        if side is Side.BUY:
+            floor = mul(last, add(Decimal(1), m.min_buy_price_offset))
+            outside = price < floor
+            rule = f"buy price {price} below {floor} = last {last} x (1 + minBuyPriceOffset {m.min_buy_price_offset})"
+        else:
+            ceiling = mul(last, add(Decimal(1), m.max_sell_price_offset))
+            outside = price > ceiling
+            rule = (
+                f"sell price {price} above {ceiling} = last {last} x (1 + maxSellPriceOffset {m.max_sell_price_offset})"
+            )
+        if not outside:
+            return
+        if self.price_band == "error":
+            raise ParameterError(rule)
+        raise PriceOutsideBand(rule)
 
     def _match(self, taker: Order, m: Market) -> tuple[bool, bool]:
         """Trade ``taker`` against the opposite side, best price first, oldest first.
@@ -514,6 +540,8 @@ class Exchange:
                 return False
             if symbol is not None and order.symbol != symbol.upper():
                 return False
+            if order.cancel_blocked_until and self.clock.now_ms() < order.cancel_blocked_until:
+                return False  # a cancel by clientId left the order stuck (seen live): this cancel does nothing
             with self.atomic():
                 self._save_order(order)
                 if order.locked:
@@ -526,6 +554,23 @@ class Exchange:
                 order.status = OrderStatus.PARTIALLY_CANCELED if order.deal_volume else OrderStatus.CANCELED
                 order.utime = self.clock.now_ms()
             return True
+
+    def cancel_by_client_id(self, account_id: str, client_id: str, symbol: str | None = None) -> int:
+        """What live does with a cancel that names ``clientId``: nothing, but the order gets stuck.
+
+        Returns how many open orders were stalled (cancels by orderId ignored for ``cancel_stall_ms``).
+        """
+        with self.lock:
+            if not self.cancel_stall_ms:
+                return 0
+            until = self.clock.now_ms() + self.cancel_stall_ms
+            stalled = 0
+            for order in self.orders_by_account.get(account_id, []):
+                same_symbol = symbol is None or order.symbol == symbol.upper()
+                if order.client_id == client_id and order.status.is_open and same_symbol:
+                    order.cancel_blocked_until = until
+                    stalled += 1
+            return stalled
 
     # ----------------------------------------------------------------- queries
 

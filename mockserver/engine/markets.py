@@ -31,6 +31,8 @@ class Market:
     taker_fee_rate: Decimal
     listing: dict[str, Any] = field(compare=False, hash=False, repr=False)
     """The coin_pair/list row exactly as the fixture gives it (minus the mock-only keys)."""
+    min_buy_price_offset: Decimal = Decimal("-0.8")  # a buy may not be priced below last x (1 + this)
+    max_sell_price_offset: Decimal = Decimal("50")  # a sell may not be priced above last x (1 + this)
 
     @property
     def tick(self) -> Decimal:
@@ -61,6 +63,8 @@ def _market_from_row(row: dict[str, Any]) -> Market:
         reference_price=Decimal(mock.get("referencePrice", "1")),
         maker_fee_rate=Decimal(mock.get("makerFeeRate", "0.001")),
         taker_fee_rate=Decimal(mock.get("takerFeeRate", "0.001")),
+        min_buy_price_offset=Decimal(str(row.get("minBuyPriceOffset", "-0.8"))),
+        max_sell_price_offset=Decimal(str(row.get("maxSellPriceOffset", "50"))),
         listing=listing,
     )
 

@@ -75,6 +75,7 @@ class Order:
     fee: Decimal = ZERO
     fee_coin: str = ""
     locked: Decimal = ZERO  # still locked for this order, in the coin it spends
+    cancel_blocked_until: int = 0  # ms: a cancel by clientId made cancels of this order no-ops until then
 
     @property
     def left_volume(self) -> Decimal:

@@ -1,0 +1,253 @@
+"""What the mock does where the evidence is thin: one table of behaviours and the switches that steer them.
+
+Every behaviour that is not plainly observed live is a row here, with its
+source and confidence; the README's fidelity table is generated from these rows
+and the code reads the switches from the same table (``MockState.switch``), so
+the documentation cannot drift from what runs. Confidence: H = seen live or two
+sources agree; M = one credible source; L = inferred, or the mock's own choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["BEHAVIOURS", "SWITCHES", "Behaviour", "Switch", "parse_switches"]
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A behaviour a user can change (``--switch name=value``, ``Config(switches=...)``, ``/_mock/switches``)."""
+
+    name: str
+    choices: tuple[str, ...]
+    default: str
+    what: str  # what each choice does
+    source: str
+    confidence: str
+
+
+SWITCHES: dict[str, Switch] = {
+    s.name: s
+    for s in (
+        Switch(
+            "empty_lists",
+            ("null", "[]"),
+            "null",
+            "an empty pending/list, and history/page's empty page list, answer data null (or [])",
+            "a live client's code treats null there as the exchange's habit, like the empty account (HB); not recorded",
+            "L",
+        ),
+        Switch(
+            "price_band",
+            ("placecode", "error", "off"),
+            "placecode",
+            "a limit buy below last x (1 + minBuyPriceOffset) or a sell above last x (1 + maxSellPriceOffset) is "
+            "refused: placecode = placeStatus 0 with placeCode 910005; error = code 2; off = accepted",
+            "HB 2026 notes: the band exists and is enforced; formula, reference price and refusal shape unknown",
+            "M band / L shape",
+        ),
+        Switch(
+            "cancel_by_client_id",
+            ("stall", "noop", "refuse"),
+            "stall",
+            "a cancel item naming clientId instead of orderId: stall = success, nothing cancelled, and cancels "
+            "of that order are ignored for 60 s of mock time; noop = success, nothing cancelled; refuse = code 2",
+            "HB live 2026-10-07 (success and no-op); the ~60 s stall is HB's word 'stuck'",
+            "M no-op / L stall",
+        ),
+        Switch(
+            "batch_cap",
+            ("20", "off"),
+            "20",
+            "place_order/batch and cancel take at most 20 items (21 answers code 2); off = no cap",
+            "futures batch limit; MCP caps spot cancel lists at 20; nothing on spot",
+            "L",
+        ),
+        Switch(
+            "page_size_cap",
+            ("clamp", "refuse", "off"),
+            "clamp",
+            "history/page pageSize above 100: clamp = served as 100; refuse = code 2; off = served in full",
+            "live maximum unknown; live clients use 100 (HB) and 20 (MCP)",
+            "L",
+        ),
+        Switch(
+            "depth_precision",
+            ("lenient", "strict"),
+            "lenient",
+            "depth precision that is not one of the pair's precisions: lenient = aggregated to that step "
+            "(any positive step); strict = code 2",
+            "the WS doc example itself sends precision 5; live REST behaviour unknown",
+            "L",
+        ),
+        Switch(
+            "network_names",
+            ("display", "lenient"),
+            "display",
+            "wallet networks are the documented display names ('Tron (TRC-20)'); lenient also accepts the "
+            "short codes (TRC20, ERC20) clients sometimes hard-code",
+            "every DOC wallet example uses the display name (spec §3.2)",
+            "M",
+        ),
+        Switch(
+            "withdraw_whitelist",
+            ("on", "off"),
+            "on",
+            "withdrawals only to addresses whitelisted for the account (110008 otherwise; /_mock whitelists); "
+            "off = any address that matches the network's pattern",
+            "DOC withdraw rules; code 110008 from an exchange error list (CCXT-K)",
+            "M rule / L code",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """One row of the README's fidelity table."""
+
+    area: str
+    mock: str
+    source: str
+    confidence: str
+    switch: str = ""  # the switch that changes it, if any
+
+
+BEHAVIOURS: tuple[Behaviour, ...] = (
+    Behaviour("envelope", "`{code, msg, data, success}`, code a string, HTTP 200 for errors", "live capture", "H"),
+    Behaviour(
+        "success `msg`",
+        '`"Success"` on kline, kline/history, coin_network/list, deposit/page; `"result.success"` elsewhere',
+        "live kline capture (KL); DOC examples",
+        "M",
+    ),
+    Behaviour("signature", "double SHA-256, key+value query, raw body bytes", "official demo vector + live", "H"),
+    Behaviour(
+        "timestamp window",
+        "more than 60 s behind refused (100008); ahead accepted (warning past 60 s); ±60 s in `strict`",
+        "live: −61 s refused, +61 s accepted (HB)",
+        "M",
+    ),
+    Behaviour(
+        "nonce length",
+        "any non-empty nonce (warning when not 32 characters); exactly 32 in `strict` (900002, mock's code)",
+        "44-character nonces work live (TCJ, PyPI client); docs say 32",
+        "M",
+    ),
+    Behaviour(
+        "nonce reuse",
+        "refused with 900001 (the mock's own code) except in `observed`",
+        "never tested live; kept because CI users want replay caught",
+        "L",
+    ),
+    Behaviour(
+        "`Date` header",
+        "every reply carries Date from the mock clock (moved clock included)",
+        "live: the only server clock; clients re-sync from it on 100008 (HB)",
+        "M",
+    ),
+    Behaviour(
+        "refused placement",
+        'code "0", `placeStatus 0`, `placeCode`/`placeMsg`; 10034 `余额不足` is the one real placeCode',
+        "live for insufficient balance (HB)",
+        "M",
+    ),
+    Behaviour(
+        "placeCodes 910001-910005",
+        "below minVolume, below minPrice notional, above maxAmount, pair closed, outside the price band: "
+        "the mock's own codes and English texts",
+        "no source; only 10034 was ever seen",
+        "L",
+    ),
+    Behaviour(
+        "check order",
+        "api-key, nonce, timestamp, sign, rate limit, replay, IP whitelist, permission, parameters, business "
+        "rules; maxAmount is checked before the balance",
+        "only '100008 before anything executes' is observed",
+        "L",
+    ),
+    Behaviour("price precision", "more decimals than quotePrecision: code 10059 (guessed)", "no source", "L"),
+    Behaviour("volume precision", "more decimals than basePrecision: code 10058", "docs + live (HB)", "H"),
+    Behaviour(
+        "market buy volume",
+        "a quote amount with quotePrecision decimals; order reads rewrite volume to the base bought",
+        "docs contradict each other",
+        "L",
+    ),
+    Behaviour("price band", "see the `price_band` switch", "HB notes", "M/L", "price_band"),
+    Behaviour("cancel by clientId", "see the `cancel_by_client_id` switch", "HB live", "M/L", "cancel_by_client_id"),
+    Behaviour("cancel, mismatched symbol", 'code "0", nothing cancelled', "unknown live", "L"),
+    Behaviour(
+        "batch placement",
+        "each item gets its own result (placeStatus, placeCode); a bad item does not sink the others",
+        "DOC gives each item its own placeStatus",
+        "M",
+        "batch_cap",
+    ),
+    Behaviour("empty order lists", "see the `empty_lists` switch", "HB code", "L", "empty_lists"),
+    Behaviour("history page size", "see the `page_size_cap` switch", "unknown", "L", "page_size_cap"),
+    Behaviour(
+        "depth",
+        "50 levels a side (the seeded market maker keeps 50); `precision` optional, default the finest step",
+        "live (HB)",
+        "M",
+        "depth_precision",
+    ),
+    Behaviour(
+        "kline",
+        "newest first, latest 200 incl. the forming candle; every row carries `symbol`; prices without trailing zeros",
+        "live capture (KL)",
+        "M",
+    ),
+    Behaviour(
+        "kline/history `endTime`",
+        "unix seconds; ms values land in the future and return the latest page",
+        "KL sends seconds; ms never tested",
+        "L",
+    ),
+    Behaviour(
+        "`last_price`", 'padded to the pair\'s quotePrecision (`"64000.00"`)', "DOC example; live format unknown", "L"
+    ),
+    Behaviour(
+        "order reads",
+        "all fields strings; statuses 1/2/3/4/7; ISO-8601 times; `clientId` null when none was sent",
+        "docs + live notes",
+        "M",
+    ),
+    Behaviour("`user/account`", "JSON numbers; empty account answers null", "docs, SDKs, live", "M"),
+    Behaviour("wallet networks", "display names (`Tron (TRC-20)`)", "DOC examples", "M", "network_names"),
+    Behaviour(
+        "withdrawals",
+        "only to whitelisted addresses (110008); amount below the network fee refused (110007); the fee comes "
+        "out of the amount; pending 60 s, then success; records with null hash/fee/memo while pending",
+        "DOC rules; codes from an exchange error list (CCXT-K)",
+        "M rule / L codes",
+        "withdraw_whitelist",
+    ),
+    Behaviour("internal transfers", "by uid only, settle at once (cancel answers code 2)", "docs only", "L"),
+    Behaviour("fees", "0.1 % maker and taker, charged in the coin received", "mock choice, per market", "L"),
+    Behaviour(
+        "rate limits", "off by default; 110041 when on; wallet 10/s per IP, others assumed", "docs + live code", "M"
+    ),
+    Behaviour(
+        "JSON leniency",
+        "duplicate keys: last wins; numbers where strings are documented (warning) and vice versa",
+        "a Jackson backend's defaults",
+        "L",
+    ),
+    Behaviour("unknown path / method", "HTTP 404 / 405 with an envelope", "404 live; bodies mock-specific", "M/L"),
+    Behaviour("synthetic market", "seeded 50-level market maker; seeded price path for the past", "mock choice", "L"),
+)
+
+
+def parse_switches(pairs: dict[str, str]) -> dict[str, str]:
+    """Validated switch values (unknown names or values raise ValueError naming the choices)."""
+    out: dict[str, str] = {}
+    for name, value in pairs.items():
+        switch = SWITCHES.get(name)
+        if switch is None:
+            raise ValueError(f"unknown switch {name!r}; known: {', '.join(SWITCHES)}")
+        if value not in switch.choices:
+            raise ValueError(f"switch {name} is one of {', '.join(switch.choices)}, not {value!r}")
+        out[name] = value
+    return out
