@@ -46,7 +46,7 @@ class Target:
         raise ValueError(f"unknown mode {mode!r}: inprocess, loopback or url")
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
-        resp = self.admin.request(method, "/_mock" + path, json=body)
+        resp = self.admin.request(method, "/_mock" + path, json=body, headers={"x-mock-admin": "1"})
         if resp.status_code >= 400:
             raise RuntimeError(f"admin {method} {path}: HTTP {resp.status_code} {resp.text[:300]}")
         return resp.json() if resp.content else None

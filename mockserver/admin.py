@@ -8,7 +8,6 @@ When an admin token is configured, every admin call must carry it in the
 
 from __future__ import annotations
 
-import hmac
 import json
 import platform
 from collections.abc import Awaitable, Callable
@@ -20,6 +19,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from . import __version__
+from .access import ADMIN_TOKEN_HEADER, admin_refusal
 from .auth import PROFILES
 from .config import ADMIN_PREFIX
 from .control import AdminError, Controller, entry_json, to_curl
@@ -27,8 +27,6 @@ from .endpoints import ENDPOINTS
 from .state import MockState
 
 __all__ = ["ADMIN_ROUTES", "AdminRoute", "admin_openapi", "admin_routes"]
-
-ADMIN_TOKEN_HEADER = "x-mock-admin-token"
 
 Handler = Callable[[MockState, Request], Awaitable[Response]]
 
@@ -410,12 +408,19 @@ def admin_openapi() -> list[dict[str, Any]]:
 
 
 def _guarded(state: MockState, route: AdminRoute) -> Callable[[Request], Awaitable[Response]]:
+    """The route behind the access rules of :mod:`mockserver.access` (open routes answer anyone)."""
+
     async def endpoint(request: Request) -> Response:
-        token = state.config.admin_token
-        if token and not route.open:
-            given = request.headers.get(ADMIN_TOKEN_HEADER, "")
-            if not hmac.compare_digest(given.encode(), token.encode()):
-                return admin_error(401, f"missing or wrong {ADMIN_TOKEN_HEADER} header")
+        if not route.open:
+            config = state.config
+            refusal = admin_refusal(
+                method=request.method,
+                headers=request.headers,
+                token=config.admin_token,
+                allowed_hosts=config.admin_allowed_hosts,
+            )
+            if refusal is not None:
+                return admin_error(refusal.status, refusal.message)
         return await route.handler(state, request)
 
     return endpoint

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import gc
-import ipaddress
 import json
 import secrets
 import socket
 import sys
 from pathlib import Path
 
+from .access import is_loopback_host
 from .app import create_app
 from .auth import PROFILES
 from .config import ADMIN_PREFIX, Config
@@ -27,7 +27,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markets", type=Path, default=None, help="markets JSON (default: the embedded set)")
     p.add_argument("--no-liquidity", action="store_true", help="start with empty order books")
     p.add_argument("--no-demo", action="store_true", help="do not create the demo account")
-    p.add_argument("--admin-token", default=None, help="require this token on admin calls")
+    p.add_argument(
+        "--admin-token",
+        default=None,
+        help="require this token on admin calls (generated when binding beyond loopback; "
+        "an empty token is refused there)",
+    )
+    p.add_argument(
+        "--admin-allowed-hosts",
+        default="",
+        help="comma-separated Host names (name or name:port) accepted on admin calls without a token, "
+        "besides loopback, localhost and dotless names",
+    )
+    p.add_argument(
+        "--trusted-proxies",
+        default="",
+        help="comma-separated proxy addresses whose X-Forwarded-For is believed (default: none, "
+        "forwarding headers are ignored)",
+    )
     p.add_argument("--diagnose", action="store_true", help="always send x-mock-diagnosis on rejections")
     p.add_argument("--journal-size", type=int, default=10_000, help="requests kept in the journal")
     p.add_argument("--rate-limits", action="store_true", help="enforce rate limits (110041) from the start")
@@ -38,12 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(host.strip("[]").lower())
+
+
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,9 +67,19 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     token = args.admin_token
-    if token is None and not _is_loopback(args.host):
-        # Beyond loopback anyone could reset or fund the exchange: require a token.
-        token = secrets.token_hex(16)
+    if not _is_loopback(args.host):
+        # Beyond loopback anyone could read every secret, reset or fund the exchange: require a token.
+        if token is None:
+            token = secrets.token_hex(16)
+        elif not token.strip():
+            print(
+                f"bitunix-mock: refusing to serve {args.host} without an admin token: anyone who can reach "
+                'it could read every account\'s secret and fund accounts. Drop --admin-token "" (a token is '
+                "then generated and printed), pass --admin-token <token>, or bind --host 127.0.0.1.",
+                file=sys.stderr,
+            )
+            return 2
+    trusted = _csv(args.trusted_proxies)
     config = Config(
         host=args.host,
         port=args.port,
@@ -66,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         always_diagnose=args.diagnose,
         journal_size=args.journal_size,
         rate_limits=args.rate_limits,
+        admin_allowed_hosts=_csv(args.admin_allowed_hosts),
+        trusted_proxies=trusted,
     )
     app = create_app(config)
 
@@ -121,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
             access_log=args.access_log,
             lifespan="off",
             date_header=False,  # the app sends Date from the mock clock (clients re-sync from it)
+            # X-Forwarded-For is believed only from proxies the operator names: uvicorn's default
+            # (on, trusting 127.0.0.1) let any local process pass the per-key IP whitelist.
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=list(trusted) or None,
         )
     )
     server.run(sockets=[sock])

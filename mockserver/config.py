@@ -43,6 +43,12 @@ class Config:
     journal_size: int = 10_000
     always_diagnose: bool = False  # send x-mock-diagnosis on every rejected request, not only on opt-in
     admin_token: str | None = None  # required on admin calls when set (and whenever bound beyond loopback)
+    # Without a token, admin calls must address a local Host (loopback, localhost, a dotless name); these
+    # hosts ("name" or "name:port") are accepted too, e.g. a docker-compose service name with a dot.
+    admin_allowed_hosts: tuple[str, ...] = ()
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn forwarded_allow_ips). Empty:
+    # forwarding headers are ignored, so the per-key IP whitelist sees the socket peer.
+    trusted_proxies: tuple[str, ...] = ()
     clock_offset_ms: int = 0
     frozen_at_ms: int | None = None
     rate_limits: bool = False  # enforce the endpoint table's rate limits (110041); off so test suites run flat out

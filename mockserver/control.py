@@ -21,7 +21,7 @@ from .engine.accounts import Balance
 from .engine.money import mul
 from .errors import BitunixError, PlaceRefusal
 from .faults import FaultRule
-from .journal import JournalEntry
+from .journal import JournalEntry, is_secret_header
 from .snapshot import SnapshotError, dump, load
 from .state import MockState
 
@@ -98,7 +98,9 @@ def to_curl(e: JournalEntry, base_url: str) -> str:
 
     The ``sign`` is redacted in the journal, and nonce and timestamp would be
     stale anyway, so the line carries shell placeholders for the three: re-sign
-    with your client's signer (or the reference client) before sending.
+    with your client's signer (or the reference client) before sending. Other
+    credential headers (an admin token sent to an exchange path, authorization,
+    cookies) are left out of the line altogether.
     """
     url = base_url.rstrip("/") + e.path + ("?" + e.query if e.query else "")
     parts = ["curl", "-sS", "-X", e.method, shlex.quote(url)]
@@ -107,6 +109,8 @@ def to_curl(e: JournalEntry, base_url: str) -> str:
             continue
         if name == "sign":
             value = "$SIGN"
+        elif is_secret_header(name):
+            continue
         elif name in ("nonce", "timestamp"):
             value = "$" + name.upper()
         parts += ["-H", shlex.quote(f"{name}: {value}") if not value.startswith("$") else f'"{name}: {value}"']

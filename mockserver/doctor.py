@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from urllib.parse import parse_qsl
 
 from .auth import QueryForm, VerificationProfile, canonical_query, query_pairs
 
-__all__ = ["MISTAKES", "Diagnosis", "diagnose"]
+__all__ = ["BUDGET_EXCEEDED", "BUDGET_MESSAGE", "MISTAKES", "UNKNOWN", "UNKNOWN_MESSAGE", "Diagnosis", "diagnose"]
 
 #: Every mistake the doctor recognises: id -> what to tell the developer.
 MISTAKES: dict[str, str] = {
@@ -52,22 +53,70 @@ MISTAKES: dict[str, str] = {
 }
 
 UNKNOWN = "unknown"
+UNKNOWN_MESSAGE = (
+    "no usual mistake reproduces this sign: either the secret is not this api-key's or the digest input "
+    "differs; compare your digest input with the expected one byte by byte"
+)
+#: Not a client mistake: the request was too large to try every usual mistake within the budget.
+BUDGET_EXCEEDED = "budget-exceeded"
+BUDGET_MESSAGE = (
+    "the doctor gave up before trying every usual mistake (this request is too large to check within "
+    "its budget); compare your digest input with the expected one byte by byte"
+)
+
+#: Body variants (re-serialized, pretty) are tried only on a JSON object this small and shallow.
+MAX_VARIANT_BODY = 8 * 1024
+MAX_VARIANT_DEPTH = 4  # {"orderList": [{"side": 2}]} is 3 deep
+MAX_VARIANT_VALUES = 512
+#: At most this many other nonces (the key's recent ones) are tried.
+MAX_OTHER_NONCES = 32
+#: At most this many other secrets (of keys the same client provably holds) are tried.
+MAX_OTHER_SECRETS = 16
+#: The doctor stops once its candidate hashes would pass this many input bytes in all ...
+MAX_HASHED_BYTES = 2 << 20
+#: ... or once this much wall-clock time has passed (checked between candidates).
+DEADLINE_S = 0.020
+#: The expected digest input is shown (header and journal) up to this many characters.
+MAX_SHOWN_INPUT = 1024
 
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """What the doctor found. ``mistake`` is an id of :data:`MISTAKES` or ``unknown``."""
+    """What the doctor found: ``mistake`` is an id of :data:`MISTAKES`, ``unknown``, ``budget-exceeded``
+    or ``none``; ``hashes`` and ``hashed_bytes`` are the work it did. The received ``sign`` is not kept."""
 
     mistake: str
     message: str
     expected_digest_input: str
-    received_sign: str
+    hashes: int = 0
+    hashed_bytes: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     def header(self) -> str:
         return f"{self.mistake}: {self.message}"
+
+
+class _OverBudget(Exception):
+    pass
+
+
+class _Budget:
+    """Counts the candidate hashes; raises :class:`_OverBudget` past the byte budget or the deadline."""
+
+    def __init__(self, max_bytes: int, deadline_s: float, clock: Callable[[], float]) -> None:
+        self.max_bytes = max_bytes
+        self.clock = clock
+        self.deadline = clock() + deadline_s
+        self.hashes = 0
+        self.hashed_bytes = 0
+
+    def spend(self, size: int) -> None:
+        if self.hashed_bytes + size > self.max_bytes or self.clock() > self.deadline:
+            raise _OverBudget
+        self.hashes += 1
+        self.hashed_bytes += size
 
 
 def _h(text: str | bytes) -> str:
@@ -79,29 +128,44 @@ def _sign(nonce: str, ts: str, key: str, query: str, body: bytes, secret: str) -
     return _h(_h((nonce + ts + key + query).encode("utf-8") + body) + secret)
 
 
+def _shallow(doc: Any) -> bool:
+    """A JSON object at most MAX_VARIANT_DEPTH deep with at most MAX_VARIANT_VALUES values (no recursion)."""
+    if not isinstance(doc, dict):
+        return False
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    values = 0
+    while stack:
+        node, depth = stack.pop()
+        values += 1
+        if values > MAX_VARIANT_VALUES or depth > MAX_VARIANT_DEPTH:
+            return False
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+    return True
+
+
 def _bodies(body: bytes) -> Iterator[tuple[str, bytes]]:
-    """The body as a client may have signed it instead of the bytes it sent."""
+    """The body as a client may have signed it instead of the bytes it sent (small flat objects only)."""
+    if len(body) > MAX_VARIANT_BODY or not body.strip():
+        return
     try:
-        doc = json.loads(body) if body.strip() else None
-    except ValueError:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
         return
-    if doc is None:
+    if not _shallow(doc):
         return
-    variants: list[tuple[str, str]] = []
     for ascii_only in (False, True):
         for sort in (False, True):
-            variants.append(
-                ("reserialized-body", json.dumps(doc, separators=(",", ":"), ensure_ascii=ascii_only, sort_keys=sort))
-            )
-            variants.append(("reserialized-body", json.dumps(doc, ensure_ascii=ascii_only, sort_keys=sort)))
-            for indent in (2, 4):
-                variants.append(
-                    ("pretty-body", json.dumps(doc, indent=indent, ensure_ascii=ascii_only, sort_keys=sort))
-                )
-    for mistake, text in variants:
-        raw = text.encode("utf-8")
-        if raw != body:
-            yield mistake, raw
+            for mistake, indent, separators in (
+                ("reserialized-body", None, (",", ":")),
+                ("reserialized-body", None, None),
+                ("pretty-body", 2, None),
+                ("pretty-body", 4, None),
+            ):
+                text = json.dumps(doc, indent=indent, separators=separators, ensure_ascii=ascii_only, sort_keys=sort)
+                raw = text.encode("utf-8")
+                if raw != body:
+                    yield mistake, raw
 
 
 def _queries(raw_query: bytes, profile: VerificationProfile) -> Iterator[tuple[str, str]]:
@@ -135,71 +199,135 @@ def diagnose(
     profile: VerificationProfile,
     other_nonces: Iterable[str] = (),
     other_secrets: Callable[[], Iterable[str]] = lambda: (),
+    max_hashed_bytes: int | None = None,
+    deadline_s: float | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Diagnosis:
-    """Name the mistake behind a wrong ``sign`` (headers: api-key, nonce, timestamp, sign)."""
+    """Name the mistake behind a wrong ``sign`` (headers: api-key, nonce, timestamp, sign).
+
+    ``other_secrets`` must only yield secrets the caller provably holds (the server passes those of
+    api-keys the same client used successfully), or the doctor would confirm guessed secrets. The
+    work is bounded: at most ``max_hashed_bytes`` (default :data:`MAX_HASHED_BYTES`) hashed by the
+    candidates and ``deadline_s`` (default :data:`DEADLINE_S`) of ``clock``; past either, the
+    diagnosis is ``budget-exceeded``.
+    """
+    budget = _Budget(
+        MAX_HASHED_BYTES if max_hashed_bytes is None else max_hashed_bytes,
+        DEADLINE_S if deadline_s is None else deadline_s,
+        clock,
+    )
     key = headers.get("api-key", "")
     nonce = headers.get("nonce", "")
     ts = headers.get("timestamp", "")
     sent = headers.get("sign", "")
     query = canonical_query(query_pairs(raw_query), profile.query_forms[0]) if raw_query else ""
-    expected_input = nonce + ts + key + query + body.decode("utf-8", "backslashreplace")
-    digest = _h((nonce + ts + key + query).encode("utf-8") + body)
+    prefix = nonce + ts + key + query
+    shown_input = prefix + body[: MAX_SHOWN_INPUT * 4].decode("utf-8", "backslashreplace")
+    if len(shown_input) > MAX_SHOWN_INPUT or len(body) > MAX_SHOWN_INPUT * 4:
+        total = len(prefix.encode("utf-8")) + len(body)
+        shown_input = shown_input[:MAX_SHOWN_INPUT] + f"…(truncated: {total} bytes in all)"
+    raw_input = (nonce + ts + key + query).encode("utf-8") + body
+    digest = _h(raw_input)
     right = _h(digest + secret)
 
-    def found(mistake: str, extra: str = "") -> Diagnosis:
-        return Diagnosis(mistake, MISTAKES[mistake] + extra, expected_input, sent)
+    def result(mistake: str, message: str) -> Diagnosis:
+        return Diagnosis(mistake, message, shown_input, budget.hashes, budget.hashed_bytes)
 
-    if sent == right:  # only case differs in nothing; the caller had another reason to refuse
-        return Diagnosis("none", "the sign is correct", expected_input, sent)
+    if sent == right:  # the caller had another reason to refuse
+        return result("none", "the sign is correct")
     if sent == right.upper() or (sent.lower() == right and sent != right):
-        return found("uppercase-hex")
-    lowered = sent.lower()
+        return result("uppercase-hex", MISTAKES["uppercase-hex"])
+    lowered = sent.lower().encode("utf-8", "replace")
+    size = len(raw_input)
 
-    def same(candidate: str) -> bool:
-        return hmac.compare_digest(candidate, lowered)
+    def same(cost: int, compute: Callable[[], str]) -> bool:
+        budget.spend(cost)
+        return hmac.compare_digest(compute().encode("ascii"), lowered)
 
+    try:
+        found = _search(
+            method, raw_query, body, key, nonce, ts, query, secret, digest, raw_input, size,
+            profile, other_nonces, other_secrets, same,
+        )  # fmt: skip
+    except _OverBudget:
+        return result(BUDGET_EXCEEDED, BUDGET_MESSAGE)
+    if found is None:
+        return result(UNKNOWN, UNKNOWN_MESSAGE)
+    mistake, extra = found
+    return result(mistake, MISTAKES[mistake] + extra)
+
+
+def _search(
+    method: str,
+    raw_query: bytes,
+    body: bytes,
+    key: str,
+    nonce: str,
+    ts: str,
+    query: str,
+    secret: str,
+    digest: str,
+    raw_input: bytes,
+    size: int,
+    profile: VerificationProfile,
+    other_nonces: Iterable[str],
+    other_secrets: Callable[[], Iterable[str]],
+    same: Callable[[int, Callable[[], str]], bool],
+) -> tuple[str, str] | None:
+    """Try each usual mistake in turn; the first whose sign matches, with a note to add to its message."""
+    secret_b = secret.encode("utf-8")
     for mistake, q in _queries(raw_query, profile) if raw_query else ():
-        if q != query and same(_sign(nonce, ts, key, q, body, secret)):
-            return found(mistake, f" (you signed the query as {q!r}; expected {query!r})")
+        if q != query and same(size + len(q), lambda q=q: _sign(nonce, ts, key, q, body, secret)):  # type: ignore[misc]
+            return mistake, f" (you signed the query as {q!r}; expected {query!r})"
     for mistake, b in _bodies(body):
-        if same(_sign(nonce, ts, key, query, b, secret)):
-            return found(mistake)
+        if same(size + len(b), lambda b=b: _sign(nonce, ts, key, query, b, secret)):  # type: ignore[misc]
+            return mistake, ""
     if method == "GET":
         for b in (b"{}", b"null"):
-            if same(_sign(nonce, ts, key, query, b, secret)):
-                return found("body-on-get")
-    elif not body.strip() and same(_sign(nonce, ts, key, query, b"{}", secret)):
-        return found("braces-for-empty-body")
+            if same(size + len(b), lambda b=b: _sign(nonce, ts, key, query, b, secret)):  # type: ignore[misc]
+                return "body-on-get", ""
+    elif not body.strip() and same(size + 2, lambda: _sign(nonce, ts, key, query, b"{}", secret)):
+        return "braces-for-empty-body", ""
     if ts.isdigit() and len(ts) > 3:
         for t in (ts[:-3], str(int(ts) // 1000 * 1000)):
-            if same(_sign(nonce, t, key, query, body, secret)):
-                return found("seconds-timestamp")
-    raw_input = (nonce + ts + key + query).encode("utf-8") + body
-    checks: list[tuple[str, str]] = [
-        ("single-hash", _h(raw_input + secret.encode("utf-8"))),
-        ("digest-without-secret", digest),
-        ("hmac-instead-of-sha256", hmac.new(secret.encode("utf-8"), raw_input, hashlib.sha256).hexdigest()),
-        ("hmac-instead-of-sha256", hmac.new(secret.encode("utf-8"), digest.encode(), hashlib.sha256).hexdigest()),
-        ("secret-first", _h(secret + digest)),
-        ("secret-in-first-round", _h(_h(raw_input + secret.encode("utf-8")) + secret)),
-        ("secret-in-first-round", _h(_h(raw_input + secret.encode("utf-8")))),
-        ("uppercase-digest", _h(digest.upper() + secret)),
-        ("api-key-omitted", _sign(nonce, ts, "", query, body, secret)),
+            if same(size, lambda t=t: _sign(nonce, t, key, query, body, secret)):  # type: ignore[misc]
+                return "seconds-timestamp", ""
+    checks: list[tuple[str, int, Callable[[], str]]] = [
+        ("single-hash", size, lambda: _h(raw_input + secret_b)),
+        ("digest-without-secret", 0, lambda: digest),
+        ("hmac-instead-of-sha256", size, lambda: hmac.new(secret_b, raw_input, hashlib.sha256).hexdigest()),
+        ("hmac-instead-of-sha256", 64, lambda: hmac.new(secret_b, digest.encode(), hashlib.sha256).hexdigest()),
+        ("secret-first", 64, lambda: _h(secret + digest)),
+        ("secret-in-first-round", size, lambda: _h(_h(raw_input + secret_b) + secret)),
+        ("secret-in-first-round", size, lambda: _h(_h(raw_input + secret_b))),
+        ("uppercase-digest", 64, lambda: _h(digest.upper() + secret)),
+        ("api-key-omitted", size, lambda: _sign(nonce, ts, "", query, body, secret)),
     ]
     for first, second, third in ((nonce, key, ts), (ts, nonce, key), (key, nonce, ts), (ts, key, nonce)):
-        checks.append(("wrong-order", _h(_h((first + second + third + query).encode("utf-8") + body) + secret)))
-    for mistake, candidate in checks:
-        if same(candidate):
-            return found(mistake)
-    for other in dict.fromkeys([*other_nonces, nonce.upper(), nonce.lower()]):
-        if other != nonce and same(_sign(other, ts, key, query, body, secret)):
-            return found("other-nonce", f" (the sign matches nonce {other!r})")
+        parts = (first + second + third + query).encode("utf-8")
+        checks.append(("wrong-order", size, lambda parts=parts: _h(_h(parts + body) + secret)))  # type: ignore[misc]
+    for mistake, cost, compute in checks:
+        if same(cost, compute):
+            return mistake, ""
+    tried = 0
+    for other in dict.fromkeys([nonce.upper(), nonce.lower(), *other_nonces]):
+        if other == nonce:
+            continue
+        if tried >= MAX_OTHER_NONCES:
+            break
+        tried += 1
+        if same(size, lambda other=other: _sign(other, ts, key, query, body, secret)):  # type: ignore[misc]
+            return "other-nonce", f" (the sign matches nonce {other!r})"
+    tried = 0
     for other_secret in other_secrets():
-        if other_secret != secret and same(_h(digest + other_secret)):
-            return found("wrong-secret", " (it matches another account's secret: check which key you sign with)")
-    return Diagnosis(
-        UNKNOWN,
-        "no usual mistake reproduces this sign; compare your digest input with the expected one byte by byte",
-        expected_input,
-        sent,
-    )
+        if other_secret == secret:
+            continue
+        if tried >= MAX_OTHER_SECRETS:
+            break
+        tried += 1
+        if same(64 + len(other_secret), lambda s=other_secret: _h(digest + s)):  # type: ignore[misc]
+            return (
+                "wrong-secret",
+                " (the sign matches one of the other api-keys you use: check which key you sign with)",
+            )
+    return None

@@ -231,13 +231,27 @@ class Pipeline:
             return self._finish(entry, Reply(200, error_body(failure.code, failure.msg), list(_JSON_HEADERS)))
 
     def _doctor(self, ctx: RequestContext) -> Diagnosis | None:
-        """Run the signature doctor on a refused sign (only then: valid traffic never pays for it)."""
+        """Run the signature doctor on a refused sign (only then: valid traffic never pays for it).
+
+        Other nonces: the key's recent ones (at most the doctor's own bound). Other secrets: only
+        those of api-keys this same client address used in an accepted signed request - it provably
+        holds them - so the doctor cannot confirm a guessed secret of someone else's account.
+        """
         state = self.state
-        account = state.exchange.accounts_by_key.get(ctx.headers.get("api-key", ""))
+        accounts = state.exchange.accounts_by_key
+        account = accounts.get(ctx.headers.get("api-key", ""))
         if account is None:
             return None
         key = account.api_key
-        recent = [e.headers.get("nonce", "") for e in list(state.journal)[-200:] if e.headers.get("api-key") == key]
+        nonces: list[str] = []
+        used: dict[str, None] = {}
+        for e in state.journal.recent(1000):
+            if e is ctx.entry:
+                continue
+            if e.api_key == key and len(nonces) < 200:
+                nonces.append(e.headers.get("nonce", ""))
+            elif e.api_key and e.verdict == "accepted" and e.client == ctx.client_ip and len(used) < 16:
+                used[e.api_key] = None
         try:
             return diagnose(
                 method=ctx.method,
@@ -246,8 +260,8 @@ class Pipeline:
                 headers=ctx.headers,
                 secret=account.secret,
                 profile=state.verifier.profile,
-                other_nonces=reversed(recent),
-                other_secrets=lambda: (a.secret for a in state.exchange.accounts_by_key.values()),
+                other_nonces=nonces,
+                other_secrets=lambda: (a.secret for k in used if (a := accounts.get(k)) is not None),
             )
         except Exception:  # the doctor must never turn a clean 100005 into a 500
             log.exception("signature doctor failed")

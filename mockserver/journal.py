@@ -1,8 +1,12 @@
 """The request journal: every request the exchange paths saw, what was decided, what was sent back.
 
-A bounded ring, so a long-running server keeps the latest ``size`` entries.
-Secret-derived header values (``sign``) are redacted on the way in; the secret
-itself never reaches the journal.
+A ring bounded twice: it keeps the latest ``size`` entries and at most
+``max_bytes`` bytes of them (oldest evicted first). Each entry is bounded too:
+header values to 1 KiB, 64 headers and 8 KiB of headers, the query to 4 KiB,
+body and response to 16 KiB each (truncations are noted in ``extra``: e.g.
+``body_truncated_from`` holds the size received). Credentials never reach the
+journal: ``sign`` and every header whose name contains ``token``, ``secret``,
+``authorization``, ``cookie`` or ``password`` are kept as ``(redacted)``.
 """
 
 from __future__ import annotations
@@ -14,16 +18,70 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["REDACTED_HEADERS", "Journal", "JournalEntry"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MAX_HEADERS",
+    "MAX_HEADER_BYTES",
+    "MAX_HEADER_VALUE",
+    "MAX_KEPT_BODY",
+    "MAX_KEPT_QUERY",
+    "MAX_KEPT_RESPONSE",
+    "REDACTED",
+    "REDACTED_HEADERS",
+    "Journal",
+    "JournalEntry",
+    "is_secret_header",
+    "redact_headers",
+]
 
-#: Header values derived from the secret: kept only as a short prefix so a reader can match them up.
+#: Header values that are or derive from a credential: kept only as this marker.
+REDACTED = "(redacted)"
 REDACTED_HEADERS = frozenset({"sign"})
-#: Bodies are kept up to this size, so a full ring stays bounded (10,000 x 64 KiB at most).
-MAX_KEPT_BODY = 64 * 1024
+_SECRET_NAME_PARTS = ("token", "secret", "authorization", "cookie", "password")
+
+MAX_HEADER_VALUE = 1024  # bytes (latin-1 characters) per header value
+MAX_HEADERS = 64  # headers per entry
+MAX_HEADER_BYTES = 8 * 1024  # names + values per entry
+MAX_KEPT_QUERY = 4 * 1024
+MAX_KEPT_BODY = 16 * 1024
+MAX_KEPT_RESPONSE = 16 * 1024
+#: The whole ring never holds more than this (plus one entry): 64 MiB.
+DEFAULT_MAX_BYTES = 64 << 20
+#: Accounted per entry besides its strings: the object, its dicts, ids and short fields.
+ENTRY_OVERHEAD = 512
+#: Kept first, so a flood of other headers cannot push out what a reader needs.
+_FIRST = ("api-key", "nonce", "timestamp", "sign", "content-type", "content-length", "host")
+
+
+def is_secret_header(name: str) -> bool:
+    name = name.lower()
+    return name in REDACTED_HEADERS or any(part in name for part in _SECRET_NAME_PARTS)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f"…(truncated from {len(text)} bytes)"
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: (v[:6] + "…(redacted)" if k in REDACTED_HEADERS and v else v) for k, v in headers.items()}
+    """Credentials replaced by :data:`REDACTED` (nothing else changed)."""
+    return {k: (REDACTED if v and is_secret_header(k) else v) for k, v in headers.items()}
+
+
+def bound_headers(headers: dict[str, str]) -> tuple[dict[str, str], int]:
+    """Redacted and bounded headers, and how many were dropped for the count or size limits."""
+    names = [n for n in _FIRST if n in headers] + [n for n in headers if n not in _FIRST]
+    kept: dict[str, str] = {}
+    total = 0
+    for name in names:
+        value = headers[name]
+        value = REDACTED if value and is_secret_header(name) else _cut(value, MAX_HEADER_VALUE)
+        name = _cut(name, 128)
+        cost = len(name) + len(value)
+        if len(kept) >= MAX_HEADERS or total + cost > MAX_HEADER_BYTES:
+            continue
+        kept[name] = value
+        total += cost
+    return kept, len(names) - len(kept)
 
 
 @dataclass
@@ -44,11 +102,38 @@ class JournalEntry:
     status: int = 0
     response: bytes = b""
     extra: dict[str, Any] = field(default_factory=dict)
+    # The ring that holds the entry, told when the response (and so the entry's size) is set.
+    _journal: Journal | None = field(default=None, repr=False, compare=False)
+    _size: int = field(default=0, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name != "response":
+            object.__setattr__(self, name, value)
+            return
+        if len(value) > MAX_KEPT_RESPONSE:
+            self.extra["response_truncated_from"] = len(value)
+            value = value[:MAX_KEPT_RESPONSE]
+        object.__setattr__(self, name, value)
+        journal = self.__dict__.get("_journal")
+        if journal is not None:
+            journal._resize(self)
+
+    def measure(self) -> int:
+        """Bytes this entry holds, approximately (strings and bytes counted exactly)."""
+        size = ENTRY_OVERHEAD + len(self.method) + len(self.path) + len(self.query) + len(self.detail)
+        size += sum(len(k) + len(v) for k, v in self.headers.items())
+        size += len(self.body) + len(self.response) + len(self.client or "") + len(self.api_key or "")
+        if self.extra:
+            size += len(repr(self.extra))
+        return size
 
 
 class Journal:
-    def __init__(self, size: int) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=max(1, size))
+    def __init__(self, size: int, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.size = max(1, size)
+        self.max_bytes = max_bytes
+        self._entries: deque[JournalEntry] = deque()
+        self._bytes = 0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.enabled = size > 0
@@ -63,14 +148,55 @@ class Journal:
         body: bytes,
         client: str | None,
     ) -> JournalEntry:
-        kept = body if len(body) <= MAX_KEPT_BODY else body[:MAX_KEPT_BODY]
-        entry = JournalEntry(next(self._ids), time_ms, method, path, query, redact_headers(headers), kept, client)
-        if kept is not body:
+        kept_headers, dropped = bound_headers(headers)
+        kept_query = query if len(query) <= MAX_KEPT_QUERY else query[:MAX_KEPT_QUERY]
+        kept_body = body if len(body) <= MAX_KEPT_BODY else body[:MAX_KEPT_BODY]
+        entry = JournalEntry(next(self._ids), time_ms, method, path, kept_query, kept_headers, kept_body, client)
+        if dropped:
+            entry.extra["headers_dropped"] = dropped
+        if kept_query is not query:
+            entry.extra["query_truncated_from"] = len(query)
+        if kept_body is not body:
             entry.extra["body_truncated_from"] = len(body)
         if self.enabled:
             with self._lock:
+                entry._size = entry.measure()
+                entry._journal = self
                 self._entries.append(entry)
+                self._bytes += entry._size
+                self._evict()
         return entry
+
+    def _resize(self, entry: JournalEntry) -> None:
+        with self._lock:
+            if entry._journal is not self:  # evicted meanwhile
+                return
+            size = entry.measure()
+            self._bytes += size - entry._size
+            entry._size = size
+            self._evict()
+
+    def _evict(self) -> None:
+        entries = self._entries
+        while len(entries) > self.size or (self._bytes > self.max_bytes and len(entries) > 1):
+            old = entries.popleft()
+            self._bytes -= old._size
+            old._journal = None
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the ring holds now (the sum of its entries' :meth:`JournalEntry.measure`)."""
+        return self._bytes
+
+    def recent(self, limit: int) -> list[JournalEntry]:
+        """The newest ``limit`` entries, newest first (without copying the whole ring)."""
+        with self._lock:
+            out: list[JournalEntry] = []
+            for entry in reversed(self._entries):
+                if len(out) >= limit:
+                    break
+                out.append(entry)
+            return out
 
     def __iter__(self) -> Iterator[JournalEntry]:
         with self._lock:
@@ -81,4 +207,7 @@ class Journal:
 
     def clear(self) -> None:
         with self._lock:
+            for entry in self._entries:
+                entry._journal = None
             self._entries.clear()
+            self._bytes = 0

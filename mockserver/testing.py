@@ -88,8 +88,17 @@ class MockServer:
         sock.bind((self.host, self._requested_port))
         sock.listen(1024)
         self.port = sock.getsockname()[1]
-        # date_header off: the app sends Date from the mock clock (clients re-sync from it).
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off", date_header=False)
+        trusted = list(self.config.trusted_proxies)
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            # X-Forwarded-For only from proxies the config names (uvicorn trusts 127.0.0.1 by default).
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=trusted or None,
+            date_header=False,  # the app sends Date from the mock clock (clients re-sync from it)
+        )
         server = uvicorn.Server(config)
         # uvicorn installs signal handlers only on the main thread, so the test process keeps its own.
         self._server = server

@@ -20,7 +20,8 @@ BUY_LOW = {"side": 2, "type": 1, "volume": "0.001", "price": "50000", "symbol": 
 
 
 def admin(client: TestClient, method: str, path: str, body: Any = None, status: int = 200) -> Any:
-    resp = client.request(method, "/_mock" + path, content=None if body is None else json.dumps(body))
+    content = None if body is None else json.dumps(body)
+    resp = client.request(method, "/_mock" + path, content=content, headers={"x-mock-admin": "1"})
     assert resp.status_code == status, resp.text
     return resp.json() if resp.content and resp.headers.get("content-type", "").startswith("application/json") else resp
 

@@ -148,11 +148,23 @@ def test_another_nonce_is_named(client: TestClient, state: MockState) -> None:
 
 def test_another_accounts_secret_is_named(client: TestClient, state: MockState) -> None:
     other = state.exchange.create_account()
-    nonce, ts = fresh_nonce(), str(state.clock.now_ms())
+    # Named only once this client has proved it holds that secret (an accepted signed request).
+    first, ts = fresh_nonce(), str(state.clock.now_ms())
+    mine = {"api-key": other.api_key, "nonce": first, "timestamp": ts}
+    resp = client.get(
+        SPOT + "/user/account", headers={**mine, "sign": right(first, ts, other.api_key, "", b"", other.secret)}
+    )
+    assert resp.json()["code"] == "0"
+    nonce = fresh_nonce()
     bad = {"api-key": K, "nonce": nonce, "timestamp": ts, "sign": right(nonce, ts, K, "", b"", other.secret)}
     resp = send(client, "GET", SPOT + "/user/account", b"", bad)
-    assert resp.headers["x-mock-diagnosis"].startswith("wrong-secret: ")
-    assert other.secret not in resp.headers["x-mock-diagnosis"]
+    assert resp.headers["x-mock-diagnosis"] == (
+        f"wrong-secret: {MISTAKES['wrong-secret']} (the sign matches one of the other api-keys you use: "
+        "check which key you sign with)"
+    )
+    assert (
+        other.secret not in resp.headers["x-mock-diagnosis"] and other.api_key not in resp.headers["x-mock-diagnosis"]
+    )
 
 
 def test_an_unknown_mistake_still_shows_the_expected_input(client: TestClient, state: MockState) -> None:
