@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -25,6 +26,12 @@ SPOT = "/api/spot/v1"
 K = DEMO_API_KEY
 NESTED = b"[" * 46_000 + b"]" * 46_000  # ~90 KiB of deeply nested JSON
 HUGE = b'{"a":"' + b"x" * ((1 << 20) - 8) + b'"}'  # exactly 1 MiB, the body limit
+
+
+@pytest.fixture
+def client_state(make_client: Any) -> Any:
+    """Like the suite's default, with a 2 MiB body limit: these bodies pass the default 64 KiB on purpose."""
+    return make_client(liquidity=False, max_body_bytes=2 << 20)
 
 
 def h(text: str) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import pytest
 from starlette.testclient import TestClient
 
 from mockserver import DEMO_API_KEY, MockState
@@ -23,6 +26,12 @@ from .helpers import Signed, err, ok
 
 SPOT = "/api/spot/v1"
 BUY = {"side": 2, "type": 1, "volume": "0.001", "price": "50000", "symbol": "BTCUSDT"}
+
+
+@pytest.fixture
+def client_state(make_client: Any) -> Any:
+    """Like the suite's default, with a 2 MiB body limit: these bodies pass the default 64 KiB on purpose."""
+    return make_client(liquidity=False, max_body_bytes=2 << 20)
 
 
 def headers_bytes(h: dict[str, str]) -> int:
