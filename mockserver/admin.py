@@ -39,6 +39,7 @@ from .auth import PROFILES
 from .config import ADMIN_PREFIX
 from .control import AdminError, Controller, entry_json, to_curl
 from .endpoints import ENDPOINTS
+from .snapshot import snapshot_schema
 from .state import MockState
 
 __all__ = ["ADMIN_ROUTES", "AdminRoute", "admin_openapi", "admin_routes"]
@@ -331,7 +332,7 @@ def _entry_id(r: Request) -> int:
 
 
 _LIST = {"type": "array"}
-_SNAPSHOT_SCHEMA: dict[str, Any] = {"type": "object"}
+_SNAPSHOT_SCHEMA: dict[str, Any] = snapshot_schema()
 
 ADMIN_ROUTES: list[AdminRoute] = [
     AdminRoute("GET", "/health", "Liveness: answers as soon as the server serves", health, open=True),
@@ -457,8 +458,11 @@ def admin_openapi() -> list[dict[str, Any]]:
             "tags": ["admin (mock only)"],
             "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": r.response}}}},
         }
+        schemas: dict[str, Any] = {}
         if r.request is not None:
-            op["requestBody"] = {"required": False, "content": {"application/json": {"schema": r.request}}}
+            request = dict(r.request)
+            schemas = request.pop("$defs", {})  # nested models: referenced as #/components/schemas/<name>
+            op["requestBody"] = {"required": False, "content": {"application/json": {"schema": request}}}
         if not r.open:
             op["parameters"] = [
                 {
@@ -469,7 +473,7 @@ def admin_openapi() -> list[dict[str, Any]]:
                     "description": "required when the server was started with an admin token",
                 }
             ]
-        out.append({"method": r.method, "path": ADMIN_PREFIX + r.path, "operation": op})
+        out.append({"method": r.method, "path": ADMIN_PREFIX + r.path, "operation": op, "schemas": schemas})
     return out
 
 
