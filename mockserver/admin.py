@@ -8,8 +8,8 @@ When an admin token is configured, every admin call must carry it in the
 
 from __future__ import annotations
 
-import json
 import platform
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,12 +18,28 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from . import __version__
+from . import __version__, bounds
 from .access import ADMIN_TOKEN_HEADER, admin_refusal
+from .adminschema import (
+    AccountSpec,
+    BookSpec,
+    ClockSpec,
+    FaultSpec,
+    FundSpec,
+    PriceSpec,
+    ProfileSpec,
+    RateLimitSpec,
+    ResetSpec,
+    SchemaError,
+    ScriptSpec,
+    parse,
+    request_schema,
+)
 from .auth import PROFILES
 from .config import ADMIN_PREFIX
 from .control import AdminError, Controller, entry_json, to_curl
 from .endpoints import ENDPOINTS
+from .snapshot import snapshot_schema
 from .state import MockState
 
 __all__ = ["ADMIN_ROUTES", "AdminRoute", "admin_openapi", "admin_routes"]
@@ -69,20 +85,54 @@ async def openapi(state: MockState, request: Request) -> Response:
     return JSONResponse(build_openapi(admin_openapi()))
 
 
-async def _json_body(request: Request) -> Any:
-    raw = await request.body()
+#: The largest admin body (every admin body but a snapshot is small).
+MAX_ADMIN_BODY = 64 * 1024
+#: The largest snapshot ``/restore`` reads.
+MAX_RESTORE_BODY = 32 * 1024 * 1024
+
+_LENGTH = re.compile(r"[0-9]{1,20}")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it passes ``limit`` bytes (declared or streamed)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and _LENGTH.fullmatch(declared) and int(declared) > limit:
+        raise AdminError(413, f"body: over {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise AdminError(413, f"body: over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _json_body(request: Request, limit: int = MAX_ADMIN_BODY) -> Any:
+    """The body as JSON through the one numeric boundary (:func:`bounds.loads`); empty is ``{}``."""
+    raw = await _read_body(request, limit)
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
-    except ValueError:
-        raise AdminError(400, "body is not valid JSON") from None
+        return bounds.loads(raw)
+    except bounds.BoundError as exc:
+        raise AdminError(400, f"body: {exc}") from None
 
 
 async def _object(request: Request) -> dict[str, Any]:
     doc = await _json_body(request)
     if not isinstance(doc, dict):
-        raise AdminError(400, "body must be a JSON object")
+        raise AdminError(400, "body: must be a JSON object")
+    return doc
+
+
+async def _checked(request: Request, model: type[Any]) -> dict[str, Any]:
+    """The body, after it passed ``model`` (unknown fields, types and ranges refused with 400)."""
+    doc = await _object(request)
+    try:
+        parse(model, doc)
+    except SchemaError as exc:
+        raise AdminError(400, str(exc)) from None
     return doc
 
 
@@ -91,9 +141,9 @@ def _q_int(request: Request, name: str) -> int | None:
     if value is None:
         return None
     try:
-        return int(value)
-    except ValueError:
-        raise AdminError(400, f"{name} must be an integer") from None
+        return bounds.bounded_int(value, name)
+    except bounds.BoundError as exc:
+        raise AdminError(400, str(exc)) from None
 
 
 Op = Callable[[Controller, Request], Awaitable[Any]]
@@ -125,7 +175,7 @@ async def _status(c: Controller, r: Request) -> Any:
 
 
 async def _reset(c: Controller, r: Request) -> Any:
-    body = await _object(r)
+    body = await _checked(r, ResetSpec)
     return c.reset(body.get("seed"), body.get("keep_journal", False))
 
 
@@ -134,7 +184,7 @@ async def _snapshot(c: Controller, r: Request) -> Any:
 
 
 async def _restore(c: Controller, r: Request) -> Any:
-    return c.restore(await _json_body(r))
+    return c.restore(await _json_body(r, MAX_RESTORE_BODY))
 
 
 async def _audit(c: Controller, r: Request) -> Any:
@@ -142,7 +192,7 @@ async def _audit(c: Controller, r: Request) -> Any:
 
 
 async def _profile(c: Controller, r: Request) -> Any:
-    return c.set_profile((await _object(r)).get("name"))
+    return c.set_profile((await _checked(r, ProfileSpec)).get("name"))
 
 
 async def _accounts(c: Controller, r: Request) -> Any:
@@ -170,7 +220,8 @@ async def _reset_account(c: Controller, r: Request) -> Any:
 
 
 async def _fund(c: Controller, r: Request) -> Any:
-    body = await _object(r)
+    c.account(_p(r, "api_key"))
+    body = await _checked(r, FundSpec)
     return c.fund(_p(r, "api_key"), body.get("coin"), body.get("amount"))
 
 
@@ -179,7 +230,7 @@ async def _get_book(c: Controller, r: Request) -> Any:
 
 
 async def _seed_book(c: Controller, r: Request) -> Any:
-    body = await _object(r)
+    body = await _checked(r, BookSpec)
     return c.seed_book(_p(r, "symbol"), body.get("bids", []), body.get("asks", []))
 
 
@@ -188,7 +239,7 @@ async def _clear_book(c: Controller, r: Request) -> Any:
 
 
 async def _price(c: Controller, r: Request) -> Any:
-    return c.set_price(_p(r, "symbol"), (await _object(r)).get("price"))
+    return c.set_price(_p(r, "symbol"), (await _checked(r, PriceSpec)).get("price"))
 
 
 async def _scripts(c: Controller, r: Request) -> Any:
@@ -278,26 +329,34 @@ def _entry_id(r: Request) -> int:
         raise AdminError(400, "journal entry ids are integers") from None
 
 
-_OBJ = {"type": "object"}
 _LIST = {"type": "array"}
+_SNAPSHOT_SCHEMA: dict[str, Any] = snapshot_schema()
 
 ADMIN_ROUTES: list[AdminRoute] = [
     AdminRoute("GET", "/health", "Liveness: answers as soon as the server serves", health, open=True),
     AdminRoute("GET", "/version", "Mock version, active verification profile, endpoint count", version, open=True),
     AdminRoute("GET", "/openapi.json", "This document", openapi, open=True),
     AdminRoute("GET", "/status", "Seed, profile, clock and counts of accounts, orders, journal, faults", _op(_status)),
-    AdminRoute("POST", "/reset", "Whole-exchange reset: {seed?, keep_journal?}", _op(_reset), request=_OBJ),
+    AdminRoute(
+        "POST", "/reset", "Whole-exchange reset: {seed?, keep_journal?}", _op(_reset), request=request_schema(ResetSpec)
+    ),
     AdminRoute("GET", "/snapshot", "The whole exchange as JSON (secrets, books, orders)", _op(_snapshot)),
-    AdminRoute("POST", "/restore", "Replace the exchange with a snapshot", _op(_restore), request=_OBJ),
+    AdminRoute("POST", "/restore", "Replace the exchange with a snapshot", _op(_restore), request=_SNAPSHOT_SCHEMA),
     AdminRoute("GET", "/audit", "Money conservation: per coin, money created or lost (all zero)", _op(_audit)),
-    AdminRoute("POST", "/profile", "Switch the verification profile: {name}", _op(_profile), request=_OBJ),
+    AdminRoute(
+        "POST",
+        "/profile",
+        "Switch the verification profile: {name}",
+        _op(_profile),
+        request=request_schema(ProfileSpec),
+    ),
     AdminRoute("GET", "/accounts", "Every api-key account with balances", _op(_accounts), response=_LIST),
     AdminRoute(
         "POST",
         "/accounts",
         "Create an account: {api_key?, secret?, label?, balances?, permissions?, ip_whitelist?}",
         _op(_create_account),
-        request=_OBJ,
+        request=request_schema(AccountSpec),
     ),
     AdminRoute("GET", "/accounts/{api_key}", "One account", _op(_get_account)),
     AdminRoute("GET", "/accounts/{api_key}/orders", "The engine's view of the account's orders", _op(_account_orders)),
@@ -313,7 +372,7 @@ ADMIN_ROUTES: list[AdminRoute] = [
         "/accounts/{api_key}/fund",
         "Add (or, negative, withdraw) a balance: {coin, amount}",
         _op(_fund),
-        request=_OBJ,
+        request=request_schema(FundSpec),
     ),
     AdminRoute("GET", "/markets/{symbol}/book", "The pair's aggregated book", _op(_get_book)),
     AdminRoute(
@@ -321,17 +380,23 @@ ADMIN_ROUTES: list[AdminRoute] = [
         "/markets/{symbol}/book",
         "Rest orders from a system account: {bids: [[price, volume]], asks: [...]}",
         _op(_seed_book),
-        request=_OBJ,
+        request=request_schema(BookSpec),
     ),
     AdminRoute("DELETE", "/markets/{symbol}/book", "Cancel every resting order of the pair", _op(_clear_book)),
-    AdminRoute("POST", "/markets/{symbol}/price", "Set the last/reference price: {price}", _op(_price), request=_OBJ),
+    AdminRoute(
+        "POST",
+        "/markets/{symbol}/price",
+        "Set the last/reference price: {price}",
+        _op(_price),
+        request=request_schema(PriceSpec),
+    ),
     AdminRoute("GET", "/counterparty", "Counterparty scripts and what they filled", _op(_scripts), response=_LIST),
     AdminRoute(
         "POST",
         "/counterparty",
         "Fill an account's resting orders: {api_key, symbol?, order_id?, after_polls?, at_ms?, fraction?}",
         _op(_add_script),
-        request=_OBJ,
+        request=request_schema(ScriptSpec),
     ),
     AdminRoute("DELETE", "/counterparty", "Drop every counterparty script", _op(_clear_scripts)),
     AdminRoute("GET", "/clock", "Server time: now_ms, frozen, offset_ms", _op(_get_clock)),
@@ -340,7 +405,7 @@ ADMIN_ROUTES: list[AdminRoute] = [
         "/clock",
         "Steer time: {offset_ms?, freeze?, at_ms?, advance_ms?, unfreeze?}",
         _op(_set_clock),
-        request=_OBJ,
+        request=request_schema(ClockSpec),
     ),
     AdminRoute("GET", "/faults", "Active fault rules with match and fire counts", _op(_faults), response=_LIST),
     AdminRoute(
@@ -348,7 +413,7 @@ ADMIN_ROUTES: list[AdminRoute] = [
         "/faults",
         "Add a fault: {action: latency|error|status|drop, method?, path?, api_key?, ...}",
         _op(_add_fault),
-        request=_OBJ,
+        request=request_schema(FaultSpec),
     ),
     AdminRoute("DELETE", "/faults", "Drop every fault (?seed= reseeds)", _op(_clear_faults)),
     AdminRoute("DELETE", "/faults/{fault_id}", "Drop one fault", _op(_remove_fault)),
@@ -358,7 +423,7 @@ ADMIN_ROUTES: list[AdminRoute] = [
         "/rate-limits",
         "Switch limits: {enabled?, per_second?: {operation: n}}",
         _op(_set_limits),
-        request=_OBJ,
+        request=request_schema(RateLimitSpec),
     ),
     AdminRoute(
         "GET",
@@ -391,8 +456,11 @@ def admin_openapi() -> list[dict[str, Any]]:
             "tags": ["admin (mock only)"],
             "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": r.response}}}},
         }
+        schemas: dict[str, Any] = {}
         if r.request is not None:
-            op["requestBody"] = {"required": False, "content": {"application/json": {"schema": r.request}}}
+            request = dict(r.request)
+            schemas = request.pop("$defs", {})  # nested models: referenced as #/components/schemas/<name>
+            op["requestBody"] = {"required": False, "content": {"application/json": {"schema": request}}}
         if not r.open:
             op["parameters"] = [
                 {
@@ -403,7 +471,7 @@ def admin_openapi() -> list[dict[str, Any]]:
                     "description": "required when the server was started with an admin token",
                 }
             ]
-        out.append({"method": r.method, "path": ADMIN_PREFIX + r.path, "operation": op})
+        out.append({"method": r.method, "path": ADMIN_PREFIX + r.path, "operation": op, "schemas": schemas})
     return out
 
 

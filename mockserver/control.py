@@ -10,15 +10,31 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable
-from dataclasses import fields
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypeVar
 
-from .auth import PROFILES
+from pydantic import BaseModel
+
+from . import bounds
+from .adminschema import (
+    AccountSpec,
+    BookSpec,
+    ClockSpec,
+    FaultSpec,
+    FundSpec,
+    PriceSpec,
+    ProfileSpec,
+    RateLimitSpec,
+    ResetSpec,
+    SchemaError,
+    ScriptSpec,
+    parse,
+)
+from .clock import Clock
 from .counterparty import Script
-from .engine import ALL_PERMISSIONS, Account, OrderType, PlaceRequest, Side
+from .engine import Account, OrderType, PlaceRequest, Side
 from .engine.accounts import Balance
-from .engine.money import mul
+from .engine.money import add, mul
 from .errors import BitunixError, PlaceRefusal
 from .faults import FaultRule
 from .journal import JournalEntry, is_secret_header
@@ -40,24 +56,20 @@ class AdminError(Exception):
         self.message = message
 
 
-def _decimal(value: Any, what: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise AdminError(400, f"{what} must be a decimal string")
+S = TypeVar("S", bound=BaseModel)
+
+
+def _spec(model: type[S], doc: Any) -> S:
+    """``doc`` checked against ``model``; a 400 naming the field and the rule otherwise."""
     try:
-        d = Decimal(value)
-    except (InvalidOperation, ValueError):
-        raise AdminError(400, f"{what} must be a decimal string, not {value!r}") from None
-    if not d.is_finite():
-        raise AdminError(400, f"{what} must be finite")
-    return d
+        return parse(model, {} if doc is None else doc)
+    except SchemaError as exc:
+        raise AdminError(400, str(exc)) from None
 
 
-def _int(value: Any, what: str, *, optional: bool = True) -> int | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise AdminError(400, f"{what} must be an integer")
-    return value
+def _given(**values: Any) -> dict[str, Any]:
+    """Keyword arguments as a body, leaving out the ones not given (``None``)."""
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def _amount(d: Decimal) -> str:
@@ -147,42 +159,51 @@ class Controller:
     def accounts(self) -> list[dict[str, Any]]:
         return [self.account_json(a) for a in self.state.exchange.accounts_by_key.values()]
 
-    def create_account(self, spec: dict[str, Any]) -> dict[str, Any]:
-        """Open an account: optional api_key, secret, label, balances, permissions, ip_whitelist."""
-        known = {"api_key", "secret", "label", "balances", "permissions", "ip_whitelist"}
-        unknown = set(spec) - known
-        if unknown:
-            raise AdminError(400, f"unknown fields {sorted(unknown)}; known: {sorted(known)}")
-        balances_doc = spec.get("balances") or {}
-        if not isinstance(balances_doc, dict):
-            raise AdminError(400, "balances must be an object of coin -> amount")
-        balances = {str(c).upper(): _decimal(v, f"balance of {c}") for c, v in balances_doc.items()}
-        if any(v < 0 for v in balances.values()):
-            raise AdminError(400, "balances must not be negative")
-        perms = spec.get("permissions", sorted(ALL_PERMISSIONS))
-        whitelist = spec.get("ip_whitelist", [])
-        for name, value in (("permissions", perms), ("ip_whitelist", whitelist)):
-            if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-                raise AdminError(400, f"{name} must be a list of strings")
-        for name in ("api_key", "secret", "label"):
-            if name in spec and not isinstance(spec[name], str):
-                raise AdminError(400, f"{name} must be a string")
-        if "api_key" in spec and not spec["api_key"]:
-            raise AdminError(400, "api_key must not be empty")
-        ex = self.state.exchange
+    def known_coins(self) -> set[str]:
+        """Coins of the configured markets and of the coin list: the only ones a balance may hold."""
+        return set(self.state.exchange.markets.coins()) | {str(c["name"]).upper() for c in self.state.coins}
+
+    def _check_coin(self, coin: str, field: str) -> None:
+        if coin not in self.known_coins():
+            raise AdminError(400, f"{field}: unknown coin {coin!r}")
+
+    def create_account(self, spec: Any) -> dict[str, Any]:
+        """Open an account: optional api_key, secret, label, balances, permissions, ip_whitelist.
+
+        All or nothing: every field is checked first, and if the engine still refuses, no
+        trace of the account remains (no key, no balance, no deposit record, no id spent).
+        """
+        body = _spec(AccountSpec, spec)
+        for coin in body.balances:
+            self._check_coin(coin, f"balances.{coin}")
+        ex, wallet = self.state.exchange, self.state.wallet
         with ex.lock:
+            if body.api_key is not None and body.api_key in ex.accounts_by_key:
+                raise AdminError(409, f"api-key {body.api_key!r} already exists")
+            before = set(ex.accounts)
+            account_seq, records, wallet_seq = ex._account_seq, len(wallet._records), wallet._seq
             try:
-                acct = ex.create_account(
-                    api_key=spec.get("api_key"),
-                    secret=spec.get("secret"),
-                    label=spec.get("label", ""),
-                    permissions=perms,
-                    ip_whitelist=whitelist,
-                    balances=balances,
-                )
-            except ValueError as exc:
-                raise AdminError(409 if "already exists" in str(exc) else 400, str(exc)) from None
-            self.state.extras.setdefault("initial_balances", {})[acct.account_id] = balances
+                with ex.atomic():
+                    acct = ex.create_account(
+                        api_key=body.api_key,
+                        secret=body.secret,
+                        label=body.label,
+                        permissions=body.permissions,
+                        ip_whitelist=body.ip_whitelist,
+                        balances=body.balances,
+                    )
+            except Exception as exc:
+                for account_id in set(ex.accounts) - before:
+                    gone = ex.accounts.pop(account_id)
+                    if ex.accounts_by_key.get(gone.api_key) is gone:
+                        del ex.accounts_by_key[gone.api_key]
+                ex._account_seq = account_seq
+                del wallet._records[records:]
+                wallet._seq = wallet_seq
+                if isinstance(exc, ValueError):
+                    raise AdminError(409 if "already exists" in str(exc) else 400, str(exc)) from None
+                raise AdminError(500, f"account not created: {exc!r}") from None
+            self.state.extras.setdefault("initial_balances", {})[acct.account_id] = dict(body.balances)
             return self.account_json(acct)
 
     def orders(self, api_key: str) -> list[dict[str, Any]]:
@@ -206,62 +227,81 @@ class Controller:
             ]
 
     def reset_account(self, api_key: str) -> dict[str, Any]:
-        """Cancel the account's orders, forget its history, restore its opening balances."""
+        """Cancel the account's orders, forget its history, restore its opening balances.
+
+        The key's nonce memory is kept: a request accepted before the reset is still a replay after it.
+        """
         acct = self.account(api_key)
         ex, state = self.state.exchange, self.state
         with ex.lock:
-            for order in list(ex.orders_by_account.get(acct.account_id, [])):
-                if order.status.is_open:
-                    ex.cancel(acct.account_id, order.order_id)
-            for order in ex.orders_by_account.pop(acct.account_id, []):
-                ex.orders.pop(order.order_id, None)
-            for oid in [oid for oid, fs in ex.fills_by_order.items() if fs and fs[0].account_id == acct.account_id]:
-                del ex.fills_by_order[oid]
+            self._forget_history(acct)
             for coin, bal in ex.balances(acct.account_id).items():
                 if bal.locked:
                     raise AdminError(500, f"{coin} still locked after cancelling every order")
                 if bal.free:
                     ex.ledger.burn(acct.account_id, coin, bal.free)
-            state.wallet._records = [r for r in state.wallet._records if r.account_id != acct.account_id]
-            state.wallet._by_biz = {k: r for k, r in state.wallet._by_biz.items() if k[0] != acct.account_id}
             opening = state.extras.get("initial_balances", {}).get(acct.account_id)
             if opening is None and state.demo is not None and acct.account_id == state.demo.account_id:
                 opening = state.config.demo_balances
             for coin, amount in (opening or {}).items():
                 ex.fund(acct.account_id, coin, amount)
-            state.verifier.nonces.clear(acct.api_key)
             return self.account_json(acct)
 
+    def _forget_history(self, acct: Account) -> None:
+        """Cancel the account's open orders, then forget its orders, fills and wallet records."""
+        ex, state = self.state.exchange, self.state
+        mine = list(ex.orders_by_account.get(acct.account_id, []))
+        for order in mine:
+            if order.status.is_open:
+                ex.cancel(acct.account_id, order.order_id)
+        for order in ex.orders_by_account.pop(acct.account_id, []):
+            ex.orders.pop(order.order_id, None)
+            ex.fills_by_order.pop(order.order_id, None)
+        state.wallet._records = [r for r in state.wallet._records if r.account_id != acct.account_id]
+        state.wallet._by_biz = {k: r for k, r in state.wallet._by_biz.items() if k[0] != acct.account_id}
+        cp = state.counterparty
+        cp.scripts = [sc for sc in cp.scripts if sc.account_id != acct.account_id]
+
     def delete_account(self, api_key: str) -> None:
-        """Close the account: its orders are cancelled and its money leaves the exchange."""
+        """Close the account for good: orders cancelled and forgotten, money gone, uid unknown.
+
+        After this an internal transfer to its uid is refused as for a uid that never existed.
+        Its nonce memory is kept until it expires (the key may be opened again).
+        """
         acct = self.account(api_key)
-        ex = self.state.exchange
+        ex, state = self.state.exchange, self.state
         with ex.lock:
-            for order in list(ex.orders_by_account.get(acct.account_id, [])):
-                if order.status.is_open:
-                    ex.cancel(acct.account_id, order.order_id)
-            for coin, bal in ex.balances(acct.account_id).items():
-                if bal.free:
-                    ex.ledger.burn(acct.account_id, coin, bal.free)
+            self._forget_history(acct)
+            if any(b.locked for b in ex.ledger.balances_of(acct.account_id).values()):
+                raise AdminError(500, "funds still locked after cancelling every order")
+            ex.ledger.drop(acct.account_id)
             del ex.accounts_by_key[acct.api_key]
-            self.state.verifier.nonces.clear(acct.api_key)
+            ex.accounts.pop(acct.account_id, None)
+            state.extras.get("initial_balances", {}).pop(acct.account_id, None)
+            if state.demo is not None and state.demo.account_id == acct.account_id:
+                state.demo = None
 
     def fund(self, api_key: str, coin: Any, amount: Any) -> dict[str, Any]:
         """Add to (or, negative, take from) the account's free balance."""
         acct = self.account(api_key)
-        if not isinstance(coin, str) or not coin:
-            raise AdminError(400, "coin must be a non-empty string")
-        value = _decimal(amount, "amount")
+        body = _spec(FundSpec, _given(coin=coin, amount=amount))
+        self._check_coin(body.coin, "coin")
         ex = self.state.exchange
         with ex.lock:
-            if value < 0 and ex.ledger.free(acct.account_id, coin.upper()) < -value:
-                raise AdminError(409, f"free {coin.upper()} is below {-value}")
-            ex.fund(acct.account_id, coin, value)
+            free = ex.ledger.free(acct.account_id, body.coin)
+            if body.amount < 0 and free < -body.amount:
+                raise AdminError(409, f"free {body.coin} is below {-body.amount}")
+            try:
+                bounds.check_decimal(add(free, body.amount), "amount", allow_negative=True)
+            except bounds.BoundError:
+                raise AdminError(400, f"amount: the {body.coin} balance would exceed 20 integer digits") from None
+            ex.fund(acct.account_id, body.coin, body.amount)
             return self.account_json(acct)
 
     def reset(self, seed: Any = None, keep_journal: Any = False) -> dict[str, Any]:
         """A brand-new exchange (optionally with another seed)."""
-        self.state.reset(seed=_int(seed, "seed"), keep_journal=bool(keep_journal))
+        body = _spec(ResetSpec, _given(seed=seed, keep_journal=keep_journal))
+        self.state.reset(seed=body.seed, keep_journal=body.keep_journal)
         return self.status()
 
     def status(self) -> dict[str, Any]:
@@ -283,6 +323,7 @@ class Controller:
         return dump(self.state)
 
     def restore(self, doc: Any) -> dict[str, Any]:
+        """Replace the exchange with a snapshot; a document that breaks any rule changes nothing."""
         try:
             restored = load(self.state.config, doc)
         except SnapshotError as exc:
@@ -296,9 +337,8 @@ class Controller:
         return {"conserved": conserved, "imbalance": {c: _amount(v) for c, v in imbalance.items()}}
 
     def set_profile(self, name: Any) -> dict[str, Any]:
-        if name not in PROFILES:
-            raise AdminError(400, f"unknown profile {name!r}; known: {', '.join(PROFILES)}")
-        self.state.set_profile(name)
+        body = _spec(ProfileSpec, _given(name=name))
+        self.state.set_profile(body.name)
         return self.status()
 
     # -------------------------------------------------------------- market
@@ -311,9 +351,7 @@ class Controller:
     def set_price(self, symbol: str, price: Any) -> dict[str, Any]:
         """Set the pair's last/reference price; synthetic liquidity re-centres around it."""
         sym = self._symbol(symbol)
-        value = _decimal(price, "price")
-        if value <= 0:
-            raise AdminError(400, "price must be positive")
+        value = _spec(PriceSpec, _given(price=price)).price
         ex, liq = self.state.exchange, self.state.liquidity
         with ex.lock:
             ex.last_prices[sym] = value
@@ -325,19 +363,22 @@ class Controller:
                 liq.replenish(ex, sym)
             return {"symbol": sym, "last_price": _amount(ex.last_prices[sym])}
 
-    def seed_book(self, symbol: str, bids: Iterable[Any], asks: Iterable[Any]) -> dict[str, Any]:
-        """Rest orders from a system account: ``bids``/``asks`` are [price, volume] pairs."""
+    def seed_book(self, symbol: str, bids: Iterable[Any] = (), asks: Iterable[Any] = ()) -> dict[str, Any]:
+        """Rest orders from a system account: ``bids``/``asks`` are [price, volume] pairs (<= 1000 a side)."""
         sym = self._symbol(symbol)
+        body = _spec(
+            BookSpec,
+            {
+                "bids": bids if isinstance(bids, list) else list(bids),
+                "asks": asks if isinstance(asks, list) else list(asks),
+            },
+        )
         ex = self.state.exchange
-        orders: list[PlaceRequest] = []
-        for side, rows in ((Side.BUY, bids), (Side.SELL, asks)):
-            if not isinstance(rows, list):
-                raise AdminError(400, "bids and asks must be lists of [price, volume]")
-            for row in rows:
-                if not isinstance(row, list) or len(row) != 2:
-                    raise AdminError(400, f"each level is [price, volume], not {row!r}")
-                price, volume = _decimal(row[0], "price"), _decimal(row[1], "volume")
-                orders.append(PlaceRequest(sym, side, OrderType.LIMIT, volume, price))
+        orders = [
+            PlaceRequest(sym, side, OrderType.LIMIT, volume, price)
+            for side, rows in ((Side.BUY, body.bids), (Side.SELL, body.asks))
+            for price, volume in rows
+        ]
         with ex.lock:
             for req in orders:
                 try:
@@ -349,14 +390,15 @@ class Controller:
                 ex.create_account(account_id=BOOK_ACCOUNT, api_key="", secret="", system=True, label="book seeder")
             m = ex.market(sym)
             placed = []
-            for req in orders:
-                assert req.price is not None
-                coin, need = (m.quote, mul(req.volume, req.price)) if req.side is Side.BUY else (m.base, req.volume)
-                ex.fund(BOOK_ACCOUNT, coin, need)
-                try:
-                    placed.append(ex.place(BOOK_ACCOUNT, req).order_id)
-                except PlaceRefusal as refusal:
-                    raise AdminError(400, f"refused: {refusal}") from None
+            with ex.atomic():  # one refused level puts every level of the call back
+                for req in orders:
+                    assert req.price is not None
+                    coin, need = (m.quote, mul(req.volume, req.price)) if req.side is Side.BUY else (m.base, req.volume)
+                    ex.fund(BOOK_ACCOUNT, coin, need)
+                    try:
+                        placed.append(ex.place(BOOK_ACCOUNT, req).order_id)
+                    except PlaceRefusal as refusal:
+                        raise AdminError(400, f"refused: {refusal}") from None
             return {"symbol": sym, "order_ids": placed, "depth": self.book(sym)}
 
     def clear_book(self, symbol: str) -> dict[str, Any]:
@@ -377,24 +419,18 @@ class Controller:
             "asks": [[_amount(p), _amount(v)] for p, v in book.aggregated(Side.SELL)],
         }
 
-    def add_script(self, spec: dict[str, Any]) -> dict[str, Any]:
+    def add_script(self, spec: Any) -> dict[str, Any]:
         """A counterparty script for an api-key's orders (fires at once when neither trigger is given)."""
-        known = {"api_key", "symbol", "order_id", "after_polls", "at_ms", "fraction"}
-        unknown = set(spec) - known
-        if unknown:
-            raise AdminError(400, f"unknown fields {sorted(unknown)}; known: {sorted(known)}")
-        acct = self.account(str(spec.get("api_key", "")))
-        try:
-            script = Script(
-                account_id=acct.account_id,
-                symbol=self._symbol(spec["symbol"]) if spec.get("symbol") else None,
-                order_id=str(spec["order_id"]) if spec.get("order_id") else None,
-                after_polls=_int(spec.get("after_polls"), "after_polls"),
-                at_ms=_int(spec.get("at_ms"), "at_ms"),
-                fraction=_decimal(spec.get("fraction", "1"), "fraction"),
-            )
-        except ValueError as exc:
-            raise AdminError(400, str(exc)) from None
+        body = _spec(ScriptSpec, spec)
+        acct = self.account(body.api_key)
+        script = Script(
+            account_id=acct.account_id,
+            symbol=self._symbol(body.symbol) if body.symbol else None,
+            order_id=body.order_id,
+            after_polls=body.after_polls,
+            at_ms=body.at_ms,
+            fraction=body.fraction,
+        )
         cp = self.state.counterparty
         cp.add(script)
         if script.after_polls is None and script.at_ms is None:
@@ -402,24 +438,27 @@ class Controller:
         return script.to_json()
 
     # --------------------------------------------------------------- clock
-    def clock(self, spec: dict[str, Any]) -> dict[str, Any]:
-        """Apply, in order: offset_ms (runs), freeze (true: now, or at_ms), advance_ms, unfreeze."""
-        known = {"offset_ms", "freeze", "at_ms", "advance_ms", "unfreeze"}
-        unknown = set(spec) - known
-        if unknown:
-            raise AdminError(400, f"unknown fields {sorted(unknown)}; known: {sorted(known)}")
+    def clock(self, spec: Any) -> dict[str, Any]:
+        """Apply, in order: offset_ms (runs), freeze (true: now, or at_ms), advance_ms, unfreeze.
+
+        The steps are tried on a copy first: a request that would put the clock outside
+        1970..2100 is refused and the clock is left as it was.
+        """
+        body = _spec(ClockSpec, spec)
         clock = self.state.clock
-        offset = _int(spec.get("offset_ms"), "offset_ms")
-        at = _int(spec.get("at_ms"), "at_ms")
-        advance = _int(spec.get("advance_ms"), "advance_ms")
-        if offset is not None:
-            clock.set_offset(offset)
-        if spec.get("freeze") or at is not None:
-            clock.freeze(at)
-        if advance is not None:
-            clock.advance(advance)
-        if spec.get("unfreeze"):
-            clock.unfreeze()
+        trial = Clock(offset_ms=clock.offset_ms, frozen_at_ms=clock.now_ms() if clock.frozen else None)
+        for target in (trial, clock):
+            if body.offset_ms is not None:
+                target.set_offset(body.offset_ms)
+            if body.freeze or body.at_ms is not None:
+                target.freeze(body.at_ms)
+            if body.advance_ms is not None:
+                target.advance(body.advance_ms)
+            if body.unfreeze:
+                target.unfreeze()
+            if target is trial and not bounds.time_ms_ok(trial.now_ms()):
+                field = "advance_ms" if body.advance_ms is not None else "offset_ms"
+                raise AdminError(400, f"{field}: the clock would leave 1970..2100")
         return self.clock_json()
 
     def clock_json(self) -> dict[str, Any]:
@@ -427,15 +466,15 @@ class Controller:
         return {"now_ms": c.now_ms(), "frozen": c.frozen, "offset_ms": c.offset_ms}
 
     # -------------------------------------------------------------- faults
-    def add_fault(self, spec: dict[str, Any]) -> dict[str, Any]:
-        names = {f.name for f in fields(FaultRule)} - {"matched", "fired"}
-        unknown = set(spec) - names
-        if unknown:
-            raise AdminError(400, f"unknown fields {sorted(unknown)}; known: {sorted(names)}")
+    def add_fault(self, spec: Any) -> dict[str, Any]:
+        body = _spec(FaultSpec, spec)
+        given = body.model_dump(exclude_unset=True)
+        if given.get("id") is None:
+            given.pop("id", None)
         try:
-            rule = FaultRule(**spec)
+            rule = FaultRule(**given)
             return self.state.faults.add(rule).to_json()
-        except (TypeError, ValueError) as exc:
+        except ValueError as exc:
             raise AdminError(400, str(exc)) from None
 
     def faults(self) -> list[dict[str, Any]]:
@@ -446,27 +485,20 @@ class Controller:
             raise AdminError(404, f"no fault {rule_id!r}")
 
     def clear_faults(self, seed: Any = None) -> None:
-        self.state.faults.clear(_int(seed, "seed"))
+        self.state.faults.clear(_spec(ResetSpec, _given(seed=seed)).seed)
 
-    def rate_limits(self, spec: dict[str, Any] | None = None) -> dict[str, Any]:
+    def rate_limits(self, spec: Any = None) -> dict[str, Any]:
         """Read, or switch (``enabled``) and override (``per_second``: {operation: n}) the limits."""
         rl = self.state.rate_limiter
         if spec:
-            unknown = set(spec) - {"enabled", "per_second"}
-            if unknown:
-                raise AdminError(400, f"unknown fields {sorted(unknown)}")
-            overrides = spec.get("per_second", {})
-            if not isinstance(overrides, dict):
-                raise AdminError(400, "per_second must be an object of operation -> requests per second")
-            ops = {op for op in rl.table()}
-            for op, n in overrides.items():
+            body = _spec(RateLimitSpec, spec)
+            ops = set(rl.table())
+            for op in body.per_second:
                 if op not in ops:
-                    raise AdminError(400, f"unknown operation {op!r}")
-                if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                    raise AdminError(400, f"per_second for {op} must be a positive integer")
-            if "enabled" in spec:
-                rl.enabled = bool(spec["enabled"])
-            rl.overrides.update(overrides)
+                    raise AdminError(400, f"per_second.{op}: unknown operation")
+            if body.enabled is not None:
+                rl.enabled = body.enabled
+            rl.overrides.update(body.per_second)
             rl.reset()
         return {"enabled": rl.enabled, "limits": rl.table()}
 

@@ -53,8 +53,12 @@ class FaultRule:
                 raise ValueError("an error fault needs a code")
             if self.code not in ERROR_TABLE and self.msg is None:
                 raise ValueError(f"code {self.code!r} is not in the error table: give its msg")
-        if self.action == "status" and (self.status is None or not 100 <= self.status <= 599):
-            raise ValueError("a status fault needs an HTTP status between 100 and 599")
+        if self.action == "status" and (self.status is None or not 200 <= self.status <= 599):
+            raise ValueError("status: a status fault needs an HTTP status between 200 and 599")
+        if self.status is not None and not 200 <= self.status <= 599:
+            raise ValueError("status: must be between 200 and 599")
+        if self.retry_after is not None and not 0 <= self.retry_after <= 86_400:
+            raise ValueError("retry_after: must be between 0 and 86400 seconds")
         if self.action == "latency" and self.latency_ms <= 0 and not self.latency_max_ms:
             raise ValueError("a latency fault needs latency_ms > 0")
         if self.latency_max_ms is not None and self.latency_max_ms < self.latency_ms:
@@ -71,6 +75,7 @@ class FaultRule:
             self.method = self.method.upper()
 
     def matches(self, method: str, path: str, api_key: str | None) -> bool:
+        # Rules come through adminschema.FaultSpec (path a string glob); matching never raises.
         if self.method is not None and self.method != method:
             return False
         if self.path is not None and not fnmatch.fnmatchcase(path, self.path):

@@ -116,8 +116,10 @@ def build_openapi(admin_routes: list[dict[str, Any]] | None = None) -> dict[str,
     paths: dict[str, Any] = {}
     for ep in ENDPOINTS:
         paths.setdefault(ep.path, {})[ep.method.lower()] = _operation(ep)
+    schemas: dict[str, Any] = {}
     for route in admin_routes or []:
         paths.setdefault(route["path"], {})[route["method"].lower()] = route["operation"]
+        schemas.update(route.get("schemas") or {})
     return {
         "openapi": "3.1.0",
         "info": {
@@ -138,7 +140,8 @@ def build_openapi(admin_routes: list[dict[str, Any]] | None = None) -> dict[str,
                     "description": "Plus nonce, timestamp and sign headers: sign = sha256_hex(sha256_hex(nonce + "
                     "timestamp + api-key + canonical query + body) + secret).",
                 }
-            }
+            },
+            **({"schemas": schemas} if schemas else {}),
         },
         "paths": paths,
     }

@@ -4,19 +4,37 @@ The snapshot holds everything the exchange paths can observe: accounts (with
 their secrets - this is a mock), balances, every order (resting ones rebuild the
 books in time priority), fills, trade tapes, wallet records, last prices, id
 counters and generator states (so ids continue exactly as they would have), and
-the clock. Not kept: the nonce memory (a restored exchange accepts any fresh
-request), the journal, faults, rate-limit counters and counterparty scripts -
-those steer a run, they are not the exchange.
+the clock, the nonce memory (with each nonce's expiry second, so a request
+accepted before the snapshot is a replay after the restore) and every
+account's opening balances (so a per-account reset after a restore gives them
+back). Not kept: the journal, faults, rate-limit counters and counterparty
+scripts - those steer a run, they are not the exchange.
+
+:func:`load` accepts a document only when it could have been dumped: its
+structure is checked by pydantic models (types, ranges, list sizes), then the
+invariants the engine keeps (unique ids, counters ahead of ids, locks equal to
+open orders, conservation, known coins and markets) in plain code. The first
+rule broken refuses the whole snapshot with :class:`SnapshotError`.
 """
 
 from __future__ import annotations
 
+import heapq
+import random
+import re
 from dataclasses import fields, replace
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal, NoReturn
 
+from pydantic import Field, PlainValidator, ValidationError
+
+from . import bounds
+from .adminschema import Ip, Permission, ProfileName, Strict, describe
+from .auth import NonceStore
 from .config import Config
 from .engine import (
+    FEE_ACCOUNT,
+    LIQUIDITY_ACCOUNT,
     Account,
     Exchange,
     Fill,
@@ -30,14 +48,14 @@ from .engine import (
     WalletRecord,
 )
 from .engine.accounts import Balance, Ledger
+from .engine.money import AUDIT, ZERO, mul, sub
+from .engine.wallet import WITHDRAWALS_ACCOUNT
 from .state import MockState
 
 __all__ = ["FORMAT", "SnapshotError", "dump", "load"]
 
 FORMAT = "bitunix-mock-snapshot"
-VERSION = 1
-
-_ENUMS: dict[str, type[Any]] = {"Side": Side, "OrderType": OrderType, "OrderStatus": OrderStatus, "Role": Role}
+VERSION = 2
 
 
 class SnapshotError(ValueError):
@@ -60,35 +78,9 @@ def _obj(o: Any) -> dict[str, Any]:
     return {f.name: _enc(getattr(o, f.name)) for f in fields(o)}
 
 
-def _dec(cls: type[Any], doc: dict[str, Any]) -> Any:
-    """Rebuild a dataclass from its JSON, converting by the declared field types."""
-    kwargs: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name not in doc:
-            continue
-        v, t = doc[f.name], str(f.type)
-        if v is None:
-            kwargs[f.name] = None
-        elif t.startswith("Decimal"):
-            kwargs[f.name] = Decimal(v)
-        elif t in _ENUMS:
-            kwargs[f.name] = _ENUMS[t](v)
-        elif t.startswith("frozenset"):
-            kwargs[f.name] = frozenset(v)
-        elif t.startswith("tuple"):
-            kwargs[f.name] = tuple(v)
-        else:
-            kwargs[f.name] = v
-    return cls(**kwargs)
-
-
 def _rng_state(rng: Any) -> list[Any]:
     version, internal, gauss = rng.getstate()
     return [version, list(internal), gauss]
-
-
-def _set_rng(rng: Any, doc: list[Any]) -> None:
-    rng.setstate((doc[0], tuple(doc[1]), doc[2]))
 
 
 def dump(state: MockState) -> dict[str, Any]:
@@ -126,90 +118,561 @@ def dump(state: MockState) -> dict[str, Any]:
             if liq is None
             else {"levels": liq.levels, "spacing_bps": liq.spacing_bps, "rng": _rng_state(liq._rng)},
             "demo_account": None if state.demo is None else state.demo.account_id,
+            "opening_balances": {
+                acct: {coin: str(v) for coin, v in coins.items()}
+                for acct, coins in state.extras.get("initial_balances", {}).items()
+                if acct in ex.accounts
+            },
+            "nonces": dump_nonces(state.verifier.nonces),
         }
 
 
-def load(config: Config, doc: dict[str, Any]) -> MockState:
-    """A new :class:`MockState` equal to the one ``doc`` was dumped from."""
+def dump_nonces(store: NonceStore) -> list[list[Any]]:
+    """The nonce memory as ``[expiry second, api_key, [nonce, ...]]`` rows, soonest expiry first."""
+    rows: list[list[Any]] = []
+    with store._lock:
+        for sec in sorted(store._buckets):
+            for api_key, entries in store._buckets[sec].items():
+                seen = store._seen.get(api_key, {})
+                live = [n for n in entries if seen.get(n) is entries]
+                if live:
+                    rows.append([sec, api_key, live])
+    return rows
+
+
+def load_nonces(store: NonceStore, rows: list[tuple[int, str, list[str]]]) -> None:
+    """Fill an empty store with dumped rows (each nonce keeps its expiry second)."""
+    with store._lock:
+        for sec, api_key, nonces in rows:
+            bucket = store._buckets.get(sec)
+            if bucket is None:
+                bucket = store._buckets[sec] = {}
+                store._heap.append(sec)
+            entries = bucket.setdefault(api_key, [])
+            seen = store._seen.setdefault(api_key, {})
+            for n in nonces:
+                entries.append(n)
+                seen[n] = entries
+                store._size += 1
+        heapq.heapify(store._heap)
+
+
+# ------------------------------------------------------------ document schema
+
+_MAX_ORDERS = 1_000_000
+_MAX_ACCOUNTS = 100_000
+_MAX_RECORDS = 1_000_000
+_MAX_TAPE = 500_000
+_MAX_NONCES = 2_000_000
+#: Sums over every account (net external flow) may be wider than one balance.
+_TOTAL_DIGITS = 40
+_DECIMAL_TEXT = re.compile(r"-?[0-9]{1,60}(\.[0-9]{1,60})?([eE][+-]?[0-9]{1,3})?")
+
+
+def _decimal(raw: Any, *, allow_negative: bool = False, integer_digits: int = bounds.MAX_INTEGER_DIGITS) -> Decimal:
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, Decimal)):
+        raise ValueError("expected a decimal string")
+    if isinstance(raw, str):
+        if not _DECIMAL_TEXT.fullmatch(raw):
+            raise ValueError(f"not a decimal: {raw[:40]!r}")
+        raw = Decimal(raw)
+    elif isinstance(raw, int):
+        if not bounds.INT64_MIN <= raw <= bounds.INT64_MAX:
+            raise ValueError("out of range")
+        raw = Decimal(raw)
+    try:
+        return bounds.check_decimal(raw, "value", allow_negative=allow_negative, max_integer_digits=integer_digits)
+    except bounds.BoundError as exc:
+        raise ValueError(str(exc).removeprefix("value: ")) from None
+
+
+def _net(raw: Any) -> Decimal:
+    return _decimal(raw, allow_negative=True, integer_digits=_TOTAL_DIGITS)
+
+
+def _regex(pattern: str, what: str) -> Any:
+    compiled = re.compile(pattern)
+
+    def check(raw: Any) -> str:
+        if not isinstance(raw, str) or not compiled.fullmatch(raw):
+            raise ValueError(f"expected {what}")
+        return raw
+
+    return PlainValidator(check)
+
+
+def _enum(*allowed: int) -> Any:
+    def check(raw: Any) -> int:
+        if isinstance(raw, bool) or raw not in allowed:
+            raise ValueError(f"must be one of {', '.join(map(str, allowed))}")
+        return int(raw)
+
+    return PlainValidator(check)
+
+
+def _rng(raw: Any) -> tuple[Any, ...]:
+    """A ``random.Random`` state; tried on a throwaway generator so a bad one is refused here."""
+    if not isinstance(raw, list) or len(raw) != 3 or not isinstance(raw[1], list) or len(raw[1]) != 625:
+        raise ValueError("expected [version, [625 integers], gauss]")
+    if not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x < 2**32 for x in raw[1]):
+        raise ValueError("generator words are integers in 0..2**32-1")
+    gauss = raw[2]
+    if gauss is not None:
+        if isinstance(gauss, bool) or not isinstance(gauss, (int, float, Decimal)):
+            raise ValueError("gauss is a number or null")
+        if isinstance(gauss, Decimal) and (not gauss.is_finite() or abs(gauss) > 1000):
+            raise ValueError("gauss out of range")
+        gauss = float(gauss)
+    if not isinstance(raw[0], int) or isinstance(raw[0], bool):
+        raise ValueError("version is an integer")
+    state = (raw[0], tuple(raw[1]), gauss)
+    try:
+        random.Random().setstate(state)
+    except (ValueError, TypeError, OverflowError):
+        raise ValueError("not a generator state") from None
+    return state
+
+
+def _pair(raw: Any) -> tuple[Decimal, Decimal]:
+    if not isinstance(raw, list) or len(raw) != 2:
+        raise ValueError("expected [free, locked]")
+    return _decimal(raw[0]), _decimal(raw[1])
+
+
+def _tape_row(raw: Any) -> tuple[int, Decimal, Decimal]:
+    if not isinstance(raw, list) or len(raw) != 3:
+        raise ValueError("expected [time_ms, price, volume]")
+    t = raw[0]
+    if isinstance(t, bool) or not isinstance(t, int) or not bounds.time_ms_ok(t):
+        raise ValueError("time_ms is an integer in 1970..2100")
+    return t, _decimal(raw[1]), _decimal(raw[2])
+
+
+def _nonce_row(raw: Any) -> tuple[int, str, list[str]]:
+    if not isinstance(raw, list) or len(raw) != 3:
+        raise ValueError("expected [expiry second, api_key, [nonce, ...]]")
+    sec, key, nonces = raw
+    if isinstance(sec, bool) or not isinstance(sec, int) or not 0 <= sec <= bounds.MAX_TIME_MS // 1000 + 86_400:
+        raise ValueError("expiry second out of range")
+    if not isinstance(key, str) or len(key) > 256:
+        raise ValueError("api_key is a string of at most 256 characters")
+    if not isinstance(nonces, list) or len(nonces) > _MAX_NONCES:
+        raise ValueError("expected a list of nonces")
+    if not all(isinstance(n, str) and len(n) <= 256 for n in nonces):
+        raise ValueError("nonces are strings of at most 256 characters")
+    return sec, key, list(nonces)
+
+
+Dec = Annotated[Decimal, PlainValidator(_decimal)]
+Net = Annotated[Decimal, PlainValidator(_net)]
+Pair = Annotated[tuple[Decimal, Decimal], PlainValidator(_pair)]
+RngState = Annotated[tuple[Any, ...], PlainValidator(_rng)]
+TapeRow = Annotated[tuple[int, Decimal, Decimal], PlainValidator(_tape_row)]
+NonceRow = Annotated[tuple[int, str, list[str]], PlainValidator(_nonce_row)]
+AccountId = Annotated[str, _regex(r"[A-Za-z0-9:._@-]{1,80}", "an account id (1-80 of A-Z a-z 0-9 : . _ @ -)")]
+Digits = Annotated[str, _regex(r"[0-9]{1,20}", "a numeric id (1-20 digits)")]
+SnapCoin = Annotated[str, _regex(r"[A-Z0-9]{1,16}", "a coin (1-16 upper-case letters or digits)")]
+Symbol = Annotated[str, _regex(r"[A-Z0-9]{1,32}", "a market symbol")]
+KeyText = Annotated[str, _regex(r"[\x21-\x7e]{0,256}", "printable ASCII without whitespace (<= 256)")]
+Text = Annotated[str, Field(max_length=256)]
+TimeMs = Annotated[int, Field(ge=bounds.MIN_TIME_MS, le=bounds.MAX_TIME_MS)]
+Counter = Annotated[int, Field(ge=0, le=bounds.INT64_MAX)]
+Int64 = Annotated[int, Field(ge=bounds.INT64_MIN, le=bounds.INT64_MAX)]
+OffsetMs = Annotated[int, Field(ge=-100 * 366 * 86_400_000, le=100 * 366 * 86_400_000)]
+
+
+class SnapClock(Strict):
+    now_ms: TimeMs
+    frozen: bool
+    offset_ms: OffsetMs
+
+
+class SnapIds(Strict):
+    order: Counter
+    trade: Counter
+    uid: Counter
+    rng: RngState
+
+
+class SnapAccount(Strict):
+    account_id: AccountId
+    uid: Counter
+    api_key: KeyText
+    secret: KeyText
+    permissions: Annotated[list[Permission], Field(max_length=4)]
+    ip_whitelist: Annotated[list[Ip], Field(max_length=100)]
+    label: Annotated[str, Field(max_length=128)]
+    system: bool
+
+
+class SnapOrder(Strict):
+    order_id: Digits
+    account_id: AccountId
+    uid: Counter
+    symbol: Symbol
+    base: SnapCoin
+    quote: SnapCoin
+    side: Annotated[int, _enum(1, 2)]
+    type: Annotated[int, _enum(1, 2)]
+    price: Dec
+    volume: Dec
+    quote_amount: Dec
+    client_id: Text | None
+    ctime: TimeMs
+    utime: TimeMs
+    seq: Counter
+    status: Annotated[int, _enum(1, 2, 3, 4, 7)]
+    deal_volume: Dec
+    deal_amount: Dec
+    fee: Dec
+    fee_coin: SnapCoin
+    locked: Dec
+
+
+class SnapFill(Strict):
+    trade_id: Digits
+    order_id: Digits
+    account_id: AccountId
+    symbol: Symbol
+    side: Annotated[int, _enum(1, 2)]
+    price: Dec
+    volume: Dec
+    amount: Dec
+    fee: Dec
+    fee_coin: SnapCoin
+    role: Annotated[int, _enum(1, 2)]
+    time_ms: TimeMs
+
+
+class SnapRecord(Strict):
+    id: Digits
+    type: Literal["withdraw", "inside_transfer_out", "inside_transfer_in", "deposit", "spot_futures", "futures_spot"]
+    account_id: AccountId
+    coin: SnapCoin
+    amount: Dec
+    status: Literal["pending", "success", "cancelled"]
+    ctime: TimeMs
+    network: Text
+    address: Text
+    memo: Text
+    out_biz_id: Text | None
+    to_type: Text | None
+    to_uid: Counter | None
+    remark: Text | None
+    tx_hash: Text
+    from_address: Text
+    fee: Dec
+
+
+class SnapWallet(Strict):
+    seq: Counter
+    records: Annotated[list[SnapRecord], Field(max_length=_MAX_RECORDS)]
+
+
+class SnapLiquidity(Strict):
+    levels: Annotated[int, Field(ge=1, le=200)]
+    spacing_bps: Annotated[int, Field(ge=1, le=10_000)]
+    rng: RngState
+
+
+class Snapshot(Strict):
+    """A version-2 snapshot document."""
+
+    format: Literal["bitunix-mock-snapshot"]
+    version: Literal[2]
+    seed: Int64
+    profile: ProfileName
+    clock: SnapClock
+    started_ms: TimeMs
+    ids: SnapIds
+    seq: Counter
+    account_seq: Counter
+    accounts: Annotated[list[SnapAccount], Field(max_length=_MAX_ACCOUNTS)]
+    balances: Annotated[dict[AccountId, dict[SnapCoin, Pair]], Field(max_length=_MAX_ACCOUNTS)]
+    net_external: dict[SnapCoin, Net]
+    last_prices: dict[Symbol, Dec]
+    orders: Annotated[list[SnapOrder], Field(max_length=_MAX_ORDERS)]
+    fills: Annotated[dict[Digits, list[SnapFill]], Field(max_length=_MAX_ORDERS)]
+    tapes: dict[Symbol, Annotated[list[TapeRow], Field(max_length=_MAX_TAPE)]]
+    wallet: SnapWallet
+    liquidity: SnapLiquidity | None
+    demo_account: AccountId | None
+    opening_balances: Annotated[dict[AccountId, dict[SnapCoin, Dec]], Field(max_length=_MAX_ACCOUNTS)]
+    nonces: Annotated[list[NonceRow], Field(max_length=_MAX_NONCES)]
+
+
+def snapshot_schema() -> dict[str, Any]:
+    """The document's JSON schema (for the OpenAPI request body of ``/restore``)."""
+    return Snapshot.model_json_schema(mode="validation", ref_template="#/components/schemas/{model}")
+
+
+# --------------------------------------------------------------------- load
+
+
+def load(config: Config, doc: Any) -> MockState:
+    """A new :class:`MockState` equal to the one ``doc`` was dumped from, or :class:`SnapshotError`.
+
+    Nothing outside the returned state is touched, so a refused document changes nothing.
+    """
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise SnapshotError(f"not a {FORMAT} document")
-    if doc.get("version") != VERSION:
+    if doc.get("version") != VERSION or isinstance(doc.get("version"), bool):
         raise SnapshotError(f"snapshot version {doc.get('version')!r}; this mock reads version {VERSION}")
     try:
-        return _load(config, doc)
-    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, IndexError) as exc:
+        snap = Snapshot.model_validate(doc)
+    except ValidationError as exc:
+        raise SnapshotError(describe(exc)) from None
+    try:
+        return _load(config, snap)
+    except SnapshotError:
+        raise
+    except Exception as exc:  # the checks above should leave nothing to fail; never a 500 if they miss one
         raise SnapshotError(f"malformed snapshot: {exc!r}") from None
 
 
-def _load(config: Config, doc: dict[str, Any]) -> MockState:
-    clock_doc = doc["clock"]
+def _fail(message: str) -> NoReturn:
+    raise SnapshotError(message)
+
+
+def _check(snap: Snapshot, state: MockState) -> None:
+    """The engine's invariants over the document; the first one broken refuses the whole snapshot."""
+    ex = state.exchange
+    markets = {m.symbol: m for m in ex.markets}
+    coins = set(ex.markets.coins()) | {str(c["name"]).upper() for c in state.coins}
+
+    def coin_ok(coin: str, where: str) -> None:
+        if coin not in coins:
+            _fail(f"{where}: unknown coin {coin!r}")
+
+    def symbol_ok(symbol: str, where: str) -> None:
+        if symbol not in markets:
+            _fail(f"{where}: unknown market {symbol!r}")
+
+    # Accounts: unique ids, uids and keys; the system accounts the engine relies on.
+    accounts: dict[str, SnapAccount] = {}
+    uids: set[int] = set()
+    keys: set[str] = set()
+    for i, a in enumerate(snap.accounts):
+        where = f"accounts.{i}"
+        if a.account_id in accounts:
+            _fail(f"{where}.account_id: {a.account_id!r} given twice")
+        if a.uid in uids:
+            _fail(f"{where}.uid: {a.uid} given twice")
+        if a.uid > snap.ids.uid:
+            _fail(f"ids.uid: behind the uid {a.uid} of account {a.account_id!r}")
+        if not a.system:
+            if not a.api_key or not a.secret:
+                _fail(f"{where}: an account reached by a key needs an api_key and a secret")
+            if a.api_key in keys:
+                _fail(f"{where}.api_key: given twice")
+            keys.add(a.api_key)
+        accounts[a.account_id] = a
+        uids.add(a.uid)
+    for required in (FEE_ACCOUNT, WITHDRAWALS_ACCOUNT) + ((LIQUIDITY_ACCOUNT,) if snap.liquidity else ()):
+        if required not in accounts or not accounts[required].system:
+            _fail(f"accounts: the system account {required!r} is missing")
+    if snap.demo_account is not None and (snap.demo_account not in accounts or accounts[snap.demo_account].system):
+        _fail(f"demo_account: no account {snap.demo_account!r} reached by a key")
+
+    # Balances and conservation.
+    totals: dict[str, Decimal] = {}
+    for acct_id, held in snap.balances.items():
+        if acct_id not in accounts:
+            _fail(f"balances.{acct_id}: no such account")
+        for coin, (free, locked) in held.items():
+            coin_ok(coin, f"balances.{acct_id}")
+            totals[coin] = AUDIT.add(totals.get(coin, ZERO), AUDIT.add(free, locked))
+    for coin in snap.net_external:
+        coin_ok(coin, "net_external")
+    for coin in sorted(set(totals) | set(snap.net_external)):
+        if totals.get(coin, ZERO) != snap.net_external.get(coin, ZERO):
+            _fail(f"net_external.{coin}: balances sum to {totals.get(coin, ZERO)}, not {snap.net_external.get(coin)}")
+    for acct_id, opening in snap.opening_balances.items():
+        if acct_id not in accounts:
+            _fail(f"opening_balances.{acct_id}: no such account")
+        for coin in opening:
+            coin_ok(coin, f"opening_balances.{acct_id}")
+
+    for symbol, price in snap.last_prices.items():
+        symbol_ok(symbol, "last_prices")
+        if price <= 0:
+            _fail(f"last_prices.{symbol}: must be greater than 0")
+    for symbol, rows in snap.tapes.items():
+        symbol_ok(symbol, "tapes")
+        if any(rows[k][0] > rows[k + 1][0] for k in range(len(rows) - 1)):
+            _fail(f"tapes.{symbol}: trades out of time order")
+
+    # Orders: unique ids behind the counter, known accounts and markets, locks that add up.
+    orders: dict[str, SnapOrder] = {}
+    locks: dict[tuple[str, str], Decimal] = {}
+    for i, o in enumerate(snap.orders):
+        where = f"orders.{i}"
+        if o.order_id in orders:
+            _fail(f"{where}.order_id: {o.order_id} given twice")
+        if int(o.order_id) > snap.ids.order:
+            _fail(f"ids.order: behind the order id {o.order_id}")
+        if o.seq > snap.seq:
+            _fail(f"seq: behind the seq {o.seq} of order {o.order_id}")
+        if o.account_id not in accounts:
+            _fail(f"{where}.account_id: no account {o.account_id!r}")
+        symbol_ok(o.symbol, f"{where}.symbol")
+        m = markets[o.symbol]
+        if (o.base, o.quote) != (m.base, m.quote):
+            _fail(f"{where}: base/quote are not those of {o.symbol}")
+        if o.fee_coin not in (o.base, o.quote):
+            _fail(f"{where}.fee_coin: not a coin of {o.symbol}")
+        if o.deal_volume > o.volume and not (o.type == 2 and o.side == 2):
+            _fail(f"{where}.deal_volume: above the volume")
+        is_open = OrderStatus(o.status).is_open
+        lock_coin = o.quote if o.side == Side.BUY else o.base
+        if is_open:
+            if o.type != OrderType.LIMIT:
+                _fail(f"{where}: a market order never stays open")
+            if o.price <= 0:
+                _fail(f"{where}.price: an open limit order needs a price > 0")
+            left = sub(o.volume, o.deal_volume)
+            if left <= 0:
+                _fail(f"{where}: an open order has nothing left to fill")
+            want = mul(o.price, left) if o.side == Side.BUY else left
+            if o.locked != want:
+                _fail(f"{where}.locked: {o.locked}, but the open order needs {want}")
+            locks[(o.account_id, lock_coin)] = AUDIT.add(locks.get((o.account_id, lock_coin), ZERO), o.locked)
+        elif o.locked:
+            _fail(f"{where}.locked: a closed order locks nothing")
+        orders[o.order_id] = o
+    for acct_id, held in snap.balances.items():
+        for coin, (_, locked) in held.items():
+            if locked != locks.pop((acct_id, coin), ZERO):
+                _fail(f"balances.{acct_id}.{coin}: locked {locked} is not what its open orders lock")
+    for (acct_id, coin), amount in locks.items():
+        if amount:
+            _fail(f"balances.{acct_id}.{coin}: its open orders lock {amount}, the ledger nothing")
+
+    # Fills: of known orders, one trade id once per order, behind the counter.
+    for oid, fills in snap.fills.items():
+        order = orders.get(oid)
+        if order is None:
+            _fail(f"fills.{oid}: no such order")
+        trades: set[str] = set()
+        for k, f in enumerate(fills):
+            where = f"fills.{oid}.{k}"
+            if f.order_id != oid or f.account_id != order.account_id or f.symbol != order.symbol:
+                _fail(f"{where}: does not belong to order {oid}")
+            if f.trade_id in trades:
+                _fail(f"{where}.trade_id: {f.trade_id} given twice for one order")
+            if int(f.trade_id) > snap.ids.trade:
+                _fail(f"ids.trade: behind the trade id {f.trade_id}")
+            coin_ok(f.fee_coin, f"{where}.fee_coin")
+            trades.add(f.trade_id)
+
+    # Wallet records: known accounts and coins, ids behind the counter.
+    for i, r in enumerate(snap.wallet.records):
+        where = f"wallet.records.{i}"
+        if r.account_id not in accounts:
+            _fail(f"{where}.account_id: no account {r.account_id!r}")
+        coin_ok(r.coin, f"{where}.coin")
+        if int(r.id) > 7_100_000_000 + snap.wallet.seq:
+            _fail(f"wallet.seq: behind the record id {r.id}")
+
+    seen: set[tuple[str, str]] = set()
+    for i, (_, key, nonces) in enumerate(snap.nonces):
+        for n in nonces:
+            if (key, n) in seen:
+                _fail(f"nonces.{i}: nonce {n[:40]!r} given twice for one key")
+            seen.add((key, n))
+
+
+def _load(config: Config, snap: Snapshot) -> MockState:
     cfg = replace(
         config,
-        seed=int(doc["seed"]),
-        profile=str(doc["profile"]),
+        seed=snap.seed,
+        profile=snap.profile,
         liquidity=False,
         demo_account=False,
-        frozen_at_ms=int(clock_doc["now_ms"]) if clock_doc["frozen"] else None,
-        clock_offset_ms=int(clock_doc["offset_ms"]),
+        frozen_at_ms=snap.clock.now_ms if snap.clock.frozen else None,
+        clock_offset_ms=snap.clock.offset_ms,
     )
     state = MockState.build(cfg)
-    state.config = replace(cfg, liquidity=doc["liquidity"] is not None, demo_account=doc["demo_account"] is not None)
+    _check(snap, state)
+    state.config = replace(cfg, liquidity=snap.liquidity is not None, demo_account=snap.demo_account is not None)
     ex: Exchange = state.exchange
-    ex.started_ms = int(doc["started_ms"])
-    ids = doc["ids"]
-    ex.ids._order, ex.ids._trade, ex.ids._uid = int(ids["order"]), int(ids["trade"]), int(ids["uid"])
-    _set_rng(ex.ids.rng, ids["rng"])
-    ex._seq, ex._account_seq = int(doc["seq"]), int(doc["account_seq"])
+    ex.started_ms = snap.started_ms
+    ex.ids._order, ex.ids._trade, ex.ids._uid = snap.ids.order, snap.ids.trade, snap.ids.uid
+    ex.ids.rng.setstate(snap.ids.rng)
+    ex._seq, ex._account_seq = snap.seq, snap.account_seq
 
     ex.accounts.clear()
     ex.accounts_by_key.clear()
-    for a in doc["accounts"]:
-        acct: Account = _dec(Account, a)
+    for a in snap.accounts:
+        acct = Account(
+            account_id=a.account_id,
+            uid=a.uid,
+            api_key=a.api_key,
+            secret=a.secret,
+            permissions=frozenset(a.permissions),
+            ip_whitelist=tuple(a.ip_whitelist),
+            label=a.label,
+            system=a.system,
+        )
         ex.accounts[acct.account_id] = acct
         if not acct.system:
             ex.accounts_by_key[acct.api_key] = acct
     ledger = Ledger()
-    for acct_id, coins in doc["balances"].items():
-        for coin, (free, locked) in coins.items():
-            ledger._balances.setdefault(acct_id, {})[coin] = Balance(Decimal(free), Decimal(locked))
-    ledger._net_external = {c: Decimal(v) for c, v in doc["net_external"].items()}
+    for acct_id, held in snap.balances.items():
+        for coin, (free, locked) in held.items():
+            ledger._balances.setdefault(acct_id, {})[coin] = Balance(free, locked)
+    ledger._net_external = dict(snap.net_external)
     ex.ledger = ledger
-    ex.last_prices = {s: Decimal(p) for s, p in doc["last_prices"].items()}
+    ex.last_prices.update(snap.last_prices)
 
     ex.orders.clear()
     ex.orders_by_account.clear()
     ex.books = {m.symbol: OrderBook(m.symbol) for m in ex.markets}
     resting: list[Order] = []
-    for o in doc["orders"]:
-        order: Order = _dec(Order, o)
+    for o in snap.orders:
+        order = Order(
+            **{name: value for name, value in o.model_dump().items() if name not in ("side", "type", "status")},
+            side=Side(o.side),
+            type=OrderType(o.type),
+            status=OrderStatus(o.status),
+        )
         ex.orders[order.order_id] = order
         ex.orders_by_account.setdefault(order.account_id, []).append(order)
-        if order.status.is_open and order.type is OrderType.LIMIT:
+        if order.status.is_open:
             resting.append(order)
     for order in sorted(resting, key=lambda o: o.seq):
         ex.books[order.symbol].add(order)
-    ex.fills_by_order = {oid: [_dec(Fill, f) for f in fs] for oid, fs in doc["fills"].items()}
-    for symbol, rows in doc["tapes"].items():
+    ex.fills_by_order = {oid: [] for oid in ex.orders}
+    for oid, fills in snap.fills.items():
+        ex.fills_by_order[oid] = [
+            Fill(
+                **{name: value for name, value in f.model_dump().items() if name not in ("side", "role")},
+                side=Side(f.side),
+                role=Role(f.role),
+            )
+            for f in fills
+        ]
+    for symbol, rows in snap.tapes.items():
         tape = ex.tapes[symbol]
         tape.clear()
         for t, p, v in rows:
-            tape.times.append(int(t))
-            tape.prices.append(Decimal(p))
-            tape.volumes.append(Decimal(v))
+            tape.times.append(t)
+            tape.prices.append(p)
+            tape.volumes.append(v)
 
     wallet = state.wallet
-    wallet._seq = int(doc["wallet"]["seq"])
-    wallet._records = [_dec(WalletRecord, r) for r in doc["wallet"]["records"]]
+    wallet._seq = snap.wallet.seq
+    wallet._records = [WalletRecord(**r.model_dump()) for r in snap.wallet.records]
     wallet._by_biz = {(r.account_id, r.out_biz_id): r for r in wallet._records if r.out_biz_id is not None}
 
     # Synthetic candles are a pure function of (seed, symbol, start time, price): rebuild them.
     state.rebuild_paths()
-    liq_doc = doc["liquidity"]
-    if liq_doc is not None:
-        liq = LiquidityProvider(ex, levels=int(liq_doc["levels"]), spacing_bps=int(liq_doc["spacing_bps"]))
-        _set_rng(liq._rng, liq_doc["rng"])
+    if snap.liquidity is not None:
+        liq = LiquidityProvider(ex, levels=snap.liquidity.levels, spacing_bps=snap.liquidity.spacing_bps)
+        liq._rng.setstate(snap.liquidity.rng)
         state.liquidity = liq
         ex.after_match.append(liq.replenish)
-    demo_id = doc["demo_account"]
-    state.demo = ex.accounts.get(demo_id) if demo_id else None
+    state.demo = ex.accounts.get(snap.demo_account) if snap.demo_account else None
+    state.extras["initial_balances"] = {acct: dict(coins) for acct, coins in snap.opening_balances.items()}
+    load_nonces(state.verifier.nonces, list(snap.nonces))
     return state

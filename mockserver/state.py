@@ -109,6 +109,7 @@ class MockState:
                 balances=cfg.demo_balances,
                 account_id="demo",
             )
+            self.extras.setdefault("initial_balances", {})[self.demo.account_id] = dict(cfg.demo_balances)
 
     def set_profile(self, name: str) -> None:
         """Switch the verification profile; the nonce memory carries over."""
