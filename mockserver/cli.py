@@ -22,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bitunix-mock", description="Offline twin of the Bitunix spot REST API.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default 8080)")
-    p.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES), help="signature verification profile")
+    p.add_argument(
+        "--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES), help="signature verification profile"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for ids, liquidity and synthetic history")
     p.add_argument("--markets", type=Path, default=None, help="markets JSON (default: the embedded set)")
     p.add_argument("--no-liquidity", action="store_true", help="start with empty order books")

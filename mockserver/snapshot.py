@@ -327,6 +327,7 @@ class SnapOrder(Strict):
     fee: Dec
     fee_coin: SnapCoin
     locked: Dec
+    cancel_blocked_until: TimeMs = 0
 
 
 class SnapFill(Strict):

@@ -19,7 +19,7 @@ BUY_LOW = {"side": 2, "type": 1, "volume": "0.001", "price": "50000", "symbol": 
 
 def admin(client: TestClient, method: str, path: str, body: Any = None, status: int = 200) -> Any:
     content = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
-    resp = client.request(method, "/_mock" + path, content=content)
+    resp = client.request(method, "/_mock" + path, content=content, headers={"x-mock-admin": "1"})
     assert resp.status_code == status, resp.text
     return resp.json() if resp.content and resp.headers.get("content-type", "").startswith("application/json") else resp
 
@@ -115,7 +115,7 @@ REFUSED = [
     ("POST", "/counterparty", {"api_key": DEMO_API_KEY, "order_id": 5}, "order_id: expected a string"),
     ("POST", "/rate-limits", {"per_second": {"last_price": 0}}, "per_second.last_price: must be >= 1"),
     ("POST", "/rate-limits", {"enabled": "yes"}, "enabled: expected true or false"),
-    ("POST", "/profile", {"name": "lax"}, "name: unknown profile 'lax'; known: strict, docs, observed"),
+    ("POST", "/profile", {"name": "lax"}, "name: unknown profile 'lax'; known: live, observed, strict, docs"),
     ("POST", "/reset", {"seed": 2**64}, "seed: must be <= 9223372036854775807"),
     ("POST", "/reset", {"seed": 1, "keep": True}, "keep: unknown field"),
     # the body itself

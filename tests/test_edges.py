@@ -34,6 +34,7 @@ def _last_detail(state: MockState) -> str:
 def _state_doc(state: MockState) -> dict[str, Any]:
     doc = dump(state)
     doc.pop("clock")
+    doc.pop("nonces")  # a request refused after auth has spent its nonce, as live
     return doc
 
 

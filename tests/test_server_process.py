@@ -27,7 +27,7 @@ def test_subprocess_server_serves_public_and_signed_calls() -> None:
             )
             assert placed["placeStatus"] == "1"
             version = http.get("/_mock/version").json()
-            assert version["profile"] == "strict" and version["endpoints"] == 24
+            assert version["profile"] == "live" and version["endpoints"] == 24
 
 
 def test_binding_beyond_loopback_requires_an_admin_token() -> None:

@@ -23,7 +23,7 @@ BUY_LOW = {"side": 2, "type": 1, "volume": "0.001", "price": "50000", "symbol": 
 
 def admin(client: TestClient, method: str, path: str, body: Any = None, status: int = 200) -> Any:
     content = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
-    resp = client.request(method, "/_mock" + path, content=content)
+    resp = client.request(method, "/_mock" + path, content=content, headers={"x-mock-admin": "1"})
     assert resp.status_code == status, resp.text
     return resp.json() if resp.content else resp
 
@@ -182,7 +182,7 @@ def test_reset_after_restore_gives_opening_balances_back(make_client: Callable[.
 
 
 _APP = create_app(Config(liquidity=True, seed=11))
-_CLIENT = TestClient(_APP)
+_CLIENT = TestClient(_APP, headers={"x-mock-admin": "1"})
 _SNAP = _busy(_CLIENT, _APP.state.mock)
 _NASTY: list[Any] = [
     "NaN",
