@@ -247,6 +247,7 @@ DEEP_90K = ('{"symbol":"BTCUSDT","pad":"' + "x" * 46_000 + '","x":' + "[" * _NES
 DEEP_VALUE = place_body(clientId="[" * 40_000 + "]" * 40_000)
 BRACKETS_100K = b"[" * 100_000
 OBJECTS_100K = b'{"a":' * 50_000 + b"1" + b"}" * 50_000
+FLAT_1MIB = b"[" + b"1," * 500_000 + b"1]"  # cheap to send, costly to parse and to re-serialize
 
 
 @pytest.mark.parametrize(
@@ -260,9 +261,12 @@ OBJECTS_100K = b'{"a":' * 50_000 + b"1" + b"}" * 50_000
         (BRACKETS_100K, False, PARAM),
         (OBJECTS_100K, True, SIGN),
         (OBJECTS_100K, False, PARAM),
+        (FLAT_1MIB, True, SIGN),
+        (FLAT_1MIB, False, PARAM),
     ],
     ids=["90k-nested-wrong-sign", "90k-nested", "nested-clientId-wrong-sign", "nested-clientId",
-         "100k-brackets-wrong-sign", "100k-brackets", "100k-objects-wrong-sign", "100k-objects"],
+         "100k-brackets-wrong-sign", "100k-brackets", "100k-objects-wrong-sign", "100k-objects",
+         "1mib-flat-array-wrong-sign", "1mib-flat-array"],
 )  # fmt: skip
 def test_deep_bodies(server: Server, body: bytes, wrong_sign: bool, expected: tuple[str, str]) -> None:
     refused(server, lambda: server.post(SPOT + "/order/place_order", body, wrong_sign=wrong_sign), expected)
@@ -511,3 +515,13 @@ def test_truncated_body_of_a_client_that_went_away_is_not_processed(server: Serv
     # The nonce was not spent: the same request, now complete, is accepted.
     resp = server.http.post(path, content=b"", headers=headers)
     assert envelope(resp) == ("0", "result.success")
+
+
+def test_worst_case_bench_reports_every_case() -> None:
+    from bench.worst_case import CASES, measure, table
+
+    rows = measure(rounds=5, cases=CASES[:4])
+    assert [r["input"] for r in rows] == [c.name for c in CASES[:4]]
+    assert rows[0]["code"] == "0" and rows[2]["code"] == "2"
+    assert all(r["cpu_ms_median"] >= 0 and r["verdict"] in ("PASS", "FALL SHORT") for r in rows)
+    assert "| input | code | CPU ms median | spread ms | verdict |" in table(rows)
