@@ -525,3 +525,23 @@ def test_worst_case_bench_reports_every_case() -> None:
     assert rows[0]["code"] == "0" and rows[2]["code"] == "2"
     assert all(r["cpu_ms_median"] >= 0 and r["verdict"] in ("PASS", "FALL SHORT") for r in rows)
     assert "| input | code | CPU ms median | spread ms | verdict |" in table(rows)
+
+
+# ------------------------------------------------------------------------ admin funding
+
+ADMIN_AMOUNTS = ["1e999999999", "-1e999999999", "1E+400", "1" + "0" * 40, "1E-58", "NaN", "sNaN", "Infinity"]
+
+
+@pytest.mark.parametrize("amount", ADMIN_AMOUNTS)
+def test_admin_fund_out_of_bounds_is_refused(server: Server, amount: str) -> None:
+    """The control plane takes the same numeric boundary: 400, nothing funded, the account still trades."""
+    acct = server.create_account({"USDT": "1000"})
+    key, secret = acct["api_key"], acct["secret"]
+    before = server.ledger(key)
+    resp = server.http.post(f"/_mock/accounts/{key}/fund", json={"coin": "USDT", "amount": amount})
+    assert resp.status_code == 400, (resp.status_code, resp.text[:300])
+    assert set(resp.json()) == {"error"}
+    assert server.ledger(key) == before
+    body = b'{"side":2,"type":1,"volume":"0.001","price":"10000","symbol":"BTCUSDT"}'
+    assert envelope(server.post(SPOT + "/order/place_order", body, key=key, secret=secret))[0] == "0"
+    server.assert_no_traceback()
