@@ -396,6 +396,10 @@ def markdown(res: dict[str, Any]) -> str:
         value = v["value"]
         shown = "-" if value is None else (f"{value:,.3f}" if isinstance(value, float) else f"{value:,}")
         lines.append(f"| {v['target']} | {shown} | {v['verdict']} |")
+    if res.get("worst_case"):
+        from bench.worst_case import table
+
+        lines += ["", table(res["worst_case"]).rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 
@@ -404,7 +408,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short runs (a smoke test of the benchmark)")
     parser.add_argument("--no-http", action="store_true", help="engine and memory only (no servers, no wrk)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument(
+        "--worst-case", action="store_true", help="only the worst-input table: server CPU per hostile request"
+    )
     args = parser.parse_args(argv)
+    from bench import worst_case
+
+    if args.worst_case:
+        rows = worst_case.measure()
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "worst_case.json").write_text(json.dumps(rows, indent=2) + "\n", "utf-8")
+        print(worst_case.table(rows))
+        return 0
     res: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -415,6 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_http:
         res["startup_s"] = startup_time()
         res["http"] = http_benchmarks(args.quick)
+    res["worst_case"] = worst_case.measure()
     res["verdicts"] = verdicts(res)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.json").write_text(json.dumps(res, indent=2) + "\n", "utf-8")
