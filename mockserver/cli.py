@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         "forwarding headers are ignored)",
     )
     p.add_argument("--diagnose", action="store_true", help="always send x-mock-diagnosis on rejections")
+    p.add_argument(
+        "--max-body-bytes", type=int, default=Config.max_body_bytes, help="largest exchange request body (413 beyond)"
+    )
     p.add_argument("--journal-size", type=int, default=10_000, help="requests kept in the journal")
     p.add_argument("--rate-limits", action="store_true", help="enforce rate limits (110041) from the start")
     p.add_argument("--log-level", default="warning", help="uvicorn log level")
@@ -93,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         admin_token=token,
         always_diagnose=args.diagnose,
         journal_size=args.journal_size,
+        max_body_bytes=args.max_body_bytes,
         rate_limits=args.rate_limits,
         admin_allowed_hosts=_csv(args.admin_allowed_hosts),
         trusted_proxies=trusted,
