@@ -10,12 +10,13 @@ traceback per round); the work that produced it is still measured.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import statistics
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -87,7 +88,17 @@ CASES: tuple[Case, ...] = (
         b"{" + b",".join(b'"k%d":1' % i for i in range(110_000)) + b"}",
         auth="wrong-sign",
     ),
-    Case("1 MiB flat array of 1s, right sign", "POST", PLACE, b"[" + b"1," * 500_000 + b"1]"),
+    Case("1 MiB flat array of 1s, right sign (over the limit)", "POST", PLACE, b"[" + b"1," * 500_000 + b"1]"),
+    Case("64 KiB flat array of 1s, right sign", "POST", PLACE, b'{"a":[' + b"1," * 32_600 + b"1]}"),
+    Case("64 KiB array of [], right sign", "POST", PLACE, b'{"a":[' + b"[]," * 21_800 + b"[]]}"),
+    Case("64 KiB array of 1.5, right sign", "POST", PLACE, b'{"a":[' + b"1.5," * 16_300 + b"1.5]}"),
+    Case(
+        "64 KiB flat array of 1s, wrong sign (doctor)",
+        "POST",
+        PLACE,
+        b'{"a":[' + b"1," * 32_600 + b"1]}",
+        auth="wrong-sign",
+    ),
     Case(
         "kline/history endTime=-1",
         "GET",
@@ -147,16 +158,16 @@ def _quiet() -> Iterator[None]:
 
 
 def _runner() -> tuple[Callable[[Case], tuple[str, float]], Any]:
-    """A function that sends one case through a fresh pipeline and returns (code, CPU ms)."""
+    """A function that sends one case through the app's ASGI entry (body limit included) and returns (code, CPU ms).
+
+    The app is the default configuration (64 KiB body limit): bodies past the limit are refused unread.
+    """
     from mockserver import DEMO_API_KEY, DEMO_SECRET, Config, create_app
     from mockserver.auth import query_pairs
-    from mockserver.endpoints import ENDPOINTS
-    from mockserver.http import RequestContext
 
     app = create_app(Config(seed=0, frozen_at_ms=FROZEN_MS))
     state = app.state.mock
-    pipeline = app.state.pipeline
-    by_path = {ep.path: ep for ep in ENDPOINTS}
+    loop = asyncio.new_event_loop()
 
     def send(case: Case) -> tuple[str, float]:
         nonce, ts = uuid.uuid4().hex, str(state.clock.now_ms())
@@ -170,17 +181,26 @@ def _runner() -> tuple[Callable[[Case], tuple[str, float]], Any]:
             if case.auth == "wrong-sign":
                 headers["sign"] = "0" * 64
         headers["content-length"] = str(len(case.body))
-        entry = state.journal.open(
-            state.clock.now_ms(), case.method, case.path, case.query.decode("latin-1"), headers, case.body, "127.0.0.1"
-        )
-        ctx = RequestContext(
-            by_path.get(case.path), case.method, case.path, case.query, headers, case.body, "127.0.0.1",
-            state.clock.now_ms(), entry,
-        )  # fmt: skip
+        scope = {
+            "type": "http", "method": case.method, "path": case.path, "raw_path": case.path.encode(),
+            "query_string": case.query, "root_path": "", "scheme": "http", "http_version": "1.1",
+            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
+            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8080),
+        }  # fmt: skip
+        messages = [{"type": "http.request", "body": case.body, "more_body": False}]
+        out: list[bytes] = []
+
+        async def receive() -> MutableMapping[str, Any]:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        async def reply(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                out.append(message.get("body", b""))
+
         t0 = time.process_time()
-        reply = pipeline.handle(ctx)
+        loop.run_until_complete(app(scope, receive, reply))
         cpu = (time.process_time() - t0) * 1000
-        code = str(orjson.loads(reply.body).get("code"))
+        code = str(orjson.loads(b"".join(out)).get("code"))
         return code, cpu
 
     return send, state
@@ -199,13 +219,17 @@ def measure(rounds: int = 7, cases: tuple[Case, ...] = CASES) -> list[dict[str, 
                 samples.append(ms)
                 codes.add(code)
             median = statistics.median(samples)
+            worst = max(samples)
             out.append(
                 {
                     "input": case.name,
                     "code": "/".join(sorted(codes)),
                     "cpu_ms_median": round(median, 3),
-                    "cpu_ms_spread": round(max(samples) - min(samples), 3),
-                    "verdict": "PASS" if median < TARGET_MS else "FALL SHORT",
+                    "cpu_ms_spread": round(worst - min(samples), 3),
+                    "cpu_ms_max": round(worst, 3),
+                    "rounds": [round(x, 3) for x in samples],
+                    # A bound, not a speed: every round must stay under the target, not just the median.
+                    "verdict": "PASS" if worst < TARGET_MS else "FALL SHORT",
                 }
             )
     return out
@@ -213,14 +237,16 @@ def measure(rounds: int = 7, cases: tuple[Case, ...] = CASES) -> list[dict[str, 
 
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        f"Worst-case inputs: server CPU per request (in-process pipeline, median of rounds; target < {TARGET_MS:g} ms)",
+        f"Worst-case inputs: server CPU per request through the app's ASGI entry, default config "
+        f"(64 KiB body limit); PASS when every round is under {TARGET_MS:g} ms",
         "",
-        "| input | code | CPU ms median | spread ms | verdict |",
-        "|---|---|---|---|---|",
+        "| input | code | CPU ms median | max | spread ms | verdict |",
+        "|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['input']} | {r['code']} | {r['cpu_ms_median']:.3f} | {r['cpu_ms_spread']:.3f} | {r['verdict']} |"
+            f"| {r['input']} | {r['code']} | {r['cpu_ms_median']:.3f} | {r['cpu_ms_max']:.3f} "
+            f"| {r['cpu_ms_spread']:.3f} | {r['verdict']} |"
         )
     return "\n".join(lines) + "\n"
 
