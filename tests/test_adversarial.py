@@ -537,7 +537,7 @@ def test_worst_case_bench_reports_every_case() -> None:
     assert [r["input"] for r in rows] == [c.name for c in CASES[:4]]
     assert rows[0]["code"] == "0" and rows[2]["code"] == "2"
     assert all(r["cpu_ms_median"] >= 0 and r["verdict"] in ("PASS", "FALL SHORT") for r in rows)
-    assert "| input | code | CPU ms median | spread ms | verdict |" in table(rows)
+    assert "| input | code | CPU ms median | max | spread ms | verdict |" in table(rows)
 
 
 # ------------------------------------------------------------------------ admin funding

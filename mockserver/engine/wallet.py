@@ -218,10 +218,11 @@ class Wallet:
         remark: str | None,
     ) -> WalletRecord:
         with self.exchange.lock:
-            if out_biz_id is not None and (account_id, out_biz_id) in self._by_biz:
-                return self._by_biz[(account_id, out_biz_id)]  # outBizId makes the call idempotent
             row = self._coin(coin)
             self._check_amount(amount, self.coin_precision(row))
+            # Parameters first, then idempotency: a repeated outBizId answers the first transfer.
+            if out_biz_id is not None and (account_id, out_biz_id) in self._by_biz:
+                return self._by_biz[(account_id, out_biz_id)]
             if to_type != "uid":
                 raise ParameterError("the mock resolves internal transfers by uid only (toType uid)")
             target = next((a for a in self.exchange.accounts.values() if a.uid == to_uid and not a.system), None)
