@@ -76,13 +76,54 @@ def render_admin() -> str:
     return "\n".join(rows)
 
 
+def render_profiles() -> str:
+    """The verification profiles, default first."""
+    from .auth import DEFAULT_PROFILE, PROFILES, QueryForm
+
+    rows = [
+        "| profile | canonical query | nonce | replay | timestamp window | what it is for |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p in PROFILES.values():
+        name = f"`{p.name}`" + (" (default)" if p.name == DEFAULT_PROFILE else "")
+        query = " or ".join("`id1uid200`" if f == QueryForm.CONCAT else "`id=1uid=200`" for f in p.query_forms)
+        nonce = "any non-empty (warning if not 32)" if p.nonce_length is None else f"exactly {p.nonce_length} chars"
+        replay = "refused (900001)" if p.reject_replay else "accepted"
+        future = "any future (warning past 60 s)" if p.future_window_ms is None else f"+{p.future_window_ms // 1000} s"
+        window = f"-{p.past_window_ms // 1000} s .. {future}"
+        rows.append(f"| {name} | {query} | {nonce} | {replay} | {window} | {p.description} |")
+    return "\n".join(rows)
+
+
+def render_fidelity() -> str:
+    """What the mock does where evidence is thin, with sources, and the switches that change it."""
+    from .fidelity import BEHAVIOURS, SWITCHES
+
+    rows = ["| area | the mock | source | conf. | switch |", "|---|---|---|---|---|"]
+    for b in BEHAVIOURS:
+        switch = f"`{b.switch}`" if b.switch else ""
+        rows.append(f"| {b.area} | {b.mock} | {b.source} | {b.confidence} | {switch} |")
+    rows += ["", "| switch | choices (default first) | what it does | source | conf. |", "|---|---|---|---|---|"]
+    for sw in SWITCHES.values():
+        choices = ", ".join(f"`{c}`" for c in (sw.default, *(c for c in sw.choices if c != sw.default)))
+        rows.append(f"| `{sw.name}` | {choices} | {sw.what} | {sw.source} | {sw.confidence} |")
+    return "\n".join(rows)
+
+
 def render_bench() -> str:
     """The latest benchmark table (``python -m bench`` writes bench/results/latest.md)."""
     latest = Path(__file__).resolve().parent.parent / "bench" / "results" / "latest.md"
     return latest.read_text("utf-8").strip() if latest.exists() else "(no benchmark run yet: python -m bench)"
 
 
-SECTIONS = {"endpoints": render_endpoints, "errors": render_errors, "admin": render_admin, "bench": render_bench}
+SECTIONS = {
+    "profiles": render_profiles,
+    "endpoints": render_endpoints,
+    "errors": render_errors,
+    "fidelity": render_fidelity,
+    "admin": render_admin,
+    "bench": render_bench,
+}
 
 
 def sync_readme(text: str) -> str:

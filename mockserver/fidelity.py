@@ -123,6 +123,22 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
     ),
     Behaviour("signature", "double SHA-256, key+value query, raw body bytes", "official demo vector + live", "H"),
     Behaviour(
+        "`coin_pair/list`",
+        "numbers for ids, precisions and flags; lower-case `symbol`; `minPrice` = minimum order value",
+        "recorded live reply",
+        "H",
+    ),
+    Behaviour("limit order `volume`", "base quantity", "live (HB)", "H"),
+    Behaviour(
+        "unknown order", "`detail` answers data null; `deal/list` answers []; a cancel answers success", "live (HB)", "M"
+    ),
+    Behaviour(
+        "matching",
+        "price-time priority; trades at the maker's price; self-trade allowed; market orders never rest",
+        "standard exchange behaviour",
+        "L",
+    ),
+    Behaviour(
         "timestamp window",
         "more than 60 s behind refused (100008); ahead accepted (warning past 60 s); ±60 s in `strict`",
         "live: −61 s refused, +61 s accepted (HB)",
