@@ -130,7 +130,7 @@ CASES: tuple[Case, ...] = (
         "withdraw 1E-55",
         "POST",
         SPOT + "/withdraw",
-        b'{"coin":"USDT","network":"TRC20","address":"Taaaaaaaaaaaaaaaaaaaaaaaa","amount":1E-55}',
+        b'{"coin":"USDT","network":"Tron (TRC-20)","address":"Taaaaaaaaaaaaaaaaaaaaaaaa","amount":1E-55}',
     ),
     Case(
         "funds_transfer 1E-30",

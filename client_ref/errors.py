@@ -37,6 +37,8 @@ __all__ = [
     "UnexpectedResponse",
     "UserNotFound",
     "VolumePrecisionError",
+    "WithdrawAddressNotAllowed",
+    "WithdrawBelowFee",
     "error_for",
 ]
 
@@ -136,6 +138,18 @@ class TooFrequent(ExchangeError):
     code = "110041"
 
 
+class WithdrawBelowFee(ExchangeError):
+    """A withdrawal amount below the network's fee."""
+
+    code = "110007"
+
+
+class WithdrawAddressNotAllowed(ExchangeError):
+    """A withdrawal to an address not whitelisted for the account."""
+
+    code = "110008"
+
+
 class NonceReused(ExchangeError):
     """The nonce was already used (mock-specific code)."""
 
@@ -182,6 +196,8 @@ EXCHANGE_ERRORS: dict[str, type[ExchangeError]] = {
         IpNotAllowed,
         NoAuthority,
         TooFrequent,
+        WithdrawBelowFee,
+        WithdrawAddressNotAllowed,
         NonceReused,
         NonceInvalid,
         NotFound,

@@ -195,6 +195,25 @@ async def _profile(c: Controller, r: Request) -> Any:
     return c.set_profile((await _checked(r, ProfileSpec)).get("name"))
 
 
+async def _get_addresses(c: Controller, r: Request) -> Any:
+    return c.withdraw_addresses(_p(r, "api_key"))
+
+
+async def _add_addresses(c: Controller, r: Request) -> Any:
+    body = await _object(r)
+    if set(body) - {"addresses"}:
+        raise AdminError(400, f"{sorted(set(body) - {'addresses'})[0]}: unknown field; known: addresses")
+    return c.withdraw_addresses(_p(r, "api_key"), body.get("addresses"))
+
+
+async def _get_switches(c: Controller, r: Request) -> Any:
+    return c.switches()
+
+
+async def _set_switches(c: Controller, r: Request) -> Any:
+    return c.switches(await _object(r))
+
+
 async def _accounts(c: Controller, r: Request) -> Any:
     return c.accounts()
 
@@ -349,6 +368,29 @@ ADMIN_ROUTES: list[AdminRoute] = [
         "Switch the verification profile: {name}",
         _op(_profile),
         request=request_schema(ProfileSpec),
+    ),
+    AdminRoute(
+        "GET", "/accounts/{api_key}/withdraw-addresses", "Addresses the account may withdraw to", _op(_get_addresses)
+    ),
+    AdminRoute(
+        "POST",
+        "/accounts/{api_key}/withdraw-addresses",
+        "Whitelist withdrawal addresses (live: registered on the website): {addresses: [...]}",
+        _op(_add_addresses),
+        request={
+            "type": "object",
+            "properties": {"addresses": {"type": "array", "items": {"type": "string", "maxLength": 128}}},
+            "required": ["addresses"],
+            "additionalProperties": False,
+        },
+    ),
+    AdminRoute("GET", "/switches", "Behaviours with thin evidence and their values in force", _op(_get_switches)),
+    AdminRoute(
+        "POST",
+        "/switches",
+        "Change switches until the next whole reset: {name: value}",
+        _op(_set_switches),
+        request={"type": "object", "additionalProperties": {"type": "string"}},
     ),
     AdminRoute("GET", "/accounts", "Every api-key account with balances", _op(_accounts), response=_LIST),
     AdminRoute(

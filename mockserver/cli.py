@@ -14,6 +14,7 @@ from .access import is_loopback_host
 from .app import create_app
 from .auth import DEFAULT_PROFILE, PROFILES
 from .config import ADMIN_PREFIX, Config
+from .fidelity import parse_switches
 
 __all__ = ["build_parser", "main"]
 
@@ -51,12 +52,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-body-bytes", type=int, default=Config.max_body_bytes, help="largest exchange request body (413 beyond)"
     )
+    p.add_argument(
+        "--switch",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a behaviour with thin evidence (repeatable); see the README's fidelity table",
+    )
     p.add_argument("--journal-size", type=int, default=10_000, help="requests kept in the journal")
     p.add_argument("--rate-limits", action="store_true", help="enforce rate limits (110041) from the start")
     p.add_argument("--log-level", default="warning", help="uvicorn log level")
     p.add_argument("--access-log", action="store_true", help="log every request line")
     p.add_argument("--json", action="store_true", help="print the start-up banner as one JSON line")
     return p
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise ValueError(f"--switch wants NAME=VALUE, not {text!r}")
+    return name.strip(), value.strip()
 
 
 def _is_loopback(host: str) -> bool:
@@ -85,7 +100,13 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
     trusted = _csv(args.trusted_proxies)
+    try:
+        switches = parse_switches(dict(_pair(s) for s in args.switch))
+    except ValueError as exc:
+        print(f"bitunix-mock: {exc}", file=sys.stderr)
+        return 2
     config = Config(
+        switches=switches,
         host=args.host,
         port=args.port,
         profile=args.profile,

@@ -34,7 +34,7 @@ class Config:
     markets_path: Path | None = None  # None: the embedded default markets
     seed: int = 0
     liquidity: bool = True  # seed a market maker so a fresh server has live-looking books
-    liquidity_levels: int = 20
+    liquidity_levels: int = 50  # the seeded market maker keeps 50 levels a side (live depth shows 50)
     demo_account: bool = True
     demo_api_key: str = DEMO_API_KEY
     demo_secret: str = DEMO_SECRET
@@ -52,3 +52,4 @@ class Config:
     clock_offset_ms: int = 0
     frozen_at_ms: int | None = None
     rate_limits: bool = False  # enforce the endpoint table's rate limits (110041); off so test suites run flat out
+    switches: dict[str, str] = field(default_factory=dict)  # mockserver.fidelity.SWITCHES overrides

@@ -277,9 +277,26 @@ class Controller:
             ex.ledger.drop(acct.account_id)
             del ex.accounts_by_key[acct.api_key]
             ex.accounts.pop(acct.account_id, None)
+            state.wallet.forget_account(acct.account_id)
             state.extras.get("initial_balances", {}).pop(acct.account_id, None)
             if state.demo is not None and state.demo.account_id == acct.account_id:
                 state.demo = None
+
+    def withdraw_addresses(self, api_key: str, addresses: Any = None) -> dict[str, Any]:
+        """Read, or add to, the addresses the account may withdraw to (registered on the website, live)."""
+        acct = self.account(api_key)
+        wallet = self.state.wallet
+        if addresses is not None:
+            if (
+                not isinstance(addresses, list)
+                or not 1 <= len(addresses) <= 100
+                or not all(isinstance(a, str) and 1 <= len(a) <= 128 and a.isprintable() for a in addresses)
+            ):
+                raise AdminError(400, "addresses: a list of 1-100 printable strings of at most 128 characters")
+            if len(wallet.whitelisted(acct.account_id)) + len(addresses) > 1000:
+                raise AdminError(400, "addresses: at most 1000 per account")
+            wallet.whitelist(acct.account_id, addresses)
+        return {"api_key": acct.api_key, "addresses": wallet.whitelisted(acct.account_id)}
 
     def fund(self, api_key: str, coin: Any, amount: Any) -> dict[str, Any]:
         """Add to (or, negative, take from) the account's free balance."""
@@ -340,6 +357,17 @@ class Controller:
         body = _spec(ProfileSpec, _given(name=name))
         self.state.set_profile(body.name)
         return self.status()
+
+    def switches(self, values: Any = None) -> dict[str, str]:
+        """Read, or change at run time, the behaviours with thin evidence (the README's fidelity switches)."""
+        if values:
+            if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+                raise AdminError(400, "body: an object of switch name -> value (strings)")
+            try:
+                return self.state.set_switches(values)
+            except ValueError as exc:
+                raise AdminError(400, str(exc)) from None
+        return self.state.switches()
 
     # -------------------------------------------------------------- market
     def _symbol(self, symbol: str) -> str:

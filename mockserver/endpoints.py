@@ -18,6 +18,8 @@ from .params import Kind, Param
 __all__ = ["ENDPOINTS", "ENDPOINTS_BY_PATH", "SPOT_PREFIX", "Endpoint", "RateLimit"]
 
 SPOT_PREFIX = "/api/spot/v1"
+#: Hard bound on any list in a request or page (bounded work); the exchange-like caps are switches.
+MAX_LIST_ITEMS = 1000
 
 # Codes any signed endpoint can answer before its own handler runs, in checking order.
 AUTH_ERRORS = ("100004", "900002", "100008", "100005", "900001", "100011", "110033", "110041")
@@ -128,7 +130,17 @@ FILL = s.obj(
     }
 )
 
-CANDLE = s.obj({"open": _DEC, "high": _DEC, "low": _DEC, "close": _DEC, "volume": _DEC, "ts": _ISO})
+CANDLE = s.obj(
+    {
+        "symbol": s.string("upper case, e.g. BTCUSDT"),
+        "open": _DEC,
+        "high": _DEC,
+        "low": _DEC,
+        "close": _DEC,
+        "volume": _DEC,
+        "ts": _ISO,
+    }
+)
 
 PAIR = s.obj(
     {
@@ -377,13 +389,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "orderList",
                 Kind.OBJECT_LIST,
                 items=_PLACE_FIELDS,
-                max_items=20,
+                max_items=MAX_LIST_ITEMS,
+                per_item=True,
                 confidence="L",
-                note="the spot maximum is undocumented; futures allows 20",
+                note="the spot maximum is undocumented; futures allows 20 (switch batch_cap); each item gets its own "
+                "result, a bad one does not sink the others",
             ),
         ),
         response=s.arr(PLACED),
-        errors=_ERR_PLACE,
+        errors=("2",),  # an item's own refusal (2, 10058, 10059, placeCodes) is in its placeCode
         confidence="M",
         rate_limit=RateLimit(5, "key", stated=False),
     ),
@@ -399,10 +413,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Param(
                 "orderIdList",
                 Kind.OBJECT_LIST,
-                items=(Param("orderId", Kind.STRING, max_len=32), _SYMBOL),
-                max_items=20,
+                items=(
+                    Param("orderId", Kind.STRING, required=False, max_len=32),
+                    Param(
+                        "clientId",
+                        Kind.STRING,
+                        required=False,
+                        max_len=64,
+                        doc="live: success, cancels nothing, the order gets stuck (switch cancel_by_client_id)",
+                        confidence="M",
+                    ),
+                    _SYMBOL,
+                ),
+                max_items=MAX_LIST_ITEMS,
                 confidence="L",
-                note="maximum undocumented; one SDK caps at 20",
+                note="maximum undocumented; one SDK caps at 20 (switch batch_cap)",
             ),
         ),
         response=s.null(),
@@ -439,11 +464,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 Kind.INT,
                 required=False,
                 min_value=1,
-                max_value=100,
+                max_value=MAX_LIST_ITEMS,
                 default=10,
                 wire_type="number",
                 confidence="L",
-                note="maximum unknown; 100 used live",
+                note="maximum unknown; 100 used live (switch page_size_cap: clamp, refuse or off above 100)",
             ),
             Param("startTime", Kind.ISO_TIME, required=False, doc="ISO-8601, on creation time", confidence="M"),
             Param("endTime", Kind.ISO_TIME, required=False, doc="ISO-8601, on creation time", confidence="M"),
@@ -451,7 +476,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Param("side", Kind.ENUM_STR, required=False, choices=("1", "2")),
             Param("type", Kind.ENUM_STR, required=False, choices=("1", "2")),
         ),
-        response=s.obj({"total": s.integer(), "pageNum": s.integer(), "pageSize": s.integer(), "data": s.arr(ORDER)}),
+        response=s.obj(
+            {"total": s.integer(), "pageNum": s.integer(), "pageSize": s.integer(), "data": s.nullable(s.arr(ORDER))}
+        ),
         errors=("2",),
         confidence="M",
     ),
@@ -493,36 +520,40 @@ _COIN = Param("coin", Kind.COIN, doc="coin, e.g. USDT", max_len=16, example="USD
 _AMOUNT = Param("amount", Kind.DECIMAL, doc="amount as decimal text", example="10")
 _WALLET_NOTE = ("Documented only; never exercised live in any source. The mock's model is in the README.",)
 _ID_RESULT = s.string("record id")
+_NS = s.nullable(s.string())
 _WITHDRAW_RECORD = s.obj(
     {
-        "id": s.string(),
-        "outBizId": s.nullable(s.string()),
+        "id": s.string("19 digits"),
+        "outBizId": _NS,
         "type": s.string("withdraw | inside_transfer_out"),
         "coin": s.string(),
-        "amount": _DEC,
+        "amount": s.string("20 decimals; a withdrawal shows what arrives (amount minus fee)"),
         "status": s.string("verification | pending | cancelled | success | fail"),
         "ctime": s.integer("ms"),
-        "network": s.string(),
-        "address": s.string(),
-        "transactionHash": s.string(),
-        "feeCoin": s.string(),
-        "fee": _DEC,
-        "memo": s.string(),
-        "toType": s.nullable(s.string()),
+        "network": _NS,
+        "address": _NS,
+        "transactionHash": s.nullable(s.string("null until settled")),
+        "feeCoin": s.nullable(s.string("null until settled")),
+        "fee": s.nullable(s.string("null until settled")),
+        "memo": _NS,
+        "toType": _NS,
         "toUid": s.nullable(s.integer()),
-        "remark": s.nullable(s.string()),
+        "toPhoneCountryCode": _NS,
+        "toPhoneNumber": _NS,
+        "toEmail": _NS,
+        "remark": _NS,
     }
 )
 _DEPOSIT_RECORD = s.obj(
     {
-        "id": s.integer(),
-        "transactionHash": s.string(),
+        "id": s.integer("a JSON number (19 digits here)"),
+        "transactionHash": s.nullable(s.string("null on internal transfers")),
         "coin": s.string(),
-        "network": s.string(),
+        "network": s.nullable(s.string("null on internal transfers")),
         "type": s.string("deposit | inside_transfer_in"),
-        "fromAddress": s.string(),
-        "toAddress": s.string(),
-        "amount": _DEC,
+        "fromAddress": _NS,
+        "toAddress": _NS,
+        "amount": s.string("8 decimals"),
         "status": s.string("pending | cancelled | success | fail"),
         "ctime": s.integer("ms"),
     }
@@ -544,13 +575,19 @@ WALLET_ENDPOINTS: tuple[Endpoint, ...] = (
         permission="withdraw",
         params=(
             _COIN,
-            Param("network", Kind.STRING, max_len=32, example="TRC20"),
+            Param(
+                "network",
+                Kind.STRING,
+                max_len=32,
+                doc="display name as coin_network/list serves it",
+                example="Tron (TRC-20)",
+            ),
             Param("address", Kind.STRING, max_len=128),
             _AMOUNT,
             Param("memo", Kind.STRING, required=False, max_len=128),
         ),
         response=_ID_RESULT,
-        errors=("2", "10034"),
+        errors=("2", "10034", "110007", "110008"),
         confidence="M",
         notes=_WALLET_NOTE,
         rate_limit=_WALLET_LIMIT,
@@ -678,8 +715,8 @@ WALLET_ENDPOINTS: tuple[Endpoint, ...] = (
         "Deposit address of a coin on a network",
         auth=True,
         permission="read",
-        params=(_COIN, Param("network", Kind.STRING, max_len=32, example="TRC20")),
-        response=s.arr(s.obj({"coin": s.string(), "network": s.string(), "address": s.string(), "memo": s.string()})),
+        params=(_COIN, Param("network", Kind.STRING, max_len=32, example="Tron (TRC-20)")),
+        response=s.arr(s.obj({"coin": s.string(), "network": s.string(), "address": s.string(), "memo": _NS})),
         errors=("2",),
         confidence="M",
         notes=(*_WALLET_NOTE, "Addresses are deterministic per account, coin and network."),

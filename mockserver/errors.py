@@ -48,6 +48,8 @@ __all__ = [
     "UserNotFound",
     "VolumePrecisionError",
     "WalletInsufficientBalance",
+    "WithdrawAddressNotAllowed",
+    "WithdrawBelowFee",
 ]
 
 
@@ -163,6 +165,20 @@ class WalletInsufficientBalance(BitunixError):
     )
 
 
+class WithdrawBelowFee(BitunixError):
+    code = "110007"
+    default_msg = "Withdrawal amount cannot be less than the current fee"
+    confidence = "M"
+    meaning = "a withdrawal amount below the network's fee (the fee comes out of the amount); text guessed"
+
+
+class WithdrawAddressNotAllowed(BitunixError):
+    code = "110008"
+    default_msg = "Only withdrawals to whitelisted addresses are allowed"
+    confidence = "M"
+    meaning = "a withdrawal to an address not registered for the account (whitelist it via /_mock); text guessed"
+
+
 class NonceReused(BitunixError):
     code = "900001"
     default_msg = "nonce already used"
@@ -238,6 +254,8 @@ ERROR_TABLE: dict[str, ErrorInfo] = _rows(
         NoAuthority,
         TooFrequent,
         WalletInsufficientBalance,
+        WithdrawBelowFee,
+        WithdrawAddressNotAllowed,
         NonceReused,
         NonceInvalid,
         NotFound,

@@ -130,7 +130,10 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
     ),
     Behaviour("limit order `volume`", "base quantity", "live (HB)", "H"),
     Behaviour(
-        "unknown order", "`detail` answers data null; `deal/list` answers []; a cancel answers success", "live (HB)", "M"
+        "unknown order",
+        "`detail` answers data null; `deal/list` answers []; a cancel answers success",
+        "live (HB)",
+        "M",
     ),
     Behaviour(
         "matching",

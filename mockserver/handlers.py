@@ -15,7 +15,8 @@ from . import serialize
 from .engine import HistoryQuery, OrderStatus, OrderType, PlaceRequest, Side, candles
 from .engine.accounts import Account
 from .engine.marketdata import bucket_start
-from .errors import ParameterError, PlaceRefusal
+from .errors import BitunixError, ParameterError, PlaceRefusal
+from .params import REFUSED
 from .state import MockState
 
 __all__ = ["HANDLERS", "Call"]
@@ -44,7 +45,11 @@ def rate_list(call: Call) -> Any:
 
 
 def coin_network_list(call: Call) -> Any:
-    return call.state.coins
+    # The seed's "mock" objects (aliases, fees) are the mock's own: never served.
+    return [
+        {**c, "networks": [{k: v for k, v in n.items() if k != "mock"} for n in c["networks"]]}
+        for c in call.state.coins
+    ]
 
 
 def last_price(call: Call) -> Any:
@@ -60,7 +65,10 @@ def depth(call: Call) -> Any:
     if step is None:
         step = m.precisions[0]
     elif step not in m.precisions:
-        raise ParameterError(f"precision must be one of {', '.join(serialize.fmt(p) for p in m.precisions)}")
+        if call.state.switch("depth_precision") == "strict":
+            raise ParameterError(f"precision must be one of {', '.join(serialize.fmt(p) for p in m.precisions)}")
+        if step <= 0:
+            raise ParameterError("precision must be greater than 0")
     asks, bids = ex.depth(m.symbol, step, limit=50)
     return {
         "asks": [{"price": serialize.fmt(p), "volume": serialize.fmt(v)} for p, v in asks],
@@ -86,7 +94,7 @@ def _candles(call: Call, interval: str, end_ms: int, count: int) -> list[dict[st
             m.quote_precision,
             m.base_precision,
         )
-        return [serialize.candle(c) for c in out]
+        return [serialize.candle(c, m.symbol) for c in out]
 
 
 def kline(call: Call) -> Any:
@@ -130,45 +138,74 @@ def _place_request(item: dict[str, Any]) -> PlaceRequest:
 
 
 def _echo(raw: dict[str, Any], key: str, default: str) -> str:
+    """What was sent, as text; a JSON number is echoed in plain notation (never "6.4E+4")."""
     value = raw.get(key)
-    return default if value is None else str(value)
+    if value is None:
+        return default
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
 
 
-def _place_many(call: Call, items: list[dict[str, Any]], raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    ex = call.state.exchange
-    requests = [_place_request(i) for i in items]
-    with ex.lock:
-        # Every item must pass the request-level rules before any is placed, so a
-        # refused batch changes nothing (a single order is checked by place itself).
-        if len(requests) > 1:
-            for req in requests:
-                ex.precheck(req)
-        out: list[dict[str, Any]] = []
-        for req, raw in zip(requests, raws, strict=True):
-            try:
-                order = ex.place(call.account_id, req)
-            except PlaceRefusal as refusal:
-                out.append(serialize.refused(refusal))
-                continue
-            out.append(serialize.placed(order, _echo(raw, "volume", ""), _echo(raw, "price", "0")))
-        return out
+_BATCH_CAP = 20
+
+
+def _capped(call: Call, name: str, items: list[Any]) -> None:
+    if call.state.switch("batch_cap") == "20" and len(items) > _BATCH_CAP:
+        raise ParameterError(f"{name}: at most {_BATCH_CAP} elements (switch batch_cap)")
+
+
+def _place_one(call: Call, item: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    """Place one order: the placed echo, or the refusal in placeStatus 0 form."""
+    try:
+        order = call.state.exchange.place(call.account_id, _place_request(item))
+    except PlaceRefusal as refusal:
+        return serialize.refused(refusal)
+    return serialize.placed(order, _echo(raw, "volume", ""), _echo(raw, "price", "0"))
 
 
 def place_order(call: Call) -> Any:
-    return _place_many(call, [call.args], [call.raw])[0]
+    # A single placement's request-level errors (2, 10058, 10059) are the envelope's code.
+    return _place_one(call, call.args, call.raw)
 
 
 def place_order_batch(call: Call) -> Any:
+    """Each item gets its own result (DOC): a bad item is refused in its slot, the others are placed."""
+    items: list[dict[str, Any]] = call.args["orderList"]
+    _capped(call, "orderList", items)
     raws = call.raw.get("orderList")
     assert isinstance(raws, list)
-    return _place_many(call, call.args["orderList"], raws)
+    out: list[dict[str, Any]] = []
+    with call.state.exchange.lock:
+        for item, raw in zip(items, raws, strict=True):
+            refusal = item.get(REFUSED)
+            if refusal is None:
+                try:
+                    out.append(_place_one(call, item, raw))
+                    continue
+                except BitunixError as err:
+                    refusal = err
+            out.append(serialize.refused_item(refusal))
+    return out
 
 
 def cancel(call: Call) -> Any:
+    items: list[dict[str, Any]] = call.args["orderIdList"]
+    _capped(call, "orderIdList", items)
     ex = call.state.exchange
+    by_client_id = call.state.switch("cancel_by_client_id")
+    for i, item in enumerate(items):
+        if item["orderId"] is None and item["clientId"] is None:
+            raise ParameterError(f"orderIdList[{i}].orderId: required")
+        if item["orderId"] is None and by_client_id == "refuse":
+            raise ParameterError(f"orderIdList[{i}].orderId: required (switch cancel_by_client_id=refuse)")
     with ex.lock:
-        for item in call.args["orderIdList"]:
-            ex.cancel(call.account_id, item["orderId"], item["symbol"])  # unknown ids: silent success
+        for item in items:
+            if item["orderId"] is not None:
+                ex.cancel(call.account_id, item["orderId"], item["symbol"])  # unknown ids: silent success
+            else:
+                # Seen live: success, nothing cancelled, and the order gets stuck for a while.
+                ex.cancel_by_client_id(call.account_id, item["clientId"], item["symbol"])
     return None
 
 
@@ -176,19 +213,36 @@ def _market_precision(call: Call, symbol: str) -> int:
     return call.state.exchange.market(symbol).quote_precision
 
 
+def _empty(call: Call, rows: list[Any]) -> list[Any] | None:
+    """An empty order list as the switch says: null (the exchange's habit per a live client) or []."""
+    if rows or call.state.switch("empty_lists") == "[]":
+        return rows
+    return None
+
+
 def pending_list(call: Call) -> Any:
     sym = call.args["symbol"]
     qp = _market_precision(call, sym)
-    return [serialize.order(o, qp) for o in call.state.exchange.open_orders(call.account_id, sym)]
+    return _empty(call, [serialize.order(o, qp) for o in call.state.exchange.open_orders(call.account_id, sym)])
+
+
+_PAGE_SIZE_CAP = 100
 
 
 def history_page(call: Call) -> Any:
     a = call.args
     qp = _market_precision(call, a["symbol"])
+    page_size: int = a["pageSize"]
+    if page_size > _PAGE_SIZE_CAP:
+        cap = call.state.switch("page_size_cap")
+        if cap == "refuse":
+            raise ParameterError(f"pageSize: must be <= {_PAGE_SIZE_CAP} (switch page_size_cap)")
+        if cap == "clamp":
+            page_size = _PAGE_SIZE_CAP
     q = HistoryQuery(
         symbol=a["symbol"],
         page=a["page"],
-        page_size=a["pageSize"],
+        page_size=page_size,
         start_ms=a["startTime"],
         end_ms=a["endTime"],
         status=OrderStatus(int(a["status"])) if a["status"] else None,
@@ -200,7 +254,7 @@ def history_page(call: Call) -> Any:
         "total": total,
         "pageNum": q.page,
         "pageSize": q.page_size,
-        "data": [serialize.order(o, qp) for o in page],
+        "data": _empty(call, [serialize.order(o, qp) for o in page]),
     }
 
 

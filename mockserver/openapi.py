@@ -88,6 +88,12 @@ def _operation(ep: Endpoint) -> dict[str, Any]:
             }
         },
     }
+    if not ep.in_query:
+        op["responses"]["413"] = {
+            "description": "The body is over the server's limit (--max-body-bytes, 64 KiB by default): refused "
+            "unread (mock-specific).",
+            "content": {"application/json": {"schema": _ERROR_ENVELOPE}},
+        }
     if ep.auth:
         op["security"] = [{"bitunixSign": []}]
         op["parameters"] = list(_AUTH_HEADERS)

@@ -31,7 +31,10 @@ from .docrules import Warning, warn
 from .engine.money import MAX_DIGITS, parse_decimal
 from .errors import ParameterError
 
-__all__ = ["Kind", "Param", "validate"]
+__all__ = ["REFUSED", "Kind", "Param", "validate"]
+
+#: Key under which a per-item list holds a bad element's ParameterError instead of its values.
+REFUSED = "_refused"
 
 
 class Kind(StrEnum):
@@ -62,6 +65,7 @@ class Param:
     items: tuple[Param, ...] = ()  # OBJECT_LIST: the fields of each element
     min_items: int = 1
     max_items: int | None = None
+    per_item: bool = False  # OBJECT_LIST: a bad element becomes its ParameterError instead of failing the request
     default: Any = None
     confidence: str = "H"
     note: str = ""
@@ -164,12 +168,17 @@ def _coerce(p: Param, value: Any, warnings: list[Warning] | None = None) -> Any:
             raise ParameterError(f"{p.name}: at most {p.max_items} elements")
         items: list[dict[str, Any]] = []
         for i, item in enumerate(value):
-            if not isinstance(item, dict):
-                raise ParameterError(f"{p.name}[{i}]: expected an object")
             try:
-                items.append(validate(p.items, item, warnings, where=f"{p.name}[{i}]."))
-            except ParameterError as exc:
-                raise ParameterError(f"{p.name}[{i}].{exc.detail}") from None
+                if not isinstance(item, dict):
+                    raise ParameterError(f"{p.name}[{i}]: expected an object")
+                try:
+                    items.append(validate(p.items, item, warnings, where=f"{p.name}[{i}]."))
+                except ParameterError as exc:
+                    raise ParameterError(f"{p.name}[{i}].{exc.detail}") from None
+            except ParameterError as refusal:
+                if not p.per_item:
+                    raise
+                items.append({REFUSED: refusal})
         return items
     raise AssertionError(kind)
 

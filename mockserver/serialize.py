@@ -12,7 +12,7 @@ from .engine.marketdata import Candle
 from .engine.money import ZERO, fmt, mul
 from .engine.orders import Fill, Order, OrderType, Side
 from .engine.wallet import WalletRecord
-from .errors import PlaceRefusal
+from .errors import BitunixError, PlaceRefusal
 
 __all__ = [
     "candle",
@@ -103,6 +103,11 @@ def refused(r: PlaceRefusal) -> dict[str, Any]:
     return {"orderId": None, "placeStatus": 0, "placeCode": r.place_code, "placeMsg": r.place_msg}
 
 
+def refused_item(err: BitunixError) -> dict[str, Any]:
+    """A batch item the exchange would have refused as a request: its code in the item's placeCode (L)."""
+    return {"orderId": None, "placeStatus": 0, "placeCode": err.code, "placeMsg": err.msg}
+
+
 def fill(f: Fill) -> dict[str, Any]:
     return {
         "id": f.trade_id,
@@ -115,8 +120,9 @@ def fill(f: Fill) -> dict[str, Any]:
     }
 
 
-def candle(c: Candle) -> dict[str, Any]:
+def candle(c: Candle, symbol: str) -> dict[str, Any]:
     return {
+        "symbol": symbol,  # upper case in every row (seen live)
         "open": fmt(c.open),
         "high": fmt(c.high),
         "low": fmt(c.low),
@@ -126,23 +132,34 @@ def candle(c: Candle) -> dict[str, Any]:
     }
 
 
+def _fixed(value: Decimal, places: int) -> str:
+    return format(value.quantize(Decimal(1).scaleb(-places)), "f")
+
+
 def withdraw_record(r: WalletRecord) -> dict[str, Any]:
+    """As the docs' example: 20-decimal amounts; hash, fee and memo null until known; every to* key present."""
+    withdrawal = r.type == "withdraw"
+    settled = r.status == "success"
     return {
         "id": r.id,
         "outBizId": r.out_biz_id,
         "type": r.type,
         "coin": r.coin,
-        "amount": fmt(r.amount),
+        # What arrives: the fee comes out of the amount (the docs' pending 20 USDT shows 19).
+        "amount": _fixed(r.amount - r.fee if withdrawal else r.amount, 20),
         "status": r.status,
         "ctime": r.ctime,
-        "network": r.network,
-        "address": r.address,
-        "transactionHash": r.tx_hash,
-        "feeCoin": r.coin,
-        "fee": fmt(r.fee),
-        "memo": r.memo,
+        "network": r.network or None,
+        "address": r.address or None,
+        "transactionHash": r.tx_hash or None,
+        "feeCoin": r.coin if withdrawal and settled else None,
+        "fee": fmt(r.fee) if withdrawal and settled else None,
+        "memo": r.memo or None,
         "toType": r.to_type,
         "toUid": r.to_uid,
+        "toPhoneCountryCode": None,
+        "toPhoneNumber": None,
+        "toEmail": None,
         "remark": r.remark,
     }
 
@@ -150,13 +167,13 @@ def withdraw_record(r: WalletRecord) -> dict[str, Any]:
 def deposit_record(r: WalletRecord) -> dict[str, Any]:
     return {
         "id": int(r.id),
-        "transactionHash": r.tx_hash,
+        "transactionHash": r.tx_hash or None,  # null on internal transfers (the docs' example)
         "coin": r.coin,
-        "network": r.network,
+        "network": r.network or None,
         "type": r.type,
-        "fromAddress": r.from_address,
-        "toAddress": r.address,
-        "amount": fmt(r.amount),
+        "fromAddress": r.from_address or None,
+        "toAddress": r.address or None,
+        "amount": _fixed(r.amount, 8),
         "status": r.status,
         "ctime": r.ctime,
     }

@@ -49,7 +49,7 @@ from .engine import (
 )
 from .engine.accounts import Balance, Ledger
 from .engine.money import AUDIT, ZERO, mul, sub
-from .engine.wallet import WITHDRAWALS_ACCOUNT
+from .engine.wallet import WALLET_ID_BASE, WITHDRAWALS_ACCOUNT
 from .state import MockState
 
 __all__ = ["FORMAT", "SnapshotError", "dump", "load"]
@@ -113,7 +113,11 @@ def dump(state: MockState) -> dict[str, Any]:
                 s: [[t, str(p), str(v)] for t, p, v in zip(tape.times, tape.prices, tape.volumes, strict=True)]
                 for s, tape in ex.tapes.items()
             },
-            "wallet": {"seq": state.wallet._seq, "records": [_obj(r) for r in state.wallet._records]},
+            "wallet": {
+                "seq": state.wallet._seq,
+                "records": [_obj(r) for r in state.wallet._records],
+                "whitelist": {acct: state.wallet.whitelisted(acct) for acct in sorted(state.wallet._whitelist)},
+            },
             "liquidity": None
             if liq is None
             else {"levels": liq.levels, "spacing_bps": liq.spacing_bps, "rng": _rng_state(liq._rng)},
@@ -368,6 +372,9 @@ class SnapRecord(Strict):
 class SnapWallet(Strict):
     seq: Counter
     records: Annotated[list[SnapRecord], Field(max_length=_MAX_RECORDS)]
+    whitelist: Annotated[dict[AccountId, Annotated[list[Text], Field(max_length=1000)]], Field(max_length=100_000)] = (
+        Field(default_factory=dict)
+    )
 
 
 class SnapLiquidity(Strict):
@@ -572,7 +579,7 @@ def _check(snap: Snapshot, state: MockState) -> None:
         if r.account_id not in accounts:
             _fail(f"{where}.account_id: no account {r.account_id!r}")
         coin_ok(r.coin, f"{where}.coin")
-        if int(r.id) > 7_100_000_000 + snap.wallet.seq:
+        if int(r.id) > WALLET_ID_BASE + snap.wallet.seq:
             _fail(f"wallet.seq: behind the record id {r.id}")
 
     seen: set[tuple[str, str]] = set()
@@ -663,6 +670,10 @@ def _load(config: Config, snap: Snapshot) -> MockState:
 
     wallet = state.wallet
     wallet._seq = snap.wallet.seq
+    for owner, addresses in snap.wallet.whitelist.items():
+        if owner not in ex.accounts:
+            _fail(f"wallet.whitelist.{owner}: no such account")
+        wallet.whitelist(owner, addresses)
     wallet._records = [WalletRecord(**r.model_dump()) for r in snap.wallet.records]
     wallet._by_biz = {(r.account_id, r.out_biz_id): r for r in wallet._records if r.out_biz_id is not None}
 

@@ -19,6 +19,7 @@ from .engine import Exchange, LiquidityProvider, SyntheticPath, Wallet, load_mar
 from .engine.accounts import Account
 from .engine.money import div_down, mul
 from .faults import Faults
+from .fidelity import SWITCHES, parse_switches
 from .journal import Journal
 from .ratelimit import RateLimiter
 
@@ -52,6 +53,7 @@ class MockState:
         """A fresh exchange from the config: markets, demo account, liquidity, synthetic past."""
         if config.profile not in PROFILES:
             raise ValueError(f"unknown verification profile {config.profile!r}; known: {', '.join(PROFILES)}")
+        parse_switches(config.switches)  # a bad switch fails at start, not at the first request
         clock = Clock(offset_ms=config.clock_offset_ms, frozen_at_ms=config.frozen_at_ms)
         exchange = Exchange(load_markets(config.markets_path), clock=clock, seed=config.seed)
         coins = _seed_json("coins.json")["coins"]
@@ -70,6 +72,7 @@ class MockState:
             faults=Faults(config.seed),
             rate_limiter=RateLimiter(config.rate_limits),
         )
+        state._apply_switches()
         state._populate()
         return state
 
@@ -110,6 +113,30 @@ class MockState:
                 account_id="demo",
             )
             self.extras.setdefault("initial_balances", {})[self.demo.account_id] = dict(cfg.demo_balances)
+
+    def switch(self, name: str) -> str:
+        """The value in force of a :data:`~mockserver.fidelity.SWITCHES` behaviour (run-time, config, default)."""
+        runtime: dict[str, str] = self.extras.get("switches", {})
+        if name in runtime:
+            return runtime[name]
+        return self.config.switches.get(name) or SWITCHES[name].default
+
+    def switches(self) -> dict[str, str]:
+        return {name: self.switch(name) for name in SWITCHES}
+
+    def set_switches(self, values: dict[str, str]) -> dict[str, str]:
+        """Change switches at run time (until the next whole reset); ValueError names a bad one."""
+        checked = parse_switches(values)
+        self.extras.setdefault("switches", {}).update(checked)
+        self._apply_switches()
+        return self.switches()
+
+    def _apply_switches(self) -> None:
+        """Hand the engine the switches it enforces itself (it never reads the state)."""
+        self.exchange.price_band = self.switch("price_band")
+        self.wallet.network_names = self.switch("network_names")
+        self.wallet.whitelist_on = self.switch("withdraw_whitelist") == "on"
+        self.exchange.cancel_stall_ms = 60_000 if self.switch("cancel_by_client_id") == "stall" else 0
 
     def set_profile(self, name: str) -> None:
         """Switch the verification profile; the nonce memory carries over."""

@@ -20,6 +20,7 @@ from client_ref import AsyncClient, Client
 from mockserver import Config, MockState, create_app
 from mockserver.testing import MockServer, sync_transport
 
+from .helpers import WHITELISTED
 from .serverproc import server_process
 
 MODES = ["sync-asgi", "async-asgi", "sync-uvicorn", "async-uvicorn", "sync-subprocess", "async-subprocess"]
@@ -98,6 +99,18 @@ class Harness:
         """No coin created or lost across every account, fees included."""
         return all(Decimal(v) == 0 for v in self.audit().values())
 
+    def whitelist(self, *addresses: str, api_key: str | None = None) -> None:
+        """Register withdrawal addresses for an account (default: the demo key), as on the website."""
+        key = api_key or self.api_key
+        if self.state is not None:
+            acct = self.state.exchange.account_by_key(key)
+            assert acct is not None
+            self.state.wallet.whitelist(acct.account_id, list(addresses))
+            return
+        assert self._admin is not None
+        resp = self._admin.post(f"/_mock/accounts/{key}/withdraw-addresses", json={"addresses": list(addresses)})
+        assert resp.status_code == 200, resp.text
+
     def set_profile(self, name: str) -> None:
         if self.state is not None:
             self.state.set_profile(name)
@@ -140,6 +153,7 @@ def harness(mode: str, **config: Any) -> Iterator[Harness]:
     if mode.endswith("asgi"):
         app = create_app(cfg)
         h = Harness(mode, "http://mock.test", cfg.demo_api_key, cfg.demo_secret, app.state.mock, app)
+        h.whitelist(*WHITELISTED)
         try:
             yield h
         finally:
@@ -147,6 +161,7 @@ def harness(mode: str, **config: Any) -> Iterator[Harness]:
     elif mode.endswith("uvicorn"):
         with MockServer(cfg) as server:
             h = Harness(mode, server.url, server.api_key, server.secret, server.state, None)
+            h.whitelist(*WHITELISTED)
             try:
                 yield h
             finally:
@@ -155,6 +170,7 @@ def harness(mode: str, **config: Any) -> Iterator[Harness]:
         args = [] if cfg.liquidity else ["--no-liquidity"]
         with server_process(*args) as banner:
             h = Harness(mode, banner["url"], banner["api_key"], banner["secret"], None, None)
+            h.whitelist(*WHITELISTED)
             try:
                 yield h
             finally:

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 
 from mockserver import Config, MockState, create_app
 
-from .helpers import Signed
+from .helpers import WHITELISTED, Signed
 
 
 @pytest.fixture
@@ -20,7 +20,10 @@ def make_client() -> Iterator[Callable[..., tuple[TestClient, MockState]]]:
         app = create_app(Config(**overrides))
         client = TestClient(app)
         clients.append(client)
-        return client, app.state.mock
+        state: MockState = app.state.mock
+        if state.demo is not None:
+            state.wallet.whitelist(state.demo.account_id, list(WHITELISTED))
+        return client, state
 
     yield build
     for c in clients:

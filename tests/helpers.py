@@ -15,6 +15,10 @@ from mockserver import DEMO_API_KEY, DEMO_SECRET
 
 _counter = itertools.count()
 
+#: Withdrawal addresses the suite registers for the demo account, as a user would on the website
+#: (withdrawals go only to whitelisted addresses: 110008 otherwise).
+WHITELISTED = ("TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE", "0x" + "ab" * 20, "T" + "a" * 33)
+
 
 def fresh_nonce() -> str:
     return hashlib.md5(f"{time.time_ns()}-{next(_counter)}".encode()).hexdigest()

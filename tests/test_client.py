@@ -84,7 +84,7 @@ def test_public_market_data(h: Harness) -> None:
     rates = h.call(c, "rates")
     assert rates and all(isinstance(r.rate, Decimal) and r.rate > 0 for r in rates)
     coins = {coin.name.upper(): coin for coin in h.call(c, "coins")}
-    assert "TRC20" in coins["USDT"].networks
+    assert "Tron (TRC-20)" in coins["USDT"].networks
     candles = h.call(c, "klines", "BTCUSDT", "15")
     assert candles and all(k.low <= min(k.open, k.close) <= max(k.open, k.close) <= k.high for k in candles)
     assert [k.ts for k in candles] == sorted((k.ts for k in candles), reverse=True)  # newest first, as live
@@ -163,10 +163,11 @@ def test_wallet_operations(h: Harness) -> None:
     _, _, other_uid = h.create_account()
     me = h.call(c, "user_info")
     assert isinstance(me.uid, int) and me.uid != other_uid
-    wid = h.call(c, "withdraw", "USDT", "TRC20", TRON, "10")
+    wid = h.call(c, "withdraw", "USDT", "Tron (TRC-20)", TRON, "10")
     assert isinstance(wid, str) and wid
     listed = h.call(c, "withdrawals", "USDT", "withdraw")
-    assert [(r.id, r.amount, r.address) for r in listed] == [(wid, Decimal("10"), TRON)]
+    # The record shows what arrives: the 1 USDT network fee comes out of the amount (the docs' example).
+    assert [(r.id, r.amount, r.address) for r in listed] == [(wid, Decimal("9"), TRON)]
     assert h.call(c, "cancel_withdraw", wid) is None
     tid = h.call(c, "inside_transfer", "USDT", "2.5", other_uid, "biz-1", "rent")
     assert isinstance(tid, str) and tid
@@ -176,7 +177,7 @@ def test_wallet_operations(h: Harness) -> None:
     assert isinstance(fid, str) and fid
     deposits = h.call(c, "deposits", "USDT")
     assert deposits and all(d.coin == "USDT" and d.amount > 0 for d in deposits)
-    addresses = h.call(c, "deposit_address", "BTC", "BTC")
+    addresses = h.call(c, "deposit_address", "BTC", "Bitcoin")
     assert addresses and all(a.address for a in addresses)
     usdt = {b.coin: b for b in h.call(c, "balances")}["USDT"]
     assert usdt.free + usdt.locked == Decimal("100000") - Decimal("2.5") - Decimal("5")
@@ -212,7 +213,7 @@ def test_exchange_errors_raise_their_typed_exception(h: Harness) -> None:
     reader = h.client(key, secret)
     assert [b.coin for b in h.call(reader, "balances")] == ["USDT"]
     _exact(h.raises(reader, "place_order", "BTCUSDT", Side.BUY, OrderType.LIMIT, "0.001", "1"), E.NoAuthority)
-    _exact(h.raises(demo, "withdraw", "USDT", "TRC20", TRON, "100001"), E.InsufficientBalance)
+    _exact(h.raises(demo, "withdraw", "USDT", "Tron (TRC-20)", TRON, "100001"), E.InsufficientBalance)
     _exact(
         h.raises(demo, "place_order", "BTCUSDT", Side.BUY, OrderType.LIMIT, "0.000001", "60000"),
         E.VolumePrecisionError,

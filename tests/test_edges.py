@@ -120,7 +120,7 @@ def test_a_unicode_digit_in_the_timestamp_header_is_request_expired(client: Test
         ("/funds_transfer", {"type": "spot_futures", "coin": "USDT", "amount": "0.0000001"}, "more than 6 decimals"),
         (
             "/withdraw",
-            {"coin": "USDT", "network": "TRC20", "address": "T" + "a" * 33, "amount": "10.0000001"},
+            {"coin": "USDT", "network": "Tron (TRC-20)", "address": "T" + "a" * 33, "amount": "10.0000001"},
             "more than 6 decimals",
         ),
     ],

@@ -26,7 +26,7 @@ TRON = "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE"
 # A request each endpoint refuses with code 2 (a missing or invalid parameter).
 BAD_PARAMS: dict[str, dict[str, Any]] = {
     "last_price": {},
-    "depth": {"symbol": "BTCUSDT", "precision": "0.5"},
+    "depth": {"symbol": "BTCUSDT", "precision": "0"},
     "kline": {"symbol": "BTCUSDT", "interval": "2"},
     "kline_history": {"symbol": "NOPEUSDT"},
     "place_order": {"side": 3, "type": 1, "volume": "1", "price": "1", "symbol": "BTCUSDT"},
@@ -36,7 +36,7 @@ BAD_PARAMS: dict[str, dict[str, Any]] = {
     "history_page": {"symbol": "BTCUSDT", "pageSize": 0},
     "order_detail": {},
     "deal_list": {"orderId": "1"},
-    "withdraw": {"coin": "USDT", "network": "TRC20", "address": TRON},
+    "withdraw": {"coin": "USDT", "network": "Tron (TRC-20)", "address": TRON},
     "withdraw_cancel": {"withdrawId": "404"},
     "inside_transfer": {"coin": "USDT", "amount": "1", "toType": "fax"},
     "inside_transfer_cancel": {},
@@ -50,16 +50,9 @@ BAD_PARAMS: dict[str, dict[str, Any]] = {
 RULE_BREAKERS: dict[tuple[str, str], dict[str, Any]] = {
     ("place_order", "10058"): {"side": 2, "type": 1, "volume": "0.000001", "price": "60000", "symbol": "BTCUSDT"},
     ("place_order", "10059"): {"side": 2, "type": 1, "volume": "0.001", "price": "60000.001", "symbol": "BTCUSDT"},
-    ("place_order_batch", "10058"): {
-        "orderList": [
-            {"side": 2, "type": 1, "volume": "0.001", "price": "60000", "symbol": "BTCUSDT"},
-            {"side": 1, "type": 2, "volume": "0.000001", "symbol": "BTCUSDT"},
-        ]
-    },
-    ("place_order_batch", "10059"): {
-        "orderList": [{"side": 2, "type": 1, "volume": "0.001", "price": "0.0000001", "symbol": "ETHBTC"}]
-    },
-    ("withdraw", "10034"): {"coin": "USDT", "network": "TRC20", "address": TRON, "amount": "100001"},
+    ("withdraw", "10034"): {"coin": "USDT", "network": "Tron (TRC-20)", "address": TRON, "amount": "100001"},
+    ("withdraw", "110007"): {"coin": "USDT", "network": "Tron (TRC-20)", "address": TRON, "amount": "0.5"},
+    ("withdraw", "110008"): {"coin": "USDT", "network": "Tron (TRC-20)", "address": "T" + "b" * 33, "amount": "20"},
     ("inside_transfer", "10034"): {"coin": "BTC", "amount": "3", "toType": "uid", "toUid": -1},
     ("funds_transfer", "10034"): {"type": "futures_spot", "coin": "USDT", "amount": "1"},
 }
@@ -272,10 +265,10 @@ def test_unknown_path_and_wrong_method(client: TestClient) -> None:
 
 
 def test_diagnosis_header_is_opt_in(client: TestClient) -> None:
-    plain = client.get("/api/spot/v1/market/depth", params={"symbol": "BTCUSDT", "precision": "3"})
+    plain = client.get("/api/spot/v1/market/depth", params={"symbol": "BTCUSDT", "precision": "0"})
     assert "x-mock-diagnosis" not in plain.headers
     asked = client.get(
-        "/api/spot/v1/market/depth", params={"symbol": "BTCUSDT", "precision": "3"}, headers={"x-mock-diagnose": "1"}
+        "/api/spot/v1/market/depth", params={"symbol": "BTCUSDT", "precision": "0"}, headers={"x-mock-diagnose": "1"}
     )
     assert asked.json()["code"] == "2"
-    assert asked.headers["x-mock-diagnosis"] == "precision must be one of 0.01, 0.1, 1, 10, 100"
+    assert asked.headers["x-mock-diagnosis"] == "precision must be greater than 0"

@@ -32,7 +32,7 @@ from mockserver.engine.money import ZERO, add, decimals_of
 from mockserver.errors import BitunixError, PlaceRefusal
 from mockserver.state import MockState
 
-from .helpers import fresh_nonce, sign_parts
+from .helpers import WHITELISTED, fresh_nonce, sign_parts
 
 NOW_MS = 1_760_000_000_000
 SPOT = "/api/spot/v1"
@@ -205,6 +205,7 @@ class MoneyMachine(RuleBasedStateMachine):
             doc = ctl.create_account({"label": f"m{i}", "balances": {"USDT": "100000", "BTC": "2", "ETH": "20"}})
             self.secrets[doc["api_key"]] = doc["secret"]
             keys.append(doc["api_key"])
+            ctl.withdraw_addresses(doc["api_key"], list(WHITELISTED))  # registered, as on the website
         return multiple(*keys)
 
     # --------------------------------------------------- engine and admin
@@ -287,7 +288,7 @@ class MoneyMachine(RuleBasedStateMachine):
     @rule(target=withdrawals, key=accounts, coin=st.sampled_from(COINS), amount=amounts)
     def withdraw(self, key: str, coin: str, amount: tuple[str, bool]) -> Any:
         wallet = self.state.wallet
-        network = {"USDT": "TRC20", "BTC": "BTC", "ETH": "ERC20"}[coin]
+        network = {"USDT": "Tron (TRC-20)", "BTC": "Bitcoin", "ETH": "Ethereum (ERC-20)"}[coin]
 
         def op() -> tuple[str, str]:
             rec = wallet.withdraw(self.account_id(key), coin, network, "T" + "a" * 33, _bounded(amount), None)
@@ -366,7 +367,7 @@ class MoneyMachine(RuleBasedStateMachine):
 
     @rule(key=accounts, coin=st.sampled_from(COINS), amount=amounts)
     def http_withdraw(self, key: str, coin: str, amount: Any) -> None:
-        network = {"USDT": "TRC20", "BTC": "BTC", "ETH": "ERC20"}[coin]
+        network = {"USDT": "Tron (TRC-20)", "BTC": "Bitcoin", "ETH": "Ethereum (ERC-20)"}[coin]
         body = (
             f'{{"coin":"{coin}","network":"{network}","address":"{"T" + "a" * 33}","amount":{_json(amount)}}}'
         ).encode()

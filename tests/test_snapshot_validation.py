@@ -35,7 +35,7 @@ def _busy(client: TestClient, state: MockState) -> dict[str, Any]:
     ok(s.post(SPOT + "/order/place_order", BUY_LOW))
     ok(s.post(SPOT + "/order/place_order", {"side": 2, "type": 2, "volume": "100", "symbol": "BTCUSDT"}))
     address = "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE"
-    ok(s.post(SPOT + "/withdraw", {"coin": "USDT", "network": "TRC20", "address": address, "amount": "10"}))
+    ok(s.post(SPOT + "/withdraw", {"coin": "USDT", "network": "Tron (TRC-20)", "address": address, "amount": "10"}))
     admin(client, "POST", "/accounts", {"api_key": "other", "secret": "sec", "balances": {"ETH": "3"}})
     snap: dict[str, Any] = admin(client, "GET", "/snapshot")
     return snap
@@ -182,6 +182,7 @@ def test_reset_after_restore_gives_opening_balances_back(make_client: Callable[.
 
 
 _APP = create_app(Config(liquidity=True, seed=11))
+_APP.state.mock.wallet.whitelist("demo", ["TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE"])  # as on the website
 _CLIENT = TestClient(_APP, headers={"x-mock-admin": "1"})
 _SNAP = _busy(_CLIENT, _APP.state.mock)
 _NASTY: list[Any] = [

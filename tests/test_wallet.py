@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from mockserver import MockState
 
@@ -19,19 +20,47 @@ def _free(state: MockState, account_id: str, coin: str) -> Decimal:
 def test_demo_funding_is_listed_as_deposits(signed: Signed) -> None:
     rows = ok(signed.post(f"{P}/deposit/page", {"coin": "USDT"}))
     assert len(rows) == 1
-    assert rows[0]["type"] == "deposit" and rows[0]["amount"] == "100000" and rows[0]["status"] == "success"
+    # The docs' example: deposit amounts with 8 decimals, the id a JSON number.
+    assert rows[0]["type"] == "deposit" and rows[0]["amount"] == "100000.00000000" and rows[0]["status"] == "success"
     assert isinstance(rows[0]["id"], int) and isinstance(rows[0]["ctime"], int)
 
 
 def test_withdraw_pending_then_cancel_refunds(signed: Signed, state: MockState) -> None:
     before = _free(state, "demo", "USDT")
     wid = ok(
-        signed.post(f"{P}/withdraw", {"coin": "USDT", "network": "TRC20", "address": TRON_ADDRESS, "amount": "25"})
+        signed.post(
+            f"{P}/withdraw", {"coin": "USDT", "network": "Tron (TRC-20)", "address": TRON_ADDRESS, "amount": "25"}
+        )
     )
     assert isinstance(wid, str)
     assert _free(state, "demo", "USDT") == before - 25
     rows = ok(signed.post(f"{P}/withdraw_transfer/page", {}))
-    assert [(r["id"], r["type"], r["status"], r["amount"]) for r in rows] == [(wid, "withdraw", "pending", "25")]
+    # What arrives (25 - the 1 USDT fee) with 20 decimals; hash, fee, feeCoin and memo null while pending;
+    # every to* key present as null (the docs' example of a pending withdrawal).
+    assert rows == [
+        {
+            "id": wid,
+            "outBizId": None,
+            "type": "withdraw",
+            "coin": "USDT",
+            "amount": "24.00000000000000000000",
+            "status": "pending",
+            "ctime": rows[0]["ctime"],
+            "network": "Tron (TRC-20)",
+            "address": TRON_ADDRESS,
+            "transactionHash": None,
+            "feeCoin": None,
+            "fee": None,
+            "memo": None,
+            "toType": None,
+            "toUid": None,
+            "toPhoneCountryCode": None,
+            "toPhoneNumber": None,
+            "toEmail": None,
+            "remark": None,
+        }
+    ]
+    assert len(wid) == 19 and wid.isdigit()
     assert ok(signed.post(f"{P}/withdraw/cancel", {"withdrawId": wid})) is None
     assert _free(state, "demo", "USDT") == before
     assert ok(signed.post(f"{P}/withdraw_transfer/page", {"id": wid}))[0]["status"] == "cancelled"
@@ -41,10 +70,15 @@ def test_withdraw_pending_then_cancel_refunds(signed: Signed, state: MockState) 
 def test_withdraw_settles_after_the_window_and_cannot_be_cancelled(signed: Signed, state: MockState) -> None:
     state.clock.freeze()
     wid = ok(
-        signed.post(f"{P}/withdraw", {"coin": "USDT", "network": "ERC20", "address": "0x" + "ab" * 20, "amount": "5"})
+        signed.post(
+            f"{P}/withdraw",
+            {"coin": "USDT", "network": "Ethereum (ERC-20)", "address": "0x" + "ab" * 20, "amount": "5"},
+        )
     )
     state.clock.advance(60_000)
-    assert ok(signed.post(f"{P}/withdraw_transfer/page", {"id": wid}))[0]["status"] == "success"
+    settled = ok(signed.post(f"{P}/withdraw_transfer/page", {"id": wid}))[0]
+    assert (settled["status"], settled["fee"], settled["feeCoin"]) == ("success", "5", "USDT")
+    assert settled["amount"] == "0.00000000000000000000" and len(settled["transactionHash"]) == 64
     resp = signed.post(f"{P}/withdraw/cancel", {"withdrawId": wid})
     assert err(resp) == ("2", "Parameter error")
 
@@ -52,16 +86,51 @@ def test_withdraw_settles_after_the_window_and_cannot_be_cancelled(signed: Signe
 def test_withdraw_rejections_change_nothing(signed: Signed, state: MockState) -> None:
     before = state.exchange.balances("demo")
     cases = [
-        {"coin": "USDT", "network": "TRC20", "address": TRON_ADDRESS, "amount": "1000000"},  # more than free
+        {"coin": "USDT", "network": "Tron (TRC-20)", "address": TRON_ADDRESS, "amount": "1000000"},  # more than free
         {"coin": "USDT", "network": "BEP20", "address": TRON_ADDRESS, "amount": "5"},  # unknown network
-        {"coin": "USDT", "network": "TRC20", "address": "not an address!", "amount": "5"},
-        {"coin": "XRP", "network": "XRP", "address": "r" + "a" * 30, "amount": "5"},  # memo required
-        {"coin": "USDT", "network": "TRC20", "address": TRON_ADDRESS, "amount": "0.5"},  # below withdrawMin
-        {"coin": "NOPE", "network": "TRC20", "address": TRON_ADDRESS, "amount": "5"},
+        {"coin": "USDT", "network": "TRC20", "address": TRON_ADDRESS, "amount": "5"},  # a short code: not the name
+        {"coin": "USDT", "network": "Tron (TRC-20)", "address": "not an address!", "amount": "5"},
+        {"coin": "XRP", "network": "Ripple", "address": "r" + "a" * 30, "amount": "5"},  # memo required
+        {"coin": "USDT", "network": "Tron (TRC-20)", "address": TRON_ADDRESS, "amount": "1.5"},  # below withdrawMin 2
+        {"coin": "NOPE", "network": "Tron (TRC-20)", "address": TRON_ADDRESS, "amount": "5"},
+        {"coin": "USDT", "network": "Tron (TRC-20)", "address": TRON_ADDRESS, "amount": "0.5"},  # below the fee
+        {"coin": "USDT", "network": "Tron (TRC-20)", "address": "T" + "b" * 33, "amount": "5"},  # not whitelisted
     ]
     codes = [err(signed.post(f"{P}/withdraw", body)) for body in cases]
-    assert codes == [("10034", "Insufficient balance")] + [("2", "Parameter error")] * 5
+    assert codes == [("10034", "Insufficient balance")] + [("2", "Parameter error")] * 6 + [
+        ("110007", "Withdrawal amount cannot be less than the current fee"),
+        ("110008", "Only withdrawals to whitelisted addresses are allowed"),
+    ]
     assert state.exchange.balances("demo") == before
+
+
+def test_the_whitelist_is_per_account_and_can_be_switched_off(make_client: Any) -> None:
+    client, state = make_client(liquidity=False)
+    signed = Signed(client, now_ms=state.clock.now_ms)
+    fresh = "T" + "c" * 33
+    body = {"coin": "USDT", "network": "Tron (TRC-20)", "address": fresh, "amount": "5"}
+    assert err(signed.post(f"{P}/withdraw", body))[0] == "110008"
+    listed = client.post(f"/_mock/accounts/{signed.key}/withdraw-addresses", json={"addresses": [fresh]}).json()[
+        "addresses"
+    ]
+    assert fresh in listed
+    assert ok(signed.post(f"{P}/withdraw", body))
+    client.post("/_mock/switches", json={"withdraw_whitelist": "off"})
+    assert ok(signed.post(f"{P}/withdraw", {**body, "address": "T" + "d" * 33}))
+
+
+def test_short_network_codes_only_when_lenient(make_client: Any) -> None:
+    client, state = make_client(liquidity=False, switches={"network_names": "lenient"})
+    signed = Signed(client, now_ms=state.clock.now_ms)
+    a = ok(signed.post(f"{P}/deposit/address", {"coin": "USDT", "network": "TRC20"}))
+    assert a[0]["network"] == "Tron (TRC-20)" and a[0]["memo"] is None
+    served = ok(client.get(f"{P}/common/coin/coin_network/list"))
+    usdt = next(c for c in served if c["name"] == "USDT")
+    assert [(n["network"], n["chain"]) for n in usdt["networks"]] == [
+        ("Tron (TRC-20)", "TRON"),
+        ("Ethereum (ERC-20)", "ETH"),
+    ]
+    assert all("mock" not in n for n in usdt["networks"])
 
 
 def test_inside_transfer_by_uid_is_idempotent_on_out_biz_id(signed: Signed, state: MockState) -> None:
@@ -73,7 +142,9 @@ def test_inside_transfer_by_uid_is_idempotent_on_out_biz_id(signed: Signed, stat
     assert _free(state, other.account_id, "USDT") == Decimal(10)
     inbound = Signed(signed.client, other.api_key, other.secret, now_ms=state.clock.now_ms)
     rows = ok(inbound.post(f"{P}/deposit/page", {"type": "inside_transfer_in"}))
-    assert [(r["type"], r["amount"]) for r in rows] == [("inside_transfer_in", "10")]
+    assert [(r["type"], r["amount"], r["network"], r["transactionHash"]) for r in rows] == [
+        ("inside_transfer_in", "10.00000000", None, None)
+    ]
     assert err(signed.post(f"{P}/inside_transfer/cancel", {"insideTransferId": first})) == ("2", "Parameter error")
 
 
@@ -90,13 +161,16 @@ def test_funds_transfer_round_trip(signed: Signed, state: MockState) -> None:
 
 
 def test_deposit_address_is_deterministic(signed: Signed) -> None:
-    a = ok(signed.post(f"{P}/deposit/address", {"coin": "usdt", "network": "TRC20"}))
-    b = ok(signed.post(f"{P}/deposit/address", {"coin": "USDT", "network": "trc20"}))
-    assert a == b and a[0]["coin"] == "USDT" and a[0]["network"] == "TRC20" and a[0]["address"].startswith("mock")
+    a = ok(signed.post(f"{P}/deposit/address", {"coin": "usdt", "network": "Tron (TRC-20)"}))
+    b = ok(signed.post(f"{P}/deposit/address", {"coin": "USDT", "network": "Tron (TRC-20)"}))
+    assert err(signed.post(f"{P}/deposit/address", {"coin": "USDT", "network": "trc20"})) == ("2", "Parameter error")
+    assert (
+        a == b and a[0]["coin"] == "USDT" and a[0]["network"] == "Tron (TRC-20)" and a[0]["address"].startswith("mock")
+    )
 
 
 def test_withdraw_needs_the_withdraw_permission(signed: Signed, state: MockState) -> None:
     reader = state.exchange.create_account(permissions={"read"}, balances={"USDT": Decimal(50)})
     s = Signed(signed.client, reader.api_key, reader.secret, now_ms=state.clock.now_ms)
-    resp = s.post(f"{P}/withdraw", {"coin": "USDT", "network": "TRC20", "address": TRON_ADDRESS, "amount": "5"})
+    resp = s.post(f"{P}/withdraw", {"coin": "USDT", "network": "Tron (TRC-20)", "address": TRON_ADDRESS, "amount": "5"})
     assert err(resp) == ("110033", "OPEN_API_KEY_NO_AUTHORITY")

@@ -21,13 +21,14 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from ..errors import ParameterError, WalletInsufficientBalance
+from ..errors import ParameterError, WalletInsufficientBalance, WithdrawAddressNotAllowed, WithdrawBelowFee
 from .exchange import Exchange
 from .money import ZERO, decimals_of
 
-__all__ = ["WITHDRAWALS_ACCOUNT", "Wallet", "WalletRecord"]
+__all__ = ["WALLET_ID_BASE", "WITHDRAWALS_ACCOUNT", "Wallet", "WalletRecord"]
 
 WITHDRAWALS_ACCOUNT = "withdrawals"
+WALLET_ID_BASE = 1_780_000_000_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,10 @@ class Wallet:
         self._records: list[WalletRecord] = []
         self._by_biz: dict[tuple[str, str], WalletRecord] = {}
         self._seq = 0
+        self._whitelist: dict[str, set[str]] = {}  # account id -> addresses registered for withdrawal
+        # Switches (mockserver.fidelity), set by the state: display-name networks only; whitelist enforced.
+        self.network_names = "display"
+        self.whitelist_on = True
         if WITHDRAWALS_ACCOUNT not in exchange.accounts:
             exchange.create_account(account_id=WITHDRAWALS_ACCOUNT, api_key="", secret="", system=True)
         exchange.fund_listeners.append(self._on_fund)
@@ -69,7 +74,7 @@ class Wallet:
 
     def _next_id(self) -> str:
         self._seq += 1
-        return str(7_100_000_000 + self._seq)
+        return str(WALLET_ID_BASE + self._seq)  # 19 digits, as the docs' examples
 
     def _now(self) -> int:
         return self.exchange.clock.now_ms()
@@ -86,11 +91,17 @@ class Wallet:
         return row
 
     def _network(self, coin_row: dict[str, Any], network: str) -> dict[str, Any]:
+        """The network by its documented display name ('Tron (TRC-20)'); short codes only when lenient."""
         for n in coin_row["networks"]:
-            if n["network"].upper() == network.upper():
+            if n["network"] == network:
                 return dict(n)
-        known = ", ".join(n["network"] for n in coin_row["networks"])
-        raise ParameterError(f"network {network!r} not available for {coin_row['name']} ({known})")
+        if self.network_names == "lenient":
+            for n in coin_row["networks"]:
+                aliases = [a.upper() for a in n.get("mock", {}).get("aliases", ())]
+                if network.upper() in aliases or n["network"].upper() == network.upper():
+                    return dict(n)
+        known = ", ".join(repr(n["network"]) for n in coin_row["networks"])
+        raise ParameterError(f"network {network!r} not available for {coin_row['name']} (networks: {known})")
 
     @staticmethod
     def _check_amount(amount: Decimal, places: int, what: str = "amount") -> None:
@@ -141,6 +152,22 @@ class Wallet:
         row = self.coins.get(coin)
         return row["networks"][0]["network"] if row and row["networks"] else ""
 
+    # ----------------------------------------------------------- whitelist
+
+    def whitelist(self, account_id: str, addresses: list[str]) -> list[str]:
+        """Register withdrawal addresses for the account (on the website, live); returns them all."""
+        with self.exchange.lock:
+            known = self._whitelist.setdefault(account_id, set())
+            known.update(addresses)
+            return sorted(known)
+
+    def whitelisted(self, account_id: str) -> list[str]:
+        with self.exchange.lock:
+            return sorted(self._whitelist.get(account_id, ()))
+
+    def forget_account(self, account_id: str) -> None:
+        self._whitelist.pop(account_id, None)
+
     # -------------------------------------------------------------- operations
 
     def address(self, account_id: str, coin: str, network: str) -> str:
@@ -156,7 +183,7 @@ class Wallet:
                     "coin": row["name"],
                     "network": net["network"],
                     "address": self.address(account_id, row["name"], net["network"]),
-                    "memo": "",
+                    "memo": None,  # the docs' example: null where the network needs none
                 }
             ]
 
@@ -174,6 +201,11 @@ class Wallet:
             if int(net.get("requireMemo", 0)) == 2 and not memo:
                 raise ParameterError(f"{net['network']} withdrawals need a memo")
             self._check_amount(amount, int(net.get("contractPrecision", 8)))
+            if self.whitelist_on and address not in self._whitelist.get(account_id, ()):
+                raise WithdrawAddressNotAllowed(f"{address} is not whitelisted for this account (POST /_mock)")
+            fee = Decimal(str(net.get("mock", {}).get("withdrawFee", "0")))
+            if amount < fee:
+                raise WithdrawBelowFee(f"amount {amount} below the {net['network']} fee {fee}")
             minimum = Decimal(str(net.get("withdrawMin") or row.get("withdrawMin") or "0"))
             if amount < minimum:
                 raise ParameterError(f"amount below withdrawMin {minimum}")
@@ -192,6 +224,7 @@ class Wallet:
                 network=net["network"],
                 address=address,
                 memo=memo or "",
+                fee=fee,
             )
             self._records.append(rec)
             return rec
@@ -311,7 +344,11 @@ class Wallet:
                     continue
                 if remark is not None and r.remark != remark:
                     continue
-                out.append(replace(r, status=self._status(r)))
+                status = self._status(r)
+                if status == "success" and r.type == "withdraw" and not r.tx_hash:
+                    # Settled on chain (in the mock's story): a deterministic hash appears with the success.
+                    r = replace(r, tx_hash=hashlib.sha256(f"withdraw:{r.id}".encode()).hexdigest())
+                out.append(replace(r, status=status))
                 if len(out) == limit:
                     break
             return out
