@@ -153,7 +153,7 @@ def build_requests(kind: str, count: int, banner: dict[str, Any] | None, first_o
                     )
                     continue
                 if i % 2 == 0:
-                    body = '{"side":2,"type":1,"volume":"0.001","price":"10000","symbol":"BTCUSDT"}'
+                    body = '{"side":2,"type":1,"volume":"0.001","price":"20000","symbol":"BTCUSDT"}'
                     target = SPOT + "/order/place_order"
                 else:
                     # Cancel the order placed ``lag`` places earlier: with many connections in flight a

@@ -177,6 +177,8 @@ class Pipeline:
                 )
                 account = result.account
             warnings: list[Warning] = list(result.warnings) if result is not None else []
+            if warnings:  # journaled even if the parameters are refused next
+                entry.extra["warnings"] = [w.to_json() for w in warnings]
             if ep.in_query:
                 raw: dict[str, Any] = dict(query_pairs(ctx.raw_query)) if ctx.raw_query else {}
                 args = validate(ep.params, raw)

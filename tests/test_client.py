@@ -212,7 +212,7 @@ def test_exchange_errors_raise_their_typed_exception(h: Harness) -> None:
     key, secret, _ = h.create_account(permissions=["read"], balances={"USDT": "1"})
     reader = h.client(key, secret)
     assert [b.coin for b in h.call(reader, "balances")] == ["USDT"]
-    _exact(h.raises(reader, "place_order", "BTCUSDT", Side.BUY, OrderType.LIMIT, "0.001", "1"), E.NoAuthority)
+    _exact(h.raises(reader, "place_order", "BTCUSDT", Side.BUY, OrderType.LIMIT, "0.001", "60000"), E.NoAuthority)
     _exact(h.raises(demo, "withdraw", "USDT", "Tron (TRC-20)", TRON, "100001"), E.InsufficientBalance)
     _exact(
         h.raises(demo, "place_order", "BTCUSDT", Side.BUY, OrderType.LIMIT, "0.000001", "60000"),

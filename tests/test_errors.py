@@ -232,9 +232,19 @@ def test_placement_refusals_answer_success_with_place_code(client: TestClient, s
             "volume below minVolume",
         ),
         (
-            {"side": 2, "type": 1, "volume": "0.00005", "price": "1", "symbol": "BTCUSDT"},
+            {"side": 2, "type": 1, "volume": "0.00007", "price": "64000", "symbol": "BTCUSDT"},
             "910002",
             "amount below minPrice",
+        ),
+        (
+            {"side": 2, "type": 1, "volume": "0.001", "price": "12000", "symbol": "BTCUSDT"},
+            "910005",
+            "price outside the allowed range",
+        ),
+        (
+            {"side": 1, "type": 1, "volume": "0.001", "price": "3264001", "symbol": "BTCUSDT"},
+            "910005",
+            "price outside the allowed range",
         ),
         (
             {"side": 2, "type": 1, "volume": "20", "price": "64000", "symbol": "BTCUSDT"},
