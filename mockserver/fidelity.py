@@ -81,6 +81,15 @@ SWITCHES: dict[str, Switch] = {
             "L",
         ),
         Switch(
+            "price_precision",
+            ("10059", "2"),
+            "10059",
+            "a limit price with more decimals than quotePrecision: 10059 'Price precision error' (a code guessed "
+            "next to 10058) or 2 'Parameter error'",
+            "no source shows the reaction; it could also be rounding or a placeCode",
+            "L",
+        ),
+        Switch(
             "network_names",
             ("display", "lenient"),
             "display",
@@ -185,7 +194,7 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "only '100008 before anything executes' is observed",
         "L",
     ),
-    Behaviour("price precision", "more decimals than quotePrecision: code 10059 (guessed)", "no source", "L"),
+    Behaviour("price precision", "see the `price_precision` switch", "no source", "L", "price_precision"),
     Behaviour("volume precision", "more decimals than basePrecision: code 10058", "docs + live (HB)", "H"),
     Behaviour(
         "market buy volume",
@@ -234,6 +243,34 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "M",
     ),
     Behaviour("`user/account`", "JSON numbers; empty account answers null", "docs, SDKs, live", "M"),
+    Behaviour(
+        "number formatting",
+        "one rule per field: `last_price` padded to quotePrecision; depth, kline, order and fill amounts without "
+        "trailing zeros; balances as exact JSON numbers; wallet amounts with 20 (withdrawals) or 8 (deposits) "
+        "decimals; no exponent notation anywhere",
+        "kline live capture strips zeros (KL); DOC examples for the rest; depth and last-price live formats unknown",
+        "L",
+    ),
+    Behaviour(
+        "error `msg` texts",
+        "`100005`, `100008` and `110033` as seen live; `2`, `500`, `10016`, `70003`, `110007`, `110008` are "
+        "English guesses (live texts are probably i18n keys)",
+        "HB live for the three; CCXT-K code lists for the rest",
+        "L",
+    ),
+    Behaviour(
+        "length and list caps",
+        "clientId 64 characters, orderId 32, 1000 items in any list (hard bound); the exchange-like caps are the "
+        "`batch_cap` and `page_size_cap` switches",
+        "no source",
+        "L",
+    ),
+    Behaviour(
+        "permissions and IP whitelist",
+        "read / trade / withdraw / transfer per endpoint; 110033 when missing; a key's IP whitelist answers 100011",
+        "110033 live (HB); the mapping and 100011's meaning are assumptions",
+        "L",
+    ),
     Behaviour("wallet networks", "display names (`Tron (TRC-20)`)", "DOC examples", "M", "network_names"),
     Behaviour(
         "withdrawals",
@@ -246,7 +283,10 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
     Behaviour("internal transfers", "by uid only, settle at once (cancel answers code 2)", "docs only", "L"),
     Behaviour("fees", "0.1 % maker and taker, charged in the coin received", "mock choice, per market", "L"),
     Behaviour(
-        "rate limits", "off by default; 110041 when on; wallet 10/s per IP, others assumed", "docs + live code", "M"
+        "rate limits",
+        "off by default; 110041 when on; wallet 10/s per IP (docs), others an assumed 20/s (live passed 16/s)",
+        "docs; live code and a 16/s burst (HB)",
+        "M",
     ),
     Behaviour(
         "JSON leniency",

@@ -77,7 +77,7 @@ def depth(call: Call) -> Any:
     }
 
 
-_KLINE_COUNT = 200
+_KLINE_COUNT = 201  # "about the latest 201 candles", forming one included (live capture)
 _KLINE_HISTORY_MAX = 500
 
 

@@ -134,6 +134,7 @@ class MockState:
     def _apply_switches(self) -> None:
         """Hand the engine the switches it enforces itself (it never reads the state)."""
         self.exchange.price_band = self.switch("price_band")
+        self.exchange.price_precision_code = self.switch("price_precision")
         self.wallet.network_names = self.switch("network_names")
         self.wallet.whitelist_on = self.switch("withdraw_whitelist") == "on"
         self.exchange.cancel_stall_ms = 60_000 if self.switch("cancel_by_client_id") == "stall" else 0

@@ -356,7 +356,7 @@ def test_rate_limits_are_switchable_and_exact_on_a_frozen_clock(client: TestClie
     table = admin(client, "GET", "/rate-limits")
     assert table["enabled"] is False
     assert table["limits"]["withdraw"] == {"per_second": 10, "scope": "ip", "stated": True}
-    assert table["limits"]["last_price"] == {"per_second": 10, "scope": "ip", "stated": False}
+    assert table["limits"]["last_price"] == {"per_second": 20, "scope": "ip", "stated": False}
     admin(client, "POST", "/clock", {"freeze": True})
     admin(client, "POST", "/rate-limits", {"enabled": True, "per_second": {"last_price": 3}})
     codes = [client.get(SPOT + "/market/last_price", params={"symbol": "BTCUSDT"}).json()["code"] for _ in range(5)]

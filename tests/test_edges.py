@@ -16,7 +16,7 @@ from mockserver.control import Controller
 from mockserver.engine import OrderType, PlaceRequest, Side
 from mockserver.engine.accounts import LedgerError
 from mockserver.engine.exchange import Exchange
-from mockserver.ratelimit import MAX_TRACKED
+from mockserver.ratelimit import DEFAULT_LIMIT, MAX_TRACKED
 from mockserver.snapshot import dump
 
 from .helpers import Signed, err, ok
@@ -242,7 +242,7 @@ def test_a_forged_api_key_cannot_spend_the_victims_budget(make_client: Any) -> N
     signed = Signed(client, now_ms=state.clock.now_ms)
     for _ in range(30):  # the victim's key, a wrong signature: never counted against the key
         assert err(signed.get(SPOT + "/user/account", sign="0" * 64))[0] == "100005"
-    for _ in range(10):
+    for _ in range(DEFAULT_LIMIT):
         ok(signed.get(SPOT + "/user/account"))
     assert err(signed.get(SPOT + "/user/account")) == ("110041", "Interface access times are too fast")
 

@@ -155,7 +155,7 @@ def test_kline_history_is_closed_newest_first_and_bounded(client: TestClient, st
     rows = ok(client.get(f"{P}/market/kline/history", params={"symbol": "BTCUSDT", "interval": "15", "limit": "3"}))
     assert [r["ts"] for r in rows] == ["2024-08-22T00:15:00Z", "2024-08-22T00:00:00Z", "2024-08-21T23:45:00Z"]
     live = ok(client.get(f"{P}/market/kline", params={"symbol": "BTCUSDT", "interval": "15"}))
-    assert live[0]["ts"] == "2024-08-22T00:30:00Z" and len(live) == 200
+    assert live[0]["ts"] == "2024-08-22T00:30:00Z" and len(live) == 201
     for r in rows + live:
         assert Decimal(r["low"]) <= min(Decimal(r["open"]), Decimal(r["close"]))
         assert Decimal(r["high"]) >= max(Decimal(r["open"]), Decimal(r["close"]))

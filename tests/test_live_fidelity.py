@@ -306,3 +306,13 @@ def test_sign_parts_is_the_live_scheme() -> None:
     # The signer the fidelity tests use is the exchange's (guards the tests themselves).
     digest = hashlib.sha256(b"n" + b"1" + b"k" + b"q" + b"{}").hexdigest()
     assert sign_parts("n", "1", "k", "s", "q", b"{}") == hashlib.sha256((digest + "s").encode()).hexdigest()
+
+
+def test_the_price_precision_code_is_a_switch(make_client: Any) -> None:
+    body = {"side": 2, "type": 1, "volume": "0.001", "price": "60000.001", "symbol": "BTCUSDT"}
+    client, state = make_client(liquidity=False)
+    signed = Signed(client, now_ms=state.clock.now_ms)
+    assert err(signed.post(P + "/order/place_order", body)) == ("10059", "Price precision error")
+    client.post("/_mock/switches", json={"price_precision": "2"})
+    assert err(signed.post(P + "/order/place_order", body)) == PARAM
+    assert list(state.journal)[-1].detail == "price has more than 2 decimals"

@@ -109,6 +109,7 @@ class Exchange:
         self._undo: list[Callable[[], object]] | None = None
         # Behaviours with thin evidence (mockserver.fidelity switches): set by the state from its switches.
         self.price_band = "placecode"  # placecode | error | off
+        self.price_precision_code = "10059"  # 10059 | 2: the code for too many price decimals (guessed)
         self.cancel_stall_ms = 60_000  # a cancel by clientId blocks cancels of that order this long (0: never)
         self.create_account(account_id=FEE_ACCOUNT, api_key="", secret="", system=True, label="fees")
 
@@ -338,7 +339,8 @@ class Exchange:
             if price is None or price <= 0:
                 raise ParameterError("price must be greater than 0 for a limit order")
             if decimals_of(price) > m.quote_precision:
-                raise PricePrecisionError(f"price has more than {m.quote_precision} decimals")
+                why = f"price has more than {m.quote_precision} decimals"
+                raise PricePrecisionError(why) if self.price_precision_code == "10059" else ParameterError(why)
             if decimals_of(vol) > m.base_precision:
                 raise VolumePrecisionError(f"volume has more than {m.base_precision} decimals")
             if vol < m.min_volume:
