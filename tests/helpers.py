@@ -62,6 +62,20 @@ class Signed:
         return self.client.post(path, content=raw, headers=self.headers(body=raw, **override))
 
 
+def auth_headers(key: str, secret: str, ts: str, nonce: str | None = None, query: str = "") -> dict[str, str]:
+    """The four auth headers of a body-less request signed at ``ts`` (a fresh nonce unless given)."""
+    nonce = nonce or fresh_nonce()
+    return {"api-key": key, "nonce": nonce, "timestamp": ts, "sign": sign_parts(nonce, ts, key, secret, query, b"")}
+
+
+def admin_call(client: Any, method: str, path: str, body: Any = None, status: int = 200) -> Any:
+    """One admin call (JSON in, JSON out) that must answer ``status``."""
+    content = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
+    resp = client.request(method, "/_mock" + path, content=content, headers={"x-mock-admin": "1"})
+    assert resp.status_code == status, resp.text
+    return resp.json() if resp.content and resp.headers.get("content-type", "").startswith("application/json") else resp
+
+
 def ok(resp: httpx.Response) -> Any:
     """The ``data`` of a successful envelope; fails the test with the body otherwise."""
     assert resp.status_code == 200, resp.text

@@ -11,17 +11,13 @@ from starlette.testclient import TestClient
 from mockserver import DEMO_API_KEY, MockState
 from mockserver.control import Controller
 
-from .helpers import Signed, err, ok
+from .helpers import Signed, admin_call, err, ok
 
 SPOT = "/api/spot/v1"
 BUY_LOW = {"side": 2, "type": 1, "volume": "0.001", "price": "50000", "symbol": "BTCUSDT"}
 
 
-def admin(client: TestClient, method: str, path: str, body: Any = None, status: int = 200) -> Any:
-    content = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
-    resp = client.request(method, "/_mock" + path, content=content, headers={"x-mock-admin": "1"})
-    assert resp.status_code == status, resp.text
-    return resp.json() if resp.content and resp.headers.get("content-type", "").startswith("application/json") else resp
+admin = admin_call
 
 
 def view(client: TestClient) -> Any:

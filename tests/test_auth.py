@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from mockserver import Config, canonical_query, sign
 from mockserver.auth import DEFAULT_PROFILE, PROFILES, NonceStore, QueryForm, digest_input, query_pairs
 
-from .helpers import fresh_nonce, sign_parts
+from .helpers import auth_headers, fresh_nonce, sign_parts
 
 # Worked examples from shared/research/bitunix-spot-spec.md §1.7 (credentials made up there).
 KEY = "b7c3e1a94f2d4c6e8a0b1d3f5e7a9c2e"
@@ -121,13 +121,7 @@ def test_only_observed_accepts_a_replay(make_client) -> None:  # type: ignore[no
     for profile, second in [("live", "900001"), ("strict", "900001"), ("docs", "900001"), ("observed", "0")]:
         client, state = make_client(liquidity=False, profile=profile)
         demo = state.demo
-        nonce, ts = fresh_nonce(), str(state.clock.now_ms())
-        headers = {
-            "api-key": demo.api_key,
-            "nonce": nonce,
-            "timestamp": ts,
-            "sign": sign_parts(nonce, ts, demo.api_key, demo.secret, "", b""),
-        }
+        headers = auth_headers(demo.api_key, demo.secret, str(state.clock.now_ms()))
         assert client.get("/api/spot/v1/user/info", headers=headers).json()["code"] == "0"
         assert client.get("/api/spot/v1/user/info", headers=headers).json()["code"] == second, profile
 

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from mockserver import ENDPOINTS, ERROR_TABLE, Endpoint, MockState
 
-from .helpers import Signed, fresh_nonce, sign_parts
+from .helpers import Signed, auth_headers, sign_parts
 
 # Codes no cause can produce, and why (none today: every documented code has a real cause).
 NOT_YET_PRODUCIBLE: dict[str, str] = {}
@@ -200,25 +200,12 @@ def test_window_edges_with_a_frozen_clock(client: TestClient, state: MockState) 
     demo = state.demo
     assert demo is not None
     # The default (live) profile: 60 s behind is the edge; ahead is open (a warning past 60 s).
-    for offset, expected in [(-60_000, "0"), (-60_001, "100008"), (60_000, "0"), (60_001, "0"), (10**9, "0")]:
-        nonce, ts = fresh_nonce(), str(now + offset)
-        headers = {
-            "api-key": demo.api_key,
-            "nonce": nonce,
-            "timestamp": ts,
-            "sign": sign_parts(nonce, ts, demo.api_key, demo.secret, "", b""),
-        }
-        assert client.get("/api/spot/v1/user/info", headers=headers).json()["code"] == expected, offset
-    state.set_profile("strict")
-    for offset, expected in [(60_000, "0"), (60_001, "100008")]:
-        nonce, ts = fresh_nonce(), str(now + offset)
-        headers = {
-            "api-key": demo.api_key,
-            "nonce": nonce,
-            "timestamp": ts,
-            "sign": sign_parts(nonce, ts, demo.api_key, demo.secret, "", b""),
-        }
-        assert client.get("/api/spot/v1/user/info", headers=headers).json()["code"] == expected, offset
+    edges = [(-60_000, "0"), (-60_001, "100008"), (60_000, "0"), (60_001, "0"), (10**9, "0")]
+    for profile, cases in [("live", edges), ("strict", [(60_000, "0"), (60_001, "100008")])]:
+        state.set_profile(profile)
+        for offset, expected in cases:
+            headers = auth_headers(demo.api_key, demo.secret, str(now + offset))
+            assert client.get("/api/spot/v1/user/info", headers=headers).json()["code"] == expected, (profile, offset)
 
 
 def test_placement_refusals_answer_success_with_place_code(client: TestClient, state: MockState) -> None:
