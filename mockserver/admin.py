@@ -114,7 +114,8 @@ async def _json_body(request: Request, limit: int = MAX_ADMIN_BODY) -> Any:
     if not raw.strip():
         return {}
     try:
-        return bounds.loads(raw)
+        # A snapshot legitimately holds many values: the size limit bounds them (a value takes >= 2 bytes).
+        return bounds.loads(raw, max_values=max(bounds.MAX_JSON_VALUES, limit // 2))
     except bounds.BoundError as exc:
         raise AdminError(400, f"body: {exc}") from None
 

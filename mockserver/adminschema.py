@@ -217,7 +217,7 @@ def _ip(raw: Any) -> str:
 
 
 def _permission(raw: Any) -> str:
-    if raw not in ALL_PERMISSIONS or not isinstance(raw, str):
+    if not isinstance(raw, str) or raw not in ALL_PERMISSIONS:  # a list is unhashable: type first
         raise ValueError(f"unknown permission {str(raw)[:40]!r}; known: {', '.join(sorted(ALL_PERMISSIONS))}")
     return raw
 

@@ -80,6 +80,12 @@ REFUSED = [
     ("POST", "/accounts", {"secret": 12}, "secret: expected a string"),
     ("POST", "/accounts", {"label": "x" * 129}, "label: at most 128 characters"),
     ("POST", "/accounts", {"permissions": "read"}, "permissions: expected a list"),
+    (
+        "POST",
+        "/accounts",
+        {"permissions": [["read"]]},
+        "permissions.0: unknown permission \"['read']\"; known: read, trade, transfer, withdraw",
+    ),
     ("POST", "/accounts", {"ip_whitelist": ["10.0.0.300"]}, "ip_whitelist.0: not an IP address: '10.0.0.300'"),
     # funding, prices, books
     ("POST", f"/accounts/{DEMO_API_KEY}/fund", {"coin": "USDT", "amount": "1", "x": 1}, "x: unknown field"),
