@@ -1,11 +1,13 @@
 """The signature doctor: when a ``sign`` is wrong, find which usual mistake produces it.
 
 The exchange only says ``100005 result.api.parameter.sign.illegal``. The doctor
-recomputes the signature under each classic mistake (unsorted query, ``k=v&``
-separators, URL-encoded values, a re-serialized or pretty body, seconds instead
-of milliseconds, a single hash, HMAC, upper-case hex, the secret in the wrong
-place, the api-key left out, another nonce...) and names the one whose result
-equals the ``sign`` received, with the digest input the exchange expected. It runs
+recomputes the signature under each classic mistake (unsorted query, ``k=v`` or
+``k=v&`` forms, URL-encoded values, a re-serialized, sorted, pretty or space-stripped
+body, the body's fields signed as a query, seconds instead of milliseconds, a
+single hash, HMAC, upper-case hex, the secret in the wrong place, the api-key left
+out, another nonce...) and names the one whose result equals the ``sign`` received,
+with the digest input the exchange expected. Cheap, specific checks come first; a
+mistake is named only when its recomputed sign equals the one received. It runs
 only after a signature failed, so valid traffic never pays for it. Pure: no HTTP.
 The secret never appears in a diagnosis; the expected digest input holds no
 secret (it is nonce + timestamp + api-key + query + body).
