@@ -245,21 +245,23 @@ def _queries(raw_query: bytes, profile: VerificationProfile) -> Iterator[tuple[s
             seen.add(q)
             yield mistake, q
 
-    yield from once("unsorted-query", "".join(k + v for k, v in pairs))
-    if len(pairs) == 1:  # orderId=123: not a separator mistake, the '=' itself
+    joiner = "=" if profile.query_forms[0] == QueryForm.EQUALS else ""  # the profile's own form, unsorted
+    yield from once("unsorted-query", "".join(k + joiner + v for k, v in pairs))
+    if len(pairs) == 1 and not joiner:  # orderId=123: not a separator mistake, the "=" itself
         k, v = pairs[0]
         yield from once("equals-in-query", f"{k}={v}")
         yield from once("equals-in-query", text)
-    else:
+    elif len(pairs) > 1:  # '&' between parameters: only a mistake when there are several
         yield from once("ampersand-separators", "&".join(f"{k}={v}" for k, v in ordered))
         yield from once("ampersand-separators", "&".join(f"{k}={v}" for k, v in pairs))
         yield from once("ampersand-separators", text)
         if QueryForm.EQUALS not in profile.query_forms:
             yield from once("equals-separators", canonical_query(pairs, QueryForm.EQUALS))
     # Sorted, values percent-encoded: as sent, or as the client's own encoder wrote them (sent unsorted).
-    yield from once("url-encoded-values", "".join(k + v for k, v in wire))
+    seen.add(canonical_query(pairs, QueryForm.EQUALS if joiner else QueryForm.CONCAT))  # nothing was encoded
+    yield from once("url-encoded-values", "".join(k + joiner + v for k, v in wire))
     for encode in (lambda v: quote(v, safe=""), quote, quote_plus):
-        yield from once("url-encoded-values", "".join(k + encode(v) for k, v in ordered))
+        yield from once("url-encoded-values", "".join(k + joiner + encode(v) for k, v in ordered))
     yield from once("query-with-question-mark", "?" + text)
     yield from once("query-with-question-mark", "?" + canonical_query(pairs))
 

@@ -248,7 +248,7 @@ def test_a_seconds_timestamp_is_refused_before_the_signature(app_state: Any) -> 
     assert resp.json()["code"] == "100008"
     entry = list(state.journal)[-1]
     assert "diagnosis" not in entry.extra
-    assert "behind server time" in resp.headers["x-mock-diagnosis"]
+    assert "behind server time" in entry.detail and resp.headers["x-mock-diagnosis"] == entry.detail
     # What the mock-side explanation should say for it (the doctor's hint for a 10-digit header).
     assert timestamp_hint(ts) == f"seconds-timestamp: {SECONDS_HEADER_MESSAGE}"
     assert timestamp_hint(str(state.clock.now_ms())) is None and timestamp_hint("12345678x0") is None
@@ -328,4 +328,34 @@ def test_no_candidate_is_reported_unless_it_reproduces_the_sign() -> None:
         profile=PROFILES["live"],
         deadline_s=3600.0,
     )
-    assert found.mistake == "unknown" and found.hashes > 30
+    # 10 query forms, 2 seconds, 13 formulas, 14 body variants (1 stripped, 4 fields as query, 2 fields as
+    # body, 7 re-serializations: the rest are duplicates or the bytes sent), the upper-cased nonce
+    assert (found.mistake, found.hashes) == ("unknown", 39)
+
+
+@pytest.mark.parametrize(
+    ("profile", "sent", "signed", "mistake"),
+    [
+        ("live", b"orderId=1", "orderId=1", "equals-in-query"),
+        ("live", b"orderId=1&b=2", "b=2&orderId=1", "ampersand-separators"),
+        ("strict", b"orderId=1&b=2", "b=2orderId=1", "equals-separators"),
+        # The docs profile signs k=v itself: its own form unsorted is "unsorted", never "url-encoded".
+        ("docs", b"orderId=1&b=2", "orderId=1b=2", "unsorted-query"),
+        ("docs", b"orderId=a%20b", "orderId=a%20b", "url-encoded-values"),
+        ("docs", b"orderId=1", "orderId1", "unknown"),
+        ("docs", b"orderId=1&b=2", "b=2&orderId=1", "ampersand-separators"),
+    ],
+)
+def test_query_forms_are_named_against_the_profiles_own_form(
+    profile: str, sent: bytes, signed: str, mistake: str
+) -> None:
+    nonce, ts = "n" * 32, "1724285700000"
+    found = diagnose(
+        method="GET",
+        raw_query=sent,
+        body=b"",
+        headers={"api-key": "k", "nonce": nonce, "timestamp": ts, "sign": finish(nonce, ts, "k", signed, "", "s")},
+        secret="s",
+        profile=PROFILES[profile],
+    )
+    assert found.mistake == mistake
