@@ -203,17 +203,18 @@ def _bodies(body: bytes, doc: dict[str, Any], pairs: list[tuple[str, str]]) -> I
             yield ("reserialized-body" if same_doc else "spaces-stripped-in-strings"), None, stripped
     # The fields as query pairs: signed in the query slot as well as the body, or instead of the body.
     fields = [(k, _text(v)) for k, v in doc.items()]
-    by_key = sorted(fields, key=lambda kv: kv[0])
-    merged = sorted(pairs + fields, key=lambda kv: kv[0])
-    forms: dict[str, None] = {}
-    for items in (merged, pairs + fields):
-        forms["".join(k + v for k, v in items)] = None
-        forms["&".join(f"{k}={v}" for k, v in items)] = None
-    for q in forms:
-        yield "body-signed-as-query", q, body
-    for raw in ("".join(k + v for k, v in by_key).encode(), "&".join(f"{k}={v}" for k, v in by_key).encode()):
-        if fresh(raw):
-            yield "body-as-sorted-fields", None, raw
+    if fields:  # '{}' has none: signing it as a query would be the canonical form itself
+        by_key = sorted(fields, key=lambda kv: kv[0])
+        merged = sorted(pairs + fields, key=lambda kv: kv[0])
+        forms: dict[str, None] = {}
+        for items in (merged, pairs + fields):
+            forms["".join(k + v for k, v in items)] = None
+            forms["&".join(f"{k}={v}" for k, v in items)] = None
+        for q in forms:
+            yield "body-signed-as-query", q, body
+        for raw in ("".join(k + v for k, v in by_key).encode(), "&".join(f"{k}={v}" for k, v in by_key).encode()):
+            if fresh(raw):
+                yield "body-as-sorted-fields", None, raw
     # Re-serialized JSON: in the order sent first, so a body already sorted stays "reserialized".
     for sort in (False, True):
         for ascii_only in (False, True):
