@@ -1,11 +1,13 @@
 """The signature doctor: when a ``sign`` is wrong, find which usual mistake produces it.
 
 The exchange only says ``100005 result.api.parameter.sign.illegal``. The doctor
-recomputes the signature under each classic mistake (unsorted query, ``k=v&``
-separators, URL-encoded values, a re-serialized or pretty body, seconds instead
-of milliseconds, a single hash, HMAC, upper-case hex, the secret in the wrong
-place, the api-key left out, another nonce...) and names the one whose result
-equals the ``sign`` received, with the digest input the exchange expected. It runs
+recomputes the signature under each classic mistake (unsorted query, ``k=v`` or
+``k=v&`` forms, URL-encoded values, a re-serialized, sorted, pretty or space-stripped
+body, the body's fields signed as a query, seconds instead of milliseconds, a
+single hash, HMAC, upper-case hex, the secret in the wrong place, the api-key left
+out, another nonce...) and names the one whose result equals the ``sign`` received,
+with the digest input the exchange expected. Cheap, specific checks come first; a
+mistake is named only when its recomputed sign equals the one received. It runs
 only after a signature failed, so valid traffic never pays for it. Pure: no HTTP.
 The secret never appears in a diagnosis; the expected digest input holds no
 secret (it is nonce + timestamp + api-key + query + body).
@@ -20,22 +22,42 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import quote, quote_plus
 
 from .auth import QueryForm, VerificationProfile, canonical_query, query_pairs
 
-__all__ = ["BUDGET_EXCEEDED", "BUDGET_MESSAGE", "MISTAKES", "UNKNOWN", "UNKNOWN_MESSAGE", "Diagnosis", "diagnose"]
+__all__ = [
+    "BUDGET_EXCEEDED",
+    "BUDGET_MESSAGE",
+    "MISTAKES",
+    "SECONDS_HEADER_MESSAGE",
+    "UNKNOWN",
+    "UNKNOWN_MESSAGE",
+    "Diagnosis",
+    "diagnose",
+    "timestamp_hint",
+]
 
 #: Every mistake the doctor recognises: id -> what to tell the developer.
 MISTAKES: dict[str, str] = {
     "uppercase-hex": "the sign is upper-case hex; send sha256 hex digests in lower case",
     "unsorted-query": "query parameters were signed in the order sent; sort them by key first",
+    "equals-in-query": "the query parameter was signed as k=v; join the key directly to its value (orderId123, "
+    "not orderId=123)",
     "ampersand-separators": "the query was signed as k=v&k2=v2; join each key directly to its value (k1v1k2v2)",
     "equals-separators": "the query was signed as k=vk2=v2 (the spot doc page's example); join key and value directly",
-    "url-encoded-values": "query values were signed URL-encoded; sign the raw (decoded) values",
+    "url-encoded-values": "query values were signed URL-encoded; sign the raw (decoded) values, sorted by key",
     "query-with-question-mark": "the query was signed with its leading '?'; sign the canonical query only",
     "reserialized-body": "the body signed is not the bytes sent (re-serialized JSON); sign exactly the bytes you send",
     "pretty-body": "a pretty-printed body was signed but a different one sent; sign exactly the bytes you send",
+    "sorted-body": "the body was signed with its keys sorted but sent in another order; sign exactly the bytes "
+    "you send",
+    "body-as-sorted-fields": "the body's fields, sorted and joined as a query (k1v1k2v2 or k1=v1&k2=v2), were "
+    "signed instead of the JSON sent; sign exactly the bytes you send",
+    "body-signed-as-query": "the body's fields were also signed as query parameters; the query part is only "
+    "the URL's own parameters (empty for a plain POST), the body part the JSON bytes sent",
+    "spaces-stripped-in-strings": "every space was removed from the body before signing, inside string values "
+    "too; sign exactly the bytes you send",
     "body-on-get": "a body ('{}' or 'null') was signed on a GET; GET requests sign an empty body",
     "braces-for-empty-body": "'{}' was signed but the body sent was empty; sign exactly the bytes you send",
     "seconds-timestamp": "the timestamp signed is in seconds; sign (and send) milliseconds",
@@ -144,49 +166,130 @@ def _shallow(doc: Any) -> bool:
     return True
 
 
-def _bodies(body: bytes) -> Iterator[tuple[str, bytes]]:
-    """The body as a client may have signed it instead of the bytes it sent (small flat objects only)."""
+def _object(body: bytes) -> dict[str, Any] | None:
+    """The body as a small, shallow JSON object, or ``None``: only those get the body variants."""
     if len(body) > MAX_VARIANT_BODY or not body.strip():
-        return
+        return None
     try:
         doc = json.loads(body)
     except (ValueError, RecursionError):
-        return
-    if not _shallow(doc):
-        return
-    for ascii_only in (False, True):
-        for sort in (False, True):
+        return None
+    return doc if _shallow(doc) else None
+
+
+def _text(value: Any) -> str:
+    """A JSON value as a client puts it in a query: strings as they are, the rest as compact JSON."""
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _bodies(body: bytes, doc: dict[str, Any], pairs: list[tuple[str, str]]) -> Iterator[tuple[str, str | None, bytes]]:
+    """What a client may have signed instead of the body it sent: (mistake, query or None for the
+    canonical one, body). The most specific first; every candidate is distinct from the bytes sent."""
+    seen = {body}
+
+    def fresh(raw: bytes) -> bool:
+        if raw in seen:
+            return False
+        seen.add(raw)
+        return True
+
+    # "Remove all spaces" on the whole text: a re-serialization unless a string value lost spaces too.
+    for stripped in (body.replace(b" ", b""), b"".join(body.split())):
+        if fresh(stripped):
+            try:
+                same_doc = json.loads(stripped) == doc
+            except (ValueError, RecursionError):
+                same_doc = False
+            yield ("reserialized-body" if same_doc else "spaces-stripped-in-strings"), None, stripped
+    # The fields as query pairs: signed in the query slot as well as the body, or instead of the body.
+    fields = [(k, _text(v)) for k, v in doc.items()]
+    if fields:  # '{}' has none: signing it as a query would be the canonical form itself
+        by_key = sorted(fields, key=lambda kv: kv[0])
+        merged = sorted(pairs + fields, key=lambda kv: kv[0])
+        forms: dict[str, None] = {}
+        for items in (merged, pairs + fields):
+            forms["".join(k + v for k, v in items)] = None
+            forms["&".join(f"{k}={v}" for k, v in items)] = None
+        for q in forms:
+            yield "body-signed-as-query", q, body
+        for raw in ("".join(k + v for k, v in by_key).encode(), "&".join(f"{k}={v}" for k, v in by_key).encode()):
+            if fresh(raw):
+                yield "body-as-sorted-fields", None, raw
+    # Re-serialized JSON: in the order sent first, so a body already sorted stays "reserialized".
+    for sort in (False, True):
+        for ascii_only in (False, True):
             for mistake, indent, separators in (
-                ("reserialized-body", None, (",", ":")),
-                ("reserialized-body", None, None),
+                ("sorted-body" if sort else "reserialized-body", None, (",", ":")),
+                ("sorted-body" if sort else "reserialized-body", None, None),
                 ("pretty-body", 2, None),
                 ("pretty-body", 4, None),
             ):
                 text = json.dumps(doc, indent=indent, separators=separators, ensure_ascii=ascii_only, sort_keys=sort)
                 raw = text.encode("utf-8")
-                if raw != body:
-                    yield mistake, raw
+                if fresh(raw):
+                    yield mistake, None, raw
 
 
 def _queries(raw_query: bytes, profile: VerificationProfile) -> Iterator[tuple[str, str]]:
+    """The query as a client may have signed it instead of the canonical form (each form once)."""
     text = raw_query.decode("latin-1")
     try:
         pairs = query_pairs(raw_query)
     except Exception:
         return
-    raw_pairs = parse_qsl(text, keep_blank_values=True)
-    encoded = [tuple(p.split("=", 1)) if "=" in p else (p, "") for p in text.split("&") if p]
-    yield "unsorted-query", "".join(k + v for k, v in pairs)
     ordered = sorted(pairs, key=lambda kv: kv[0])
-    yield "ampersand-separators", "&".join(f"{k}={v}" for k, v in ordered)
-    yield "ampersand-separators", "&".join(f"{k}={v}" for k, v in pairs)
-    yield "ampersand-separators", text
-    if QueryForm.EQUALS not in profile.query_forms:
-        yield "equals-separators", canonical_query(pairs, QueryForm.EQUALS)
-    yield "url-encoded-values", "".join(k + v for k, v in sorted(encoded, key=lambda kv: kv[0]))
-    yield "url-encoded-values", "".join(k + v for k, v in sorted(raw_pairs, key=lambda kv: kv[0]))
-    yield "query-with-question-mark", "?" + text
-    yield "query-with-question-mark", "?" + canonical_query(pairs)
+    wire = sorted((tuple(p.split("=", 1)) if "=" in p else (p, "") for p in text.split("&") if p), key=lambda kv: kv[0])
+    seen: set[str] = set()
+
+    def once(mistake: str, q: str) -> Iterator[tuple[str, str]]:
+        if q not in seen:
+            seen.add(q)
+            yield mistake, q
+
+    joiner = "=" if profile.query_forms[0] == QueryForm.EQUALS else ""  # the profile's own form, unsorted
+    yield from once("unsorted-query", "".join(k + joiner + v for k, v in pairs))
+    if len(pairs) == 1 and not joiner:  # orderId=123: not a separator mistake, the "=" itself
+        k, v = pairs[0]
+        yield from once("equals-in-query", f"{k}={v}")
+        yield from once("equals-in-query", text)
+    elif len(pairs) > 1:  # '&' between parameters: only a mistake when there are several
+        yield from once("ampersand-separators", "&".join(f"{k}={v}" for k, v in ordered))
+        yield from once("ampersand-separators", "&".join(f"{k}={v}" for k, v in pairs))
+        yield from once("ampersand-separators", text)
+        if QueryForm.EQUALS not in profile.query_forms:
+            yield from once("equals-separators", canonical_query(pairs, QueryForm.EQUALS))
+    # Sorted, values percent-encoded: as sent, or as the client's own encoder wrote them (sent unsorted).
+    seen.add(canonical_query(pairs, QueryForm.EQUALS if joiner else QueryForm.CONCAT))  # nothing was encoded
+    yield from once("url-encoded-values", "".join(k + joiner + v for k, v in wire))
+    for encode in (lambda v: quote(v, safe=""), quote, quote_plus):
+        yield from once("url-encoded-values", "".join(k + joiner + encode(v) for k, v in ordered))
+    yield from once("query-with-question-mark", "?" + text)
+    yield from once("query-with-question-mark", "?" + canonical_query(pairs))
+
+
+def _shown(mistake: str, signed_query: str | None, body: bytes) -> str:
+    """What the client signed, when it is short and says more than the message alone."""
+    if signed_query is not None:
+        return f" (you signed the query as {signed_query[:200]!r})"
+    if mistake in ("body-as-sorted-fields", "spaces-stripped-in-strings", "sorted-body") and len(body) <= 200:
+        return f" (you signed the body as {body.decode('utf-8', 'backslashreplace')!r})"
+    return ""
+
+
+SECONDS_HEADER_MESSAGE = (
+    "the timestamp header is in seconds (10 digits); send and sign milliseconds since the epoch (13 digits)"
+)
+
+
+def timestamp_hint(timestamp: str) -> str | None:
+    """The mock-side explanation for a refused (100008) timestamp of 10 digits (seconds), else ``None``.
+
+    Such a request never reaches the signature check (the timestamp is refused first), so the doctor
+    proper never sees it; a pipeline can add this to the refusal's detail.
+    """
+    if len(timestamp) == 10 and timestamp.isascii() and timestamp.isdigit():
+        return f"seconds-timestamp: {SECONDS_HEADER_MESSAGE}"
+    return None
 
 
 def diagnose(
@@ -276,12 +379,11 @@ def _search(
 ) -> tuple[str, str] | None:
     """Try each usual mistake in turn; the first whose sign matches, with a note to add to its message."""
     secret_b = secret.encode("utf-8")
+    # Cheapest and most specific first: the query forms (short), the empty-body and timestamp slips,
+    # the fixed-cost formula mistakes, then the body variants (each hashes a whole body).
     for mistake, q in _queries(raw_query, profile) if raw_query else ():
         if q != query and same(size + len(q), lambda q=q: _sign(nonce, ts, key, q, body, secret)):  # type: ignore[misc]
             return mistake, f" (you signed the query as {q!r}; expected {query!r})"
-    for mistake, b in _bodies(body):
-        if same(size + len(b), lambda b=b: _sign(nonce, ts, key, query, b, secret)):  # type: ignore[misc]
-            return mistake, ""
     if method == "GET":
         for b in (b"{}", b"null"):
             if same(size + len(b), lambda b=b: _sign(nonce, ts, key, query, b, secret)):  # type: ignore[misc]
@@ -309,6 +411,13 @@ def _search(
     for mistake, cost, compute in checks:
         if same(cost, compute):
             return mistake, ""
+    doc = _object(body)
+    if doc is not None:
+        pairs = query_pairs(raw_query) if raw_query else []
+        for mistake, signed_query, b in _bodies(body, doc, pairs):
+            q = query if signed_query is None else signed_query
+            if same(size + len(q) + len(b), lambda q=q, b=b: _sign(nonce, ts, key, q, b, secret)):  # type: ignore[misc]
+                return mistake, _shown(mistake, signed_query, b)
     tried = 0
     for other in dict.fromkeys([nonce.upper(), nonce.lower(), *other_nonces]):
         if other == nonce:

@@ -113,7 +113,9 @@ def send(client: TestClient, method: str, url: str, body: bytes, headers: dict[s
 
 
 def test_every_mistake_has_a_case() -> None:
-    covered = {c[0] for c in CASES} | {"other-nonce", "wrong-secret"}
+    from .test_doctor_mistakes import COVERED
+
+    covered = {c[0] for c in CASES} | {"other-nonce", "wrong-secret"} | COVERED
     assert covered == set(MISTAKES)
 
 

@@ -1,0 +1,361 @@
+"""The mistakes real clients make, made by real (wrong) signers, named exactly by the doctor.
+
+Each signer below is written the way a third-party client writes one: a function of
+(method, path, params, body) that builds the four auth headers - the wrong way. The
+request goes through the whole HTTP pipeline (in-process app); the exchange-faithful
+answer stays 100005 while ``x-mock-diagnosis`` and the journal name the mistake.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import pytest
+from starlette.testclient import TestClient
+
+from mockserver import DEMO_API_KEY, DEMO_SECRET, Config, MockState, create_app, doctor
+from mockserver.auth import PROFILES
+from mockserver.doctor import MISTAKES, SECONDS_HEADER_MESSAGE, diagnose, timestamp_hint
+
+from .helpers import fresh_nonce
+
+SPOT = "/api/spot/v1"
+SIGN_ERROR = {"code": "100005", "msg": "result.api.parameter.sign.illegal", "data": None, "success": False}
+ORDER = {"symbol": "BTCUSDT", "side": 2, "type": 1, "volume": "0.01", "price": "60000"}
+
+#: The mistakes this module makes on purpose (test_doctor.py checks every mistake is covered somewhere).
+COVERED = {
+    "body-signed-as-query",
+    "sorted-body",
+    "body-as-sorted-fields",
+    "spaces-stripped-in-strings",
+    "equals-in-query",
+    "url-encoded-values",
+    "ampersand-separators",
+    "wrong-secret",
+}
+
+Params = dict[str, str]
+Body = dict[str, Any] | None
+#: A client's signer: (nonce, timestamp, method, path, params, body) -> (sign, body bytes it sends).
+Signer = Callable[[str, str, str, str, Params, Body], tuple[str, bytes]]
+
+
+def sha(data: str | bytes) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def finish(nonce: str, ts: str, key: str, query: str, payload: str | bytes, secret: str = DEMO_SECRET) -> str:
+    raw = payload.encode() if isinstance(payload, str) else payload
+    return sha(sha((nonce + ts + key + query).encode() + raw) + secret)
+
+
+@pytest.fixture(autouse=True)
+def no_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the byte budget: what the doctor finds must not depend on how busy the machine is."""
+    monkeypatch.setattr(doctor, "DEADLINE_S", 3600.0)
+
+
+@pytest.fixture
+def app_state() -> Iterator[tuple[TestClient, MockState]]:
+    made = create_app(Config(liquidity=False))
+    with TestClient(made) as client:
+        yield client, made.state.mock
+
+
+def call(
+    app_state: tuple[TestClient, MockState],
+    signer: Signer,
+    method: str,
+    path: str,
+    params: Params | None = None,
+    body: Body = None,
+    *,
+    ts: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Send the request as the client does; return (x-mock-diagnosis, the journal's diagnosis)."""
+    client, state = app_state
+    nonce, stamp = fresh_nonce(), ts or str(state.clock.now_ms())
+    sign, payload = signer(nonce, stamp, method, SPOT + path, params or {}, body)
+    headers = {"api-key": DEMO_API_KEY, "nonce": nonce, "timestamp": stamp, "sign": sign, "x-mock-diagnose": "1"}
+    if payload:
+        headers["content-type"] = "application/json"
+    resp = client.request(method, SPOT + path, params=params, content=payload or None, headers=headers)
+    assert resp.json() == SIGN_ERROR, "the exchange-faithful answer never changes"
+    entry = list(state.journal)[-1]
+    assert DEMO_SECRET not in resp.headers["x-mock-diagnosis"] and DEMO_SECRET not in json.dumps(entry.extra)
+    found: dict[str, Any] = entry.extra["diagnosis"]
+    assert resp.headers["x-mock-diagnosis"] == f"{found['mistake']}: {found['message']}"
+    return resp.headers["x-mock-diagnosis"], found
+
+
+def compact(body: Body) -> str:
+    return json.dumps(body, separators=(",", ":")) if body is not None else ""
+
+
+# ----------------------------------------------------------------- 1. body fields also signed as a query
+
+
+def all_params_signer(form: str) -> Signer:
+    """A client that merges body fields into the params it signs (one 'sign all parameters' helper)."""
+
+    def signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+        merged = sorted({**params, **{k: str(v) for k, v in (body or {}).items()}}.items())
+        query = "".join(k + v for k, v in merged) if form == "kv" else urlencode(merged)
+        payload = compact(body)
+        return finish(nonce, ts, DEMO_API_KEY, query, payload), payload.encode()
+
+    return signer
+
+
+@pytest.mark.parametrize(
+    ("form", "signed"),
+    [
+        ("kv", "price60000side2symbolBTCUSDTtype1volume0.01"),
+        ("k=v&", "price=60000&side=2&symbol=BTCUSDT&type=1&volume=0.01"),
+    ],
+)
+def test_body_fields_also_signed_as_a_query(app_state: Any, form: str, signed: str) -> None:
+    header, found = call(app_state, all_params_signer(form), "POST", "/order/place_order", body=ORDER)
+    assert found["mistake"] == "body-signed-as-query"
+    assert header == f"body-signed-as-query: {MISTAKES['body-signed-as-query']} (you signed the query as {signed!r})"
+
+
+# ----------------------------------------------------------------- 2. the body replaced by its sorted fields
+
+
+def sorted_json_signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+    """Signs a canonical (sorted-key) JSON, sends the dict in insertion order."""
+    signed = json.dumps(body, separators=(",", ":"), sort_keys=True)
+    return finish(nonce, ts, DEMO_API_KEY, "", signed), compact(body).encode()
+
+
+def sorted_fields_signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+    """Treats the body like a query: signs its sorted fields as key+value, sends the JSON."""
+    signed = "".join(k + str(v) for k, v in sorted((body or {}).items()))
+    return finish(nonce, ts, DEMO_API_KEY, "", signed), compact(body).encode()
+
+
+def test_body_signed_with_sorted_keys_but_sent_unsorted(app_state: Any) -> None:
+    header, found = call(app_state, sorted_json_signer, "POST", "/order/place_order", body=ORDER)
+    signed = json.dumps(ORDER, separators=(",", ":"), sort_keys=True)
+    assert found["mistake"] == "sorted-body"
+    assert header == f"sorted-body: {MISTAKES['sorted-body']} (you signed the body as {signed!r})"
+
+
+def test_a_sorted_body_reserialized_stays_reserialized(app_state: Any) -> None:
+    """Sent already sorted, signed with other separators: re-serialized, not sorted."""
+    ordered = dict(sorted(ORDER.items()))
+
+    def signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+        return finish(nonce, ts, DEMO_API_KEY, "", json.dumps(body, sort_keys=True)), compact(body).encode()
+
+    header, _ = call(app_state, signer, "POST", "/order/place_order", body=ordered)
+    assert header == f"reserialized-body: {MISTAKES['reserialized-body']}"
+
+
+def test_body_replaced_by_its_sorted_fields(app_state: Any) -> None:
+    header, found = call(app_state, sorted_fields_signer, "POST", "/order/place_order", body=ORDER)
+    signed = "price60000side2symbolBTCUSDTtype1volume0.01"
+    assert found["mistake"] == "body-as-sorted-fields"
+    assert header == f"body-as-sorted-fields: {MISTAKES['body-as-sorted-fields']} (you signed the body as {signed!r})"
+
+
+# ----------------------------------------------------------------- 3. every space stripped, strings included
+
+
+def futures_style_signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+    """The futures SDK habit: json.dumps the body, then remove all spaces from it before hashing."""
+    payload = json.dumps(body)
+    return finish(nonce, ts, DEMO_API_KEY, "", payload.replace(" ", "")), payload.encode()
+
+
+def test_spaces_stripped_inside_string_values(app_state: Any) -> None:
+    body = {"symbol": "BTCUSDT", "side": 2, "type": 1, "volume": "0.01", "price": "60000", "clientId": "grid bot 7"}
+    header, found = call(app_state, futures_style_signer, "POST", "/order/place_order", body=body)
+    signed = json.dumps(body).replace(" ", "")
+    assert found["mistake"] == "spaces-stripped-in-strings"
+    assert header == (
+        f"spaces-stripped-in-strings: {MISTAKES['spaces-stripped-in-strings']} (you signed the body as {signed!r})"
+    )
+
+
+def test_spaces_stripped_between_tokens_only_is_a_reserialization(app_state: Any) -> None:
+    """No string value has a space: stripping them is just the compact JSON - not this mistake."""
+    header, _ = call(app_state, futures_style_signer, "POST", "/order/place_order", body=ORDER)
+    assert header == f"reserialized-body: {MISTAKES['reserialized-body']}"
+
+
+# ----------------------------------------------------------------- 4. one k=v parameter; several with '&'
+
+
+def urlencode_signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+    """Signs the query as the URL shows it, sorted: orderId=123 (or a=1&b=2)."""
+    return finish(nonce, ts, DEMO_API_KEY, urlencode(sorted(params.items())), ""), b""
+
+
+def test_a_single_k_equals_v_parameter(app_state: Any) -> None:
+    header, found = call(app_state, urlencode_signer, "GET", "/order/detail", {"orderId": "123"})
+    assert found["mistake"] == "equals-in-query"
+    assert header == (
+        f"equals-in-query: {MISTAKES['equals-in-query']} (you signed the query as 'orderId=123'; expected 'orderId123')"
+    )
+    assert found["expected_digest_input"].endswith(DEMO_API_KEY + "orderId123")
+
+
+def test_several_parameters_with_ampersands_stay_ampersand_separators(app_state: Any) -> None:
+    header, _ = call(app_state, urlencode_signer, "GET", "/order/detail", {"orderId": "123", "clientId": "c1"})
+    assert header == (
+        f"ampersand-separators: {MISTAKES['ampersand-separators']} "
+        "(you signed the query as 'clientId=c1&orderId=123'; expected 'clientIdc1orderId123')"
+    )
+
+
+# ----------------------------------------------------------------- 5. sorted, percent-encoded, sent unsorted
+
+
+def encoding_signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+    """Sorts and percent-encodes the values for the signature; the HTTP library sends the dict as given."""
+    query = "".join(k + quote(v, safe="") for k, v in sorted(params.items()))
+    return finish(nonce, ts, DEMO_API_KEY, query, ""), b""
+
+
+def test_sorted_percent_encoded_query_sent_in_another_order(app_state: Any) -> None:
+    params = {"orderId": "123", "clientId": "grid bot/7"}  # sent as orderId=123&clientId=grid+bot%2F7
+    header, found = call(app_state, encoding_signer, "GET", "/order/detail", params)
+    assert found["mistake"] == "url-encoded-values"
+    assert header == (
+        f"url-encoded-values: {MISTAKES['url-encoded-values']} (you signed the query as "
+        "'clientIdgrid%20bot%2F7orderId123'; expected 'clientIdgrid bot/7orderId123')"
+    )
+
+
+# ----------------------------------------------------------------- 6. a timestamp in seconds
+
+
+def test_a_seconds_timestamp_is_refused_before_the_signature(app_state: Any) -> None:
+    """Signed and sent as 10 digits: 100008 comes first, so the doctor never runs on it."""
+    client, state = app_state
+    nonce, ts = fresh_nonce(), str(state.clock.now_ms() // 1000)
+    sign = finish(nonce, ts, DEMO_API_KEY, "", "")
+    headers = {"api-key": DEMO_API_KEY, "nonce": nonce, "timestamp": ts, "sign": sign, "x-mock-diagnose": "1"}
+    resp = client.get(SPOT + "/user/account", headers=headers)
+    assert resp.json()["code"] == "100008"
+    entry = list(state.journal)[-1]
+    assert "diagnosis" not in entry.extra
+    assert "behind server time" in entry.detail and resp.headers["x-mock-diagnosis"] == entry.detail
+    # What the mock-side explanation should say for it (the doctor's hint for a 10-digit header).
+    assert timestamp_hint(ts) == f"seconds-timestamp: {SECONDS_HEADER_MESSAGE}"
+    assert timestamp_hint(str(state.clock.now_ms())) is None and timestamp_hint("12345678x0") is None
+
+
+def test_signed_in_seconds_but_sent_in_milliseconds(app_state: Any) -> None:
+    def signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+        return finish(nonce, str(int(ts) // 1000), DEMO_API_KEY, "", ""), b""
+
+    header, _ = call(app_state, signer, "GET", "/user/account")
+    assert header == f"seconds-timestamp: {MISTAKES['seconds-timestamp']}"
+
+
+# ----------------------------------------------------------------- 7. a two-key client mixes up its secrets
+
+
+class TwoKeyClient:
+    """A bot with a trading key and a read-only key, whose secrets table is keyed by the wrong name."""
+
+    def __init__(self, client: TestClient, keys: dict[str, tuple[str, str]], now_ms: Callable[[], int]) -> None:
+        self.client = client
+        self.keys = keys
+        self.now_ms = now_ms
+
+    def get(self, role: str, path: str, *, secret_of: str | None = None) -> Any:
+        key, secret = self.keys[role]
+        secret = self.keys[secret_of][1] if secret_of else secret
+        nonce, ts = fresh_nonce(), str(self.now_ms())
+        sign = finish(nonce, ts, key, "", "", secret)
+        headers = {"api-key": key, "nonce": nonce, "timestamp": ts, "sign": sign, "x-mock-diagnose": "1"}
+        return self.client.get(SPOT + path, headers=headers)
+
+
+def test_a_two_key_client_that_mixes_up_its_secrets() -> None:
+    made = create_app(Config(liquidity=False))
+    state: MockState = made.state.mock
+    reader = state.exchange.create_account()
+    keys = {"trade": (DEMO_API_KEY, DEMO_SECRET), "read": (reader.api_key, reader.secret)}
+    with (
+        TestClient(made, client=("198.51.100.9", 5000)) as http,
+        TestClient(made, client=("203.0.113.9", 5000)) as other,
+    ):
+        bot = TwoKeyClient(http, keys, state.clock.now_ms)
+        # Before the read key was ever used from this address: nothing to say about whose secret it is.
+        first = bot.get("trade", "/user/account", secret_of="read")
+        assert first.json() == SIGN_ERROR and first.headers["x-mock-diagnosis"].startswith("unknown: ")
+        assert bot.get("read", "/user/account").json()["code"] == "0"
+        mixed = bot.get("trade", "/user/account", secret_of="read")
+        assert mixed.json() == SIGN_ERROR
+        assert mixed.headers["x-mock-diagnosis"] == (
+            f"wrong-secret: {MISTAKES['wrong-secret']} (the sign matches one of the other api-keys you use: "
+            "check which key you sign with)"
+        )
+        for secret in (reader.secret, DEMO_SECRET):
+            assert secret not in mixed.headers["x-mock-diagnosis"]
+        assert reader.api_key not in mixed.headers["x-mock-diagnosis"]
+        assert reader.api_key not in json.dumps(list(state.journal)[-1].extra)
+        # Another address, same mix-up: it never proved it holds the read key.
+        stranger = TwoKeyClient(other, keys, state.clock.now_ms)
+        assert (
+            stranger.get("trade", "/user/account", secret_of="read").headers["x-mock-diagnosis"].startswith("unknown: ")
+        )
+
+
+# ----------------------------------------------------------------- the doctor stays exact and bounded
+
+
+def test_no_candidate_is_reported_unless_it_reproduces_the_sign() -> None:
+    """A sign that is none of the mistakes (a random one) on a body with every variant: unknown."""
+    body = json.dumps({"b": "x y", "a": 1}).encode()
+    found = diagnose(
+        method="POST",
+        raw_query=b"z=1&y=a%20b",
+        body=body,
+        headers={"api-key": "k", "nonce": "n" * 32, "timestamp": str(int(time.time() * 1000)), "sign": "cd" * 32},
+        secret="s",
+        profile=PROFILES["live"],
+        deadline_s=3600.0,
+    )
+    # 10 query forms, 2 seconds, 13 formulas, 14 body variants (1 stripped, 4 fields as query, 2 fields as
+    # body, 7 re-serializations: the rest are duplicates or the bytes sent), the upper-cased nonce
+    assert (found.mistake, found.hashes) == ("unknown", 39)
+
+
+@pytest.mark.parametrize(
+    ("profile", "sent", "signed", "mistake"),
+    [
+        ("live", b"orderId=1", "orderId=1", "equals-in-query"),
+        ("live", b"orderId=1&b=2", "b=2&orderId=1", "ampersand-separators"),
+        ("strict", b"orderId=1&b=2", "b=2orderId=1", "equals-separators"),
+        # The docs profile signs k=v itself: its own form unsorted is "unsorted", never "url-encoded".
+        ("docs", b"orderId=1&b=2", "orderId=1b=2", "unsorted-query"),
+        ("docs", b"orderId=a%20b", "orderId=a%20b", "url-encoded-values"),
+        ("docs", b"orderId=1", "orderId1", "unknown"),
+        ("docs", b"orderId=1&b=2", "b=2&orderId=1", "ampersand-separators"),
+    ],
+)
+def test_query_forms_are_named_against_the_profiles_own_form(
+    profile: str, sent: bytes, signed: str, mistake: str
+) -> None:
+    nonce, ts = "n" * 32, "1724285700000"
+    found = diagnose(
+        method="GET",
+        raw_query=sent,
+        body=b"",
+        headers={"api-key": "k", "nonce": nonce, "timestamp": ts, "sign": finish(nonce, ts, "k", signed, "", "s")},
+        secret="s",
+        profile=PROFILES[profile],
+    )
+    assert found.mistake == mistake
