@@ -25,7 +25,7 @@ from . import bounds
 from .auth import query_pairs
 from .clock import http_date
 from .docrules import Warning, warn
-from .doctor import Diagnosis, diagnose
+from .doctor import SECONDS_HEADER_MESSAGE, Diagnosis, diagnose, timestamp_hint
 from .endpoints import Endpoint
 from .engine.accounts import Account
 from .errors import (
@@ -35,6 +35,7 @@ from .errors import (
     MethodNotAllowed,
     NotFound,
     ParameterError,
+    RequestExpired,
     SignatureError,
     SystemError,
     TooFrequent,
@@ -213,6 +214,12 @@ class Pipeline:
             if isinstance(err, MethodNotAllowed) and ep is not None:
                 headers.append((b"allow", ep.method.encode()))  # RFC 9110 asks every 405 to say what is allowed
             explained = err.detail
+            if err.code == RequestExpired.code:
+                # Refused before the signature is checked, so the doctor never runs: name seconds here.
+                hint = timestamp_hint(ctx.headers.get("timestamp", ""))
+                if hint is not None:
+                    entry.detail = explained = f"{err.detail}; {hint}"
+                    entry.extra["diagnosis"] = {"mistake": "seconds-timestamp", "message": SECONDS_HEADER_MESSAGE}
             if err.code == SignatureError.code:
                 found = self._doctor(ctx)
                 if found is not None:

@@ -247,9 +247,12 @@ def test_a_seconds_timestamp_is_refused_before_the_signature(app_state: Any) -> 
     resp = client.get(SPOT + "/user/account", headers=headers)
     assert resp.json()["code"] == "100008"
     entry = list(state.journal)[-1]
-    assert "diagnosis" not in entry.extra
-    assert "behind server time" in entry.detail and resp.headers["x-mock-diagnosis"] == entry.detail
-    # What the mock-side explanation should say for it (the doctor's hint for a 10-digit header).
+    # The pipeline names the mistake itself: the doctor's hint for a 10-digit header.
+    assert entry.extra["diagnosis"] == {"mistake": "seconds-timestamp", "message": SECONDS_HEADER_MESSAGE}
+    assert "behind server time" in entry.detail and entry.detail.endswith(
+        f"; seconds-timestamp: {SECONDS_HEADER_MESSAGE}"
+    )
+    assert resp.headers["x-mock-diagnosis"] == entry.detail
     assert timestamp_hint(ts) == f"seconds-timestamp: {SECONDS_HEADER_MESSAGE}"
     assert timestamp_hint(str(state.clock.now_ms())) is None and timestamp_hint("12345678x0") is None
 
