@@ -122,7 +122,8 @@ class Context:
 
     def crashed(self, crash: ClientCrashed, op: str) -> None:
         text = str(crash)
-        if not any(c["operation"] == op and c["error"] == text for c in self.crashes):
+        seen = any(c["operation"] == (crash.operation or op) and c["error"] == text for c in self.crashes)
+        if not seen and len(self.crashes) < 5:
             self.crashes.append({"operation": crash.operation or op, "error": text, "traceback": crash.excerpt})
 
     def rejected(self, api_key: str, codes: set[str] | None = None) -> list[dict[str, Any]]:
@@ -161,6 +162,8 @@ def _call(adapter: Any, op: str, *args: Any) -> Any:
         crash.operation = crash.operation or op
         raise
     except Exception as exc:
+        if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
+            exc = exc.with_traceback(exc.__traceback__.tb_next)  # from the client's frame on, not the kit's
         raise ClientCrashed(
             f"{op} raised {type(exc).__name__}: {exc}", operation=op, excerpt=traceback_excerpt(exc)
         ) from exc
@@ -743,6 +746,7 @@ def check_differential(ctx: Context) -> None:
             )
     for (op, _), want, mine in zip(SCENARIO, ref.results, got.results, strict=True):
         if isinstance(mine, _Crashed):
+            ctx.crashes = [c for c in ctx.crashes if c["error"] != str(mine.crash)]  # it is the message now
             raise RuleFailed(
                 f"{op}: the reference client read {want!r}; yours crashed: {mine.crash}", traceback=mine.crash.excerpt
             )
