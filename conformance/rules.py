@@ -408,17 +408,27 @@ def check_no_double_place(ctx: Context) -> None:
         ):
             ctx.target.call("POST", "/faults", dict(fault, path="/api/spot/v1/order/place_order"))
             before = len(ctx.target.call("GET", f"/accounts/{acct['api_key']}/orders"))
+            crashed: ClientCrashed | None = None
             try:
                 _call(adapter, "place_order", "BTCUSDT", 2, 1, "0.001", "60000", None)
             except ClientError:
                 pass
+            except ClientCrashed as crash:  # judge the orders first: a double placement is the worse bug
+                crashed = crash
             finally:
                 ctx.target.call("DELETE", "/faults")
             placed = len(ctx.target.call("GET", f"/accounts/{acct['api_key']}/orders")) - before
             if placed > 1:
                 raise RuleFailed(
                     f"one place_order under a {fault['action']} fault created {placed} orders: a write must not be "
-                    "retried blindly (look it up by clientId first)"
+                    "retried blindly (look it up by clientId first)",
+                    traceback=crashed.excerpt if crashed else "",
+                )
+            if crashed is not None:
+                raise RuleFailed(
+                    f"place_order under a {fault['action']} fault crashed ({crashed}) instead of raising an error "
+                    "(a transport error or the exchange's code)",
+                    traceback=crashed.excerpt,
                 )
 
 

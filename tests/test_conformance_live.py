@@ -292,3 +292,27 @@ def test_the_empty_list_rule_reads_both_null_and_brackets() -> None:
             "data": [],
         },
     ]
+
+
+def test_a_crash_under_a_dropped_answer_is_named_after_the_orders_are_judged() -> None:
+    class CrashOnTransport(doubles.ReferenceAdapter):
+        def place_order(
+            self, symbol: str, side: int, type: int, volume: str, price: str | None, client_id: str | None
+        ) -> dict[str, Any]:
+            try:
+                return super().place_order(symbol, side, type, volume, price, client_id)
+            except doubles.ClientError as err:
+                if err.code == "transport":
+                    raise RuntimeError("connection state lost") from None
+                raise
+
+    def crashy(base_url: str, api_key: str, secret: str, transport: Any = None) -> Any:
+        return CrashOnTransport(doubles._client(base_url, api_key, secret, transport))
+
+    (v,) = run(crashy, client_name="crashy", stream=None, only=["retry.no-double-place"]).verdicts
+    assert v.status == "fail"
+    assert v.message == (
+        "place_order under a drop fault crashed (place_order raised RuntimeError: connection state lost) instead of "
+        "raising an error (a transport error or the exchange's code)"
+    )
+    assert v.traceback.endswith("RuntimeError: connection state lost") and "in place_order" in v.traceback
