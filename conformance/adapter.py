@@ -20,6 +20,7 @@ import os
 import shlex
 import subprocess
 import threading
+import traceback
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
@@ -34,6 +35,7 @@ __all__ = [
     "ReferenceAdapter",
     "driver_factory",
     "reference_factory",
+    "traceback_excerpt",
 ]
 
 #: The operations every adapter implements, with their argument names.
@@ -62,7 +64,22 @@ class ClientError(Exception):
 
 
 class ClientCrashed(Exception):
-    """The client (or its driver) failed in a way that is not a reported error."""
+    """The client (or its driver) failed in a way that is not a reported error.
+
+    ``operation`` names the operation that crashed and ``excerpt`` holds the end of the
+    client's traceback (or the driver's reported stack), so a report can show the real cause.
+    """
+
+    def __init__(self, message: str, *, operation: str = "", excerpt: str = "") -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.excerpt = excerpt
+
+
+def traceback_excerpt(exc: BaseException, lines: int = 12) -> str:
+    """The last ``lines`` lines of ``exc``'s formatted traceback: where the client failed, and why."""
+    text = "".join(traceback.format_exception(exc)).rstrip().splitlines()
+    return "\n".join(text[-lines:])
 
 
 @runtime_checkable
@@ -255,7 +272,9 @@ class DriverAdapter:
             return doc.get("result")
         error = doc.get("error") or {}
         if error.get("code") == "crash":
-            raise ClientCrashed(f"the driver reported a crash: {str(error.get('msg', ''))[:500]}")
+            text = str(error.get("msg", ""))
+            first = text.strip().splitlines()[0] if text.strip() else "(no message)"
+            raise ClientCrashed(f"the driver reported a crash: {first[:300]}", operation=op, excerpt=text[-2000:])
         raise ClientError(str(error.get("code", "")), str(error.get("msg", "")), str(error.get("type", "")))
 
     def _read_line(self) -> str:

@@ -1,22 +1,26 @@
-"""Run the rules against one client and collect a verdict per rule; write the reports."""
+"""Run the rules against one client and collect a verdict per rule; write the reports.
+
+Statuses: ``pass``; ``warn`` (passed, but the client's requests broke documented rules
+the live exchange tolerates - never fails the run); ``fail``; ``blocked`` (a rule it
+requires failed); ``skipped`` (the client lacks an optional operation).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 from xml.sax.saxutils import escape
 
-from .adapter import AdapterFactory, ClientCrashed, reference_factory
+from .adapter import AdapterFactory, ClientCrashed, reference_factory, traceback_excerpt
 from .rules import RULES, Context, Rule, RuleFailed, RuleSkipped
 from .target import Target
 
-__all__ = ["Report", "Verdict", "run"]
+__all__ = ["LABEL", "Report", "Verdict", "run"]
 
 
 @dataclass
@@ -24,12 +28,25 @@ class Verdict:
     rule: str
     title: str
     statement: str
-    status: str  # pass | fail | blocked | skipped
+    status: str  # pass | warn | fail | blocked | skipped
     message: str = ""
     example: str = ""
     diagnosis: str = ""
     curl: str = ""
     seconds: float = 0.0
+    traceback: str = ""
+    #: documented rules the client's requests broke (from the server journal): rule, detail, docs, live, requests
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    #: crashes in operations the rule used only as traffic: operation, error, traceback
+    crashes: list[dict[str, str]] = field(default_factory=list)
+
+
+OK = ("pass", "warn", "skipped")
+LABEL = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "blocked": "BLOCKED", "skipped": "SKIPPED"}
+
+
+def _warning_line(w: dict[str, Any]) -> str:
+    return f"{w['rule']} ({w['requests']} requests, e.g. {w['example']}): {w['detail']}"
 
 
 @dataclass
@@ -41,44 +58,100 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return all(v.status in ("pass", "skipped") for v in self.verdicts)
+        """WARN never fails a run: only fail and blocked do."""
+        return all(v.status in OK for v in self.verdicts)
+
+    @property
+    def verdict(self) -> str:
+        """``PASS``, ``PASS with warnings`` or ``FAIL``."""
+        if not self.passed:
+            return "FAIL"
+        return "PASS with warnings" if self.by_status("warn") else "PASS"
 
     def by_status(self, status: str) -> list[str]:
         return [v.rule for v in self.verdicts if v.status == status]
+
+    def summary(self) -> str:
+        """``PASS: 9 passed, 2 warned, 0 failed, 0 blocked, 0 skipped`` (the CLI's last line)."""
+        counts = ", ".join(
+            f"{len(self.by_status(s))} {word}"
+            for s, word in (
+                ("pass", "passed"),
+                ("warn", "warned"),
+                ("fail", "failed"),
+                ("blocked", "blocked"),
+                ("skipped", "skipped"),
+            )
+        )
+        return f"{self.verdict}: {counts}"
+
+    def warnings(self) -> list[dict[str, Any]]:
+        """Each documented rule broken anywhere in the run, once: with the rules that saw it."""
+        out: dict[str, dict[str, Any]] = {}
+        for v in self.verdicts:
+            for w in v.warnings:
+                slot = out.setdefault(w["rule"], {**w, "requests": 0, "seen_in": []})
+                slot["requests"] += w["requests"]
+                slot["seen_in"].append(v.rule)
+        return list(out.values())
 
     def to_json(self) -> dict[str, Any]:
         return {
             "client": self.client,
             "mode": self.mode,
             "passed": self.passed,
+            "verdict": self.verdict,
             "seconds": round(self.seconds, 2),
+            "warnings": self.warnings(),
             "rules": [asdict(v) for v in self.verdicts],
         }
 
     def markdown(self) -> str:
-        icon = {"pass": "PASS", "fail": "FAIL", "blocked": "BLOCKED", "skipped": "SKIPPED"}
         lines = [
             f"# Bitunix spot conformance: {self.client}",
             "",
-            f"Mode: {self.mode}. Verdict: **{'PASS' if self.passed else 'FAIL'}** "
-            f"({len(self.by_status('pass'))} passed, {len(self.by_status('fail'))} failed, "
-            f"{len(self.by_status('blocked'))} blocked, {len(self.by_status('skipped'))} skipped) "
-            f"in {self.seconds:.1f} s.",
+            f"Mode: {self.mode}. Verdict: **{self.verdict}** "
+            f"({self.summary().partition(': ')[2]}) in {self.seconds:.1f} s.",
             "",
             "| rule | result | what it checks |",
             "|---|---|---|",
         ]
-        lines += [f"| `{v.rule}` | {icon[v.status]} | {v.statement} |" for v in self.verdicts]
+        lines += [f"| `{v.rule}` | {LABEL[v.status]} | {v.statement} |" for v in self.verdicts]
+        broken = self.warnings()
+        if broken:
+            lines += [
+                "",
+                "## Warnings: documented rules broken, tolerated live",
+                "",
+                "WARN never fails the run: the exchange accepts these requests today, but they break what the docs "
+                "ask, so a stricter exchange could refuse them.",
+                "",
+                "| documented rule | the docs ask | live shows | requests | first seen |",
+                "|---|---|---|---|---|",
+            ]
+            lines += [
+                f"| `{w['rule']}` | {w['docs']} | {w['live']} | {w['requests']} | {w['detail']} ({w['example']}) |"
+                for w in broken
+            ]
         for v in self.verdicts:
-            if v.status in ("fail", "blocked", "skipped"):
-                lines += ["", f"## `{v.rule}` - {icon[v.status]}", "", v.message]
+            if v.status in ("fail", "blocked", "skipped", "warn") or v.crashes:
+                lines += ["", f"## `{v.rule}` - {LABEL[v.status]}"]
+                if v.message:
+                    lines += ["", v.message]
+                if v.warnings:
+                    lines += [""] + [f"- WARN `{_warning_line(w)}`" for w in v.warnings]
                 for label, text in (
                     ("Shrunk example", v.example),
+                    ("Client traceback", v.traceback),
                     ("Server diagnosis", v.diagnosis),
                     ("Repro", v.curl),
                 ):
                     if text:
                         lines += ["", f"{label}:", "", "```", text, "```"]
+                for c in v.crashes:
+                    lines += ["", f"The client crashed in `{c['operation']}` (not what this rule judges): {c['error']}"]
+                    if c["traceback"]:
+                        lines += ["", "```", c["traceback"], "```"]
         return "\n".join(lines) + "\n"
 
     def junit(self) -> str:
@@ -91,13 +164,19 @@ class Report:
         ]
         for v in self.verdicts:
             out.append(f'  <testcase classname="{escape(self.client)}" name="{escape(v.rule)}" time="{v.seconds:.2f}">')
-            body = "\n".join(x for x in (v.message, v.example, v.diagnosis, v.curl) if x)
+            body = "\n".join(x for x in (v.message, v.example, v.traceback, v.diagnosis, v.curl) if x)
+            if v.warnings:  # a passing test case that says WARN: a property per warning, and the text in system-out
+                out.append("    <properties>")
+                out += [f'      <property name="warning" value="{_attr(_warning_line(w), 500)}"/>' for w in v.warnings]
+                out.append("    </properties>")
             if v.status == "fail":
-                out.append(
-                    f'    <failure message="{escape(v.message[:200], {chr(34): "&quot;"})}">{escape(body)}</failure>'
-                )
+                out.append(f'    <failure message="{_attr(v.message)}">{escape(body)}</failure>')
             elif v.status in ("blocked", "skipped"):
-                out.append(f'    <skipped message="{escape(v.message[:200], {chr(34): "&quot;"})}"/>')
+                out.append(f'    <skipped message="{_attr(v.message)}"/>')
+            notes = [f"WARN {_warning_line(w)} | docs: {w['docs']} | live: {w['live']}" for w in v.warnings]
+            notes += [f"crash in {c['operation']}: {c['error']}\n{c['traceback']}" for c in v.crashes]
+            if notes:
+                out.append(f"    <system-out>{escape(chr(10).join(notes))}</system-out>")
             out.append("  </testcase>")
         out.append("</testsuite>")
         return "\n".join(out) + "\n"
@@ -118,8 +197,8 @@ class Report:
         return paths
 
 
-def _attr(text: str) -> str:
-    return escape(text[:200], {'"': "&quot;", "\n": " "})
+def _attr(text: str, limit: int = 200) -> str:
+    return escape(text[:limit], {'"': "&quot;", "\n": " "})
 
 
 def _progress(stream: TextIO) -> Callable[[int, int, Verdict | None, str], None]:
@@ -132,9 +211,11 @@ def _progress(stream: TextIO) -> Callable[[int, int, Verdict | None, str], None]
             line = f"[{bar}] {done}/{total} {name} ..."
             stream.write(("\r" + line.ljust(80)) if tty else "")
         else:
-            line = f"[{bar}] {done}/{total} {verdict.rule:<24} {verdict.status.upper()}"
+            line = f"[{bar}] {done}/{total} {verdict.rule:<24} {LABEL[verdict.status]}"
             if verdict.status == "fail":
                 line += f"  {verdict.message.splitlines()[0][:100]}"
+            elif verdict.status == "warn":
+                line += "  docs broken, tolerated live: " + ", ".join(w["rule"] for w in verdict.warnings)
             stream.write(("\r" if tty else "") + line.ljust(80) + "\n")
         stream.flush()
 
@@ -180,25 +261,32 @@ def run(
 
 def _judge(ctx: Context, rule: Rule, statuses: dict[str, str]) -> Verdict:
     v = Verdict(rule.id, rule.title, rule.statement, "pass")
-    missing = [r for r in rule.requires if statuses.get(r, "pass") not in ("pass", "skipped")]
+    missing = [r for r in rule.requires if statuses.get(r, "pass") not in OK]
     if missing:
         v.status = "blocked"
         v.message = f"not judged: needs {', '.join(missing)} to pass first"
         return v
     t0 = time.perf_counter()
+    ctx.begin()
     try:
         ctx.target.reset()
         rule.check(ctx)
     except RuleFailed as failure:
         v.status, v.message = "fail", failure.message
         v.example, v.diagnosis, v.curl = failure.example, failure.diagnosis, failure.curl
+        v.traceback = failure.traceback
     except RuleSkipped as skip:
         v.status, v.message = "skipped", str(skip)
     except ClientCrashed as crash:
         v.status, v.message = "fail", f"the client crashed: {crash}"
+        v.traceback = crash.excerpt
     except Exception as exc:  # a bug in a client surfaces here too: report it, keep judging
         v.status = "fail"
         v.message = f"unexpected {type(exc).__name__}: {exc}"
-        v.example = "".join(traceback.format_exception(exc)[-6:])
+        v.traceback = traceback_excerpt(exc)
+    v.warnings = sorted(ctx.warnings.values(), key=lambda w: str(w["rule"]))
+    v.crashes = list(ctx.crashes)
+    if v.status == "pass" and v.warnings:
+        v.status = "warn"
     v.seconds = time.perf_counter() - t0
     return v

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import time
+from decimal import Decimal
 from typing import Any
+
+import httpx
 
 from client_ref import Client
 from client_ref import signing as ref_signing
+from client_ref._core import Call
+from client_ref.models import Order
 from conformance import ClientError, ReferenceAdapter
+from conformance.adapter import _order
 
 
 class WrongSort(ReferenceAdapter):
@@ -89,3 +96,120 @@ def swallow_errors(base_url: str, api_key: str, secret: str, transport: Any = No
 
 def float_money(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
     return FloatMoney(_client(base_url, api_key, secret, transport))
+
+
+def no_resync(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
+    """Raises 100008 when its clock is behind the server's, without re-syncing from the Date header."""
+    return ReferenceAdapter(_client(base_url, api_key, secret, transport, resync_on_expired=False))
+
+
+def fast_clock(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
+    """Signs with a clock 90 s fast: live accepts it (the docs ask for +/-60 s)."""
+    return ReferenceAdapter(_client(base_url, api_key, secret, transport, time_offset_ms=90_000))
+
+
+class NullCrash(ReferenceAdapter):
+    """Loops over the open-order list and the history page's rows without expecting ``data: null``."""
+
+    def pending_orders(self, symbol: str) -> list[dict[str, Any]]:
+        rows = self.client.run(Call("pending_list", {"symbol": symbol.upper()}, lambda d: d))
+        return [_order(Order.from_wire(row)) for row in rows]
+
+    def order_history(self, symbol: str, page: int, page_size: int) -> dict[str, Any]:
+        params = {"symbol": symbol.upper(), "page": page, "pageSize": page_size}
+        d = self.client.run(Call("history_page", params, lambda d: d))
+        return {"total": int(d["total"]), "orders": [_order(Order.from_wire(row)) for row in d["data"]]}
+
+
+def null_crash(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
+    return NullCrash(_client(base_url, api_key, secret, transport))
+
+
+class _Variants(httpx.BaseTransport):
+    """Rewrites every JSON body the way other live clients write theirs, and signs the new bytes.
+
+    Keys in reverse order with spaces after separators, amounts as JSON numbers, a market
+    order's price "0" dropped, a generated clientId on orders without one; nonces are
+    44-character base64. The exchange accepts all of it."""
+
+    def __init__(self, inner: httpx.BaseTransport, api_key: str, secret: str) -> None:
+        self.inner, self.api_key, self.secret = inner, api_key, secret
+        self.ids = 0
+
+    def _order(self, o: dict[str, Any]) -> dict[str, Any]:
+        o = dict(o)
+        if str(o.get("type")) == "2" and o.get("price") == "0":
+            del o["price"]
+        for k in ("volume", "price"):
+            if k in o:
+                o[k] = Decimal(o[k])
+        if "clientId" not in o:
+            self.ids += 1
+            o["clientId"] = f"auto-{self.ids}"
+        return dict(reversed(list(o.items())))
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        if body and "nonce" in request.headers:
+            doc = json.loads(body)
+            if request.url.path.endswith("/place_order"):
+                doc = self._order(doc)  # keys reversed there
+            elif request.url.path.endswith("/place_order/batch"):
+                doc = {"orderList": [self._order(o) for o in doc["orderList"]]}
+            else:
+                doc = dict(reversed(list(doc.items())))
+            body = _dump(doc).encode("utf-8")
+            headers = dict(request.headers)
+            headers.pop("content-length", None)
+            headers["sign"] = ref_signing.sign(
+                headers["nonce"], headers["timestamp"], self.api_key, self.secret, "", body
+            )
+            request = httpx.Request(request.method, request.url, headers=headers, content=body)
+        return self.inner.handle_request(request)
+
+
+def _dump(v: Any) -> str:
+    """Spaced JSON with Decimals as bare numbers, digit for digit."""
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {_dump(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_dump(x) for x in v) + "]"
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    return json.dumps(v, ensure_ascii=False)
+
+
+def variants(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
+    inner = transport if transport is not None else httpx.HTTPTransport()
+    return ReferenceAdapter(
+        _client(
+            base_url,
+            api_key,
+            secret,
+            _Variants(inner, api_key, secret),
+            nonce=lambda: base64.b64encode(os.urandom(32)).decode(),
+        )
+    )
+
+
+class ZeroBasedPages(ReferenceAdapter):
+    """Counts history pages from 0, as many list APIs do; Bitunix counts from 1."""
+
+    def order_history(self, symbol: str, page: int, page_size: int) -> dict[str, Any]:
+        return super().order_history(symbol, page - 1, page_size)
+
+
+def zero_based_pages(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
+    return ZeroBasedPages(_client(base_url, api_key, secret, transport))
+
+
+class DepthCrash(ReferenceAdapter):
+    """Reads the book under a misspelt key: crashes after a request the exchange answered."""
+
+    def depth(self, symbol: str) -> dict[str, Any]:
+        book = super().depth(symbol)
+        return {"asks": book["asks"], "bids": book["bid"]}
+
+
+def depth_crash(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
+    return DepthCrash(_client(base_url, api_key, secret, transport))

@@ -33,11 +33,13 @@ def test_the_reference_client_passes_every_rule() -> None:
     ("double", "failing", "message"),
     [
         ("wrong_sort", {"signing.vectors"}, "vector 'get-sorted-params'"),
-        ("base64_nonce", {"nonce.unique"}, "has 44 characters; the exchange wants exactly 32"),
         ("reused_nonce", {"nonce.unique"}, "sent twice"),
         ("seconds_timestamp", {"timestamp.fresh"}, "is not milliseconds since the epoch (13 digits)"),
         ("swallow_errors", {"errors.surfaced"}, "instead of raising it"),
         ("float_money", {"decimal.exact"}, "read as '12345.678901234567'; the exchange holds 12345.6789012345678"),
+        ("no_resync", {"timestamp.skew"}, "the client raised 100008 (request expired) instead of recovering"),
+        ("null_crash", {"lists.null-or-empty"}, "pending_orders on an empty list answered as data null"),
+        ("depth_crash", {"differential.reference"}, "yours crashed: depth raised KeyError: 'bid'"),
     ],
 )
 def test_a_broken_client_fails_exactly_the_rule_for_its_flaw(double: str, failing: set[str], message: str) -> None:
@@ -85,7 +87,7 @@ def test_cli_exit_status_and_files(tmp_path: Path, capsys: pytest.CaptureFixture
         ]
     )
     assert ok == 0 and (tmp_path / "a" / "junit.xml").exists()
-    assert "PASS: 1 passed, 0 failed" in capsys.readouterr().out
+    assert "PASS: 1 passed, 0 warned, 0 failed, 0 blocked, 0 skipped" in capsys.readouterr().out
     bad = cli_main(["run", "--adapter", "tests.conformance_doubles:reused_nonce", "--out", str(tmp_path / "b")])
     assert bad == 1
     assert cli_main(["rules"]) == 0 and "ledger.stateful" in capsys.readouterr().out

@@ -62,7 +62,29 @@ class ExchangeError extends Error {
   }
 }
 
+// Server minus local time. There is no time endpoint: the exchange's clock is the Date header of
+// its replies (1 s resolution). On 100008 (request expired) the client re-syncs from that reply and
+// repeats the call once; a call refused with 100008 was never applied, so that is safe for writes too.
+let offsetMs = 0;
+
+function offsetFromDate(date, sentMs, receivedMs) {
+  const serverMs = Date.parse(date);
+  return Number.isNaN(serverMs) ? null : serverMs + 500 - Math.floor((sentMs + receivedMs) / 2);
+}
+
 async function call(method, path, params, signed) {
+  try {
+    return await attempt(method, path, params, signed);
+  } catch (e) {
+    if (!(e instanceof ExchangeError) || e.code !== "100008" || !e.date) throw e;
+    const offset = offsetFromDate(e.date, e.sentMs, e.receivedMs);
+    if (offset === null) throw e;
+    offsetMs = offset;
+    return await attempt(method, path, params, signed);
+  }
+}
+
+async function attempt(method, path, params, signed) {
   const pairs = method === "GET" ? Object.entries(params).filter(([, v]) => v !== null && v !== undefined) : [];
   const sorted = [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const queryString = sorted.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join("&");
@@ -70,7 +92,7 @@ async function call(method, path, params, signed) {
   const headers = { "content-type": "application/json" };
   if (signed) {
     const nonce = randomUUID().replaceAll("-", "");
-    const timestamp = String(Date.now());
+    const timestamp = String(Date.now() + offsetMs);
     Object.assign(headers, {
       "api-key": KEY,
       nonce,
@@ -79,6 +101,7 @@ async function call(method, path, params, signed) {
     });
   }
   let resp;
+  const sentMs = Date.now();
   try {
     resp = await fetch(BASE + SPOT + path + (queryString ? "?" + queryString : ""), {
       method,
@@ -103,7 +126,11 @@ async function call(method, path, params, signed) {
   if (doc === null || typeof doc !== "object" || !("code" in doc)) {
     throw new ExchangeError("transport", `HTTP ${resp.status}: not an envelope`, "UnexpectedResponse");
   }
-  if (String(doc.code) !== "0") throw new ExchangeError(String(doc.code), String(doc.msg ?? ""), "ExchangeError");
+  if (String(doc.code) !== "0") {
+    const err = new ExchangeError(String(doc.code), String(doc.msg ?? ""), "ExchangeError");
+    Object.assign(err, { date: resp.headers.get("date"), sentMs, receivedMs: Date.now() });
+    throw err;
+  }
   if (resp.status >= 400) throw new ExchangeError("transport", `HTTP ${resp.status}`, "HttpStatusError");
   return doc.data;
 }
