@@ -57,8 +57,8 @@ def record_fields(entry: JournalEntry, created: float) -> dict[str, Any]:
         "status": entry.status,
         "mock_time_ms": entry.time_ms,
     }
-    if entry.verdict != "accepted" or entry.detail:
-        out["why"] = _why(entry)
+    if entry.detail:
+        out["detail"] = entry.detail
     diagnosis = entry.extra.get("diagnosis")
     if isinstance(diagnosis, dict):
         out["diagnosis"] = {"mistake": diagnosis.get("mistake"), "message": diagnosis.get("message")}
@@ -84,8 +84,9 @@ class TextFormatter(logging.Formatter):
         parts = [f"{clock} {f['method']:<4} {what:<22} {f['key'] or '-':<11} {f['verdict']} {f['code'] or '-'}"]
         if f["status"] not in (200, 0):
             parts.append(f"HTTP {f['status']}")
-        if f.get("why"):
-            parts.append(f["why"])
+        why = _why(entry)
+        if why:
+            parts.append(why)
         for w in f.get("warnings", ()):
             parts.append(f"warning {w['rule']}: {w['detail']}")
         if f.get("dropped"):
