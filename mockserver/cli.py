@@ -9,10 +9,12 @@ empty variable counts as unset. ``bitunix-mock wait [URL]`` waits for a server i
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import gc
 import ipaddress
 import json
+import logging
 import os
 import re
 import secrets
@@ -299,6 +301,20 @@ def main(argv: list[str] | None = None, *, environ: Mapping[str, str] | None = N
         return 130
 
 
+class _QuietCancel(logging.Filter):
+    """A request still in flight when the graceful shutdown ends is cancelled: one line, not a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, asyncio.CancelledError):
+            record.msg, record.args = (
+                "a request still in flight after %s s was cancelled at shutdown",
+                (GRACEFUL_SHUTDOWN_S,),
+            )
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 class _Stopped(Exception):
     """SIGINT or SIGTERM outside uvicorn's own handling (before it starts, or re-raised after it stops)."""
 
@@ -439,6 +455,7 @@ def _serve(args: argparse.Namespace) -> int:
             forwarded_allow_ips=list(trusted) or None,
         )
     )
+    logging.getLogger("uvicorn.error").addFilter(_QuietCancel())
     log_format: Literal["text", "json"] | None = None
     if not args.quiet:
         log_format = args.log_format or ("text" if sys.stderr.isatty() else None)

@@ -260,3 +260,23 @@ def test_the_request_log_is_off_when_stderr_is_not_a_terminal_and_quiet_wins() -
                 proc.kill()
                 proc.wait(10)
         assert code == 0 and stderr.strip() == "", (args, env, stderr)
+
+
+@pytest.mark.slow
+def test_a_request_stuck_in_flight_does_not_hold_sigterm_nor_print_a_traceback() -> None:
+    import socket
+
+    proc, banner = _start()
+    try:
+        with socket.create_connection(("127.0.0.1", banner["port"]), timeout=10) as stuck:
+            # Half a body: the request is in flight until the graceful shutdown gives up on it.
+            stuck.sendall(b"POST /api/spot/v1/order/place_order HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            assert httpx.get(banner["url"] + "/_mock/health", timeout=10).status_code == 200
+            code, stderr, took = _stop(proc, signal.SIGTERM)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    print(f"SIGTERM with a stuck request: exited {code} after {took:.3f} s")
+    assert code == 0 and "Traceback" not in stderr, stderr
+    assert "cancelled at shutdown" in stderr
