@@ -1,77 +1,279 @@
-"""``python -m mockserver`` / ``bitunix-mock``: serve one mock exchange with uvicorn."""
+"""``python -m mockserver`` / ``bitunix-mock``: serve one mock exchange with uvicorn.
+
+Every option also reads an environment variable, ``BITUNIX_MOCK_`` + its name in upper
+case (``--admin-token`` -> ``BITUNIX_MOCK_ADMIN_TOKEN``); a flag beats its variable and an
+empty variable counts as unset. ``bitunix-mock wait [URL]`` waits for a server instead
+(:mod:`mockserver.wait`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import gc
+import ipaddress
 import json
+import logging
+import os
+import re
 import secrets
+import signal
 import socket
 import sys
+import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import FrameType
+from typing import Any, Literal, NoReturn
 
 from .access import is_loopback_host
-from .app import create_app
 from .auth import DEFAULT_PROFILE, PROFILES
 from .config import ADMIN_PREFIX, Config
 from .fidelity import parse_switches
 
-__all__ = ["build_parser", "main"]
+__all__ = ["ENV_PREFIX", "GRACEFUL_SHUTDOWN_S", "build_parser", "env_name", "main", "parse_args"]
+
+ENV_PREFIX = "BITUNIX_MOCK_"
+#: After SIGTERM or Ctrl-C, requests still in flight get this long before they are cancelled.
+GRACEFUL_SHUTDOWN_S = 2
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+_HOST_NAME = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(:[0-9]{1,5})?$")
+_TOKEN = re.compile(r"^[\x21-\x7e]+$")
+
+EPILOG = f"""\
+Environment: every option also reads the variable shown in brackets ({ENV_PREFIX} + its
+name); a flag beats its variable; an empty variable counts as unset. Switches
+(on/off options) take 1/0, true/false, yes/no or on/off. {ENV_PREFIX}SWITCH is a
+comma-separated NAME=VALUE list; a --switch flag overrides it name by name.
+
+Waiting for a server (CI, scripts, health checks):
+  bitunix-mock wait [URL] [--timeout S]   exit 0 once URL/_mock/health answers, 1 on timeout
+"""
+
+
+def env_name(action: argparse.Action) -> str:
+    return ENV_PREFIX + action.dest.upper()
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535 (0: any free port), not {value}")
+    return value
+
+
+def _integer(minimum: int | None) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if minimum is not None and value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def _host(text: str) -> str:
+    if not text.strip() or (not _HOST_NAME.match(text.strip()) and ":" not in text):
+        raise argparse.ArgumentTypeError(f"not a host name or IP address: {text!r}")
+    return text.strip()
+
+
+def _markets(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such markets file: {text!r}")
+    return path
+
+
+def _ready_file(text: str) -> Path:
+    path = Path(text)
+    if not text.strip() or path.is_dir() or not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write a ready file at {text!r} (its directory must exist)")
+    return path
+
+
+def _token(text: str) -> str:
+    if text.strip() and not _TOKEN.match(text):
+        raise argparse.ArgumentTypeError(
+            "an admin token is printable ASCII without spaces (it travels in the x-mock-admin-token header)"
+        )
+    return text
+
+
+def _hosts(text: str) -> str:
+    for part in _csv(text):
+        if not _HOST_NAME.match(part):
+            raise argparse.ArgumentTypeError(f"not a host name (name or name:port): {part!r}")
+    return text
+
+
+def _proxies(text: str) -> str:
+    for part in _csv(text):
+        if part == "*":
+            continue
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an IP address or network: {part!r}") from None
+    return text
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"a switch is NAME=VALUE, not {text!r}")
+    pair = name.strip(), value.strip()
+    try:
+        parse_switches(dict([pair]))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return pair
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="bitunix-mock", description="Offline twin of the Bitunix spot REST API.")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default 8080)")
+    p = argparse.ArgumentParser(
+        prog="bitunix-mock",
+        description="Offline twin of the Bitunix spot REST API.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--host", type=_host, default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=8080, help="port to bind; 0 picks a free one (default 8080)")
     p.add_argument(
         "--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES), help="signature verification profile"
     )
-    p.add_argument("--seed", type=int, default=0, help="seed for ids, liquidity and synthetic history")
-    p.add_argument("--markets", type=Path, default=None, help="markets JSON (default: the embedded set)")
+    p.add_argument("--seed", type=_integer(None), default=0, help="seed for ids, liquidity and synthetic history")
+    p.add_argument("--markets", type=_markets, default=None, help="markets JSON (default: the embedded set)")
     p.add_argument("--no-liquidity", action="store_true", help="start with empty order books")
     p.add_argument("--no-demo", action="store_true", help="do not create the demo account")
     p.add_argument(
         "--admin-token",
+        type=_token,
         default=None,
         help="require this token on admin calls (generated when binding beyond loopback; "
         "an empty token is refused there)",
     )
     p.add_argument(
+        "--require-admin-token",
+        action="store_true",
+        help="refuse to start without a non-empty admin token (the container image sets this)",
+    )
+    p.add_argument(
         "--admin-allowed-hosts",
+        type=_hosts,
         default="",
         help="comma-separated Host names (name or name:port) accepted on admin calls without a token, "
         "besides loopback, localhost and dotless names",
     )
     p.add_argument(
         "--trusted-proxies",
+        type=_proxies,
         default="",
         help="comma-separated proxy addresses whose X-Forwarded-For is believed (default: none, "
         "forwarding headers are ignored)",
     )
     p.add_argument("--diagnose", action="store_true", help="always send x-mock-diagnosis on rejections")
     p.add_argument(
-        "--max-body-bytes", type=int, default=Config.max_body_bytes, help="largest exchange request body (413 beyond)"
+        "--max-body-bytes",
+        type=_integer(1),
+        default=Config.max_body_bytes,
+        help="largest exchange request body (413 beyond)",
     )
     p.add_argument(
         "--switch",
+        type=_pair,
         action="append",
         default=[],
         metavar="NAME=VALUE",
         help="set a behaviour with thin evidence (repeatable); see the README's fidelity table",
     )
-    p.add_argument("--journal-size", type=int, default=10_000, help="requests kept in the journal")
+    p.add_argument("--journal-size", type=_integer(0), default=10_000, help="requests kept in the journal")
     p.add_argument("--rate-limits", action="store_true", help="enforce rate limits (110041) from the start")
-    p.add_argument("--log-level", default="warning", help="uvicorn log level")
-    p.add_argument("--access-log", action="store_true", help="log every request line")
+    p.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=None,
+        help="request log on stderr, one line per exchange request: text for people, json for machines "
+        "(default: text when stderr is a terminal, else none)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no request log (the start-up banner is still printed)")
+    p.add_argument("--log-level", choices=LOG_LEVELS, default="warning", help="uvicorn log level (default warning)")
+    p.add_argument("--access-log", action="store_true", help="uvicorn's access log too (HTTP status only)")
     p.add_argument("--json", action="store_true", help="print the start-up banner as one JSON line")
+    p.add_argument(
+        "--ready-file",
+        type=_ready_file,
+        default=None,
+        metavar="PATH",
+        help="write the start-up banner JSON to PATH once the server accepts connections (removed at exit)",
+    )
+    for action in _options(p):
+        name = env_name(action)
+        action.help = f"{action.help} [{name}{'=1' if _is_flag(action) else ''}]"
     return p
 
 
-def _pair(text: str) -> tuple[str, str]:
-    name, sep, value = text.partition("=")
-    if not sep:
-        raise ValueError(f"--switch wants NAME=VALUE, not {text!r}")
-    return name.strip(), value.strip()
+def _options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """Every option but --help."""
+    return [a for a in parser._actions if a.option_strings and not isinstance(a, argparse._HelpAction)]
+
+
+def _is_flag(action: argparse.Action) -> bool:
+    return isinstance(action, argparse._StoreTrueAction)
+
+
+def _from_env(parser: argparse.ArgumentParser, action: argparse.Action, name: str, raw: str) -> Any:
+    def fail(message: str) -> NoReturn:
+        parser.error(f"{name}={raw!r}: {message}")
+
+    if _is_flag(action):
+        word = raw.strip().lower()
+        if word not in _TRUE | _FALSE:
+            fail("a switch is one of 1/0, true/false, yes/no, on/off")
+        return word in _TRUE
+    convert: Callable[[str], Any] = action.type if callable(action.type) else str
+    many = isinstance(action, argparse._AppendAction)
+    items = [part.strip() for part in raw.split(",") if part.strip()] if many else [raw]
+    values: list[Any] = []
+    for item in items:
+        try:
+            value = convert(item)
+        except (argparse.ArgumentTypeError, ValueError, TypeError) as exc:
+            fail(str(exc))
+        if action.choices is not None and value not in action.choices:
+            fail(f"one of {', '.join(map(str, action.choices))}")
+        values.append(value)
+    return values if many else values[0]
+
+
+def parse_args(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> argparse.Namespace:
+    """Options from ``argv`` over ``BITUNIX_MOCK_*`` variables over defaults (SystemExit(2) on a bad value).
+
+    ``namespace.from_env`` names the options whose value came from a variable (dest -> variable).
+    """
+    env = os.environ if environ is None else environ
+    parser = build_parser()
+    from_env: dict[str, str] = {}
+    for action in _options(parser):
+        name = env_name(action)
+        raw = env.get(name, "")
+        if raw == "":
+            continue
+        action.default = _from_env(parser, action, name, raw)
+        from_env[action.dest] = name
+    args = parser.parse_args(argv)
+    args.from_env = {dest: name for dest, name in from_env.items() if getattr(args, dest) == parser.get_default(dest)}
+    return args
 
 
 def _is_loopback(host: str) -> bool:
@@ -82,29 +284,84 @@ def _csv(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    import uvicorn
+def main(argv: list[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    env = os.environ if environ is None else environ
+    if argv[:1] == ["wait"]:
+        from .wait import main as wait_main
 
+        return wait_main(argv[1:], environ=env)
+    try:
+        args = parse_args(argv, env)
+    except SystemExit as exc:  # --help (0) or a bad value (2, the message already printed)
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return _serve(args)
+    except KeyboardInterrupt:  # Ctrl-C before the server started
+        return 130
+
+
+class _QuietCancel(logging.Filter):
+    """A request still in flight when the graceful shutdown ends is cancelled: one line, not a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, asyncio.CancelledError):
+            record.msg, record.args = (
+                "a request still in flight after %s s was cancelled at shutdown",
+                (GRACEFUL_SHUTDOWN_S,),
+            )
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+class _Stopped(Exception):
+    """SIGINT or SIGTERM outside uvicorn's own handling (before it starts, or re-raised after it stops)."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped(signum)
+
+
+def _serve(args: argparse.Namespace) -> int:
     token = args.admin_token
+    token_var = args.from_env.get("admin_token")
+    if args.require_admin_token and not (token and token.strip()):
+        print(
+            "bitunix-mock: an admin token is required here (--require-admin-token, set by the container image): "
+            f"set {ENV_PREFIX}ADMIN_TOKEN=<token> or pass --admin-token <token>; admin calls then send it in "
+            "the x-mock-admin-token header. A fresh one: python -c 'import secrets; print(secrets.token_hex(16))'",
+            file=sys.stderr,
+        )
+        return 2
     if not _is_loopback(args.host):
         # Beyond loopback anyone could read every secret, reset or fund the exchange: require a token.
         if token is None:
             token = secrets.token_hex(16)
         elif not token.strip():
+            drop = f"Unset {token_var}" if token_var else 'Drop --admin-token ""'
             print(
                 f"bitunix-mock: refusing to serve {args.host} without an admin token: anyone who can reach "
-                'it could read every account\'s secret and fund accounts. Drop --admin-token "" (a token is '
+                f"it could read every account's secret and fund accounts. {drop} (a token is "
                 "then generated and printed), pass --admin-token <token>, or bind --host 127.0.0.1.",
                 file=sys.stderr,
             )
             return 2
     trusted = _csv(args.trusted_proxies)
     try:
-        switches = parse_switches(dict(_pair(s) for s in args.switch))
+        switches = parse_switches(dict(args.switch))  # the variable's pairs first: a --switch flag wins
     except ValueError as exc:
         print(f"bitunix-mock: {exc}", file=sys.stderr)
         return 2
+    if args.ready_file is not None:
+        with contextlib.suppress(FileNotFoundError):
+            args.ready_file.unlink()  # a stale file from an earlier run must not say "ready"
+
+    import uvicorn
+
+    from . import reqlog
+    from .app import create_app
+
     config = Config(
         switches=switches,
         host=args.host,
@@ -122,20 +379,25 @@ def main(argv: list[str] | None = None) -> int:
         admin_allowed_hosts=_csv(args.admin_allowed_hosts),
         trusted_proxies=trusted,
     )
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except (OSError, ValueError) as exc:
+        print(f"bitunix-mock: cannot start: {exc}", file=sys.stderr)
+        return 2
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((args.host, args.port))
+        sock.bind((args.host.strip("[]"), args.port))
     except OSError as exc:
+        sock.close()
         print(f"bitunix-mock: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
     sock.listen(2048)
     sock.set_inheritable(True)
     port = sock.getsockname()[1]
-    host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
+    host = f"[{args.host.strip('[]')}]" if family == socket.AF_INET6 else args.host
     url = f"http://{host}:{port}"
     banner = {
         "url": url,
@@ -167,20 +429,52 @@ def main(argv: list[str] | None = None) -> int:
     # The state is many small long-lived objects (orders, journal entries, nonces) and almost no
     # cycles; collecting the young generation less often cut the p99 of signed orders under load.
     gc.set_threshold(20_000, 50, 50)
-    server = uvicorn.Server(
+    ready_file: Path | None = args.ready_file
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and ready_file is not None:
+                partial = ready_file.with_name(ready_file.name + ".partial")
+                partial.write_text(json.dumps(banner) + "\n", "utf-8")
+                os.replace(partial, ready_file)  # readers never see half a file
+
+    server = Server(
         uvicorn.Config(
             app,
             loop="auto",
             http="auto",
             log_level=args.log_level,
-            access_log=args.access_log,
+            access_log=args.access_log,  # off by default: it shows "200 OK" for refusals (HTTP 200 + error code)
             lifespan="off",
-            date_header=False,  # the app sends Date from the mock clock (clients re-sync from it)
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            date_header=False,  # the app sends Date from the mock clock (clients re-sync from it after 100008)
             # X-Forwarded-For is believed only from proxies the operator names: uvicorn's default
             # (on, trusting 127.0.0.1) let any local process pass the per-key IP whitelist.
             proxy_headers=bool(trusted),
             forwarded_allow_ips=list(trusted) or None,
         )
     )
-    server.run(sockets=[sock])
+    logging.getLogger("uvicorn.error").addFilter(_QuietCancel())
+    log_format: Literal["text", "json"] | None = None
+    if not args.quiet:
+        log_format = args.log_format or ("text" if sys.stderr.isatty() else None)
+    reqlog.configure(log_format)
+    # uvicorn stops gracefully on SIGINT/SIGTERM, then raises the signal again for the handler it found:
+    # ours ends the process quietly with 0 (Python's own would print a KeyboardInterrupt traceback or
+    # die by SIGTERM), and also covers a signal that arrives before uvicorn installed its handlers.
+    handled = (signal.SIGINT, signal.SIGTERM)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.signal(sig, _stop) for sig in handled} if main_thread else {}
+    try:
+        server.run(sockets=[sock])
+    except _Stopped:
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        sock.close()
+        if ready_file is not None:
+            with contextlib.suppress(FileNotFoundError):
+                ready_file.unlink()
     return 0

@@ -46,9 +46,19 @@ from .journal import JournalEntry
 from .params import validate
 from .state import MockState
 
-__all__ = ["ExchangeRoute", "Pipeline", "Reply", "RequestContext", "error_body", "success_body"]
+__all__ = ["PLACE_REFUSED", "ExchangeRoute", "Pipeline", "Reply", "RequestContext", "error_body", "success_body"]
 
 log = logging.getLogger("mockserver")
+#: One INFO record per exchange request, once its verdict is final (``extra={"entry": JournalEntry}``);
+#: :mod:`mockserver.reqlog` formats them. Nothing is built when the logger is not enabled for INFO.
+request_log = logging.getLogger("mockserver.requests")
+
+
+def log_request(entry: JournalEntry) -> None:
+    if request_log.isEnabledFor(logging.INFO):
+        what = entry.operation or entry.path
+        request_log.info("%s %s %s %s", entry.method, what, entry.verdict, entry.code, extra={"entry": entry})
+
 
 SUCCESS_MSG = "result.success"
 DIAGNOSE_HEADER = "x-mock-diagnose"
@@ -129,6 +139,38 @@ def _header_safe(text: str) -> bytes:
     return text.encode("ascii", "backslashreplace")[:1024].replace(b"\r", b" ").replace(b"\n", b" ")
 
 
+#: The verdict of a placement the exchange refused in a successful envelope (placeStatus 0);
+#: the entry's ``code`` is then the placeCode, its ``detail`` the placeMsg.
+PLACE_REFUSED = "PlaceRefused"
+
+
+def _place_verdict(entry: JournalEntry, operation: str, data: Any) -> None:
+    """Refused placements are not "accepted": a single one, or a batch whose every item was refused.
+
+    A batch with some items placed stays accepted; its refused items are listed in ``refused_items``.
+    """
+    if operation == "place_order" and isinstance(data, dict) and data.get("placeStatus") == 0:
+        entry.verdict, entry.code = PLACE_REFUSED, str(data.get("placeCode"))
+        entry.detail = f"placement refused: {data.get('placeCode')} {data.get('placeMsg')}"
+    elif operation == "place_order_batch" and isinstance(data, list):
+        refused = [
+            {"index": i, "placeCode": str(item.get("placeCode")), "placeMsg": item.get("placeMsg")}
+            for i, item in enumerate(data)
+            if isinstance(item, dict) and item.get("placeStatus") == 0
+        ]
+        if not refused:
+            return
+        entry.extra["refused_items"] = refused
+        shown = "; ".join(f"[{r['index']}] {r['placeCode']} {r['placeMsg']}" for r in refused[:5])
+        entry.detail = f"{len(refused)} of {len(data)} orders refused: {shown}"
+        if len(refused) == len(data):
+            entry.verdict, entry.code = PLACE_REFUSED, str(refused[0]["placeCode"])
+
+
+#: Verdicts of requests whose signature was verified (the doctor trusts their client with the key).
+_SIGNED_OK = frozenset({"accepted", PLACE_REFUSED})
+
+
 class Pipeline:
     """method check -> hooks -> auth -> parameters -> handler -> envelope, journaled."""
 
@@ -202,6 +244,7 @@ class Pipeline:
             data = HANDLERS[ep.operation](Call(state, account, args, raw, ctx.now_ms))
             entry.verdict = "accepted"
             entry.code = "0"
+            _place_verdict(entry, ep.operation, data)
             headers = list(_JSON_HEADERS)
             if warnings and diagnose:
                 headers.append((WARNINGS_HEADER, _header_safe("; ".join(w.text() for w in warnings))))
@@ -259,7 +302,7 @@ class Pipeline:
                 continue
             if e.api_key == key and len(nonces) < 200:
                 nonces.append(e.headers.get("nonce", ""))
-            elif e.api_key and e.verdict == "accepted" and e.client == ctx.client_ip and len(used) < 16:
+            elif e.api_key and e.verdict in _SIGNED_OK and e.client == ctx.client_ip and len(used) < 16:
                 used[e.api_key] = None
         try:
             return diagnose(
@@ -374,6 +417,7 @@ class ExchangeRoute:
                 entry.operation = self.endpoint.operation if self.endpoint is not None else None
                 entry.verdict = "disconnected"
                 entry.detail = "the client closed the connection before its body was complete; not processed"
+                log_request(entry)
                 return
             body = read
         raw_query: bytes = scope.get("query_string", b"")
@@ -387,6 +431,7 @@ class ExchangeRoute:
             body if body is not None else b"",
             client_ip,
         )
+        entry.operation = self.endpoint.operation if self.endpoint is not None else None  # faulted, pending too
         decision = state.faults.decide(scope["method"], scope["path"], headers.get("api-key")) if state.faults else None
         if decision is not None:
             entry.extra["faults"] = decision.rules
@@ -411,4 +456,5 @@ class ExchangeRoute:
         drop = decision is not None and decision.drop
         if drop:
             entry.extra["dropped"] = True
+        log_request(entry)
         await send_reply(send, reply, drop=drop, date=http_date(state.clock.now_ms()))
