@@ -157,6 +157,8 @@ def _op(fn: Op) -> Handler:
             result = await fn(Controller(state), request)
         except AdminError as err:
             return admin_error(err.status, err.message)
+        if state.durable is not None and request.method != "GET":
+            state.durable.admin_write()  # with a state directory: checkpointed before it is answered
         if isinstance(result, Response):
             return result
         if result is None:

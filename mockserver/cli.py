@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import secrets
 import socket
 import sys
@@ -58,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help="set a behaviour with thin evidence (repeatable); see the README's fidelity table",
+    )
+    p.add_argument(
+        "--state",
+        type=Path,
+        default=os.environ.get("BITUNIX_MOCK_STATE") or None,
+        metavar="DIR",
+        help="keep the exchange in DIR across restarts and crashes (env BITUNIX_MOCK_STATE; default: memory only)",
     )
     p.add_argument("--journal-size", type=int, default=10_000, help="requests kept in the journal")
     p.add_argument("--rate-limits", action="store_true", help="enforce rate limits (110041) from the start")
@@ -121,8 +129,19 @@ def main(argv: list[str] | None = None) -> int:
         rate_limits=args.rate_limits,
         admin_allowed_hosts=_csv(args.admin_allowed_hosts),
         trusted_proxies=trusted,
+        state_dir=Path(args.state) if args.state else None,
     )
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except Exception as exc:
+        if config.state_dir is None:
+            raise
+        from .persist import PersistError
+
+        if not isinstance(exc, PersistError):
+            raise
+        print(f"bitunix-mock: cannot use the state directory {config.state_dir}: {exc}", file=sys.stderr)
+        return 2
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
