@@ -326,7 +326,7 @@ class Durable:
         except Exception:
             # The change is made in memory and cannot be kept: stop before anyone is told it happened.
             log.critical("state: cannot write %s; stopping so no unsaved change is acknowledged", self.store.path)
-            logging.shutdown()
+            sys.stderr.flush()
             os._exit(EXIT_UNSAVED)
 
     # -- start-up
@@ -416,7 +416,8 @@ def attach(state: MockState, pipeline: Pipeline) -> Durable:
             store.close()
             raise
     except BaseException:
-        lock.close() if lock is not None else None
+        if lock is not None:
+            lock.close()
         raise
     if durable.replayed:
         log.info("state: restored %s with %d logged requests replayed", directory, durable.replayed)

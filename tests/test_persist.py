@@ -162,6 +162,30 @@ def test_reset_and_restore_are_kept(state_dir: Path, running: tuple[MockApp, Tes
     _close(again2)
 
 
+class _Exited(Exception):
+    pass
+
+
+def test_a_change_that_cannot_be_written_stops_the_process(
+    running: tuple[MockApp, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, client = running
+    durable = app.state.mock.durable
+    assert durable is not None
+
+    def full_disk(head: bytes, body: bytes) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    def exit_(status: int) -> None:
+        raise _Exited(status)
+
+    monkeypatch.setattr(durable.store, "append", full_disk)
+    monkeypatch.setattr(persist.os, "_exit", exit_)
+    with pytest.raises(_Exited) as stopped:
+        Signed(client).post(f"{P}/order/place_order", RESTING)  # never answered
+    assert stopped.value.args == (persist.EXIT_UNSAVED,)
+
+
 # ------------------------------------------------------------------ the file
 
 
