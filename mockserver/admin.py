@@ -153,12 +153,15 @@ def _op(fn: Op) -> Handler:
     """An admin handler from a controller call: JSON in, JSON out, AdminError -> its status."""
 
     async def handler(state: MockState, request: Request) -> Response:
+        if state.durable is not None and request.method not in ("GET", "HEAD"):
+            return await state.durable.admin(run, state, request)  # a state directory: logged before answered
+        return await run(state, request)
+
+    async def run(state: MockState, request: Request) -> Response:
         try:
             result = await fn(Controller(state), request)
         except AdminError as err:
             return admin_error(err.status, err.message)
-        if state.durable is not None and request.method != "GET":
-            state.durable.admin_write()  # with a state directory: checkpointed before it is answered
         if isinstance(result, Response):
             return result
         if result is None:

@@ -33,19 +33,24 @@ import contextlib
 import logging
 import os
 import random
+import re
 import sqlite3
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import compile_path
+from starlette.types import Message, Receive
 
 from .clock import Clock
-from .config import Config
+from .config import ADMIN_PREFIX, Config
 from .counterparty import Script
 from .endpoints import ENDPOINTS_BY_PATH
 from .faults import FaultRule
@@ -90,6 +95,11 @@ EXIT_UNSAVED = 70
 class PersistError(RuntimeError):
     """The state directory cannot be used (corrupt, foreign, newer, locked, unreadable)."""
 
+
+#: The rest of an admin handler, after the state directory's hook (mockserver.admin._op).
+AdminRun = Callable[[MockState, Request], Awaitable[Response]]
+#: Admin writes that replace the whole exchange: a checkpoint, not a log record.
+_CHECKPOINTED = frozenset({ADMIN_PREFIX + "/reset", ADMIN_PREFIX + "/restore"})
 
 # ------------------------------------------------------------------- storage
 
@@ -296,6 +306,7 @@ class Durable:
         entry = ctx.entry
         if watch and entry.verdict not in NO_EFFECT:
             head = {
+                "k": "x",
                 "t": ctx.now_ms,
                 "m": ctx.method,
                 "p": ctx.path,
@@ -304,15 +315,50 @@ class Durable:
                 "ip": ctx.client_ip,
                 "code": entry.code,
             }
-            self._write(lambda: self.store.append(orjson.dumps(head), ctx.body))
-            self.logged += 1
-            if self.logged >= COMPACT_EVERY:
-                self.checkpoint()
+            self._append(head, ctx.body)
         return reply
 
-    def admin_write(self) -> None:
-        """An admin write succeeded: checkpoint before it is answered."""
-        self.checkpoint()
+    async def admin(self, run: AdminRun, state: MockState, request: Request) -> Response:
+        """Run an admin write with the clock pinned (but for ``/clock``); log it if it succeeded.
+
+        The body is read first (bounded by the largest admin body, a restore's), so the call
+        itself runs without yielding to other requests. ``/reset`` and ``/restore`` write a
+        checkpoint instead of a log record (a restore's document may be megabytes).
+        """
+        from .admin import MAX_RESTORE_BODY, _read_body, admin_error
+        from .control import AdminError
+
+        try:
+            body = await _read_body(request, MAX_RESTORE_BODY)
+        except AdminError as exc:
+            return admin_error(exc.status, exc.message)
+        clock, path = state.clock, request.url.path
+        now = clock.now_ms()
+        steering = contextlib.nullcontext() if path == ADMIN_PREFIX + "/clock" else pinned(clock, now)
+        with steering:
+            response = await run(state, Request(request.scope, _receive(body)))
+        if response.status_code >= 400:
+            return response  # a refused admin call changes nothing
+        if path in _CHECKPOINTED:
+            self.checkpoint()
+            return response
+        head = {
+            "k": "a",
+            "t": now,
+            "m": request.method,
+            "p": path,
+            "q": request.scope.get("query_string", b"").decode("latin-1"),
+            "clock": [clock._offset_ms, clock._frozen_at_ms],
+            "code": str(response.status_code),
+        }
+        self._append(head, body)
+        return response
+
+    def _append(self, head: dict[str, Any], body: bytes) -> None:
+        self._write(lambda: self.store.append(orjson.dumps(head), body))
+        self.logged += 1
+        if self.logged >= COMPACT_EVERY:
+            self.checkpoint()
 
     def checkpoint(self) -> None:
         """Write the whole state and empty the log."""
@@ -340,6 +386,9 @@ class Durable:
         enabled, limiter.enabled = limiter.enabled, False  # they were admitted once; counters are not state
         try:
             for seq, head, body in records:
+                if head.get("k") == "a":
+                    self._replay_admin(seq, head, body)
+                    continue
                 now = int(head["t"])
                 headers = dict(head["h"])
                 query = str(head["q"])
@@ -367,12 +416,72 @@ class Durable:
         finally:
             limiter.enabled = enabled
 
+    def _replay_admin(self, seq: int, head: dict[str, Any], body: bytes) -> None:
+        from .admin import ADMIN_ROUTES
+
+        state, clock = self.state, self.state.clock
+        method, path = str(head["m"]), str(head["p"])
+        for route in ADMIN_ROUTES:
+            found = _admin_pattern(route.path).fullmatch(path) if route.method == method else None
+            if found is not None:
+                break
+        else:
+            raise PersistError(f"log record {seq}: no admin route {method} {path}")
+        scope = {
+            "type": "http",
+            "method": method,
+            "scheme": "http",
+            "server": None,
+            "root_path": "",
+            "path": path,
+            "query_string": str(head["q"]).encode("latin-1"),
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "path_params": found.groupdict(),
+        }
+        with pinned(clock, int(head["t"])):
+            call = cast(Coroutine[Any, Any, Response], route.handler(state, Request(scope, _receive(body))))
+            try:
+                call.send(None)
+            except StopIteration as done:
+                response: Response = done.value
+            else:  # pragma: no cover - admin calls never wait on anything but their in-memory body
+                call.close()
+                raise PersistError(f"log record {seq}: {method} {path} did not complete on replay")
+        clock._offset_ms, clock._frozen_at_ms = head["clock"]
+        self.replayed += 1
+        if str(response.status_code) != head.get("code"):
+            self.diverged += 1
+            log.error(
+                "state: log record %s (%s %s) answered %s on replay, %s when acknowledged",
+                seq, method, path, response.status_code, head.get("code"),
+            )  # fmt: skip
+
     def close(self) -> None:
         """Release the directory (in-process use; a server process keeps it until it exits)."""
         self.store.close()
         if self._lock is not None:
             self._lock.close()
             self._lock = None
+
+
+def _receive(body: bytes) -> Receive:
+    """An ASGI receive that hands over ``body`` in one message."""
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+_patterns: dict[str, re.Pattern[str]] = {}
+
+
+def _admin_pattern(route_path: str) -> re.Pattern[str]:
+    """``/accounts/{api_key}/fund`` as a regular expression over the full admin path."""
+    pattern = _patterns.get(route_path)
+    if pattern is None:
+        pattern = _patterns[route_path] = compile_path(ADMIN_PREFIX + route_path)[0]
+    return pattern
 
 
 def _lock_directory(directory: Path) -> TextIO | None:
@@ -410,7 +519,7 @@ def attach(state: MockState, pipeline: Pipeline) -> Durable:
                 raise PersistError(f"{store.path} has a log but no checkpoint")
             durable = Durable(state, pipeline, directory, store, lock)
             durable.replay(records)
-            state.durable = durable
+            state.durable = durable  # only now: replayed admin calls must not log themselves again
             durable.checkpoint()  # start from a compact file: the log is replayed once
         except BaseException:
             store.close()

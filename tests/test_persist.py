@@ -88,11 +88,16 @@ def test_round_trip_keeps_exchange_and_steering(state_dir: Path, running: tuple[
     before = client.get(f"{M}/snapshot").json()
     scripts = client.get(f"{M}/counterparty").json()
     durable = app.state.mock.durable
-    assert durable is not None and durable.store.log_size() == 5  # since the last admin write
+    assert durable is not None and durable.store.log_size() == 15  # 6 admin writes, 9 signed requests
 
     again = _reopen(app, state_dir)
+    assert again.state.mock.durable is not None and again.state.mock.durable.replayed == 15
+    for _ in range(2):  # replayed from the log, then from the checkpoint written at start
+        with TestClient(again) as c2:
+            assert c2.get(f"{M}/snapshot").json() == before  # the clock is frozen: equal to the millisecond
+            assert c2.get(f"{M}/counterparty").json() == scripts
+        again = _reopen(again, state_dir)
     with TestClient(again) as c2:
-        assert c2.get(f"{M}/snapshot").json() == before  # the clock is frozen: equal to the millisecond
         assert c2.get(f"{M}/switches").json()["price_band"] == "off"
         limits = c2.get(f"{M}/rate-limits").json()
         assert limits["limits"]["place_order"]["per_second"] == 50
@@ -109,7 +114,7 @@ def test_round_trip_keeps_exchange_and_steering(state_dir: Path, running: tuple[
     _close(again)
 
 
-def test_admin_write_checkpoints_and_empties_the_log(running: tuple[MockApp, TestClient]) -> None:
+def test_what_is_logged_and_what_checkpoints(running: tuple[MockApp, TestClient]) -> None:
     app, client = running
     signed = Signed(client)
     durable = app.state.mock.durable
@@ -120,8 +125,11 @@ def test_admin_write_checkpoints_and_empties_the_log(running: tuple[MockApp, Tes
     signed.post(f"{P}/order/place_order", RESTING, sign="0" * 64)  # refused before the nonce: not logged
     assert durable.store.log_size() == 2
     assert client.post(f"{M}/accounts/{signed.key}/fund", json={"coin": "USDT", "amount": "1"}).is_success
-    assert durable.store.log_size() == 0
+    assert client.get(f"{M}/accounts/{signed.key}").is_success  # a read: not logged
     assert client.post(f"{M}/accounts/{signed.key}/fund", json={"coin": "NOPE", "amount": "1"}).status_code == 400
+    assert durable.store.log_size() == 3  # a refused admin call changed nothing: not logged
+    assert client.post(f"{M}/reset", json={}).is_success
+    assert durable.store.log_size() == 0  # a whole reset is a checkpoint
 
 
 def test_compaction_every_n_requests(
