@@ -8,15 +8,21 @@ One SQLite file, ``DIR/state.db`` (WAL mode), holds two things:
   rules and counterparty scripts;
 * a **command log** since that checkpoint: every exchange request that may have changed
   something (any signed request past the nonce check, refused ones too; any request while a
-  counterparty script waits), with the mock clock's reading it was handled at.
+  counterparty script waits) and every admin write that succeeded, each with the mock clock's
+  reading it was handled at (an admin write also with the clock's state after it).
 
-An exchange request is handled with the clock pinned to one reading, appended to the log in
-its own transaction and only then answered. An admin write (any non-GET admin call that
-succeeded) writes a fresh checkpoint and empties the log before it is answered, as does every
-:data:`COMPACT_EVERY` logged requests and every start. On start the checkpoint is restored
-and the log replayed through the same pipeline (signature, nonce, validation, handler) with
-the clock pinned to each recorded reading, so ids, fills and nonces come out exactly as they
-were acknowledged; each replayed answer code is checked against the recorded one.
+A request is handled with the clock pinned to one reading (an admin ``/clock`` call excepted),
+appended to the log in its own transaction and only then answered. ``/reset`` and ``/restore``
+write a checkpoint instead (they replace everything); so does every :data:`COMPACT_EVERY`
+logged requests, and every start. On start the checkpoint is restored and the log replayed
+through the same code (the exchange pipeline with its signature and nonce checks, the admin
+handlers without the access rules) with the clock pinned to each recorded reading, so ids,
+fills and nonces come out exactly as they were acknowledged; each replayed answer is checked
+against the recorded one (a difference is logged as an error).
+
+Not kept: the request journal, rate-limit windows, and fault match counts and draws since the
+last checkpoint (fault rules are kept). Steering done in-process (``Controller`` methods, the
+clock object) is kept only from the next checkpoint: call :meth:`Durable.checkpoint`.
 
 ``synchronous=NORMAL`` (WAL): a commit has been written to the WAL file before the answer is
 sent, so a killed process (``kill -9``, OOM, a CI timeout) loses nothing acknowledged; only an
