@@ -13,12 +13,14 @@ One SQLite file, ``DIR/state.db`` (WAL mode), holds two things:
 
 A request is handled with the clock pinned to one reading (an admin ``/clock`` call excepted),
 appended to the log in its own transaction and only then answered. ``/reset`` and ``/restore``
-write a checkpoint instead (they replace everything); so does every :data:`COMPACT_EVERY`
-logged requests, and every start. On start the checkpoint is restored and the log replayed
-through the same code (the exchange pipeline with its signature and nonce checks, the admin
-handlers without the access rules) with the clock pinned to each recorded reading, so ids,
-fills and nonces come out exactly as they were acknowledged; each replayed answer is checked
-against the recorded one (a difference is logged as an error).
+write a checkpoint instead (they replace everything); so does a log grown as large as the
+last checkpoint (at least :data:`COMPACT_MIN_BYTES`; at most :data:`COMPACT_EVERY` records), so
+compaction costs a bounded share of each request however big the exchange; and so does
+every start. On start the checkpoint is restored and the log replayed through the same code
+(the exchange pipeline with its signature and nonce checks, the admin handlers without the
+access rules) with the clock pinned to each recorded reading, so ids, fills and nonces come
+out exactly as they were acknowledged; each replayed answer is checked against the recorded
+one (a difference is logged as an error).
 
 Not kept: the request journal, rate-limit windows, and fault match counts and draws since the
 last checkpoint (fault rules are kept). Steering done in-process (``Controller`` methods, the
@@ -67,7 +69,17 @@ from .state import MockState
 if TYPE_CHECKING:
     from .http import Pipeline, Reply, RequestContext
 
-__all__ = ["COMPACT_EVERY", "DB_NAME", "FORMAT", "VERSION", "Durable", "PersistError", "Store", "attach"]
+__all__ = [
+    "COMPACT_EVERY",
+    "COMPACT_MIN_BYTES",
+    "DB_NAME",
+    "FORMAT",
+    "VERSION",
+    "Durable",
+    "PersistError",
+    "Store",
+    "attach",
+]
 
 log = logging.getLogger("mockserver.persist")
 
@@ -76,7 +88,9 @@ VERSION = 1
 DB_NAME = "state.db"
 LOCK_NAME = "state.lock"
 #: Logged requests after which a checkpoint replaces the log (one dump, about 10 ms on the default books).
-COMPACT_EVERY = 10_000
+COMPACT_EVERY = 50_000
+#: A log this large (or as large as the last checkpoint, if larger) is compacted into a checkpoint.
+COMPACT_MIN_BYTES = 2 << 20
 #: Refusals raised before a nonce is spent or anything else is touched: never logged.
 NO_EFFECT = frozenset(
     {
@@ -299,6 +313,8 @@ class Durable:
         self.store = store
         self._lock = lock
         self.logged = 0
+        self.logged_bytes = 0
+        self.checkpoint_bytes = 0
         self.replayed = 0
         self.diverged = 0
 
@@ -361,16 +377,19 @@ class Durable:
         return response
 
     def _append(self, head: dict[str, Any], body: bytes) -> None:
-        self._write(lambda: self.store.append(orjson.dumps(head), body))
+        raw = orjson.dumps(head)
+        self._write(lambda: self.store.append(raw, body))
         self.logged += 1
-        if self.logged >= COMPACT_EVERY:
+        self.logged_bytes += len(raw) + len(body)
+        if self.logged >= COMPACT_EVERY or self.logged_bytes >= max(COMPACT_MIN_BYTES, self.checkpoint_bytes):
             self.checkpoint()
 
     def checkpoint(self) -> None:
         """Write the whole state and empty the log."""
         doc = orjson.dumps(state_doc(self.state))
         self._write(lambda: self.store.checkpoint(doc))
-        self.logged = 0
+        self.logged = self.logged_bytes = 0
+        self.checkpoint_bytes = len(doc)
 
     def _write(self, action: Any) -> None:
         try:

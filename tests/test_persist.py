@@ -153,6 +153,22 @@ def test_compaction_every_n_requests(
     _close(again)
 
 
+def test_compaction_when_the_log_outgrows_the_checkpoint(
+    running: tuple[MockApp, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(persist, "COMPACT_MIN_BYTES", 0)
+    app, client = running
+    durable = app.state.mock.durable
+    assert durable is not None and durable.checkpoint_bytes > 100_000  # the start-up checkpoint
+    durable.checkpoint_bytes = 1500  # as if the exchange were tiny: a few records outgrow it
+    signed = Signed(client)
+    sizes = []
+    for _ in range(8):
+        ok(signed.post(f"{P}/order/place_order", RESTING))
+        sizes.append(durable.store.log_size())
+    assert 0 in sizes and max(sizes) < 8
+
+
 def test_reset_and_restore_are_kept(state_dir: Path, running: tuple[MockApp, TestClient]) -> None:
     app, client = running
     signed = Signed(client)
