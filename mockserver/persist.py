@@ -217,6 +217,9 @@ class Store:
             self.db.execute("INSERT OR REPLACE INTO checkpoint (id, doc) VALUES (1, ?)", (doc,))
             self.db.execute("DELETE FROM log")
 
+    def checkpoint_size(self) -> int:
+        return int(self.db.execute("SELECT coalesce(length(doc), 0) FROM checkpoint").fetchone()[0])
+
     def log_size(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM log").fetchone()[0])
 
@@ -549,7 +552,11 @@ def attach(state: MockState, pipeline: Pipeline) -> Durable:
             durable = Durable(state, pipeline, directory, store, lock)
             durable.replay(records)
             state.durable = durable  # only now: replayed admin calls must not log themselves again
-            durable.checkpoint()  # start from a compact file: the log is replayed once
+            try:  # start from a compact file: the log is replayed once
+                store.checkpoint(orjson.dumps(state_doc(state)))
+            except sqlite3.Error as exc:
+                raise PersistError(f"cannot write {store.path}: {exc}") from None
+            durable.checkpoint_bytes = store.checkpoint_size()
         except BaseException:
             store.close()
             raise
