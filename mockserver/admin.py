@@ -154,6 +154,11 @@ def _op(fn: Op) -> Handler:
     """An admin handler from a controller call: JSON in, JSON out, AdminError -> its status."""
 
     async def handler(state: MockState, request: Request) -> Response:
+        if state.durable is not None and request.method not in ("GET", "HEAD"):
+            return await state.durable.admin(run, state, request)  # a state directory: logged before answered
+        return await run(state, request)
+
+    async def run(state: MockState, request: Request) -> Response:
         try:
             result = await fn(Controller(state), request)
         except AdminError as err:

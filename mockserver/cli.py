@@ -197,6 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="set a behaviour with thin evidence (repeatable); see the README's fidelity table",
     )
+    p.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep the exchange in DIR across restarts and crashes (default: memory only)",
+    )
     p.add_argument("--journal-size", type=_integer(0), default=10_000, help="requests kept in the journal")
     p.add_argument("--rate-limits", action="store_true", help="enforce rate limits (110041) from the start")
     p.add_argument(
@@ -378,11 +385,19 @@ def _serve(args: argparse.Namespace) -> int:
         rate_limits=args.rate_limits,
         admin_allowed_hosts=_csv(args.admin_allowed_hosts),
         trusted_proxies=trusted,
+        state_dir=Path(args.state) if args.state else None,
     )
     try:
         app = create_app(config)
-    except (OSError, ValueError) as exc:
-        print(f"bitunix-mock: cannot start: {exc}", file=sys.stderr)
+    except Exception as exc:
+        from .persist import PersistError
+
+        if isinstance(exc, PersistError):
+            print(f"bitunix-mock: cannot use the state directory {config.state_dir}: {exc}", file=sys.stderr)
+        elif isinstance(exc, (OSError, ValueError)):
+            print(f"bitunix-mock: cannot start: {exc}", file=sys.stderr)
+        else:
+            raise
         return 2
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET

@@ -53,3 +53,4 @@ class Config:
     frozen_at_ms: int | None = None
     rate_limits: bool = False  # enforce the endpoint table's rate limits (110041); off so test suites run flat out
     switches: dict[str, str] = field(default_factory=dict)  # mockserver.fidelity.SWITCHES overrides
+    state_dir: Path | None = None  # keep state here across restarts and crashes (mockserver.persist)

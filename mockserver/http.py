@@ -177,6 +177,10 @@ class Pipeline:
     def __init__(self, state: MockState) -> None:
         self.state = state
         self.pre_hooks: list[PreHook] = []
+        if state.config.state_dir is not None and state.durable is None:
+            from .persist import attach  # only with a state directory: no SQLite import otherwise
+
+            attach(state, self)  # loads the directory into ``state``; see mockserver.persist
 
     def handle(self, ctx: RequestContext) -> Reply:
         state, ep, entry = self.state, ctx.endpoint, ctx.entry
@@ -452,7 +456,8 @@ class ExchangeRoute:
             ctx = RequestContext(
                 self.endpoint, scope["method"], scope["path"], raw_query, headers, body, client_ip, now, entry
             )
-            reply = self.pipeline.handle(ctx)
+            durable = state.durable  # with a state directory: logged before the reply is sent
+            reply = self.pipeline.handle(ctx) if durable is None else durable.handle(ctx)
         drop = decision is not None and decision.drop
         if drop:
             entry.extra["dropped"] = True

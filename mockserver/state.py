@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .auth import PROFILES, NonceStore, Verifier
 from .clock import Clock
@@ -22,6 +22,9 @@ from .faults import Faults
 from .fidelity import SWITCHES, parse_switches
 from .journal import Journal
 from .ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from .persist import Durable
 
 __all__ = ["MockState"]
 
@@ -47,6 +50,7 @@ class MockState:
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     counterparty: Counterparty = field(default_factory=Counterparty)
     extras: dict[str, Any] = field(default_factory=dict)
+    durable: Durable | None = None  # set by mockserver.persist with a state directory; kept across replace_with
 
     @classmethod
     def build(cls, config: Config) -> MockState:
@@ -87,6 +91,8 @@ class MockState:
         """Become ``other`` in place, so the app, its routes and in-process holders keep one object."""
         journal = self.journal
         for f in fields(self):
+            if f.name == "durable":
+                continue
             setattr(self, f.name, getattr(other, f.name))
         if keep_journal:
             self.journal = journal

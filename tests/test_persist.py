@@ -1,0 +1,375 @@
+"""The state directory (``mockserver.persist``): round trips, compaction, torn and corrupt files, cost."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from mockserver import cli, persist
+from mockserver.app import MockApp, create_app
+from mockserver.config import Config
+from mockserver.persist import DB_NAME, PersistError, Store
+
+from .helpers import Signed, err, ok
+from .serverproc import ROOT
+
+P = "/api/spot/v1"
+M = "/_mock"
+RESTING = {"symbol": "BTCUSDT", "side": 2, "type": 1, "volume": "0.001", "price": "30000"}
+CROSSING = {"symbol": "BTCUSDT", "side": 1, "type": 1, "volume": "0.001", "price": "60000"}
+
+
+def _app(state_dir: Path, **kw: Any) -> MockApp:
+    return create_app(Config(state_dir=state_dir, **kw))
+
+
+def _close(app: MockApp) -> None:
+    durable = app.state.mock.durable
+    assert durable is not None
+    durable.close()
+
+
+def _without_now(snap: dict[str, Any]) -> dict[str, Any]:
+    return {**snap, "clock": {k: v for k, v in snap["clock"].items() if k != "now_ms"}}
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+@pytest.fixture
+def running(state_dir: Path) -> Iterator[tuple[MockApp, TestClient]]:
+    app = _app(state_dir)
+    with TestClient(app) as client:
+        yield app, client
+
+
+def _reopen(app: MockApp, state_dir: Path) -> MockApp:
+    _close(app)
+    again = _app(state_dir)
+    durable = again.state.mock.durable
+    assert durable is not None and durable.diverged == 0
+    return again
+
+
+def test_round_trip_keeps_exchange_and_steering(state_dir: Path, running: tuple[MockApp, TestClient]) -> None:
+    app, client = running
+    signed = Signed(client, now_ms=app.state.mock.clock.now_ms)
+    peer = client.post(f"{M}/accounts", json={"balances": {"USDT": "5"}}).json()
+    assert client.post(f"{M}/clock", json={"freeze": True, "at_ms": 1_900_000_000_000}).status_code == 200
+    assert client.post(f"{M}/switches", json={"price_band": "off"}).status_code == 200
+    assert client.post(f"{M}/rate-limits", json={"per_second": {"place_order": 50}}).status_code == 200
+    assert client.post(f"{M}/faults", json={"action": "latency", "latency_ms": 1, "path": "/nowhere"}).is_success
+    assert client.post(f"{M}/profile", json={"name": "strict"}).status_code == 200
+    resting = [ok(signed.post(f"{P}/order/place_order", RESTING))["orderId"] for _ in range(3)]
+    script = {"api_key": signed.key, "order_id": resting[0], "after_polls": 2, "fraction": "0.5"}
+    assert client.post(f"{M}/counterparty", json=script).is_success
+    ok(signed.post(f"{P}/order/place_order", CROSSING))
+    ok(signed.post(f"{P}/order/cancel", {"orderIdList": [{"orderId": resting[1], "symbol": "BTCUSDT"}]}))
+    ok(signed.post(f"{P}/inside_transfer", {"coin": "USDT", "amount": "2", "toType": "uid", "toUid": peer["uid"]}))
+    ok(signed.post(f"{P}/order/pending/list", {"symbol": "BTCUSDT"}))  # poll 1: the script waits for 2
+    refused = signed.post(f"{P}/order/place_order", {**RESTING, "volume": "0.0000001"})  # spends its nonce
+    assert err(refused)[0] != "0"
+    before = client.get(f"{M}/snapshot").json()
+    scripts = client.get(f"{M}/counterparty").json()
+    durable = app.state.mock.durable
+    assert durable is not None and durable.store.log_size() == 15  # 6 admin writes, 9 signed requests
+
+    again = _reopen(app, state_dir)
+    assert again.state.mock.durable is not None and again.state.mock.durable.replayed == 15
+    for _ in range(2):  # replayed from the log, then from the checkpoint written at start
+        with TestClient(again) as c2:
+            assert c2.get(f"{M}/snapshot").json() == before  # the clock is frozen: equal to the millisecond
+            assert c2.get(f"{M}/counterparty").json() == scripts
+        again = _reopen(again, state_dir)
+    with TestClient(again) as c2:
+        assert c2.get(f"{M}/switches").json()["price_band"] == "off"
+        limits = c2.get(f"{M}/rate-limits").json()
+        assert limits["limits"]["place_order"]["per_second"] == 50
+        assert [f["path"] for f in c2.get(f"{M}/faults").json()] == ["/nowhere"]
+        assert c2.get(f"{M}/version").json()["profile"] == "strict"
+        assert c2.get(f"{M}/counterparty").json() == scripts
+        # The refused request's nonce is remembered too.
+        resent = c2.post(refused.request.url.path, content=refused.request.content, headers=refused.request.headers)
+        assert err(resent)[0] == "900001"
+        # The script still counts polls: the second one fills half of the order.
+        s2 = Signed(c2, now_ms=again.state.mock.clock.now_ms)
+        ok(s2.post(f"{P}/order/pending/list", {"symbol": "BTCUSDT"}))
+        assert c2.get(f"{M}/counterparty").json()[0]["done"] is True
+    _close(again)
+
+
+def test_what_is_logged_and_what_checkpoints(running: tuple[MockApp, TestClient]) -> None:
+    app, client = running
+    signed = Signed(client)
+    durable = app.state.mock.durable
+    assert durable is not None
+    ok(signed.post(f"{P}/order/place_order", RESTING))
+    ok(signed.get(f"{P}/user/account"))  # a read spends a nonce: logged
+    client.get(f"{P}/market/last_price", params={"symbol": "BTCUSDT"})  # public, nothing waits: not logged
+    signed.post(f"{P}/order/place_order", RESTING, sign="0" * 64)  # refused before the nonce: not logged
+    assert durable.store.log_size() == 2
+    assert client.post(f"{M}/accounts/{signed.key}/fund", json={"coin": "USDT", "amount": "1"}).is_success
+    assert client.get(f"{M}/accounts/{signed.key}").is_success  # a read: not logged
+    assert client.post(f"{M}/accounts/{signed.key}/fund", json={"coin": "NOPE", "amount": "1"}).status_code == 400
+    assert durable.store.log_size() == 3  # a refused admin call changed nothing: not logged
+    assert client.post(f"{M}/reset", json={}).is_success
+    assert durable.store.log_size() == 0  # a whole reset is a checkpoint
+
+
+def test_compaction_every_n_requests(
+    state_dir: Path, running: tuple[MockApp, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(persist, "COMPACT_EVERY", 5)
+    app, client = running
+    signed = Signed(client)
+    durable = app.state.mock.durable
+    assert durable is not None
+    sizes = []
+    for _ in range(12):
+        ok(signed.post(f"{P}/order/place_order", RESTING))
+        sizes.append(durable.store.log_size())
+    assert sizes == [1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2]
+    before = client.get(f"{M}/snapshot").json()
+    again = _reopen(app, state_dir)
+    assert again.state.mock.durable is not None and again.state.mock.durable.replayed == 2
+    with TestClient(again) as c2:
+        assert _without_now(c2.get(f"{M}/snapshot").json()) == _without_now(before)
+    _close(again)
+
+
+def test_compaction_when_the_log_outgrows_the_checkpoint(
+    running: tuple[MockApp, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(persist, "COMPACT_MIN_BYTES", 0)
+    app, client = running
+    durable = app.state.mock.durable
+    assert durable is not None and durable.checkpoint_bytes > 100_000  # the start-up checkpoint
+    durable.checkpoint_bytes = 1500  # as if the exchange were tiny: a few records outgrow it
+    signed = Signed(client)
+    sizes = []
+    for _ in range(8):
+        ok(signed.post(f"{P}/order/place_order", RESTING))
+        sizes.append(durable.store.log_size())
+    assert 0 in sizes and max(sizes) < 8
+
+
+def test_reset_and_restore_are_kept(state_dir: Path, running: tuple[MockApp, TestClient]) -> None:
+    app, client = running
+    signed = Signed(client)
+    saved = client.get(f"{M}/snapshot").json()
+    ok(signed.post(f"{P}/order/place_order", RESTING))
+    assert client.post(f"{M}/restore", json=saved).status_code == 200
+    ok(signed.post(f"{P}/order/place_order", RESTING))
+    mid = client.get(f"{M}/snapshot").json()
+    again = _reopen(app, state_dir)
+    with TestClient(again) as c2:
+        assert _without_now(c2.get(f"{M}/snapshot").json()) == _without_now(mid)
+        assert c2.post(f"{M}/reset", json={"seed": 9}).status_code == 200
+    again2 = _reopen(again, state_dir)
+    assert again2.state.mock.exchange.seed == 9 and not again2.state.mock.exchange.orders_by_account.get("demo")
+    _close(again2)
+
+
+class _Exited(Exception):
+    pass
+
+
+def test_a_change_that_cannot_be_written_stops_the_process(
+    running: tuple[MockApp, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, client = running
+    durable = app.state.mock.durable
+    assert durable is not None
+
+    def full_disk(head: bytes, body: bytes) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    def exit_(status: int) -> None:
+        raise _Exited(status)
+
+    monkeypatch.setattr(durable.store, "append", full_disk)
+    monkeypatch.setattr(persist.os, "_exit", exit_)
+    with pytest.raises(_Exited) as stopped:
+        Signed(client).post(f"{P}/order/place_order", RESTING)  # never answered
+    assert stopped.value.args == (persist.EXIT_UNSAVED,)
+
+
+# ------------------------------------------------------------------ the file
+
+
+def _fill(path: Path, n: int) -> Store:
+    store = Store(path)
+    store.checkpoint(b'{"x":1}')
+    for i in range(n):
+        store.append(b'{"i":%d}' % i, b"body-%d" % i)
+    return store
+
+
+def _crash_copy(path: Path, dest: Path) -> Path:
+    """The files as a killed process leaves them: the database and its WAL, never checkpointed."""
+    dest.mkdir()
+    for suffix in ("", "-wal"):
+        shutil.copyfile(str(path) + suffix, str(dest / DB_NAME) + suffix)
+    return dest / DB_NAME
+
+
+def test_torn_last_wal_record_is_dropped_cleanly(tmp_path: Path) -> None:
+    live = _fill(tmp_path / DB_NAME, 3)
+    copy = _crash_copy(tmp_path / DB_NAME, tmp_path / "crash")
+    live.close()
+    wal = Path(str(copy) + "-wal")
+    with wal.open("r+b") as fh:  # the last commit's frame half-written
+        fh.truncate(wal.stat().st_size - 100)
+    checkpoint, records = Store(copy).read()
+    assert checkpoint == b'{"x":1}'
+    assert [(r[1], r[2]) for r in records] == [({"i": 0}, b"body-0"), ({"i": 1}, b"body-1")]
+
+
+def test_torn_last_record_checksum_is_dropped_and_a_middle_one_refused(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / DB_NAME
+    _fill(path, 3).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE log SET body = X'00' WHERE seq = (SELECT max(seq) FROM log)")
+    db.commit()
+    db.close()
+    with caplog.at_level(logging.WARNING, "mockserver.persist"):
+        store = Store(path)
+        assert [r[1] for r in store.read()[1]] == [{"i": 0}, {"i": 1}]
+    assert "torn last log record" in caplog.text
+    assert store.log_size() == 2  # dropped for good, so the next append follows the good ones
+    store.close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE log SET crc = crc + 1 WHERE seq = (SELECT min(seq) FROM log)")
+    db.commit()
+    db.close()
+    with pytest.raises(PersistError, match="record 1 is corrupt"):
+        Store(path).read()
+
+
+def test_foreign_corrupt_and_newer_files_refuse_to_start(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    (garbage / DB_NAME).write_bytes(b"hello, not a database" * 100)
+    with pytest.raises(PersistError, match="not an SQLite database"):
+        _app(garbage)
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    db = sqlite3.connect(foreign / DB_NAME)
+    db.execute("CREATE TABLE users (id INTEGER)")
+    db.commit()
+    db.close()
+    with pytest.raises(PersistError, match="not a bitunix-mock state file"):
+        _app(foreign)
+
+    newer = tmp_path / "newer"
+    app = _app(newer)
+    _close(app)
+    db = sqlite3.connect(newer / DB_NAME)
+    db.execute("UPDATE meta SET value = '99' WHERE key = 'version'")
+    db.commit()
+    db.close()
+    with pytest.raises(PersistError, match="version 99; this mock reads version 1"):
+        _app(newer)
+
+    broken = tmp_path / "broken"
+    _close(_app(broken))
+    raw = bytearray((broken / DB_NAME).read_bytes())
+    raw[100:4096] = b"\xff" * (4096 - 100)  # the first page's b-tree, header intact
+    (broken / DB_NAME).write_bytes(bytes(raw))
+    with pytest.raises(PersistError, match="corrupt"):
+        _app(broken)
+
+    bad_doc = tmp_path / "bad-doc"
+    _close(_app(bad_doc))
+    db = sqlite3.connect(bad_doc / DB_NAME)
+    db.execute("UPDATE checkpoint SET doc = ?", (b'{"format": "bitunix-mock-state", "version": 1, "snapshot": {}}',))
+    db.commit()
+    db.close()
+    with pytest.raises(PersistError, match="checkpoint cannot be restored"):
+        _app(bad_doc)
+
+
+def test_cli_names_the_problem_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / DB_NAME).write_bytes(b"\x00" * 4096)
+    assert cli.main(["--port", "0", "--state", str(tmp_path)]) == 2
+    message = capsys.readouterr().err
+    assert f"cannot use the state directory {tmp_path}" in message and "not an SQLite database" in message
+
+
+def test_one_server_per_directory(state_dir: Path, running: tuple[MockApp, TestClient]) -> None:
+    with pytest.raises(PersistError, match="in use by another bitunix-mock server"):
+        _app(state_dir)
+
+
+def test_without_state_nothing_is_imported() -> None:
+    code = (
+        "import sys; from mockserver.app import create_app; from mockserver import cli; create_app(); "
+        "assert 'sqlite3' not in sys.modules and 'mockserver.persist' not in sys.modules, 'imported'"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT)
+
+
+# ------------------------------------------------------------------ the cost
+
+
+def _round(app: MockApp, n: int) -> float:
+    """Seconds per signed place + cancel pair (two state-changing requests), in-process over ASGI."""
+
+    async def run() -> float:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            signed = Signed(client)
+            started = time.perf_counter()
+            for _ in range(n):
+                placed = (await signed.post(f"{P}/order/place_order", RESTING)).json()["data"]["orderId"]
+                body = {"orderIdList": [{"orderId": placed, "symbol": "BTCUSDT"}]}
+                assert (await signed.post(f"{P}/order/cancel", body)).json()["code"] == "0"
+            return (time.perf_counter() - started) / (2 * n)
+
+    return asyncio.run(run())
+
+
+def test_cost_per_state_changing_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Measured, never asserted: alternating rounds with and without a state directory.
+
+    ``BITUNIX_MOCK_PERSIST_BENCH=rounds,requests`` runs a longer measurement (e.g. ``7,2000``).
+    """
+    rounds, n = (int(x) for x in os.environ.get("BITUNIX_MOCK_PERSIST_BENCH", "3,100").split(","))
+    memory, durable = create_app(), _app(tmp_path / "bench")
+    _round(memory, 20), _round(durable, 20)  # warm-up
+    cost: dict[str, list[float]] = {"memory": [], "state": []}
+    for _ in range(rounds):
+        cost["memory"].append(_round(memory, n))
+        cost["state"].append(_round(durable, n))
+    _close(durable)
+    extra = [s - m for m, s in zip(cost["memory"], cost["state"], strict=True)]
+    with capsys.disabled():
+        print(
+            f"\npersist cost ({rounds} rounds x {2 * n} requests): "
+            f"memory {statistics.median(cost['memory']) * 1e6:.0f} us/request "
+            f"[{min(cost['memory']) * 1e6:.0f}..{max(cost['memory']) * 1e6:.0f}], "
+            f"--state {statistics.median(cost['state']) * 1e6:.0f} us/request "
+            f"[{min(cost['state']) * 1e6:.0f}..{max(cost['state']) * 1e6:.0f}], "
+            f"extra {statistics.median(extra) * 1e6:.0f} us [{min(extra) * 1e6:.0f}..{max(extra) * 1e6:.0f}]"
+        )
+    assert all(c > 0 for c in cost["memory"] + cost["state"])
