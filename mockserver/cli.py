@@ -102,6 +102,13 @@ def _ready_file(text: str) -> Path:
     return path
 
 
+def _state_dir(text: str) -> Path:
+    path = Path(text)
+    if not text.strip() or (path.exists() and not path.is_dir()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a directory (the state is kept in DIR/state.db)")
+    return path
+
+
 def _token(text: str) -> str:
     if text.strip() and not _TOKEN.match(text):
         raise argparse.ArgumentTypeError(
@@ -199,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--state",
-        type=Path,
+        type=_state_dir,
         default=None,
         metavar="DIR",
         help="keep the exchange in DIR across restarts and crashes (default: memory only)",
