@@ -73,12 +73,11 @@ class MarkerOptions:
         merged: dict[str, Any] = {}
         for mark in reversed(list(node.iter_markers("bitunix"))):  # farthest first, the closest last
             if mark.args:
-                raise pytest.UsageError(f"@pytest.mark.bitunix takes keyword arguments only, not {mark.args!r}")
+                pytest.fail(f"@pytest.mark.bitunix takes keyword arguments only, not {mark.args!r}", pytrace=False)
             unknown = sorted(set(mark.kwargs) - set(MARKER_OPTIONS))
             if unknown:
-                raise pytest.UsageError(
-                    f"@pytest.mark.bitunix: unknown option {unknown[0]!r}; known: {', '.join(MARKER_OPTIONS)}"
-                )
+                known = ", ".join(MARKER_OPTIONS)
+                pytest.fail(f"@pytest.mark.bitunix: unknown option {unknown[0]!r}; known: {known}", pytrace=False)
             merged.update(mark.kwargs)
         opts = cls(**merged)
         if opts.balances is not None:
