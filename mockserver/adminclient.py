@@ -216,7 +216,7 @@ class MockAdmin:
         resp = self._http.request(
             method,
             "/_mock" + path,
-            json=body if body is not None or method in ("POST", "PUT", "PATCH") else None,
+            json=body,
             params=params,
             headers=_MARKER,
         )
