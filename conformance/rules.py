@@ -41,7 +41,7 @@ __all__ = ["RULES", "Context", "Rule", "RuleFailed", "RuleSkipped"]
 
 SIGNED_REJECTIONS = {"100004", "100005", "100008", "900001", "900002"}
 FUNDS = {"USDT": "100000", "BTC": "2", "ETH": "20"}
-VECTORS = Path(__file__).resolve().parent.parent / "fixtures" / "signature_vectors.json"
+VECTORS = Path(__file__).resolve().parent / "data" / "signature_vectors.json"  # package data (conformance.data)
 
 
 class RuleFailed(AssertionError):

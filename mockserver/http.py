@@ -42,6 +42,7 @@ from .errors import (
 )
 from .faults import Decision
 from .handlers import HANDLERS, Call
+from .inflight import refuse_stale
 from .journal import JournalEntry
 from .params import validate
 from .state import MockState
@@ -402,6 +403,7 @@ class ExchangeRoute:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.state
+        generation = state.generation  # in-flight isolation: see mockserver.inflight
         headers: dict[str, str] = {}
         for k, v in scope["headers"]:
             headers[k.decode("latin-1").lower()] = v.decode("latin-1")
@@ -441,7 +443,9 @@ class ExchangeRoute:
             entry.extra["faults"] = decision.rules
             if decision.delay_ms:
                 await asyncio.sleep(decision.delay_ms / 1000)
-        if body is None:
+        if state.generation != generation:  # a reset/restore happened since it began: never applied
+            reply = refuse_stale(state, entry, generation, self.endpoint)
+        elif body is None:
             err = BodyTooLarge(f"body over {limit} bytes")
             entry.verdict, entry.code, entry.detail = type(err).__name__, err.code, err.detail
             reply = Pipeline._finish(entry, Reply(err.http_status, error_body(err.code, err.msg), list(_JSON_HEADERS)))

@@ -51,6 +51,8 @@ class MockState:
     counterparty: Counterparty = field(default_factory=Counterparty)
     extras: dict[str, Any] = field(default_factory=dict)
     durable: Durable | None = None  # set by mockserver.persist with a state directory; kept across replace_with
+    # In-flight isolation: every reset/restore bumps it; a request begun under another one is refused.
+    generation: int = 0
 
     @classmethod
     def build(cls, config: Config) -> MockState:
@@ -90,10 +92,12 @@ class MockState:
     def replace_with(self, other: MockState, *, keep_journal: bool = False) -> None:
         """Become ``other`` in place, so the app, its routes and in-process holders keep one object."""
         journal = self.journal
+        generation = self.generation + 1  # in-flight isolation (mockserver.inflight)
         for f in fields(self):
             if f.name == "durable":
                 continue
             setattr(self, f.name, getattr(other, f.name))
+        self.generation = generation
         if keep_journal:
             self.journal = journal
 

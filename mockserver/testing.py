@@ -4,8 +4,9 @@
         client = MyBitunixClient(base_url=mock.url, api_key=mock.api_key, secret=mock.secret)
         ...
         mock.state.exchange.audit()   # the server's state is right here, in-process
+        mock.admin.set_price("BTCUSDT", "64000")   # or steer it over HTTP (mockserver.adminclient.MockAdmin)
 
-The pytest plugin (``mockserver.pytest_plugin``) wraps this in fixtures.
+The pytest plugin (``pytest_bitunix``, auto-loaded) wraps this in fixtures: ``bitunix_mock``...
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from .adminclient import MockAdmin
 from .app import MockApp, create_app
 from .config import Config
 from .state import MockState
@@ -61,6 +63,7 @@ class MockServer:
         self.app: MockApp = create_app(self.config)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._admin: MockAdmin | None = None
         self.port = 0
 
     @property
@@ -72,6 +75,13 @@ class MockServer:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def admin(self) -> MockAdmin:
+        """A typed client of this server's admin API (the token of its config, if any); closed by :meth:`stop`."""
+        if self._admin is None:
+            self._admin = MockAdmin(self.url, token=self.config.admin_token)
+        return self._admin
 
     @property
     def api_key(self) -> str:
@@ -123,6 +133,9 @@ class MockServer:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ask the server to exit and wait for its thread."""
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
