@@ -23,7 +23,9 @@ __all__ = ["main"]
 
 
 def load_factory(spec: str) -> AdapterFactory:
-    """``package.module:callable`` -> the callable."""
+    """``package.module:callable`` -> the callable; ``reference`` names the reference client's adapter."""
+    if spec == "reference":
+        spec = "conformance.adapter:reference_factory"
     module, _, name = spec.partition(":")
     if not module or not name:
         raise SystemExit(f"--adapter wants package.module:factory, not {spec!r}")
@@ -38,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="run the rules against one client")
     who = p.add_mutually_exclusive_group(required=True)
-    who.add_argument("--adapter", help="package.module:factory returning an Adapter")
+    who.add_argument(
+        "--adapter", help="package.module:factory returning an Adapter ('reference': the reference client)"
+    )
     who.add_argument("--driver", help="command that speaks the JSON-lines driver protocol")
     p.add_argument("--url", help="judge against a mock already running at this URL (its state is reset per rule)")
     p.add_argument("--loopback", action="store_true", help="start the mock on 127.0.0.1:0 (drivers always do)")

@@ -103,7 +103,7 @@ def test_plain_install_runs_pytest_and_the_kit(tmp_path: Path) -> None:
     assert "3 passed" in tests.stdout, tests.stdout
 
     kit = _run(
-        [str(env_dir / "bin" / "conformance"), "run", "--adapter", "conformance.adapter:reference_factory",
+        [str(env_dir / "bin" / "conformance"), "run", "--adapter", "reference",
          "--out", str(tmp_path / "report")],
         tmp_path,
         300,
