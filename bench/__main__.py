@@ -454,6 +454,15 @@ def markdown(res: dict[str, Any]) -> str:
         shown = "-" if value is None else (f"{value:,.3f}" if isinstance(value, float) else f"{value:,}")
         spread = "-" if v.get("spread") is None else f"{100 * v['spread']:.0f} %"
         lines.append(f"| {v['target']} | {shown} | {spread} | {v['verdict']} |")
+    if res.get("persist"):
+        p = res["persist"]
+        lines += [
+            "",
+            f"`--state DIR` (durable before every answer): {p['state_us']['median']:.0f} µs per state-changing "
+            f"request against {p['memory_us']['median']:.0f} µs in memory, an extra "
+            f"{p['extra_us']['median']:.0f} µs (±{100 * (p['extra_us']['relative_spread'] or 0):.0f} %) - "
+            f"signed place + cancel in-process, {len(p['extra_us']['rounds'])} ABBA rounds.",
+        ]
     if res.get("worst_case"):
         from bench.worst_case import table
 
@@ -491,6 +500,9 @@ def main(argv: list[str] | None = None) -> int:
         res["startup"] = summarize(startup_time_rounds())
         res["http"] = http_benchmarks(args.quick)
     res["worst_case"] = worst_case.measure()
+    from bench import persist_cost
+
+    res["persist"] = persist_cost.measure(pairs=200 if args.quick else 1000)
     res["verdicts"] = verdicts(res)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.json").write_text(json.dumps(res, indent=2) + "\n", "utf-8")

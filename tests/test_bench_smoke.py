@@ -40,3 +40,12 @@ def test_a_figure_whose_rounds_disagree_is_noisy_never_pass() -> None:
     assert v["place_ratio"]["verdict"] == "NOISY"  # a median above 0.60 is still not a PASS
     assert v["engine_ops"]["verdict"] == "NOISY"
     assert v["place_p99_ms"]["verdict"] == "PASS" and v["rss_per_nonce"]["verdict"] == "PASS"
+
+
+def test_the_persist_cost_figure_reports_every_round() -> None:
+    from bench.persist_cost import measure
+
+    out = measure(rounds=5, pairs=5)
+    assert out["pairs_per_round"] == 5
+    assert len(out["memory_us"]["rounds"]) == len(out["state_us"]["rounds"]) == len(out["extra_us"]["rounds"]) == 5
+    assert out["memory_us"]["median"] > 0 and out["state_us"]["median"] > 0
