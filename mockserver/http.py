@@ -327,7 +327,7 @@ class Pipeline:
     @staticmethod
     def _finish(entry: JournalEntry, reply: Reply) -> Reply:
         entry.status = reply.status
-        entry.response = reply.body
+        entry.set_response(reply.body)
         reply.headers.append((JOURNAL_HEADER, str(entry.id).encode()))
         return reply
 

@@ -52,7 +52,7 @@ def refuse_stale(state: MockState, entry: JournalEntry, began: int, endpoint: En
         old, entry = entry, fresh
         old.verdict, old.code, old.detail, old.status = STALE_VERDICT, err.code, detail, 200
         old.extra["generation"] = {"began": began, "now": state.generation}
-        old.response = error_body(err.code, err.msg)
+        old.set_response(error_body(err.code, err.msg))
     entry.verdict, entry.code, entry.detail = STALE_VERDICT, err.code, detail
     entry.extra["generation"] = {"began": began, "now": state.generation}
     headers = [*_JSON_HEADERS, (DIAGNOSIS_HEADER, detail.encode("ascii"))]

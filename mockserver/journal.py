@@ -11,6 +11,7 @@ journal: ``sign`` and every header whose name contains ``token``, ``secret``,
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections import deque
@@ -53,6 +54,7 @@ ENTRY_OVERHEAD = 512
 _FIRST = ("api-key", "nonce", "timestamp", "sign", "content-type", "content-length", "host")
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_header(name: str) -> bool:
     name = name.lower()
     return name in REDACTED_HEADERS or any(part in name for part in _SECRET_NAME_PARTS)
@@ -67,8 +69,8 @@ def redact_headers(headers: dict[str, str]) -> dict[str, str]:
     return {k: (REDACTED if v and is_secret_header(k) else v) for k, v in headers.items()}
 
 
-def bound_headers(headers: dict[str, str]) -> tuple[dict[str, str], int]:
-    """Redacted and bounded headers, and how many were dropped for the count or size limits."""
+def bound_headers(headers: dict[str, str]) -> tuple[dict[str, str], int, int]:
+    """Redacted and bounded headers, how many were dropped for the count or size limits, and their bytes."""
     names = [n for n in _FIRST if n in headers] + [n for n in headers if n not in _FIRST]
     kept: dict[str, str] = {}
     total = 0
@@ -81,7 +83,7 @@ def bound_headers(headers: dict[str, str]) -> tuple[dict[str, str], int]:
             continue
         kept[name] = value
         total += cost
-    return kept, len(names) - len(kept)
+    return kept, len(names) - len(kept), total
 
 
 @dataclass
@@ -105,23 +107,25 @@ class JournalEntry:
     # The ring that holds the entry, told when the response (and so the entry's size) is set.
     _journal: Journal | None = field(default=None, repr=False, compare=False)
     _size: int = field(default=0, repr=False, compare=False)
+    _header_bytes: int = field(default=0, repr=False, compare=False)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name != "response":
-            object.__setattr__(self, name, value)
-            return
-        if len(value) > MAX_KEPT_RESPONSE:
-            self.extra["response_truncated_from"] = len(value)
-            value = value[:MAX_KEPT_RESPONSE]
-        object.__setattr__(self, name, value)
-        journal = self.__dict__.get("_journal")
+    def set_response(self, body: bytes) -> None:
+        """Keep the reply (bounded) and tell the ring the entry's new size.
+
+        A method rather than a hook on attribute writes: the request path sets a dozen fields.
+        """
+        if len(body) > MAX_KEPT_RESPONSE:
+            self.extra["response_truncated_from"] = len(body)
+            body = body[:MAX_KEPT_RESPONSE]
+        self.response = body
+        journal = self._journal
         if journal is not None:
             journal._resize(self)
 
     def measure(self) -> int:
         """Bytes this entry holds, approximately (strings and bytes counted exactly)."""
         size = ENTRY_OVERHEAD + len(self.method) + len(self.path) + len(self.query) + len(self.detail)
-        size += sum(len(k) + len(v) for k, v in self.headers.items())
+        size += self._header_bytes
         size += len(self.body) + len(self.response) + len(self.client or "") + len(self.api_key or "")
         if self.extra:
             size += len(repr(self.extra))
@@ -148,10 +152,11 @@ class Journal:
         body: bytes,
         client: str | None,
     ) -> JournalEntry:
-        kept_headers, dropped = bound_headers(headers)
+        kept_headers, dropped, header_bytes = bound_headers(headers)
         kept_query = query if len(query) <= MAX_KEPT_QUERY else query[:MAX_KEPT_QUERY]
         kept_body = body if len(body) <= MAX_KEPT_BODY else body[:MAX_KEPT_BODY]
         entry = JournalEntry(next(self._ids), time_ms, method, path, kept_query, kept_headers, kept_body, client)
+        entry._header_bytes = header_bytes
         if dropped:
             entry.extra["headers_dropped"] = dropped
         if kept_query is not query:

@@ -69,7 +69,7 @@ def test_query_body_and_response_are_bounded(client: TestClient, signed: Signed,
     assert len(entry.body) == MAX_KEPT_BODY and entry.extra["body_truncated_from"] == len(body)
     journal = Journal(10)
     e = journal.open(0, "GET", "/x", "", {}, b"", None)
-    e.response = b"r" * 100_000
+    e.set_response(b"r" * 100_000)
     assert len(e.response) == MAX_KEPT_RESPONSE and e.extra["response_truncated_from"] == 100_000
     assert journal.nbytes == e.measure() < 17 * 1024
 
@@ -78,7 +78,7 @@ def test_the_ring_is_bounded_in_bytes() -> None:
     journal = Journal(10_000, max_bytes=200_000)
     for i in range(100):
         entry = journal.open(i, "POST", "/x", "", {"x-pad": "p" * 1000}, b"b" * 10_000, "127.0.0.1")
-        entry.response = b"r" * 10_000
+        entry.set_response(b"r" * 10_000)
         assert journal.nbytes <= 200_000
     kept = list(journal)
     assert 5 < len(kept) < 20 and kept[-1].time_ms == 99 and kept[0].time_ms == 100 - len(kept)
@@ -90,7 +90,7 @@ def test_the_ring_is_bounded_in_bytes() -> None:
 def test_the_ring_keeps_its_entry_count_bound() -> None:
     journal = Journal(3)
     for i in range(10):
-        journal.open(i, "GET", "/x", "", {}, b"", None).response = b"{}"
+        journal.open(i, "GET", "/x", "", {}, b"", None).set_response(b"{}")
     assert [e.time_ms for e in journal] == [7, 8, 9]
     assert journal.nbytes == sum(e.measure() for e in journal)
 

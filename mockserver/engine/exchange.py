@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from ..clock import Clock
 from ..errors import (
@@ -122,25 +123,41 @@ class Exchange:
         Nested blocks (liquidity replenishing inside a placement) join the outermost one.
         """
         with self.lock:
-            if self._undo is not None:
-                yield
-                return
-            undo: list[Callable[[], object]] = []
-            ids, seq = self.ids, self._seq
-            counters = (ids._order, ids._trade, ids._uid, ids.rng.getstate())
-            self._undo = undo
+            token = self._begin()
+            # Blocks opened here may create accounts (new keys draw from the id generator's random
+            # stream): put that stream back too. Placements never draw from it, so _begin skips it.
+            rng_state = self.ids.rng.getstate() if token is not None else None
             try:
-                with self.ledger.atomic():
-                    yield
+                yield
             except BaseException:
-                self._undo = None
-                for step in reversed(undo):
-                    step()
-                ids._order, ids._trade, ids._uid = counters[0], counters[1], counters[2]
-                ids.rng.setstate(counters[3])
-                self._seq = seq
+                if token is not None and rng_state is not None:
+                    self._abort(token)
+                    self.ids.rng.setstate(rng_state)
                 raise
-            self._undo = None
+            if token is not None:
+                self._commit(token)
+
+    def _begin(self) -> tuple[Any, ...] | None:
+        """Open a transaction (``None`` when one is open: the caller joins it)."""
+        if self._undo is not None:
+            return None
+        self._undo = []
+        ids = self.ids
+        return (self._undo, self.ledger.begin(), ids._order, ids._trade, ids._uid, self._seq)
+
+    def _commit(self, token: tuple[Any, ...]) -> None:
+        self._undo = None
+        if token[1]:
+            self.ledger.commit()
+
+    def _abort(self, token: tuple[Any, ...]) -> None:
+        undo, ledger_started, order_id, trade_id, uid, seq = token
+        self._undo = None
+        if ledger_started:
+            self.ledger.abort()
+        for step in reversed(undo):
+            step()
+        self.ids._order, self.ids._trade, self.ids._uid, self._seq = order_id, trade_id, uid, seq
 
     def _remember(self, step: Callable[[], object]) -> None:
         if self._undo is not None:
@@ -258,8 +275,16 @@ class Exchange:
             free = self.ledger.free(account_id, lock_coin)
             if free < lock_amount:
                 raise InsufficientBalance(f"{lock_coin} free {free} < needed {lock_amount}")
-            with self.atomic():
-                return self._place(acct, m, req, lock_coin, lock_amount, order_volume, quote_amount)
+            token = self._begin()
+            try:
+                order = self._place(acct, m, req, lock_coin, lock_amount, order_volume, quote_amount)
+            except BaseException:
+                if token is not None:
+                    self._abort(token)
+                raise
+            if token is not None:
+                self._commit(token)
+            return order
 
     def _place(
         self,
@@ -544,17 +569,19 @@ class Exchange:
                 return False
             if order.cancel_blocked_until and self.clock.now_ms() < order.cancel_blocked_until:
                 return False  # a cancel by clientId left the order stuck (seen live): this cancel does nothing
-            with self.atomic():
+            # The unlock checks before it moves anything and is the only step that can fail, so a
+            # cancel needs no transaction of its own; inside someone else's it records its undo.
+            book = self.books[order.symbol]
+            if self._undo is not None:
                 self._save_order(order)
-                if order.locked:
-                    self.ledger.unlock(account_id, order.lock_coin, order.locked)  # checks before it moves
-                    order.locked = ZERO
-                book = self.books[order.symbol]
-                position = book.position(order)
-                book.remove(order)
+                position = book.position(order)  # O(level): paid only where a rollback may need it
                 self._remember(lambda: book.restore_at(order, position))
-                order.status = OrderStatus.PARTIALLY_CANCELED if order.deal_volume else OrderStatus.CANCELED
-                order.utime = self.clock.now_ms()
+            if order.locked:
+                self.ledger.unlock(account_id, order.lock_coin, order.locked)
+                order.locked = ZERO
+            book.remove(order)
+            order.status = OrderStatus.PARTIALLY_CANCELED if order.deal_volume else OrderStatus.CANCELED
+            order.utime = self.clock.now_ms()
             return True
 
     def cancel_by_client_id(self, account_id: str, client_id: str, symbol: str | None = None) -> int:
