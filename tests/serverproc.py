@@ -33,9 +33,11 @@ def server_process(*args: str, timeout: float = 20.0) -> Iterator[dict[str, Any]
             raise RuntimeError("server exited: " + (proc.stderr.read() if proc.stderr else ""))
         banner = json.loads(line)
         banner["pid"] = proc.pid
+        banner["proc"] = proc  # for tests that signal it themselves (kill -9)
         yield banner
     finally:
-        proc.terminate()
+        if proc.poll() is None:
+            proc.terminate()
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ import pytest
 from mockserver.config import DEMO_API_KEY, DEMO_SECRET
 
 from .helpers import Signed, fresh_nonce, sign_parts
-from .serverproc import ROOT
+from .serverproc import server_process
 
 pytestmark = pytest.mark.slow
 
@@ -31,25 +30,8 @@ ADMIN = {"content-type": "application/json"}
 
 @contextmanager
 def server(state_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "--port", "0", "--json", "--state", str(state_dir)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line:
-            raise RuntimeError("server exited: " + (proc.stderr.read() if proc.stderr else ""))
-        yield proc, json.loads(line)["url"]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=20)
+    with server_process("--state", str(state_dir)) as banner:
+        yield banner["proc"], banner["url"]
 
 
 def kill9(proc: subprocess.Popen[str]) -> None:
