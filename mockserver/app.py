@@ -59,6 +59,10 @@ def create_app(config: Config | None = None, *, state: MockState | None = None) 
     """
     state = state or MockState.build(config or Config())
     pipeline = Pipeline(state)
+    if state.config.state_dir is not None and state.durable is None:
+        from .persist import attach  # only with a state directory: no SQLite import otherwise
+
+        attach(state, pipeline)  # loads the directory into ``state``; see mockserver.persist
     exchange_routes = {ep.path: ExchangeRoute(state, pipeline, ep) for ep in ENDPOINTS}
     routes = [Route(path, route) for path, route in exchange_routes.items()]
     routes += admin_routes(state)

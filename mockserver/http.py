@@ -178,10 +178,6 @@ class Pipeline:
     def __init__(self, state: MockState) -> None:
         self.state = state
         self.pre_hooks: list[PreHook] = []
-        if state.config.state_dir is not None and state.durable is None:
-            from .persist import attach  # only with a state directory: no SQLite import otherwise
-
-            attach(state, self)  # loads the directory into ``state``; see mockserver.persist
 
     def handle(self, ctx: RequestContext) -> Reply:
         state, ep, entry = self.state, ctx.endpoint, ctx.entry
