@@ -17,6 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 @contextmanager
 def server_process(*args: str, timeout: float = 20.0) -> Iterator[dict[str, Any]]:
     """Yield the banner (url, port, api_key, secret, ...); the process is always killed on exit."""
+    with server_process_handle(*args, timeout=timeout) as (banner, _proc):
+        yield banner
+
+
+@contextmanager
+def server_process_handle(*args: str, timeout: float = 20.0) -> Iterator[tuple[dict[str, Any], subprocess.Popen[str]]]:
+    """As :func:`server_process`, with the process too (for tests that signal it themselves)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "mockserver", "--port", "0", "--json", *args],
@@ -33,8 +40,7 @@ def server_process(*args: str, timeout: float = 20.0) -> Iterator[dict[str, Any]
             raise RuntimeError("server exited: " + (proc.stderr.read() if proc.stderr else ""))
         banner = json.loads(line)
         banner["pid"] = proc.pid
-        banner["proc"] = proc  # for tests that signal it themselves (kill -9)
-        yield banner
+        yield banner, proc
     finally:
         if proc.poll() is None:
             proc.terminate()

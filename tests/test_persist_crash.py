@@ -20,7 +20,7 @@ import pytest
 from mockserver.config import DEMO_API_KEY, DEMO_SECRET
 
 from .helpers import Signed, fresh_nonce, sign_parts
-from .serverproc import server_process
+from .serverproc import server_process_handle
 
 pytestmark = pytest.mark.slow
 
@@ -30,8 +30,8 @@ ADMIN = {"content-type": "application/json"}
 
 @contextmanager
 def server(state_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    with server_process("--state", str(state_dir)) as banner:
-        yield banner["proc"], banner["url"]
+    with server_process_handle("--state", str(state_dir)) as (banner, proc):
+        yield proc, banner["url"]
 
 
 def kill9(proc: subprocess.Popen[str]) -> None:
