@@ -354,7 +354,7 @@ def engine_benchmark(resting: int = 10_000, ops: int = 100_000, seed: int = 1) -
 
 def nonce_memory(count: int = 100_000) -> dict[str, Any]:
     """Bytes the nonce store holds per live nonce (tracemalloc)."""
-    from mockserver.auth import NonceStore
+    from mockserver.api.auth import NonceStore
 
     store = NonceStore()
     gc.collect()

@@ -163,7 +163,7 @@ def _runner() -> tuple[Callable[[Case], tuple[str, float]], Any]:
     The app is the default configuration (64 KiB body limit): bodies past the limit are refused unread.
     """
     from mockserver import DEMO_API_KEY, DEMO_SECRET, Config, create_app
-    from mockserver.auth import query_pairs
+    from mockserver.api.auth import query_pairs
 
     app = create_app(Config(seed=0, frozen_at_ms=FROZEN_MS))
     state = app.state.mock

@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from mockserver.docrules import DOC_RULES
+from mockserver.api.docrules import DOC_RULES
 from mockserver.errors import ERROR_TABLE
 
 from .adapter import Adapter, AdapterFactory, ClientCrashed, ClientError, traceback_excerpt

@@ -6,11 +6,11 @@
 
 __version__ = "0.1.0"
 
+from .api.auth import PROFILES, VerificationProfile, canonical_query, sign
+from .api.endpoints import ENDPOINTS, Endpoint
 from .app import create_app
-from .auth import PROFILES, VerificationProfile, canonical_query, sign
 from .clock import Clock
 from .config import ADMIN_PREFIX, DEMO_API_KEY, DEMO_SECRET, Config
-from .endpoints import ENDPOINTS, Endpoint
 from .errors import ERROR_TABLE, BitunixError, PlaceRefusal
 from .state import MockState
 

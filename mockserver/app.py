@@ -6,11 +6,11 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from .admin import admin_routes
+from .api.endpoints import ENDPOINTS
+from .api.pipeline import ExchangeRoute, Pipeline
 from .clock import http_date
 from .config import Config
-from .endpoints import ENDPOINTS
-from .http import ExchangeRoute, Pipeline
+from .control.routes import admin_routes
 from .state import MockState
 
 __all__ = ["MockApp", "create_app"]
@@ -60,7 +60,7 @@ def create_app(config: Config | None = None, *, state: MockState | None = None) 
     state = state or MockState.build(config or Config())
     pipeline = Pipeline(state)
     if state.config.state_dir is not None and state.durable is None:
-        from .persist import attach  # only with a state directory: no SQLite import otherwise
+        from .control.persist import attach  # only with a state directory: no SQLite import otherwise
 
         attach(state, pipeline)  # loads the directory into ``state``; see mockserver.persist
     exchange_routes = {ep.path: ExchangeRoute(state, pipeline, ep) for ep in ENDPOINTS}

@@ -27,9 +27,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Literal, NoReturn
 
-from .access import is_loopback_host
-from .auth import DEFAULT_PROFILE, PROFILES
+from .api.auth import DEFAULT_PROFILE, PROFILES
 from .config import ADMIN_PREFIX, Config
+from .control.access import is_loopback_host
 from .fidelity import parse_switches
 
 __all__ = ["ENV_PREFIX", "GRACEFUL_SHUTDOWN_S", "build_parser", "env_name", "main", "parse_args"]
@@ -397,7 +397,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         app = create_app(config)
     except Exception as exc:
-        from .persist import PersistError
+        from .control.persist import PersistError
 
         if isinstance(exc, PersistError):
             print(f"bitunix-mock: cannot use the state directory {config.state_dir}: {exc}", file=sys.stderr)

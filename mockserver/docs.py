@@ -12,9 +12,9 @@ import re
 import sys
 from pathlib import Path
 
-from .endpoints import ENDPOINTS
+from .api.endpoints import ENDPOINTS
+from .api.params import Kind, Param
 from .errors import ERROR_TABLE, PLACE_REFUSAL_TABLE
-from .params import Kind, Param
 
 __all__ = ["SECTIONS", "render_admin", "render_endpoints", "render_errors", "sync_readme"]
 
@@ -66,8 +66,8 @@ def render_errors() -> str:
 
 def render_admin() -> str:
     """The admin namespace: every control-plane route."""
-    from .admin import ADMIN_ROUTES
     from .config import ADMIN_PREFIX
+    from .control.routes import ADMIN_ROUTES
 
     rows = ["| method | path | what it does | token |", "|---|---|---|---|"]
     for r in ADMIN_ROUTES:
@@ -78,7 +78,7 @@ def render_admin() -> str:
 
 def render_profiles() -> str:
     """The verification profiles, default first."""
-    from .auth import DEFAULT_PROFILE, PROFILES, QueryForm
+    from .api.auth import DEFAULT_PROFILE, PROFILES, QueryForm
 
     rows = [
         "| profile | canonical query | nonce | replay | timestamp window | what it is for |",

@@ -19,7 +19,7 @@ import sys
 import time
 from typing import Any, Literal, TextIO
 
-from .journal import JournalEntry
+from .api.journal import JournalEntry
 
 __all__ = ["FORMATS", "LOGGER_NAME", "JsonFormatter", "TextFormatter", "configure", "record_fields", "short_key"]
 

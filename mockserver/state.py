@@ -11,20 +11,20 @@ from decimal import Decimal
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from .auth import PROFILES, NonceStore, Verifier
+from .api.auth import PROFILES, NonceStore, Verifier
+from .api.faults import Faults
+from .api.journal import Journal
+from .api.ratelimit import RateLimiter
 from .clock import Clock
 from .config import Config
-from .counterparty import Counterparty
+from .control.counterparty import Counterparty
 from .engine import Exchange, LiquidityProvider, SyntheticPath, Wallet, load_markets
 from .engine.accounts import Account
 from .engine.money import div_down, mul
-from .faults import Faults
 from .fidelity import SWITCHES, parse_switches
-from .journal import Journal
-from .ratelimit import RateLimiter
 
 if TYPE_CHECKING:
-    from .persist import Durable
+    from .control.persist import Durable
 
 __all__ = ["MockState"]
 

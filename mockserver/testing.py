@@ -4,7 +4,7 @@
         client = MyBitunixClient(base_url=mock.url, api_key=mock.api_key, secret=mock.secret)
         ...
         mock.state.exchange.audit()   # the server's state is right here, in-process
-        mock.admin.set_price("BTCUSDT", "64000")   # or steer it over HTTP (mockserver.adminclient.MockAdmin)
+        mock.admin.set_price("BTCUSDT", "64000")   # or steer it over HTTP (mockserver.control.MockAdmin)
 
 The pytest plugin (``pytest_bitunix``, auto-loaded) wraps this in fixtures: ``bitunix_mock``...
 """
@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import uvicorn
 
-from .adminclient import MockAdmin
 from .app import MockApp, create_app
 from .config import Config
+from .control.client import MockAdmin
 from .state import MockState
 
 __all__ = ["MockServer", "sync_transport"]

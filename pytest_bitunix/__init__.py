@@ -30,7 +30,7 @@ import pytest
 
 if TYPE_CHECKING:
     from conformance.adapter import Adapter
-    from mockserver.adminclient import AccountInfo, JournalEntry, MockAdmin
+    from mockserver.control.client import AccountInfo, JournalEntry, MockAdmin
     from mockserver.state import MockState
     from mockserver.testing import MockServer
 
@@ -39,7 +39,7 @@ __all__ = ["DEFAULT_FUNDS", "MARKER_OPTIONS", "BitunixMock", "MarkerOptions"]
 #: What ``bitunix_account`` holds unless the marker says ``balances=...``.
 DEFAULT_FUNDS: dict[str, str] = {"USDT": "100000", "BTC": "2", "ETH": "20"}
 
-URL_ENV = "BITUNIX_MOCK_URL"  # mockserver.adminclient.URL_ENV (not imported: this module stays light)
+URL_ENV = "BITUNIX_MOCK_URL"  # mockserver.control.client.URL_ENV (not imported: this module stays light)
 ADMIN_TOKEN_ENV = "BITUNIX_MOCK_ADMIN_TOKEN"
 
 MARKER_OPTIONS = {
@@ -186,7 +186,7 @@ class _Servers:
     def admin(self, url: str) -> MockAdmin:
         admin = self._admins.get(url)
         if admin is None:
-            from mockserver.adminclient import MockAdmin
+            from mockserver.control.client import MockAdmin
 
             admin = self._admins[url] = MockAdmin(url, token=self.token)
         return admin

@@ -10,9 +10,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import DEMO_API_KEY, Config, MockState, create_app
-from mockserver.access import local_host
 from mockserver.cli import main
-from mockserver.control import Controller
+from mockserver.control.access import local_host
+from mockserver.control.controller import Controller
 from mockserver.testing import MockServer
 
 from .helpers import Signed, err, ok

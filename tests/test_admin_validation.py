@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import DEMO_API_KEY, MockState
-from mockserver.control import Controller
+from mockserver.control.controller import Controller
 
 from .helpers import Signed, admin_call, err, ok
 
@@ -227,7 +227,7 @@ def test_nonces_survive_a_per_key_reset(client: TestClient, state: MockState, si
 
 
 def test_controller_validates_in_process_too(state: MockState) -> None:
-    from mockserver.control import AdminError
+    from mockserver.control.controller import AdminError
 
     ctl = Controller(state)
     with pytest.raises(AdminError) as info:

@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from mockserver import DEMO_API_KEY, DEMO_SECRET, ENDPOINTS
-from mockserver.params import Kind, Param
+from mockserver.api.params import Kind, Param
 
 from .helpers import fresh_nonce, sign_parts
 

@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import Config, canonical_query, sign
-from mockserver.auth import DEFAULT_PROFILE, PROFILES, NonceStore, QueryForm, digest_input, query_pairs
+from mockserver.api.auth import DEFAULT_PROFILE, PROFILES, NonceStore, QueryForm, digest_input, query_pairs
 
 from .helpers import auth_headers, fresh_nonce, sign_parts
 

@@ -15,7 +15,7 @@ import respx
 from client_ref import AsyncClient, Client, OrderType, RetryPolicy, Side
 from client_ref import errors as E
 from mockserver import DEMO_API_KEY, DEMO_SECRET
-from mockserver.auth import PROFILES, NonceStore, Verifier
+from mockserver.api.auth import PROFILES, NonceStore, Verifier
 from mockserver.engine.accounts import Account
 
 BASE = "http://mock.test"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from client_ref._core import Call, Credentials, Prepared, prepare
 from mockserver import DEMO_API_KEY, DEMO_SECRET
-from mockserver.auth import PROFILES, NonceStore, Verifier, canonical_query, query_pairs
+from mockserver.api.auth import PROFILES, NonceStore, Verifier, canonical_query, query_pairs
 from mockserver.engine.accounts import Account
 from mockserver.errors import BitunixError
 

@@ -17,7 +17,7 @@ from conformance import RULES, reference_factory, run
 from conformance.cli import main as cli_main
 from conformance.rules import SKEW_RECIPE
 from conformance.target import Target
-from mockserver.docrules import DOC_RULES
+from mockserver.api.docrules import DOC_RULES
 
 from . import conformance_doubles as doubles
 

@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import DEMO_API_KEY, Config, MockState, create_app
-from mockserver.control import AdminError, Controller
+from mockserver.control.controller import AdminError, Controller
 
 from .helpers import Signed, err, ok
 
@@ -451,7 +451,7 @@ def test_controller_in_process(state: MockState) -> None:
 
 
 def test_every_admin_route_is_in_the_openapi(client: TestClient) -> None:
-    from mockserver.admin import ADMIN_ROUTES
+    from mockserver.control.routes import ADMIN_ROUTES
 
     doc = client.get("/_mock/openapi.json").json()
     for r in ADMIN_ROUTES:

@@ -13,8 +13,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import DEMO_API_KEY, DEMO_SECRET, MockState
-from mockserver.auth import PROFILES
-from mockserver.doctor import MISTAKES, diagnose
+from mockserver.api.auth import PROFILES
+from mockserver.api.doctor import MISTAKES, diagnose
 
 from .helpers import fresh_nonce
 

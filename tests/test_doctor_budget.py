@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from mockserver import DEMO_API_KEY, Config, MockState, create_app, doctor
-from mockserver.auth import PROFILES
-from mockserver.doctor import (
+from mockserver import DEMO_API_KEY, Config, MockState, create_app
+from mockserver.api import doctor
+from mockserver.api.auth import PROFILES
+from mockserver.api.doctor import (
     BUDGET_EXCEEDED,
     BUDGET_MESSAGE,
     MAX_HASHED_BYTES,

@@ -18,9 +18,10 @@ from urllib.parse import quote, urlencode
 import pytest
 from starlette.testclient import TestClient
 
-from mockserver import DEMO_API_KEY, DEMO_SECRET, Config, MockState, create_app, doctor
-from mockserver.auth import PROFILES
-from mockserver.doctor import MISTAKES, SECONDS_HEADER_MESSAGE, diagnose, timestamp_hint
+from mockserver import DEMO_API_KEY, DEMO_SECRET, Config, MockState, create_app
+from mockserver.api import doctor
+from mockserver.api.auth import PROFILES
+from mockserver.api.doctor import MISTAKES, SECONDS_HEADER_MESSAGE, diagnose, timestamp_hint
 
 from .helpers import fresh_nonce
 

@@ -11,13 +11,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import Config, MockState, create_app
-from mockserver.auth import NONCE_HORIZON_MS
-from mockserver.control import Controller
+from mockserver.api.auth import NONCE_HORIZON_MS
+from mockserver.api.ratelimit import DEFAULT_LIMIT, MAX_TRACKED
+from mockserver.control.controller import Controller
+from mockserver.control.snapshot import dump
 from mockserver.engine import OrderType, PlaceRequest, Side
 from mockserver.engine.accounts import LedgerError
 from mockserver.engine.exchange import Exchange
-from mockserver.ratelimit import DEFAULT_LIMIT, MAX_TRACKED
-from mockserver.snapshot import dump
 
 from .helpers import Signed, err, ok
 from .test_errors import _fingerprint
@@ -248,7 +248,7 @@ def test_a_forged_api_key_cannot_spend_the_victims_budget(make_client: Any) -> N
 
 
 def test_the_rate_limiter_forgets_old_windows(make_client: Any) -> None:
-    from mockserver.endpoints import ENDPOINTS_BY_PATH
+    from mockserver.api.endpoints import ENDPOINTS_BY_PATH
 
     _, state = make_client(liquidity=False, rate_limits=True)
     limiter = state.rate_limiter

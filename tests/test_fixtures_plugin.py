@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.adminclient import MockAdmin, MockAdminError
+from mockserver.control.client import MockAdmin, MockAdminError
 from mockserver.testing import MockServer
 from pytest_bitunix import BitunixMock
 

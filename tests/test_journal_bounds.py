@@ -9,8 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import DEMO_API_KEY, MockState
-from mockserver.control import entry_json, to_curl
-from mockserver.journal import (
+from mockserver.api.journal import (
     MAX_HEADER_BYTES,
     MAX_HEADER_VALUE,
     MAX_HEADERS,
@@ -20,6 +19,7 @@ from mockserver.journal import (
     REDACTED,
     Journal,
 )
+from mockserver.control.controller import entry_json, to_curl
 from mockserver.testing import MockServer
 
 from .helpers import Signed, err, ok

@@ -14,7 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import MockState
-from mockserver.endpoints import ENDPOINTS
+from mockserver.api.endpoints import ENDPOINTS
 
 from .helpers import Signed, err, ok, sign_parts
 from .test_endpoints import (

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
 from mockserver import Config, create_app
-from mockserver.bounds import bounded_decimal
-from mockserver.control import AdminError, Controller
+from mockserver.api.bounds import bounded_decimal
+from mockserver.control.controller import AdminError, Controller
 from mockserver.engine import OrderStatus, OrderType, PlaceRequest, Side
 from mockserver.engine.money import ZERO, add, decimals_of
 from mockserver.errors import BitunixError, PlaceRefusal

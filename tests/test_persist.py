@@ -19,10 +19,11 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from mockserver import cli, persist
+from mockserver import cli
 from mockserver.app import MockApp, create_app
 from mockserver.config import Config
-from mockserver.persist import DB_NAME, PersistError, Store
+from mockserver.control import persist
+from mockserver.control.persist import DB_NAME, PersistError, Store
 
 from .helpers import Signed, err, ok
 from .serverproc import ROOT
@@ -323,7 +324,7 @@ def test_one_server_per_directory(state_dir: Path, running: tuple[MockApp, TestC
 def test_without_state_nothing_is_imported() -> None:
     code = (
         "import sys; from mockserver.app import create_app; from mockserver import cli; create_app(); "
-        "assert 'sqlite3' not in sys.modules and 'mockserver.persist' not in sys.modules, 'imported'"
+        "assert 'sqlite3' not in sys.modules and 'mockserver.control.persist' not in sys.modules, 'imported'"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT)

@@ -25,8 +25,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import DEMO_API_KEY, DEMO_SECRET, Config, MockState, create_app, reqlog
-from mockserver.faults import FaultRule
-from mockserver.http import PLACE_REFUSED
+from mockserver.api.faults import FaultRule
+from mockserver.api.pipeline import PLACE_REFUSED
 
 from .helpers import Signed, err, ok
 from .serverproc import ROOT

@@ -37,7 +37,7 @@ async def signing_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         chunks.append(message.get("body", b""))
         more = message.get("more_body", False)
     body = b"".join(chunks)
-    from mockserver.auth import canonical_query, query_pairs
+    from mockserver.api.auth import canonical_query, query_pairs
 
     query = canonical_query(query_pairs(scope.get("query_string", b""))) if scope.get("query_string") else ""
     nonce = f"{next(_count):032x}"

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from client_ref import signing
 from mockserver import ENDPOINTS, Config, create_app
-from mockserver.auth import canonical_query, digest_input, query_pairs, sign
+from mockserver.api.auth import canonical_query, digest_input, query_pairs, sign
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = json.loads((ROOT / "fixtures" / "signature_vectors.json").read_text("utf-8"))

@@ -11,12 +11,20 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
-from . import bounds
-from .adminschema import (
+from ..api import bounds
+from ..api.faults import FaultRule
+from ..api.journal import JournalEntry, is_secret_header
+from ..clock import Clock
+from ..engine import Account, OrderType, PlaceRequest, Side
+from ..engine.accounts import Balance
+from ..engine.money import add, mul
+from ..errors import BitunixError, PlaceRefusal
+from .counterparty import Script
+from .schema import (
     AccountSpec,
     BookSpec,
     ClockSpec,
@@ -30,16 +38,10 @@ from .adminschema import (
     ScriptSpec,
     parse,
 )
-from .clock import Clock
-from .counterparty import Script
-from .engine import Account, OrderType, PlaceRequest, Side
-from .engine.accounts import Balance
-from .engine.money import add, mul
-from .errors import BitunixError, PlaceRefusal
-from .faults import FaultRule
-from .journal import JournalEntry, is_secret_header
 from .snapshot import SnapshotError, dump, load
-from .state import MockState
+
+if TYPE_CHECKING:
+    from ..state import MockState
 
 __all__ = ["BOOK_ACCOUNT", "AdminError", "Controller", "entry_json", "to_curl"]
 
@@ -384,7 +386,7 @@ class Controller:
         with ex.lock:
             ex.last_prices[sym] = value
             if liq is not None:
-                from .engine import LIQUIDITY_ACCOUNT
+                from ..engine import LIQUIDITY_ACCOUNT
 
                 for order in [o for o in ex.books[sym].orders() if o.account_id == LIQUIDITY_ACCOUNT]:
                     ex.cancel(LIQUIDITY_ACCOUNT, order.order_id)

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .engine import Exchange, OrderType, PlaceRequest, Side
-from .engine.money import floor_to_step, mul
-from .errors import BitunixError, PlaceRefusal
+from ..engine import Exchange, OrderType, PlaceRequest, Side
+from ..engine.money import floor_to_step, mul
+from ..errors import BitunixError, PlaceRefusal
 
 __all__ = ["COUNTERPARTY_ACCOUNT", "POLL_OPERATIONS", "Counterparty", "Script"]
 

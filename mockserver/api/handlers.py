@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..engine import HistoryQuery, OrderStatus, OrderType, PlaceRequest, Side, candles
+from ..engine.accounts import Account
+from ..engine.marketdata import bucket_start
+from ..errors import BitunixError, ParameterError, PlaceRefusal
 from . import serialize
-from .engine import HistoryQuery, OrderStatus, OrderType, PlaceRequest, Side, candles
-from .engine.accounts import Account
-from .engine.marketdata import bucket_start
-from .errors import BitunixError, ParameterError, PlaceRefusal
 from .params import REFUSED
-from .state import MockState
+
+if TYPE_CHECKING:
+    from ..state import MockState
 
 __all__ = ["HANDLERS", "Call"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import __version__
+from .. import __version__
+from ..errors import ERROR_TABLE
 from .endpoints import ENDPOINTS, Endpoint
-from .errors import ERROR_TABLE
 from .params import Kind, Param
 
 __all__ = ["build_openapi"]

@@ -24,15 +24,14 @@ import random
 import re
 from dataclasses import fields, replace
 from decimal import Decimal
-from typing import Annotated, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
 
 from pydantic import Field, PlainValidator, ValidationError
 
-from . import bounds
-from .adminschema import Ip, Permission, ProfileName, Strict, describe
-from .auth import NonceStore
-from .config import Config
-from .engine import (
+from ..api import bounds
+from ..api.auth import NonceStore
+from ..config import Config
+from ..engine import (
     FEE_ACCOUNT,
     LIQUIDITY_ACCOUNT,
     Account,
@@ -47,10 +46,13 @@ from .engine import (
     Side,
     WalletRecord,
 )
-from .engine.accounts import Balance, Ledger
-from .engine.money import AUDIT, ZERO, mul, sub
-from .engine.wallet import WALLET_ID_BASE, WITHDRAWALS_ACCOUNT
-from .state import MockState
+from ..engine.accounts import Balance, Ledger
+from ..engine.money import AUDIT, ZERO, mul, sub
+from ..engine.wallet import WALLET_ID_BASE, WITHDRAWALS_ACCOUNT
+from .schema import Ip, Permission, ProfileName, Strict, describe
+
+if TYPE_CHECKING:
+    from ..state import MockState
 
 __all__ = ["FORMAT", "SnapshotError", "dump", "load"]
 
@@ -600,6 +602,8 @@ def _load(config: Config, snap: Snapshot) -> MockState:
         frozen_at_ms=snap.clock.now_ms if snap.clock.frozen else None,
         clock_offset_ms=snap.clock.offset_ms,
     )
+    from ..state import MockState  # the state builds on this package: imported when a snapshot loads
+
     state = MockState.build(cfg)
     _check(snap, state)
     state.config = replace(cfg, liquidity=snap.liquidity is not None, demo_account=snap.demo_account is not None)

@@ -13,22 +13,16 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from . import bounds
-from .auth import query_pairs
-from .clock import http_date
-from .docrules import Warning, warn
-from .doctor import SECONDS_HEADER_MESSAGE, Diagnosis, diagnose, timestamp_hint
-from .endpoints import Endpoint
-from .engine.accounts import Account
-from .errors import (
+from ..clock import http_date
+from ..engine.accounts import Account
+from ..errors import (
     ERROR_TABLE,
     BitunixError,
     BodyTooLarge,
@@ -40,12 +34,19 @@ from .errors import (
     SystemError,
     TooFrequent,
 )
+from . import bounds
+from .auth import query_pairs
+from .docrules import Warning, warn
+from .doctor import SECONDS_HEADER_MESSAGE, Diagnosis, diagnose, timestamp_hint
+from .endpoints import Endpoint
 from .faults import Decision
 from .handlers import HANDLERS, Call
 from .inflight import refuse_stale
 from .journal import JournalEntry
 from .params import validate
-from .state import MockState
+
+if TYPE_CHECKING:
+    from ..state import MockState
 
 __all__ = ["PLACE_REFUSED", "ExchangeRoute", "Pipeline", "Reply", "RequestContext", "error_body", "success_body"]
 
@@ -119,10 +120,6 @@ class Reply:
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
 
 
-# A hook runs before auth; returning a Reply answers the request with it (faults, rate limits).
-PreHook = Callable[[MockState, RequestContext], "Reply | None"]
-
-
 def decode_json_object(body: bytes) -> dict[str, Any]:
     """The request body as a JSON object, numbers bounded and exact (Decimal); ParameterError otherwise."""
     if not body.strip():
@@ -177,7 +174,6 @@ class Pipeline:
 
     def __init__(self, state: MockState) -> None:
         self.state = state
-        self.pre_hooks: list[PreHook] = []
 
     def handle(self, ctx: RequestContext) -> Reply:
         state, ep, entry = self.state, ctx.endpoint, ctx.entry
@@ -188,11 +184,6 @@ class Pipeline:
             entry.operation = ep.operation
             if ctx.method != ep.method:
                 raise MethodNotAllowed(f"{ep.path} takes {ep.method}, not {ctx.method}")
-            for hook in self.pre_hooks:
-                reply = hook(state, ctx)
-                if reply is not None:
-                    entry.verdict = entry.verdict if entry.verdict != "pending" else "fault"
-                    return self._finish(entry, reply)
             limiter = state.rate_limiter
             # Public calls count against the caller's IP before anything else; signed calls count
             # against the *verified* key after auth, so nobody can spend another key's budget.

@@ -21,10 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from .bounds import parse_ms_header
-from .docrules import Warning, warn
-from .engine.accounts import Account
-from .errors import (
+from ..engine.accounts import Account
+from ..errors import (
     ApiKeyNotFound,
     IpNotAllowed,
     NoAuthority,
@@ -34,6 +32,8 @@ from .errors import (
     RequestExpired,
     SignatureError,
 )
+from .bounds import parse_ms_header
+from .docrules import Warning, warn
 
 __all__ = [
     "DEFAULT_PROFILE",

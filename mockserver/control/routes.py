@@ -12,15 +12,20 @@ import platform
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from . import __version__, bounds
+from .. import __version__
+from ..api import bounds
+from ..api.auth import PROFILES
+from ..api.endpoints import ENDPOINTS
+from ..config import ADMIN_PREFIX
 from .access import ADMIN_TOKEN_HEADER, admin_refusal
-from .adminschema import (
+from .controller import AdminError, Controller, entry_json, to_curl
+from .schema import (
     AccountSpec,
     BookSpec,
     ClockSpec,
@@ -35,16 +40,14 @@ from .adminschema import (
     parse,
     request_schema,
 )
-from .auth import PROFILES
-from .config import ADMIN_PREFIX
-from .control import AdminError, Controller, entry_json, to_curl
-from .endpoints import ENDPOINTS
 from .snapshot import snapshot_schema
-from .state import MockState
+
+if TYPE_CHECKING:
+    from ..state import MockState
 
 __all__ = ["ADMIN_ROUTES", "AdminRoute", "admin_openapi", "admin_routes"]
 
-Handler = Callable[[MockState, Request], Awaitable[Response]]
+Handler = Callable[["MockState", Request], Awaitable[Response]]
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ async def version(state: MockState, request: Request) -> Response:
 
 
 async def openapi(state: MockState, request: Request) -> Response:
-    from .openapi import build_openapi
+    from ..api.openapi import build_openapi
 
     return JSONResponse(build_openapi(admin_openapi()))
 

@@ -1,6 +1,6 @@
 """A typed client for the mock's admin API (``/_mock``): steer a mock exchange from a test, in a few words.
 
-    from mockserver.adminclient import MockAdmin
+    from mockserver.control import MockAdmin
 
     with MockAdmin("http://127.0.0.1:8080") as admin:        # or MockAdmin.from_env()
         admin.reset(seed=7)

@@ -17,6 +17,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from ..engine.money import MAX_DIGITS, parse_decimal
+from ..errors import ParameterError
 from .bounds import (
     INT64_MAX,
     INT64_MIN,
@@ -28,8 +30,6 @@ from .bounds import (
     iso_to_ms,
 )
 from .docrules import Warning, warn
-from .engine.money import MAX_DIGITS, parse_decimal
-from .errors import ParameterError
 
 __all__ = ["REFUSED", "Kind", "Param", "validate"]
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..state import MockState
     from .endpoints import Endpoint
-    from .http import Reply
     from .journal import JournalEntry
-    from .state import MockState
+    from .pipeline import Reply
 
 __all__ = ["STALE_VERDICT", "refuse_stale"]
 
@@ -33,8 +33,8 @@ STALE_VERDICT = "reset-in-flight"
 
 def refuse_stale(state: MockState, entry: JournalEntry, began: int, endpoint: Endpoint | None) -> Reply:
     """The refusal of a request that began under generation ``began`` (``entry``: its journal entry)."""
-    from .errors import SystemError
-    from .http import _JSON_HEADERS, DIAGNOSIS_HEADER, Pipeline, Reply, error_body
+    from ..errors import SystemError
+    from .pipeline import _JSON_HEADERS, DIAGNOSIS_HEADER, Pipeline, Reply, error_body
 
     err = SystemError("refused")
     detail = (

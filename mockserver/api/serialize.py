@@ -8,11 +8,11 @@ from typing import Any
 
 import orjson
 
-from .engine.marketdata import Candle
-from .engine.money import ZERO, fmt, mul
-from .engine.orders import Fill, Order, OrderType, Side
-from .engine.wallet import WalletRecord
-from .errors import BitunixError, PlaceRefusal
+from ..engine.marketdata import Candle
+from ..engine.money import ZERO, fmt, mul
+from ..engine.orders import Fill, Order, OrderType, Side
+from ..engine.wallet import WalletRecord
+from ..errors import BitunixError, PlaceRefusal
 
 __all__ = [
     "candle",

@@ -57,17 +57,17 @@ from starlette.responses import Response
 from starlette.routing import compile_path
 from starlette.types import Message, Receive
 
-from .clock import Clock
-from .config import ADMIN_PREFIX, Config
+from ..api.endpoints import ENDPOINTS_BY_PATH
+from ..api.faults import FaultRule
+from ..api.journal import Journal
+from ..clock import Clock
+from ..config import ADMIN_PREFIX, Config
 from .counterparty import Script
-from .endpoints import ENDPOINTS_BY_PATH
-from .faults import FaultRule
-from .journal import Journal
 from .snapshot import SnapshotError, dump, load
-from .state import MockState
 
 if TYPE_CHECKING:
-    from .http import Pipeline, Reply, RequestContext
+    from ..api.pipeline import Pipeline, Reply, RequestContext
+    from ..state import MockState
 
 __all__ = [
     "COMPACT_EVERY",
@@ -117,7 +117,7 @@ class PersistError(RuntimeError):
 
 
 #: The rest of an admin handler, after the state directory's hook (mockserver.admin._op).
-AdminRun = Callable[[MockState, Request], Awaitable[Response]]
+AdminRun = Callable[["MockState", Request], Awaitable[Response]]
 #: Admin writes that replace the whole exchange: a checkpoint, not a log record.
 _CHECKPOINTED = frozenset({ADMIN_PREFIX + "/reset", ADMIN_PREFIX + "/restore"})
 
@@ -354,8 +354,8 @@ class Durable:
         itself runs without yielding to other requests. ``/reset`` and ``/restore`` write a
         checkpoint instead of a log record (a restore's document may be megabytes).
         """
-        from .admin import MAX_RESTORE_BODY, _read_body, admin_error
-        from .control import AdminError
+        from .controller import AdminError
+        from .routes import MAX_RESTORE_BODY, _read_body, admin_error
 
         try:
             body = await _read_body(request, MAX_RESTORE_BODY)
@@ -410,7 +410,7 @@ class Durable:
     # -- start-up
     def replay(self, records: list[tuple[int, dict[str, Any], bytes]]) -> None:
         """Re-run logged requests through the pipeline, each at its recorded clock reading."""
-        from .http import RequestContext
+        from ..api.pipeline import RequestContext
 
         state = self.state
         scratch = Journal(1)
@@ -449,7 +449,7 @@ class Durable:
             limiter.enabled = enabled
 
     def _replay_admin(self, seq: int, head: dict[str, Any], body: bytes) -> None:
-        from .admin import ADMIN_ROUTES
+        from .routes import ADMIN_ROUTES
 
         state, clock = self.state, self.state.clock
         method, path = str(head["m"]), str(head["p"])

@@ -19,10 +19,10 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, WithJsonSchema, model_validator
 
-from . import bounds
-from .auth import PROFILES
-from .engine.accounts import ALL_PERMISSIONS
-from .errors import ERROR_TABLE
+from ..api import bounds
+from ..api.auth import PROFILES
+from ..engine.accounts import ALL_PERMISSIONS
+from ..errors import ERROR_TABLE
 
 __all__ = [
     "MAX_OFFSET_MS",

@@ -14,7 +14,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .errors import ERROR_TABLE
+from ..errors import ERROR_TABLE
 
 __all__ = ["ACTIONS", "Decision", "FaultRule", "Faults"]
 

@@ -1,0 +1,20 @@
+"""The exchange's HTTP face: the endpoint table, the request pipeline and everything a request passes.
+
+``endpoints`` declares every route; ``pipeline`` runs each request through one ordered list of checks
+(size, method, faults, rate limit, auth, parameters, handler) and records one verdict in the ``journal``.
+"""
+
+from .auth import PROFILES, NonceStore, VerificationProfile, canonical_query, sign
+from .endpoints import ENDPOINTS, Endpoint
+from .journal import Journal
+
+__all__ = [
+    "ENDPOINTS",
+    "PROFILES",
+    "Endpoint",
+    "Journal",
+    "NonceStore",
+    "VerificationProfile",
+    "canonical_query",
+    "sign",
+]
