@@ -1,8 +1,11 @@
-"""The asynchronous reference client."""
+"""The reference client, async (``AsyncClient``) and sync (``Client``).
+
+``client_ref/aio.py`` is the source; ``client_ref/sync.py`` is generated from it by unasync with
+``python -m client_ref._generate``. Edit aio.py only, then run that command.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -12,6 +15,7 @@ from typing import Any, TypeVar
 import httpx
 
 from . import calls
+from ._backends import AsyncSleep, async_pause, async_sleep
 from ._core import Call, Credentials, Prepared, RetryPolicy, parse, prepare, resolve_base_url, server_offset_ms
 from .errors import BitunixError, ConnectionFailed, RequestExpired
 from .models import (
@@ -45,12 +49,11 @@ def _wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-async def _async_sleep(seconds: float) -> None:
-    await asyncio.sleep(seconds)
-
-
 class AsyncClient:
-    """Bitunix spot REST client on ``httpx.AsyncClient``; the same calls as :class:`Client`, awaited."""
+    """Bitunix spot REST client on httpx: every endpoint, typed results, exact signing.
+
+    ``AsyncClient`` (on ``httpx.AsyncClient``) awaits each call; ``Client`` (on ``httpx.Client``) blocks.
+    """
 
     def __init__(
         self,
@@ -62,23 +65,24 @@ class AsyncClient:
         transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
         time_offset_ms: int = 0,
-        sleep: Callable[[float], Any] | None = None,
+        sleep: AsyncSleep | None = None,
         clock_ms: Callable[[], int] | None = None,
         nonce: Callable[[], str] | None = None,
         resync_on_expired: bool = True,
     ) -> None:
         """Arguments fall back to BITUNIX_BASE_URL, BITUNIX_API_KEY and BITUNIX_SECRET.
 
-        ``transport`` is any httpx transport (e.g. ``httpx.ASGITransport(app=create_app())`` to
-        run in-process). ``sleep``, ``clock_ms`` and ``nonce`` exist so tests can control time
-        and randomness; leave them unset in real use.
+        ``transport`` is any httpx transport of the client's colour (to run in-process:
+        ``httpx.ASGITransport(app=create_app())`` for ``AsyncClient``,
+        ``mockserver.testing.sync_transport(app)`` for ``Client``). ``sleep``, ``clock_ms`` and
+        ``nonce`` exist so tests can control time and randomness; leave them unset in real use.
         """
         self.base_url = resolve_base_url(base_url)
         self.credentials = Credentials.resolve(api_key, secret)
         self.retry = retry or RetryPolicy()
         self.time_offset_ms = time_offset_ms
         self.resync_on_expired = resync_on_expired
-        self._sleep = sleep or _async_sleep
+        self._sleep = sleep or async_sleep
         self._clock_ms = clock_ms or _wall_clock_ms
         self._nonce = nonce or new_nonce
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
@@ -117,9 +121,7 @@ class AsyncClient:
                 delay = self.retry.delay(call, attempt, error)
                 if delay is None:
                     raise
-                pause = self._sleep(delay)
-                if asyncio.iscoroutine(pause):
-                    await pause
+                await async_pause(self._sleep, delay)
                 attempt += 1
 
     async def sync_time(self) -> int:

@@ -1,4 +1,10 @@
-"""The synchronous reference client."""
+# GENERATED FILE, DO NOT EDIT: written from client_ref/aio.py by `python -m client_ref._generate` (unasync).
+# Edit client_ref/aio.py and run that command; tests/test_client_generated.py fails on drift.
+"""The reference client, async (``AsyncClient``) and sync (``Client``).
+
+``client_ref/aio.py`` is the source; ``client_ref/sync.py`` is generated from it by unasync with
+``python -m client_ref._generate``. Edit aio.py only, then run that command.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from typing import Any, TypeVar
 import httpx
 
 from . import calls
+from ._backends import Sleep, sync_pause, sync_sleep
 from ._core import Call, Credentials, Prepared, RetryPolicy, parse, prepare, resolve_base_url, server_offset_ms
 from .errors import BitunixError, ConnectionFailed, RequestExpired
 from .models import (
@@ -45,7 +52,10 @@ def _wall_clock_ms() -> int:
 
 
 class Client:
-    """Bitunix spot REST client on ``httpx.Client``; every endpoint, typed results, exact signing."""
+    """Bitunix spot REST client on httpx: every endpoint, typed results, exact signing.
+
+    ``AsyncClient`` (on ``httpx.AsyncClient``) awaits each call; ``Client`` (on ``httpx.Client``) blocks.
+    """
 
     def __init__(
         self,
@@ -57,23 +67,24 @@ class Client:
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
         time_offset_ms: int = 0,
-        sleep: Callable[[float], None] | None = None,
+        sleep: Sleep | None = None,
         clock_ms: Callable[[], int] | None = None,
         nonce: Callable[[], str] | None = None,
         resync_on_expired: bool = True,
     ) -> None:
         """Arguments fall back to BITUNIX_BASE_URL, BITUNIX_API_KEY and BITUNIX_SECRET.
 
-        ``transport`` is any httpx transport (e.g. ``httpx.ASGITransport(app=create_app())`` to
-        run in-process). ``sleep``, ``clock_ms`` and ``nonce`` exist so tests can control time
-        and randomness; leave them unset in real use.
+        ``transport`` is any httpx transport of the client's colour (to run in-process:
+        ``httpx.ASGITransport(app=create_app())`` for ``AsyncClient``,
+        ``mockserver.testing.sync_transport(app)`` for ``Client``). ``sleep``, ``clock_ms`` and
+        ``nonce`` exist so tests can control time and randomness; leave them unset in real use.
         """
         self.base_url = resolve_base_url(base_url)
         self.credentials = Credentials.resolve(api_key, secret)
         self.retry = retry or RetryPolicy()
         self.time_offset_ms = time_offset_ms
         self.resync_on_expired = resync_on_expired
-        self._sleep = sleep or time.sleep
+        self._sleep = sleep or sync_sleep
         self._clock_ms = clock_ms or _wall_clock_ms
         self._nonce = nonce or new_nonce
         self._http = httpx.Client(transport=transport, timeout=timeout)
@@ -112,7 +123,7 @@ class Client:
                 delay = self.retry.delay(call, attempt, error)
                 if delay is None:
                     raise
-                self._sleep(delay)
+                sync_pause(self._sleep, delay)
                 attempt += 1
 
     def sync_time(self) -> int:
