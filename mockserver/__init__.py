@@ -4,8 +4,6 @@
 ``python -m mockserver`` serves it.
 """
 
-__version__ = "0.1.0"
-
 from .api.auth import PROFILES, VerificationProfile, canonical_query, sign
 from .api.endpoints import ENDPOINTS, Endpoint
 from .app import create_app
@@ -13,6 +11,7 @@ from .clock import Clock
 from .config import ADMIN_PREFIX, DEMO_API_KEY, DEMO_SECRET, Config
 from .errors import ERROR_TABLE, BitunixError, PlaceRefusal
 from .state import MockState
+from .version import __version__
 
 __all__ = [
     "ADMIN_PREFIX",

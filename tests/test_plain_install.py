@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("pyproject.toml", "README.md", "mockserver", "client_ref", "conformance", "pytest_bitunix", "fixtures")
-TEST_EXTRAS = ("xdist", "schemathesis", "respx", "ruff", "mypy")
+TEST_EXTRAS = ("xdist", "schemathesis", "respx", "ruff", "mypy", "unasync")
 HEAVY = ("mockserver", "conformance", "hypothesis", "starlette", "uvicorn", "pydantic")
 
 pytestmark = [pytest.mark.install, pytest.mark.slow]

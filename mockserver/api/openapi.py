@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import __version__
 from ..errors import ERROR_TABLE
+from ..version import __version__
 from .endpoints import ENDPOINTS, Endpoint
 from .params import Kind, Param
 

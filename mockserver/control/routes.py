@@ -18,11 +18,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from .. import __version__
 from ..api import bounds
 from ..api.auth import PROFILES
 from ..api.endpoints import ENDPOINTS
 from ..config import ADMIN_PREFIX
+from ..version import __version__
 from .access import ADMIN_TOKEN_HEADER, admin_refusal
 from .controller import AdminError, Controller, entry_json, to_curl
 from .schema import (
