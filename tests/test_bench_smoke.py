@@ -13,12 +13,14 @@ def test_engine_and_memory_parts_report_structure() -> None:
     nonces = nonce_memory(2_000)
     assert nonces["nonces"] == 2_000 and nonces["bytes_per_nonce"] > 0
     engine["ops_per_s_rounds"] = summarize([engine["ops_per_s"]] * 5)
-    conformance = {"inprocess": {"seconds": 1.0, "passed": True}}
+    conformance = {"passing_s": summarize([2.0, 2.05, 2.0, 1.98, 2.0]), "failing_s": summarize([12.0] * 5)}
     res = {"when": "now", "machine": "test", "engine": engine, "nonces": nonces, "conformance": conformance}
     res["verdicts"] = verdicts(res)
     assert res["verdicts"]["place_ratio"]["verdict"] == "NOT RUN"
     assert res["verdicts"]["engine_ops"]["verdict"] in ("PASS", "FALL SHORT")
-    assert "| engine >= 200k mixed ops/s in-process |" in markdown(res)
+    assert res["verdicts"]["conformance_pass_s"]["verdict"] == "PASS"
+    assert res["verdicts"]["conformance_fail_s"]["verdict"] == "FALL SHORT"  # 12 s is not under 10 s
+    assert "| engine >= 500k mixed ops/s in-process on a 10k-order book |" in markdown(res)
 
 
 def test_a_figure_whose_rounds_disagree_is_noisy_never_pass() -> None:
@@ -32,6 +34,7 @@ def test_a_figure_whose_rounds_disagree_is_noisy_never_pass() -> None:
         "http": {
             "figures": {
                 "place_cancel@16": {"ratio_to_hello": noisy, "p99_ms": summarize([4.0] * 5)},
+                "place_cancel@64": {"ratio_to_hello": steady, "p99_ms": summarize([9.0] * 5)},
                 "account@16": {"rss_growth_per_request": summarize([100.0] * 5)},
             }
         },
@@ -40,6 +43,8 @@ def test_a_figure_whose_rounds_disagree_is_noisy_never_pass() -> None:
     assert v["place_ratio"]["verdict"] == "NOISY"  # a median above 0.60 is still not a PASS
     assert v["engine_ops"]["verdict"] == "NOISY"
     assert v["place_p99_ms"]["verdict"] == "PASS" and v["rss_per_nonce"]["verdict"] == "PASS"
+    assert v["place_ratio_64"]["verdict"] == "PASS"  # 0.61 steady against a 0.50 target at 64 connections
+    assert v["conformance_pass_s"]["verdict"] == "NOT RUN"
 
 
 def test_the_persist_cost_figure_reports_every_round() -> None:
