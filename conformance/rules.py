@@ -29,15 +29,17 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, run_state_machine_as_test
+from hypothesis.stateful import rule as step
 
 from mockserver.docrules import DOC_RULES
 from mockserver.errors import ERROR_TABLE
 
 from .adapter import Adapter, AdapterFactory, ClientCrashed, ClientError, traceback_excerpt
+from .registry import Registry, Rule
 from .target import Target
 
-__all__ = ["RULES", "Context", "Rule", "RuleFailed", "RuleSkipped"]
+__all__ = ["RULES", "Context", "Rule", "RuleFailed", "RuleSkipped", "rule"]
 
 SIGNED_REJECTIONS = {"100004", "100005", "100008", "900001", "900002"}
 FUNDS = {"USDT": "100000", "BTC": "2", "ETH": "20"}
@@ -143,13 +145,11 @@ class Context:
         return {"diagnosis": f"{entry['verdict']} ({entry['code']}): {detail}", "curl": self.target.curl(entry["id"])}
 
 
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    title: str
-    statement: str
-    check: Callable[[Context], None]
-    requires: tuple[str, ...] = ()
+#: Every rule, in declaration (= run) order: declare one with ``@rule(...)`` on its check.
+RULES = Registry()
+rule = RULES.rule
+#: what every rule that needs a working signed call requires
+SIGNED = ("nonce.unique", "timestamp.fresh", "signing.generated")
 
 
 def _call(adapter: Any, op: str, *args: Any) -> Any:
@@ -203,6 +203,15 @@ def _hypothesis(ctx: Context, test: Callable[[], None]) -> None:
 # ---------------------------------------------------------------- signing
 
 
+@rule(
+    "signing.vectors",
+    title="Signer matches the known-answer vectors",
+    statement="Given the vectors' inputs, the client's signer produces every vector's sign (offline, optional op).",
+    ops=("sign",),
+    passes="the signer reproduces every known-answer vector (optional `sign` op; skipped without it)",
+    warns=None,
+    fails="a vector differs",
+)
 def check_signing_vectors(ctx: Context) -> None:
     with ctx.client({}) as (adapter, _):
         signer = getattr(adapter, "sign", None)
@@ -222,6 +231,95 @@ def check_signing_vectors(ctx: Context) -> None:
                 )
 
 
+def _signed(ctx: Context, api_key: str) -> list[dict[str, Any]]:
+    """The client's signed requests as the exchange saw them, oldest first."""
+    entries = [e for e in ctx.target.journal(api_key) if e["headers"].get("api-key")]
+    if not entries:
+        raise RuleFailed("no signed request from the client reached the exchange" + _crash_hint(ctx))
+    return entries
+
+
+def _flagged(entry: dict[str, Any], rule: str) -> bool:
+    return any(w.get("rule") == rule for w in entry.get("warnings") or ())
+
+
+@rule(
+    "nonce.unique",
+    title="Nonces are never reused",
+    statement="Every signed request carries a nonce never sent before (server journal); not 32 characters is a WARN.",
+    ops=("balances", "order_detail", "pending_orders"),
+    passes="every signed request has a nonce never sent before (server journal)",
+    warns="a nonce is not 32 characters",
+    fails="a nonce is reused or missing",
+)
+def check_nonce(ctx: Context) -> None:
+    """Fails only on reuse (or no nonce); a nonce that is not 32 characters is a warning, as live tolerates it."""
+    with ctx.client() as (adapter, acct):
+        for op, args in [("balances", ())] * 20 + [("order_detail", ("1",)), ("pending_orders", ("BTCUSDT",))]:
+            _traffic(ctx, adapter, op, *args)  # judged from the journal, whatever the client made of the answer
+        seen: dict[str, int] = {}
+        for e in _signed(ctx, acct["api_key"]):
+            nonce = e["headers"].get("nonce", "")
+            if not nonce:
+                raise RuleFailed(
+                    f"request {e['id']} ({e['operation']}) carries no nonce; every signed request needs a fresh one "
+                    "(e.g. uuid4().hex)",
+                    **ctx.evidence(e),
+                )
+            if nonce in seen:
+                raise RuleFailed(
+                    f"nonce {nonce!r} sent twice (requests {seen[nonce]} and {e['id']}); every request, retries "
+                    "included, needs a new one",
+                    **ctx.evidence(e),
+                )
+            seen[nonce] = e["id"]
+            if len(nonce) != 32 and not _flagged(e, "nonce-length"):
+                ctx.warn("nonce-length", f"nonce is {len(nonce)} characters; the docs ask 32", e)
+
+
+@rule(
+    "timestamp.fresh",
+    title="Timestamps are current milliseconds",
+    statement="The timestamp is a 13-digit ms epoch at most 60 s behind the server clock; more than 60 s ahead is a "
+    "WARN.",
+    ops=("balances",),
+    passes="timestamps are 13-digit ms, at most 60 s behind the server clock",
+    warns="more than 60 s ahead",
+    fails="seconds or floats, or more than 60 s behind (live answers 100008)",
+)
+def check_timestamp_fresh(ctx: Context) -> None:
+    """The live window: more than 60 s behind fails (100008); ahead is accepted, a warning past 60 s."""
+    with ctx.client() as (adapter, acct):
+        for _ in range(3):
+            _traffic(ctx, adapter, "balances")
+        for e in _signed(ctx, acct["api_key"]):
+            ts = e["headers"].get("timestamp", "")
+            if not ts.isdigit() or len(ts) != 13:
+                raise RuleFailed(
+                    f"timestamp {ts!r} is not milliseconds since the epoch (13 digits); seconds or floats are refused "
+                    "(100008)",
+                    **ctx.evidence(e),
+                )
+            ahead = int(ts) - e["time_ms"]
+            if ahead < -60_000:
+                raise RuleFailed(
+                    f"timestamp {ts} is {-ahead} ms behind the server clock at arrival; the exchange refuses more "
+                    "than 60 s behind (100008): sign with the current time, synced from the reply's Date header",
+                    **ctx.evidence(e),
+                )
+            if ahead > 60_000 and not _flagged(e, "timestamp-ahead"):
+                ctx.warn("timestamp-ahead", f"timestamp {ahead} ms ahead of server time; the docs allow 60000", e)
+
+
+@rule(
+    "signing.generated",
+    title="Signatures hold over generated parameters",
+    statement="Signed requests over generated unicode ids, symbols and decimals are never refused by auth.",
+    requires=("nonce.unique", "timestamp.fresh"),
+    ops=("order_detail", "pending_orders", "place_order", "order_deals"),
+    passes="no signed request over generated unicode ids, symbols and decimals is refused by auth",
+    fails="a refusal by auth",
+)
 def check_signing_generated(ctx: Context) -> None:
     with ctx.client() as (adapter, acct):
         texts = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20)
@@ -252,67 +350,6 @@ def check_signing_generated(ctx: Context) -> None:
         _hypothesis(ctx, signed_requests_pass)
 
 
-def _signed(ctx: Context, api_key: str) -> list[dict[str, Any]]:
-    """The client's signed requests as the exchange saw them, oldest first."""
-    entries = [e for e in ctx.target.journal(api_key) if e["headers"].get("api-key")]
-    if not entries:
-        raise RuleFailed("no signed request from the client reached the exchange" + _crash_hint(ctx))
-    return entries
-
-
-def _flagged(entry: dict[str, Any], rule: str) -> bool:
-    return any(w.get("rule") == rule for w in entry.get("warnings") or ())
-
-
-def check_nonce(ctx: Context) -> None:
-    """Fails only on reuse (or no nonce); a nonce that is not 32 characters is a warning, as live tolerates it."""
-    with ctx.client() as (adapter, acct):
-        for op, args in [("balances", ())] * 20 + [("order_detail", ("1",)), ("pending_orders", ("BTCUSDT",))]:
-            _traffic(ctx, adapter, op, *args)  # judged from the journal, whatever the client made of the answer
-        seen: dict[str, int] = {}
-        for e in _signed(ctx, acct["api_key"]):
-            nonce = e["headers"].get("nonce", "")
-            if not nonce:
-                raise RuleFailed(
-                    f"request {e['id']} ({e['operation']}) carries no nonce; every signed request needs a fresh one "
-                    "(e.g. uuid4().hex)",
-                    **ctx.evidence(e),
-                )
-            if nonce in seen:
-                raise RuleFailed(
-                    f"nonce {nonce!r} sent twice (requests {seen[nonce]} and {e['id']}); every request, retries "
-                    "included, needs a new one",
-                    **ctx.evidence(e),
-                )
-            seen[nonce] = e["id"]
-            if len(nonce) != 32 and not _flagged(e, "nonce-length"):
-                ctx.warn("nonce-length", f"nonce is {len(nonce)} characters; the docs ask 32", e)
-
-
-def check_timestamp_fresh(ctx: Context) -> None:
-    """The live window: more than 60 s behind fails (100008); ahead is accepted, a warning past 60 s."""
-    with ctx.client() as (adapter, acct):
-        for _ in range(3):
-            _traffic(ctx, adapter, "balances")
-        for e in _signed(ctx, acct["api_key"]):
-            ts = e["headers"].get("timestamp", "")
-            if not ts.isdigit() or len(ts) != 13:
-                raise RuleFailed(
-                    f"timestamp {ts!r} is not milliseconds since the epoch (13 digits); seconds or floats are refused "
-                    "(100008)",
-                    **ctx.evidence(e),
-                )
-            ahead = int(ts) - e["time_ms"]
-            if ahead < -60_000:
-                raise RuleFailed(
-                    f"timestamp {ts} is {-ahead} ms behind the server clock at arrival; the exchange refuses more "
-                    "than 60 s behind (100008): sign with the current time, synced from the reply's Date header",
-                    **ctx.evidence(e),
-                )
-            if ahead > 60_000 and not _flagged(e, "timestamp-ahead"):
-                ctx.warn("timestamp-ahead", f"timestamp {ahead} ms ahead of server time; the docs allow 60000", e)
-
-
 SKEW_RECIPE = (
     "with the server clock 120 s ahead the client raised 100008 (request expired) instead of recovering. "
     "Live clients recover: on 100008 read the server time from the reply's Date header, set "
@@ -322,6 +359,16 @@ SKEW_RECIPE = (
 )
 
 
+@rule(
+    "timestamp.skew",
+    title="Clock skew is recovered from",
+    statement="With the server clock moved 120 s ahead, the client's next signed call succeeds (re-synced from Date).",
+    requires=("nonce.unique", "timestamp.fresh"),
+    ops=("balances",),
+    passes="with the server clock moved 120 s ahead, the next signed call succeeds (re-synced from the `Date` "
+    "header of the 100008 reply, as live clients do)",
+    fails="the client raises 100008 or returns a silent result",
+)
 def check_timestamp_skew(ctx: Context) -> None:
     """Server clock moved 120 s ahead mid-session: the client's next signed call must still succeed."""
     with ctx.client() as (adapter, acct):
@@ -359,6 +406,15 @@ def check_timestamp_skew(ctx: Context) -> None:
 # ---------------------------------------------------------------- errors
 
 
+@rule(
+    "errors.surfaced",
+    title="Every documented error reaches the caller",
+    statement="Each documented error code (and repeated HTTP 502) is raised to the caller with its code.",
+    requires=SIGNED,
+    ops=("balances", "place_order"),
+    passes="every documented error code, and repeated HTTP 502, reaches the caller with its code",
+    fails="an error is swallowed or misreported",
+)
 def check_errors_surfaced(ctx: Context) -> None:
     codes = [c for c, info in ERROR_TABLE.items() if info.http_status == 200]
     with ctx.client() as (adapter, acct):
@@ -399,6 +455,15 @@ def check_errors_surfaced(ctx: Context) -> None:
 # ---------------------------------------------------------------- retries
 
 
+@rule(
+    "retry.no-double-place",
+    title="Retries never place an order twice",
+    statement="Under a dropped answer, 503 or 429 on place_order, at most one order is created per call.",
+    requires=SIGNED,
+    ops=("place_order",),
+    passes="under a dropped answer, 503 or 429, one `place_order` creates at most one order",
+    fails="two orders, or a crash instead of an error",
+)
 def check_no_double_place(ctx: Context) -> None:
     with ctx.client() as (adapter, acct):
         for fault in (
@@ -435,6 +500,15 @@ def check_no_double_place(ctx: Context) -> None:
 # ---------------------------------------------------------------- money
 
 
+@rule(
+    "decimal.exact",
+    title="Amounts are exact decimals",
+    statement="Balances read back exactly (18 significant digits) and amounts are sent exactly as given.",
+    requires=SIGNED,
+    ops=("balances", "place_order"),
+    passes="balances read back exactly (18 significant digits); amounts go out exactly as given",
+    fails="any rounding",
+)
 def check_decimal_exact(ctx: Context) -> None:
     odd = {"USDT": "12345.6789012345678", "BTC": "0.000000123456789", "ETH": "99999999.99999999"}
     with ctx.client(odd) as (adapter, acct):
@@ -480,6 +554,16 @@ def _read_empty(ctx: Context, adapter: Any, shown: str, op: str, *args: Any) -> 
         ) from None
 
 
+@rule(
+    "lists.null-or-empty",
+    title="Empty lists read as empty, null or []",
+    statement="An empty open-order list and history page read as empty whether the exchange answers data null or [].",
+    requires=SIGNED,
+    ops=("pending_orders", "order_history"),
+    passes="an empty open-order list and history page read as empty whether the exchange answers `data: null` or "
+    "`[]` (switch `empty_lists`)",
+    fails="a crash, an error or a non-empty read",
+)
 def check_empty_lists(ctx: Context) -> None:
     """An empty open-order list and an empty history page, answered as null and as [], both read as empty."""
     with ctx.client() as (adapter, _):
@@ -520,7 +604,7 @@ class _LedgerMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         self.cm.__exit__(None, None, None)
 
-    @rule(
+    @step(
         side=st.sampled_from([1, 2]),
         offset=st.integers(-3, 3),
         volume=st.sampled_from(["0.001", "0.0015", "0.01", "0.2"]),
@@ -532,7 +616,7 @@ class _LedgerMachine(RuleBasedStateMachine):
             self.open.append(r["order_id"])
 
     @precondition(lambda self: bool(self.open))
-    @rule(data=st.data())
+    @step(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
         oid = data.draw(st.sampled_from(self.open))
         _call(self.adapter, "cancel_orders", [{"order_id": oid, "symbol": "BTCUSDT"}])
@@ -564,6 +648,16 @@ class _LedgerMachine(RuleBasedStateMachine):
             raise RuleFailed(f"money not conserved: {audit['imbalance']}")
 
 
+@rule(
+    "ledger.stateful",
+    title="The client's view matches the ledger",
+    statement="Random place/cancel steps: after each, balances, open orders, statuses and fills equal the engine's.",
+    requires=(*SIGNED, "lists.null-or-empty"),
+    ops=("place_order", "cancel_orders", "balances", "pending_orders"),
+    passes="random place/cancel steps: after each, balances, open orders, statuses and fills equal the engine's, "
+    "and money is conserved",
+    fails="any divergence",
+)
 def check_ledger(ctx: Context) -> None:
     machine = type("LedgerMachine", (_LedgerMachine,), {"ctx": ctx})
     steps = max(5, min(20, ctx.examples))
@@ -727,6 +821,18 @@ def _same(want: Any, got: Any) -> bool:
     return bool(_dec(want) == _dec(got))
 
 
+@rule(
+    "differential.reference",
+    title="Same operations, effect and results as the reference client",
+    statement="On one scenario: the same operations and parameters (variants the exchange accepts both ways aside), "
+    "the same orders and balances, the same values read back.",
+    requires=SIGNED,
+    ops=tuple(dict.fromkeys(op for op, _ in SCENARIO)),
+    passes="on one scenario: the same operations and parameters, the same resulting orders and balances, the same "
+    "values read back as the reference client; variants the exchange accepts both ways don't count (key order and "
+    'spacing, numbers vs strings, symbol case, market `price` `"0"` or omitted, a `clientId` or none, nonce length)',
+    fails="a real difference or a crash",
+)
 def check_differential(ctx: Context) -> None:
     """Same operations, same effect on the exchange, same values read back as the reference client.
 
@@ -762,82 +868,3 @@ def check_differential(ctx: Context) -> None:
             )
         if not _same(want, mine):
             raise RuleFailed(f"{op}: reference read {want!r}, yours {mine!r}")
-
-
-RULES: list[Rule] = [
-    Rule(
-        "signing.vectors",
-        "Signer matches the known-answer vectors",
-        "Given the vectors' inputs, the client's signer produces every vector's sign (offline, optional op).",
-        check_signing_vectors,
-    ),
-    Rule(
-        "nonce.unique",
-        "Nonces are never reused",
-        "Every signed request carries a nonce never sent before (server journal); not 32 characters is a WARN.",
-        check_nonce,
-    ),
-    Rule(
-        "timestamp.fresh",
-        "Timestamps are current milliseconds",
-        "The timestamp is a 13-digit ms epoch at most 60 s behind the server clock; more than 60 s ahead is a WARN.",
-        check_timestamp_fresh,
-    ),
-    Rule(
-        "signing.generated",
-        "Signatures hold over generated parameters",
-        "Signed requests over generated unicode ids, symbols and decimals are never refused by auth.",
-        check_signing_generated,
-        requires=("nonce.unique", "timestamp.fresh"),
-    ),
-    Rule(
-        "timestamp.skew",
-        "Clock skew is recovered from",
-        "With the server clock moved 120 s ahead, the client's next signed call succeeds (re-synced from Date).",
-        check_timestamp_skew,
-        requires=("nonce.unique", "timestamp.fresh"),
-    ),
-    Rule(
-        "errors.surfaced",
-        "Every documented error reaches the caller",
-        "Each documented error code (and repeated HTTP 502) is raised to the caller with its code.",
-        check_errors_surfaced,
-        requires=("nonce.unique", "timestamp.fresh", "signing.generated"),
-    ),
-    Rule(
-        "retry.no-double-place",
-        "Retries never place an order twice",
-        "Under a dropped answer, 503 or 429 on place_order, at most one order is created per call.",
-        check_no_double_place,
-        requires=("nonce.unique", "timestamp.fresh", "signing.generated"),
-    ),
-    Rule(
-        "decimal.exact",
-        "Amounts are exact decimals",
-        "Balances read back exactly (18 significant digits) and amounts are sent exactly as given.",
-        check_decimal_exact,
-        requires=("nonce.unique", "timestamp.fresh", "signing.generated"),
-    ),
-    Rule(
-        "lists.null-or-empty",
-        "Empty lists read as empty, null or []",
-        "An empty open-order list and history page read as empty whether the exchange answers data null or [].",
-        check_empty_lists,
-        requires=("nonce.unique", "timestamp.fresh", "signing.generated"),
-    ),
-    Rule(
-        "ledger.stateful",
-        "The client's view matches the ledger",
-        "Random place/cancel steps: after each, balances, open orders, statuses and fills equal the engine's.",
-        check_ledger,
-        requires=("nonce.unique", "timestamp.fresh", "signing.generated", "lists.null-or-empty"),
-    ),
-    Rule(
-        "differential.reference",
-        "Same operations, effect and results as the reference client",
-        "On one scenario: the same operations and parameters (variants the exchange accepts both ways aside), "
-        "the same orders and balances, the same values read back.",
-        check_differential,
-        requires=("nonce.unique", "timestamp.fresh", "signing.generated"),
-    ),
-]
