@@ -250,3 +250,15 @@ class FreeIncludesLocked(ReferenceAdapter):
 
 def free_includes_locked(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
     return FreeIncludesLocked(_client(base_url, api_key, secret, transport))
+
+
+class SideSwappedDetail(ReferenceAdapter):
+    """Reads an order's side the other exchanges' way (1 buy, 2 sell) when looking one order up by id."""
+
+    def order_detail(self, order_id: str) -> dict[str, Any] | None:
+        order = super().order_detail(order_id)
+        return None if order is None else {**order, "side": 3 - int(order["side"])}
+
+
+def side_swapped_detail(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
+    return SideSwappedDetail(_client(base_url, api_key, secret, transport))
