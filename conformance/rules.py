@@ -1,4 +1,8 @@
-"""The rules a Bitunix spot client is judged by. Each has an id, a statement, and a check.
+"""The rules a Bitunix spot client is judged by: each one is declared by ``@rule(...)`` on its check.
+
+The declaration (id, title, statement, prerequisites, operations called, the README's pass/warn/fail
+texts) registers the check in :data:`RULES` (:class:`conformance.registry.Registry`); rules run in
+declaration order, so a rule may only require rules declared above it.
 
 A check raises :class:`RuleFailed` with an actionable message (plus the shrunk
 example, the server's verdict and a curl repro when there is one). Rules that
