@@ -53,13 +53,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "rules":
         for r in RULES:
-            print(f"{r.id:<24} {r.statement}")
+            needs = f" (needs {', '.join(r.requires)})" if r.requires else ""
+            print(f"{r.id:<24} {r.statement}{needs}")
         return 0
     if args.driver:
         factory, name = driver_factory(args.driver), args.driver
     else:
         factory, name = load_factory(args.adapter), args.adapter
     mode = "url" if args.url else ("loopback" if args.loopback or args.driver else "inprocess")
+    unknown = sorted(set(args.rule or ()) - set(RULES.ids()))
+    if unknown:
+        parser.error(f"unknown --rule {', '.join(unknown)}; the rules: {', '.join(RULES.ids())}")
     report = run(factory, client_name=name, mode=mode, url=args.url, only=args.rule, examples=args.examples)
     for path in report.write(args.out):
         print(f"wrote {path}", file=sys.stderr)

@@ -235,6 +235,10 @@ def run(
     stream: TextIO | None = sys.stderr,
 ) -> Report:
     """Judge the client built by ``factory`` rule by rule. Starts (and stops) a mock unless given ``target``."""
+    unknown = sorted(set(only or ()) - {r.id for r in rules})
+    if unknown:
+        names = ", ".join(r.id for r in rules)
+        raise ValueError(f"no conformance rule {', '.join(map(repr, unknown))}; the rules: {names}")
     own = target is None
     tgt = target or Target.start(mode, url)
     ctx = Context(tgt, factory, reference_factory, examples=examples)

@@ -62,6 +62,18 @@ class Target:
         params = f"?limit={limit}" + (f"&api_key={api_key}" if api_key else "")
         return list(reversed(self.call("GET", "/journal" + params)))
 
+    def journal_since(self, api_key: str, after_id: int) -> list[dict[str, Any]]:
+        """The account's entries newer than ``after_id``, oldest first, reading only the newest of the journal.
+
+        Asks for the newest 32 entries and widens (x4) until the page reaches ``after_id`` or the
+        journal's start, so a long-lived account costs what its new requests cost, not its history."""
+        limit = 32
+        while True:
+            entries = self.journal(api_key, limit)
+            if len(entries) < limit or entries[0]["id"] <= after_id:
+                return [e for e in entries if e["id"] > after_id]
+            limit *= 4
+
     def curl(self, entry_id: int) -> str:
         return self.admin.get(f"/_mock/journal/{entry_id}/curl").text.strip()
 

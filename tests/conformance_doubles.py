@@ -213,3 +213,52 @@ class DepthCrash(ReferenceAdapter):
 
 def depth_crash(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
     return DepthCrash(_client(base_url, api_key, secret, transport))
+
+
+class _AsciiSigned(httpx.BaseTransport):
+    """Signs the body as escaped-ASCII JSON but sends it as UTF-8: equal bytes until a value is not ASCII."""
+
+    def __init__(self, inner: httpx.BaseTransport, api_key: str, secret: str) -> None:
+        self.inner, self.api_key, self.secret = inner, api_key, secret
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        if body and "nonce" in request.headers:
+            signed = json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=True).encode("ascii")
+            headers = dict(request.headers)
+            headers["sign"] = ref_signing.sign(
+                headers["nonce"], headers["timestamp"], self.api_key, self.secret, "", signed
+            )
+            request = httpx.Request(request.method, request.url, headers=headers, content=body)
+        return self.inner.handle_request(request)
+
+
+def ascii_signed_body(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
+    inner = transport if transport is not None else httpx.HTTPTransport()
+    return ReferenceAdapter(_client(base_url, api_key, secret, _AsciiSigned(inner, api_key, secret)))
+
+
+class FreeIncludesLocked(ReferenceAdapter):
+    """Reads a coin's locked amount as free too (a free+locked "available"): right until an order rests."""
+
+    def balances(self) -> dict[str, dict[str, str]]:
+        out = {}
+        for coin, b in super().balances().items():
+            out[coin] = {"free": format(Decimal(b["free"]) + Decimal(b["locked"]), "f"), "locked": "0"}
+        return out
+
+
+def free_includes_locked(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
+    return FreeIncludesLocked(_client(base_url, api_key, secret, transport))
+
+
+class SideSwappedDetail(ReferenceAdapter):
+    """Reads an order's side the other exchanges' way (1 buy, 2 sell) when looking one order up by id."""
+
+    def order_detail(self, order_id: str) -> dict[str, Any] | None:
+        order = super().order_detail(order_id)
+        return None if order is None else {**order, "side": 3 - int(order["side"])}
+
+
+def side_swapped_detail(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
+    return SideSwappedDetail(_client(base_url, api_key, secret, transport))

@@ -40,6 +40,9 @@ def test_the_reference_client_passes_every_rule() -> None:
         ("no_resync", {"timestamp.skew"}, "the client raised 100008 (request expired) instead of recovering"),
         ("null_crash", {"lists.null-or-empty"}, "pending_orders on an empty list answered as data null"),
         ("depth_crash", {"differential.reference"}, "yours crashed: depth raised KeyError: 'bid'"),
+        ("ascii_signed_body", {"signing.generated"}, "was refused by the exchange's auth (100005 SignatureError)"),
+        ("free_includes_locked", {"ledger.stateful"}, "client balances BTC {'free': '2.000', 'locked': '0'}"),
+        ("side_swapped_detail", {"ledger.stateful"}, "order_detail "),
     ],
 )
 def test_a_broken_client_fails_exactly_the_rule_for_its_flaw(double: str, failing: set[str], message: str) -> None:
