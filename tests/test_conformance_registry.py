@@ -188,19 +188,18 @@ def test_the_bundle_machine_catches_a_broken_ledger_with_a_shrunk_program(
         assert any(line.startswith(s) for line in program), (s, v.example)
 
 
-# ---------------------------------------------------------------- speed, verdicts kept
+# ---------------------------------------------------------------- speed (timed by bench, not here), verdicts kept
 
 
 def test_the_kit_runs_hypothesis_without_the_explain_phase() -> None:
     assert Phase.explain not in PHASES and Phase.shrink in PHASES and Phase.generate in PHASES
 
 
-def test_a_failing_property_rule_is_shrunk_explained_by_the_server_and_fast() -> None:
+def test_a_failing_property_rule_is_shrunk_and_explained_by_the_server() -> None:
     (v,) = run(doubles.ascii_signed_body, only=["signing.generated"], stream=None).verdicts
     assert v.status == "fail" and v.message.endswith("was refused by the exchange's auth (100005 SignatureError)")
     assert v.example.startswith("Failing test case: signed_requests_pass(")
     assert v.diagnosis.startswith("SignatureError (100005)") and v.curl.startswith("curl -sS -X ")
-    assert v.seconds < 10, f"{v.seconds:.1f} s: it took 27 s when every example re-read the journal"
 
 
 def test_journal_since_returns_exactly_the_entries_after_the_cursor() -> None:
