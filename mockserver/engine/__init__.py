@@ -2,12 +2,13 @@
 
 from .accounts import ALL_PERMISSIONS, Account, Balance, Ledger
 from .book import OrderBook
-from .exchange import FEE_ACCOUNT, Exchange, HistoryQuery, IdGenerator
-from .liquidity import LIQUIDITY_ACCOUNT, LiquidityProvider
+from .exchange import FEE_ACCOUNT, EngineStateError, Exchange, ExchangeState, HistoryQuery, IdGenerator, IdState
+from .liquidity import LIQUIDITY_ACCOUNT, LiquidityProvider, LiquidityState
 from .marketdata import INTERVALS, Candle, SyntheticPath, TradeTape, candles
 from .markets import Market, MarketRegistry, load_markets
-from .orders import Fill, Order, OrderStatus, OrderType, PlaceRequest, Role, Side
-from .wallet import WITHDRAWALS_ACCOUNT, Wallet, WalletRecord
+from .orders import Fill, Order, OrderStatus, OrderStore, OrderType, PlaceRequest, Role, Side
+from .venue import Venue
+from .wallet import WITHDRAWALS_ACCOUNT, Wallet, WalletRecord, WalletState
 
 __all__ = [
     "ALL_PERMISSIONS",
@@ -18,25 +19,32 @@ __all__ = [
     "Account",
     "Balance",
     "Candle",
+    "EngineStateError",
     "Exchange",
+    "ExchangeState",
     "Fill",
     "HistoryQuery",
     "IdGenerator",
+    "IdState",
     "Ledger",
     "LiquidityProvider",
+    "LiquidityState",
     "Market",
     "MarketRegistry",
     "Order",
     "OrderBook",
     "OrderStatus",
+    "OrderStore",
     "OrderType",
     "PlaceRequest",
     "Role",
     "Side",
     "SyntheticPath",
     "TradeTape",
+    "Venue",
     "Wallet",
     "WalletRecord",
+    "WalletState",
     "candles",
     "load_markets",
 ]

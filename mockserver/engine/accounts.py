@@ -243,6 +243,20 @@ class Ledger:
         coins = set(totals) | set(self._net_external)
         return {c: AUDIT.subtract(totals.get(c, ZERO), self._net_external.get(c, ZERO)) for c in sorted(coins)}
 
+    def export_balances(self) -> dict[str, dict[str, Balance]]:
+        """A copy of every balance row."""
+        return {a: {c: Balance(b.free, b.locked) for c, b in coins.items()} for a, coins in self._balances.items()}
+
+    def net_external(self) -> dict[str, Decimal]:
+        """A copy of the net money minted minus burned, per coin."""
+        return dict(self._net_external)
+
+    def load(self, balances: dict[str, dict[str, Balance]], net_external: dict[str, Decimal]) -> None:
+        """Replace every balance and the external flow (taking ownership of the rows)."""
+        self._undo = None
+        self._balances = {a: dict(coins) for a, coins in balances.items()}
+        self._net_external = dict(net_external)
+
     def accounts(self) -> Iterator[str]:
         return iter(self._balances)
 
