@@ -17,7 +17,7 @@ import random
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import ROUND_DOWN, Context, Decimal
 from typing import Any
 
 from ..clock import Clock
@@ -37,7 +37,7 @@ from .accounts import ALL_PERMISSIONS, Account, Balance, Ledger, LedgerError
 from .book import OrderBook
 from .marketdata import TradeTape
 from .markets import Market, MarketRegistry
-from .money import AUDIT, ZERO, add, ceil_to_step, decimals_of, div_down, floor_to_step, mul, sub
+from .money import AUDIT, EXACT, ZERO, add, ceil_to_step, decimals_of, div_down, floor_to_step, mul, sub
 from .orders import Fill, Order, OrderStatus, OrderStore, OrderType, PlaceRequest, Role, Side
 from .venue import Venue
 
@@ -146,10 +146,13 @@ class _Plan:
         self.legs: list[tuple[Order, Decimal, Decimal, Decimal, Decimal, Decimal]] = []
 
 
-def _fits(value: Decimal, places: int) -> bool:
-    """``value`` has at most ``places`` significant decimals (the cheap exponent test first)."""
-    exp = value.as_tuple().exponent
-    return (isinstance(exp, int) and -exp <= places) or decimals_of(value) <= places
+# Wide enough that quantizing any bounded amount never overflows; a failed quantize answers NaN (never equal).
+_GRID = Context(prec=200, rounding=ROUND_DOWN, traps=[])
+
+
+def _fits(value: Decimal, step: Decimal, places: int) -> bool:
+    """``value`` is a multiple of ``step`` (= 10**-places): one quantize, the exact count only when that says no."""
+    return value.quantize(step, context=_GRID) == value or decimals_of(value) <= places
 
 
 class Exchange:
@@ -474,43 +477,72 @@ class Exchange:
         to place; in both cases nothing has changed.
         """
         with self.lock:
-            acct = self._require_account(account_id)
-            venue = self.venue(req.symbol)
+            venue = self.venues.get(req.symbol) or self.venue(req.symbol)
+            return self._place(account_id, venue, req.side, req.type, req.volume, req.price, req.client_id, False)
+
+    def place_ticks(
+        self, account_id: str, symbol: str, side: Side, price_ticks: int, lots: int, client_id: str | None = None
+    ) -> Order:
+        """A limit order on the pair's grid: price in ticks (10**-quotePrecision), volume in lots (10**-basePrecision).
+
+        The integer entry (for callers that already hold grid values, e.g. the engine benchmark):
+        the same rules, locks, matching and results as :meth:`place`, minus parsing and the
+        decimals checks, which integers on the grid pass by construction.
+        """
+        with self.lock:
+            venue = self.venues.get(symbol) or self.venue(symbol)
             m = venue.market
-            lock_coin, lock_amount, order_volume, quote_amount = self._check_rules(venue, req)
-            if not m.is_open:
-                raise MarketClosed(m.symbol)
-            free = self.ledger.free(account_id, lock_coin)
-            if free < lock_amount:
-                raise InsufficientBalance(f"{lock_coin} free {free} < needed {lock_amount}")
-            now = self.clock.now_ms()
-            side = req.side
-            order = Order(
-                order_id="",
-                account_id=account_id,
-                uid=acct.uid,
-                symbol=m.symbol,
-                base=m.base,
-                quote=m.quote,
-                side=side,
-                type=req.type,
-                price=req.price if req.type is OrderType.LIMIT and req.price is not None else ZERO,
-                volume=order_volume,
-                quote_amount=quote_amount,
-                client_id=req.client_id,
-                ctime=now,
-                utime=now,
-                seq=0,
-                fee_coin=m.base if side is Side.BUY else m.quote,
-                locked=lock_amount,
-            )
-            plan, satisfied = self._plan(order, venue)
-            # Nothing has changed so far; from here on every move was proved possible above.
-            self._apply(order, venue, plan, satisfied, lock_coin, now)
-            if plan.legs:
-                for listener in self.after_match:
-                    listener(self, m.symbol)
-            return order
+            price = EXACT.scaleb(Decimal(price_ticks), -m.quote_precision)
+            volume = EXACT.scaleb(Decimal(lots), -m.base_precision)
+            return self._place(account_id, venue, side, OrderType.LIMIT, volume, price, client_id, True)
+
+    def _place(
+        self,
+        account_id: str,
+        venue: Venue,
+        side: Side,
+        type_: OrderType,
+        volume: Decimal,
+        price: Decimal | None,
+        client_id: str | None,
+        on_grid: bool,
+    ) -> Order:
+        acct = self._require_account(account_id)
+        m = venue.market
+        coin_amounts = self._check_rules(venue, side, type_, volume, price, on_grid)
+        lock_coin, lock_amount, order_volume, quote_amount = coin_amounts
+        if not m.is_open:
+            raise MarketClosed(m.symbol)
+        free = self.ledger.free(account_id, lock_coin)
+        if free < lock_amount:
+            raise InsufficientBalance(f"{lock_coin} free {free} < needed {lock_amount}")
+        now = self.clock.now_ms()
+        order = Order(
+            order_id="",
+            account_id=account_id,
+            uid=acct.uid,
+            symbol=m.symbol,
+            base=m.base,
+            quote=m.quote,
+            side=side,
+            type=type_,
+            price=price if type_ is OrderType.LIMIT and price is not None else ZERO,
+            volume=order_volume,
+            quote_amount=quote_amount,
+            client_id=client_id,
+            ctime=now,
+            utime=now,
+            seq=0,
+            fee_coin=m.base if side is Side.BUY else m.quote,
+            locked=lock_amount,
+        )
+        plan, satisfied = self._plan(order, venue)
+        # Nothing has changed so far; from here on every move was proved possible above.
+        self._apply(order, venue, plan, satisfied, lock_coin, now)
+        if plan.legs:
+            for listener in self.after_match:
+                listener(self, m.symbol)
+        return order
 
     def _plan(self, taker: Order, venue: Venue) -> tuple[_Plan, bool]:
         """Find the trades ``taker`` makes against the opposite side, best price first, oldest first.
@@ -528,7 +560,11 @@ class Exchange:
         bp = m.base_precision
         satisfied = False
         trade = self._trade
-        for price, level in venue.book.queues(Side.SELL if buy else Side.BUY):
+        opposite = Side.SELL if buy else Side.BUY
+        best = venue.book.best(opposite)
+        if best is None or (limit and (best > limit_price if buy else best < limit_price)):
+            return plan, False  # nothing to take: the common case of an order that rests
+        for price, level in venue.book.queues(opposite):
             if limit and (price > limit_price if buy else price < limit_price):
                 break
             for maker in level.values():
@@ -583,18 +619,12 @@ class Exchange:
         tape = venue.tape
         symbol = m.symbol
         taker_buys = order.side is Side.BUY
+        settle = ledger.settle_trade
         for maker, price, qty, amount, buyer_fee, seller_fee in plan.legs:
             buyer, seller = (order, maker) if taker_buys else (maker, order)
-            # Quote moves buyer -> seller, base moves seller -> buyer; each side's fee
-            # comes out of what it receives and goes to the fee account.
-            ledger.transfer_locked(buyer.account_id, seller.account_id, quote, amount)
+            settle(buyer.account_id, seller.account_id, base, quote, qty, amount, buyer_fee, seller_fee, FEE_ACCOUNT)
             buyer.locked = sub(buyer.locked, amount)
-            ledger.transfer_locked(seller.account_id, buyer.account_id, base, qty)
             seller.locked = sub(seller.locked, qty)
-            if buyer_fee:
-                ledger.transfer_free(buyer.account_id, FEE_ACCOUNT, base, buyer_fee)
-            if seller_fee:
-                ledger.transfer_free(seller.account_id, FEE_ACCOUNT, quote, seller_fee)
             trade_id = self.ids.trade_id()
             for o, fee in ((buyer, buyer_fee), (seller, seller_fee)):
                 o.deal_volume = add(o.deal_volume, qty)
@@ -672,22 +702,22 @@ class Exchange:
         with self.lock:
             venue = self.venue(req.symbol)
             with contextlib.suppress(PlaceRefusal):
-                self._check_rules(venue, req)
+                self._check_rules(venue, req.side, req.type, req.volume, req.price, False)
 
-    def _check_rules(self, venue: Venue, req: PlaceRequest) -> tuple[str, Decimal, Decimal, Decimal]:
+    def _check_rules(
+        self, venue: Venue, side: Side, type_: OrderType, vol: Decimal, price: Decimal | None, on_grid: bool
+    ) -> tuple[str, Decimal, Decimal, Decimal]:
         """Return (coin to lock, amount to lock, base volume, quote amount) or raise."""
         m = venue.market
-        vol = req.volume
         if vol <= 0:
             raise ParameterError("volume must be greater than 0")
-        if req.type is OrderType.LIMIT:
-            price = req.price
+        if type_ is OrderType.LIMIT:
             if price is None or price <= 0:
                 raise ParameterError("price must be greater than 0 for a limit order")
-            if not _fits(price, m.quote_precision):
+            if not on_grid and not _fits(price, venue.tick, m.quote_precision):
                 why = f"price has more than {m.quote_precision} decimals"
                 raise PricePrecisionError(why) if self.price_precision_code == "10059" else ParameterError(why)
-            if not _fits(vol, m.base_precision):
+            if not on_grid and not _fits(vol, venue.lot, m.base_precision):
                 raise VolumePrecisionError(f"volume has more than {m.base_precision} decimals")
             if vol < m.min_volume:
                 raise MinVolumeNotMet(f"volume {vol} < minVolume {m.min_volume}")
@@ -696,20 +726,20 @@ class Exchange:
                 raise MinAmountNotMet(f"price*volume {amount} < minPrice {m.min_amount}")
             if amount > m.max_amount:
                 raise MaxAmountExceeded(f"price*volume {amount} > maxAmount {m.max_amount}")
-            self._check_band(venue, req.side, price)
-            if req.side is Side.BUY:
+            self._check_band(venue, side, price)
+            if side is Side.BUY:
                 return m.quote, amount, vol, amount
             return m.base, vol, vol, amount
-        if req.side is Side.BUY:
+        if side is Side.BUY:
             # A market buy's volume is the quote amount to spend.
-            if not _fits(vol, m.quote_precision):
+            if not _fits(vol, venue.tick, m.quote_precision):
                 raise VolumePrecisionError(f"quote amount has more than {m.quote_precision} decimals")
             if vol < m.min_amount:
                 raise MinAmountNotMet(f"amount {vol} < minPrice {m.min_amount}")
             if vol > m.max_amount:
                 raise MaxAmountExceeded(f"amount {vol} > maxAmount {m.max_amount}")
             return m.quote, vol, ZERO, vol
-        if not _fits(vol, m.base_precision):
+        if not _fits(vol, venue.lot, m.base_precision):
             raise VolumePrecisionError(f"volume has more than {m.base_precision} decimals")
         if vol < m.min_volume:
             raise MinVolumeNotMet(f"volume {vol} < minVolume {m.min_volume}")

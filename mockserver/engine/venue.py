@@ -14,7 +14,7 @@ __all__ = ["Venue"]
 class Venue:
     """Everything per pair lives here, so adding per-pair state means adding a slot, not a parallel dict."""
 
-    __slots__ = ("book", "last_price", "market", "symbol", "tape")
+    __slots__ = ("book", "last_price", "lot", "market", "symbol", "tape", "tick")
 
     def __init__(self, market: Market) -> None:
         self.market = market
@@ -22,3 +22,5 @@ class Venue:
         self.book = OrderBook(market.symbol)
         self.tape = TradeTape()
         self.last_price: Decimal = market.reference_price
+        self.tick = market.tick
+        self.lot = market.lot
