@@ -220,8 +220,9 @@ class Ledger:
         Checked before anything moves (the locks cover the amounts, each fee is at most what its side
         receives, every amount is finite and non-negative), then applied.
         """
-        for value, what in ((qty, "settle"), (amount, "settle"), (buyer_fee, "fee"), (seller_fee, "fee")):
-            self._positive(value, what)
+        # The engine's own products of finite amounts: finite; only the sign needs a look.
+        if qty <= 0 or amount <= 0 or buyer_fee < 0 or seller_fee < 0:
+            raise LedgerError(f"trade of {qty} for {amount} (fees {buyer_fee}, {seller_fee}): not positive")
         bq, sb = self._row(buyer, quote), self._row(seller, base)
         if bq is None or bq.locked < amount:
             raise LedgerError(f"settling {amount} {quote} beyond locked {bq.locked if bq else ZERO}")

@@ -613,6 +613,9 @@ class Exchange:
         order.order_id = self.ids.order_id()
         store = self._store
         store.add(order)
+        if not plan.legs:
+            self._settle_remainder(order, venue.book, satisfied)
+            return
         m = venue.market
         base, quote = m.base, m.quote
         book = venue.book
