@@ -78,6 +78,15 @@ class OrderBook:
 
     def queues(self, side: Side) -> Iterator[tuple[Decimal, dict[str, Order]]]:
         """(price, the level's live queue) best first, for matching: the caller must not change the book meanwhile."""
+        levels = self._bids if side is Side.BUY else self._asks
+        sign = -1 if side is Side.BUY else 1
+        peek = levels.peekitem
+        # By position: a sweep takes a level or two, and a full sorted iterator costs more to start than that.
+        for i in range(len(levels)):
+            k, level = peek(i)
+            yield (-k if sign < 0 else k), level
+
+    def _walk(self, side: Side) -> Iterator[tuple[Decimal, dict[str, Order]]]:
         if side is Side.BUY:
             for k, level in self._bids.items():
                 yield -k, level
@@ -86,12 +95,12 @@ class OrderBook:
 
     def levels(self, side: Side) -> Iterator[tuple[Decimal, list[Order]]]:
         """(price, orders in time priority) best first."""
-        for price, level in self.queues(side):
+        for price, level in self._walk(side):
             yield price, list(level.values())
 
     def aggregated(self, side: Side) -> Iterator[tuple[Decimal, Decimal]]:
         """(price, total left volume) best first."""
-        for price, level in self.queues(side):
+        for price, level in self._walk(side):
             total = ZERO
             for o in level.values():
                 total = add(total, sub(o.volume, o.deal_volume))

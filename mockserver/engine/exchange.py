@@ -133,6 +133,11 @@ class HistoryQuery:
 TradeListener = Callable[["Exchange", str], None]
 
 
+# (maker, price, qty, amount, buyer fee, seller fee) per trade, in matching order.
+_Legs = list[tuple[Order, Decimal, Decimal, Decimal, Decimal, Decimal]]
+_NO_LEGS: _Legs = []  # shared by every order that takes nothing: never appended to
+
+
 class _Plan:
     """A placement being planned: the taker's running figures and the trades found so far."""
 
@@ -142,8 +147,7 @@ class _Plan:
         self.taker = taker
         self.locked = taker.locked
         self.deal_volume = ZERO
-        # (maker, price, qty, amount, buyer fee, seller fee)
-        self.legs: list[tuple[Order, Decimal, Decimal, Decimal, Decimal, Decimal]] = []
+        self.legs: _Legs = []
 
 
 # Wide enough that quantizing any bounded amount never overflows; a failed quantize answers NaN (never equal).
@@ -517,53 +521,58 @@ class Exchange:
         if free < lock_amount:
             raise InsufficientBalance(f"{lock_coin} free {free} < needed {lock_amount}")
         now = self.clock.now_ms()
+        # Positional: Order's field order (a keyword call costs a fifth more, once per placement).
         order = Order(
-            order_id="",
-            account_id=account_id,
-            uid=acct.uid,
-            symbol=m.symbol,
-            base=m.base,
-            quote=m.quote,
-            side=side,
-            type=type_,
-            price=price if type_ is OrderType.LIMIT and price is not None else ZERO,
-            volume=order_volume,
-            quote_amount=quote_amount,
-            client_id=client_id,
-            ctime=now,
-            utime=now,
-            seq=0,
-            fee_coin=m.base if side is Side.BUY else m.quote,
-            locked=lock_amount,
+            "",
+            account_id,
+            acct.uid,
+            m.symbol,
+            m.base,
+            m.quote,
+            side,
+            type_,
+            price if type_ is OrderType.LIMIT and price is not None else ZERO,
+            order_volume,
+            quote_amount,
+            client_id,
+            now,
+            now,
+            0,
+            OrderStatus.NEW,
+            ZERO,
+            ZERO,
+            ZERO,
+            m.base if side is Side.BUY else m.quote,
+            lock_amount,
         )
-        plan, satisfied = self._plan(order, venue)
+        legs, satisfied = self._plan(order, venue)
         # Nothing has changed so far; from here on every move was proved possible above.
-        self._apply(order, venue, plan, satisfied, lock_coin, now)
-        if plan.legs:
+        self._apply(order, venue, legs, satisfied, lock_coin, now)
+        if legs:
             for listener in self.after_match:
                 listener(self, m.symbol)
         return order
 
-    def _plan(self, taker: Order, venue: Venue) -> tuple[_Plan, bool]:
+    def _plan(self, taker: Order, venue: Venue) -> tuple[_Legs, bool]:
         """Find the trades ``taker`` makes against the opposite side, best price first, oldest first.
 
-        Returns the plan and whether the taker is satisfied - a market order that stops
-        because the book ran dry is not.
+        Returns the trades' legs and whether the taker is satisfied - a market order that
+        stops because the book ran dry is not.
         """
-        m = venue.market
-        plan = _Plan(taker)
         buy = taker.side is Side.BUY
         limit = taker.type is OrderType.LIMIT
-        market_buy = buy and not limit
         limit_price = taker.price
+        opposite = Side.SELL if buy else Side.BUY
+        best = venue.book.best(opposite)
+        if best is None or (limit and (best > limit_price if buy else best < limit_price)):
+            return _NO_LEGS, False  # nothing to take: the common case of an order that rests
+        m = venue.market
+        plan = _Plan(taker)
+        market_buy = buy and not limit
         volume = taker.volume
         bp = m.base_precision
         satisfied = False
         trade = self._trade
-        opposite = Side.SELL if buy else Side.BUY
-        best = venue.book.best(opposite)
-        if best is None or (limit and (best > limit_price if buy else best < limit_price)):
-            return plan, False  # nothing to take: the common case of an order that rests
         for price, level in venue.book.queues(opposite):
             if limit and (price > limit_price if buy else price < limit_price):
                 break
@@ -583,7 +592,7 @@ class Exchange:
                 break
         if (market_buy and plan.legs and not plan.locked) or (not market_buy and plan.deal_volume == volume):
             satisfied = True
-        return plan, satisfied
+        return plan.legs, satisfied
 
     def _trade(self, plan: _Plan, maker: Order, price: Decimal, qty: Decimal, m: Market) -> None:
         """Plan one trade: compute and check its legs (nothing is applied here)."""
@@ -604,7 +613,7 @@ class Exchange:
         plan.deal_volume = add(plan.deal_volume, qty)
         plan.legs.append((maker, price, qty, amount, buyer_fee, seller_fee))
 
-    def _apply(self, order: Order, venue: Venue, plan: _Plan, satisfied: bool, lock_coin: str, now: int) -> None:
+    def _apply(self, order: Order, venue: Venue, legs: _Legs, satisfied: bool, lock_coin: str, now: int) -> None:
         ledger = self.ledger
         account_id = order.account_id
         ledger.lock(account_id, lock_coin, order.locked)
@@ -613,7 +622,7 @@ class Exchange:
         order.order_id = self.ids.order_id()
         store = self._store
         store.add(order)
-        if not plan.legs:
+        if not legs:
             self._settle_remainder(order, venue.book, satisfied)
             return
         m = venue.market
@@ -623,7 +632,7 @@ class Exchange:
         symbol = m.symbol
         taker_buys = order.side is Side.BUY
         settle = ledger.settle_trade
-        for maker, price, qty, amount, buyer_fee, seller_fee in plan.legs:
+        for maker, price, qty, amount, buyer_fee, seller_fee in legs:
             buyer, seller = (order, maker) if taker_buys else (maker, order)
             settle(buyer.account_id, seller.account_id, base, quote, qty, amount, buyer_fee, seller_fee, FEE_ACCOUNT)
             buyer.locked = sub(buyer.locked, amount)
@@ -753,16 +762,16 @@ class Exchange:
         if self.price_band == "off":
             return
         m = venue.market
-        last = venue.last_price
+        floor, ceiling = venue.band()
         if side is Side.BUY:
-            floor = mul(last, add(_ONE, m.min_buy_price_offset))
             if price >= floor:
                 return
+            last = venue.last_price
             rule = f"buy price {price} below {floor} = last {last} x (1 + minBuyPriceOffset {m.min_buy_price_offset})"
         else:
-            ceiling = mul(last, add(_ONE, m.max_sell_price_offset))
             if price <= ceiling:
                 return
+            last = venue.last_price
             rule = (
                 f"sell price {price} above {ceiling} = last {last} x (1 + maxSellPriceOffset {m.max_sell_price_offset})"
             )

@@ -7,14 +7,17 @@ from decimal import Decimal
 from .book import OrderBook
 from .marketdata import TradeTape
 from .markets import Market
+from .money import add, mul
 
 __all__ = ["Venue"]
+
+_ONE = Decimal(1)
 
 
 class Venue:
     """Everything per pair lives here, so adding per-pair state means adding a slot, not a parallel dict."""
 
-    __slots__ = ("book", "last_price", "lot", "market", "symbol", "tape", "tick")
+    __slots__ = ("_band", "book", "last_price", "lot", "market", "symbol", "tape", "tick")
 
     def __init__(self, market: Market) -> None:
         self.market = market
@@ -24,3 +27,15 @@ class Venue:
         self.last_price: Decimal = market.reference_price
         self.tick = market.tick
         self.lot = market.lot
+        self._band: tuple[Decimal, Decimal, Decimal] | None = None  # (last price, buy floor, sell ceiling)
+
+    def band(self) -> tuple[Decimal, Decimal]:
+        """(lowest buy price, highest sell price) the pair's offsets allow around the last price."""
+        last = self.last_price
+        band = self._band
+        if band is None or band[0] is not last:  # recomputed only when a trade or the admin moved the price
+            m = self.market
+            floor = mul(last, add(_ONE, m.min_buy_price_offset))
+            ceiling = mul(last, add(_ONE, m.max_sell_price_offset))
+            band = self._band = (last, floor, ceiling)
+        return band[1], band[2]
