@@ -162,3 +162,22 @@ def test_a_savepoint_puts_everything_back() -> None:
         ex.place(acct.account_id, PlaceRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, Decimal("0.01"), Decimal("50000")))
         raise RuntimeError("a later step failed")
     assert asdict(ex.export_state()) == asdict(before)
+
+
+def test_a_light_savepoint_puts_accounts_money_and_ids_back() -> None:
+    ex = _busy_state().exchange
+    before = ex.export_state()
+    with pytest.raises(RuntimeError, match="later"), ex.savepoint(orders=False):
+        ex.create_account(balances={"USDT": Decimal(1000), "BTC": Decimal(1)})
+        ex.create_account(api_key="k" * 32, secret="s" * 32)
+        raise RuntimeError("a later step failed")
+    assert asdict(ex.export_state()) == asdict(before)
+    again = ex.create_account()
+    assert again.uid == before.ids.uid + 1  # no uid was spent by the rolled-back block
+
+
+def test_a_light_savepoint_refuses_order_activity() -> None:
+    ex = _busy_state().exchange
+    acct = ex.create_account(balances={"USDT": Decimal(1000)}).account_id
+    with pytest.raises(RuntimeError, match="orders=False"), ex.savepoint(orders=False):
+        ex.place(acct, PlaceRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, Decimal("0.01"), Decimal("50000")))

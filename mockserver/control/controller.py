@@ -183,7 +183,7 @@ class Controller:
             if body.api_key is not None and body.api_key in ex.accounts_by_key:
                 raise AdminError(409, f"api-key {body.api_key!r} already exists")
             try:
-                with ex.savepoint(), wallet.savepoint():
+                with ex.savepoint(orders=False), wallet.savepoint():
                     acct = ex.create_account(
                         api_key=body.api_key,
                         secret=body.secret,
