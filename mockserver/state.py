@@ -112,7 +112,7 @@ class MockState:
         self.rebuild_paths()
         if cfg.liquidity:
             self.liquidity = LiquidityProvider(ex, levels=cfg.liquidity_levels, seed=cfg.seed)
-            ex.after_match.append(self.liquidity.replenish)
+            self.liquidity.attach()
             self.liquidity.seed_all()
         if cfg.demo_account:
             self.demo = ex.create_account(

@@ -667,7 +667,7 @@ def _load(config: Config, snap: Snapshot) -> MockState:
         liq = LiquidityProvider(ex, levels=snap.liquidity.levels, spacing_bps=snap.liquidity.spacing_bps)
         liq.load_state(_build(LiquidityState, data["liquidity"]))
         state.liquidity = liq
-        ex.after_match.append(liq.replenish)
+        liq.attach()
     state.demo = ex.accounts.get(snap.demo_account) if snap.demo_account else None
     state.extras["initial_balances"] = {acct: dict(coins) for acct, coins in snap.opening_balances.items()}
     load_nonces(state.verifier.nonces, list(snap.nonces))

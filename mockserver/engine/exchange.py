@@ -129,7 +129,7 @@ class HistoryQuery:
     type: OrderType | None = None
 
 
-# Called after every trade with the taker and maker orders, e.g. to replenish synthetic liquidity.
+# Called with (exchange, symbol) after a placement on that pair traded, e.g. to replenish synthetic liquidity.
 TradeListener = Callable[["Exchange", str], None]
 
 
@@ -173,6 +173,7 @@ class Exchange:
         self.accounts_by_key: dict[str, Account] = {}
         self.venues: dict[str, Venue] = {m.symbol: Venue(m) for m in self.markets}
         self._store = OrderStore()
+        # Called after a placement on any pair traded (each venue has its own list too: Venue.after_trade).
         self.after_match: list[TradeListener] = []
         # Called with (account_id, coin, amount) after every admin funding, e.g. to list deposits.
         self.fund_listeners: list[Callable[[str, str, Decimal], None]] = []
@@ -574,6 +575,9 @@ class Exchange:
         # Nothing has changed so far; from here on every move was proved possible above.
         self._apply(order, venue, legs, satisfied, lock_coin, now)
         if legs:
+            # After the placement is applied: a listener's own placements are placements of their own.
+            for listener in venue.after_trade:
+                listener(self, m.symbol)
             for listener in self.after_match:
                 listener(self, m.symbol)
         return order

@@ -68,6 +68,11 @@ class LiquidityProvider:
         qty = div_down(value, price, m.base_precision)
         return max(qty, m.min_volume, m.lot)
 
+    def attach(self) -> None:
+        """Become the market model of every pair: replenish after each trade there."""
+        for venue in self.exchange.venues.values():
+            venue.after_trade.append(self.replenish)
+
     def seed_all(self) -> None:
         for m in self.exchange.markets:
             self.replenish(self.exchange, m.symbol)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from .book import OrderBook
 from .marketdata import TradeTape
@@ -17,7 +19,7 @@ _ONE = Decimal(1)
 class Venue:
     """Everything per pair lives here, so adding per-pair state means adding a slot, not a parallel dict."""
 
-    __slots__ = ("_band", "book", "last_price", "lot", "market", "symbol", "tape", "tick")
+    __slots__ = ("_band", "after_trade", "book", "last_price", "lot", "market", "symbol", "tape", "tick")
 
     def __init__(self, market: Market) -> None:
         self.market = market
@@ -28,6 +30,9 @@ class Venue:
         self.tick = market.tick
         self.lot = market.lot
         self._band: tuple[Decimal, Decimal, Decimal] | None = None  # (last price, buy floor, sell ceiling)
+        # The pair's market model: called (exchange, symbol) after a placement on it traded, e.g. to
+        # replenish synthetic liquidity. Wiring, not state: a snapshot does not hold it.
+        self.after_trade: list[Callable[[Any, str], None]] = []
 
     def band(self) -> tuple[Decimal, Decimal]:
         """(lowest buy price, highest sell price) the pair's offsets allow around the last price."""
