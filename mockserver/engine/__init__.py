@@ -1,4 +1,13 @@
-"""The matching engine and ledger: pure Python, no HTTP."""
+"""The matching engine and ledger: pure Python, no HTTP.
+
+Ownership: :class:`Exchange` owns the exchange. Each pair is one :class:`Venue`
+(rules, book, tape, last price, market-model hooks) in ``Exchange.venues``; every
+order sits in one :class:`OrderStore`, the only writer of the order indexes; the
+:class:`Ledger` alone writes balances. Code outside this package goes through
+their methods - ``export_state``/``load_state`` (plain dataclasses: what snapshots
+save), ``savepoint``, ``delete_account``, ``forget_orders``, ``set_last_price`` -
+and never touches a private attribute (tests/test_engine_boundary.py).
+"""
 
 from .accounts import ALL_PERMISSIONS, Account, Balance, Ledger
 from .book import OrderBook
