@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, fields, is_dataclass
 from decimal import Decimal
 from typing import Any
@@ -83,7 +84,9 @@ def test_every_state_class_has_a_document_model() -> None:
     assert set(ENGINE_MODELS) == STATE_CLASSES
 
 
-@pytest.mark.parametrize("cls", sorted(STATE_CLASSES, key=lambda c: c.__name__), ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "cls", sorted(STATE_CLASSES, key=lambda c: c.__name__), ids=lambda c: getattr(c, "__name__", "")
+)
 def test_every_field_of_every_state_class_is_in_the_snapshot(cls: type) -> None:
     names = _field_names(cls)
     model = ENGINE_MODELS[cls]
@@ -128,7 +131,7 @@ def test_every_engine_field_reaches_the_document() -> None:
 
 
 def _doc_with(change: Any) -> dict[str, Any]:
-    doc = json.loads(json.dumps(dump(_busy_state())))
+    doc: dict[str, Any] = json.loads(json.dumps(dump(_busy_state())))
     change(doc)
     return doc
 
@@ -181,3 +184,113 @@ def test_a_light_savepoint_refuses_order_activity() -> None:
     acct = ex.create_account(balances={"USDT": Decimal(1000)}).account_id
     with pytest.raises(RuntimeError, match="orders=False"), ex.savepoint(orders=False):
         ex.place(acct, PlaceRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, Decimal("0.01"), Decimal("50000")))
+
+
+def _attrs(obj: object) -> set[str]:
+    names = set(getattr(obj, "__dict__", {}))
+    for klass in type(obj).__mro__:
+        names |= set(getattr(klass, "__slots__", ()))
+    return names
+
+
+#: Every attribute of the engine's live objects, split into the state a snapshot carries (and the
+#: state field that carries it) and wiring or configuration it does not. A new attribute fails
+#: test_every_attribute_of_the_live_engine_is_state_or_wiring until it is placed in one or the other.
+LIVE_ATTRIBUTES: dict[str, dict[str, str]] = {
+    "Exchange": {
+        "seed": "ExchangeState.seed",
+        "started_ms": "ExchangeState.started_ms",
+        "ids": "ExchangeState.ids",
+        "_seq": "ExchangeState.seq",
+        "_account_seq": "ExchangeState.account_seq",
+        "accounts": "ExchangeState.accounts",
+        "accounts_by_key": "ExchangeState.accounts (derived: the keys of accounts reached by a key)",
+        "ledger": "ExchangeState.balances, net_external",
+        "venues": "ExchangeState.last_prices, tapes; books derived from open orders",
+        "_store": "ExchangeState.orders, fills",
+        "lock": "wiring",
+        "clock": "wiring (the snapshot's clock section)",
+        "markets": "configuration (the markets file)",
+        "after_match": "wiring",
+        "fund_listeners": "wiring",
+        "price_band": "configuration (fidelity switch)",
+        "price_precision_code": "configuration (fidelity switch)",
+        "cancel_stall_ms": "configuration (fidelity switch)",
+    },
+    "Venue": {
+        "market": "configuration",
+        "symbol": "configuration",
+        "tick": "configuration (derived from the market)",
+        "lot": "configuration (derived from the market)",
+        "book": "derived from open orders",
+        "tape": "ExchangeState.tapes",
+        "last_price": "ExchangeState.last_prices",
+        "_band": "cache (derived from last_price)",
+        "after_trade": "wiring",
+    },
+    "Ledger": {
+        "_balances": "ExchangeState.balances",
+        "_net_external": "ExchangeState.net_external",
+        "_undo": "transient (an open transaction)",
+    },
+    "OrderStore": {
+        "_by_id": "ExchangeState.orders",
+        "_by_account": "derived from orders",
+        "_by_client": "derived from orders",
+        "_fills": "ExchangeState.fills",
+        "_view": "derived (read-only view)",
+        "_fills_view": "derived (read-only view)",
+    },
+    "IdGenerator": {
+        "_order": "IdState.order",
+        "_trade": "IdState.trade",
+        "_uid": "IdState.uid",
+        "rng": "IdState.rng",
+    },
+    "Wallet": {
+        "exchange": "wiring",
+        "coins": "configuration (the coin list)",
+        "settle_ms": "configuration",
+        "_records": "WalletState.records",
+        "_by_biz": "derived from records",
+        "_seq": "WalletState.seq",
+        "_whitelist": "WalletState.whitelist",
+        "network_names": "configuration (fidelity switch)",
+        "whitelist_on": "configuration (fidelity switch)",
+    },
+    "LiquidityProvider": {
+        "exchange": "wiring",
+        "levels": "LiquidityState.levels",
+        "spacing_bps": "LiquidityState.spacing_bps",
+        "_rng": "LiquidityState.rng",
+        "_busy": "transient (re-entry guard)",
+    },
+    "TradeTape": {"times": "ExchangeState.tapes", "prices": "ExchangeState.tapes", "volumes": "ExchangeState.tapes"},
+}
+
+
+def test_every_attribute_of_the_live_engine_is_state_or_wiring() -> None:
+    state = _busy_state()
+    ex = state.exchange
+    venue = ex.venue("BTCUSDT")
+    assert state.liquidity is not None
+    live = {
+        "Exchange": ex,
+        "Venue": venue,
+        "Ledger": ex.ledger,
+        "OrderStore": ex._store,
+        "IdGenerator": ex.ids,
+        "Wallet": state.wallet,
+        "LiquidityProvider": state.liquidity,
+        "TradeTape": venue.tape,
+    }
+    for name, obj in live.items():
+        assert _attrs(obj) == set(LIVE_ATTRIBUTES[name]), f"{name}: place every attribute as state or wiring"
+    carried = {f"ExchangeState.{f.name}" for f in fields(ExchangeState)}
+    carried |= {f"WalletState.{f.name}" for f in fields(WalletState)}
+    carried |= {f"LiquidityState.{f.name}" for f in fields(LiquidityState)}
+    carried |= {f"IdState.{f.name}" for f in fields(IdState)}
+    mentioned = " ".join(v for attrs in LIVE_ATTRIBUTES.values() for v in attrs.values())
+    for field_name in carried:  # and every state field is carried by some live attribute
+        cls, _, attr = field_name.partition(".")
+        assert re.search(rf"{cls}\.[\w, ]*\b{attr}\b", mentioned), f"{field_name}: no live attribute carries it"
