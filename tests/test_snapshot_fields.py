@@ -85,7 +85,7 @@ def test_every_state_class_has_a_document_model() -> None:
 
 
 @pytest.mark.parametrize(
-    "cls", sorted(STATE_CLASSES, key=lambda c: c.__name__), ids=lambda c: getattr(c, "__name__", "")
+    "cls", sorted(STATE_CLASSES, key=lambda c: getattr(c, "__name__", "")), ids=lambda c: getattr(c, "__name__", "")
 )
 def test_every_field_of_every_state_class_is_in_the_snapshot(cls: type) -> None:
     names = _field_names(cls)
