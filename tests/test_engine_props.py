@@ -69,6 +69,7 @@ def _apply(ex: Exchange, accounts: list[str], s: tuple[int, str, Side, OrderType
 
 def _check_invariants(ex: Exchange) -> None:
     assert all(v == 0 for v in ex.audit().values()), ex.audit()
+    assert ex.problems() == []
     for book in ex.books.values():
         assert not book.is_crossed()
     for acct in ex.accounts:

@@ -19,12 +19,15 @@ __all__ = ["OrderBook"]
 
 
 class OrderBook:
-    __slots__ = ("_asks", "_bids", "_size", "symbol")
+    __slots__ = ("_ask_top", "_asks", "_bid_top", "_bids", "_size", "symbol")
 
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
         self._bids: SortedDict = SortedDict()  # -price -> {order_id: Order}
         self._asks: SortedDict = SortedDict()  # price -> {order_id: Order}
+        # The best key of each side, kept on every change: every placement asks for it first.
+        self._bid_top: Decimal | None = None
+        self._ask_top: Decimal | None = None
         self._size = 0
 
     def __len__(self) -> int:
@@ -32,12 +35,21 @@ class OrderBook:
 
     def add(self, order: Order) -> None:
         if order.side is Side.BUY:
-            levels, k = self._bids, -order.price
+            k = -order.price
+            level = self._bids.get(k)
+            if level is None:
+                level = self._bids[k] = {}
+                top = self._bid_top
+                if top is None or k < top:
+                    self._bid_top = k
         else:
-            levels, k = self._asks, order.price
-        level = levels.get(k)
-        if level is None:
-            level = levels[k] = {}
+            k = order.price
+            level = self._asks.get(k)
+            if level is None:
+                level = self._asks[k] = {}
+                top = self._ask_top
+                if top is None or k < top:
+                    self._ask_top = k
         level[order.order_id] = order
         self._size += 1
 
@@ -51,23 +63,28 @@ class OrderBook:
             return False
         if not level:
             del levels[k]
+            top = levels.peekitem(0)[0] if levels else None
+            if order.side is Side.BUY:
+                self._bid_top = top
+            else:
+                self._ask_top = top
         self._size -= 1
         return True
 
     def clear(self) -> None:
         self._bids.clear()
         self._asks.clear()
+        self._bid_top = self._ask_top = None
         self._size = 0
 
     def level_count(self, side: Side) -> int:
         return len(self._bids if side is Side.BUY else self._asks)
 
     def best(self, side: Side) -> Decimal | None:
-        levels = self._bids if side is Side.BUY else self._asks
-        if not levels:
-            return None
-        k: Decimal = levels.peekitem(0)[0]
-        return -k if side is Side.BUY else k
+        if side is Side.BUY:
+            k = self._bid_top
+            return None if k is None else -k
+        return self._ask_top
 
     def worst(self, side: Side) -> Decimal | None:
         levels = self._bids if side is Side.BUY else self._asks
@@ -110,6 +127,21 @@ class OrderBook:
         for levels in (self._bids, self._asks):
             for level in levels.values():
                 yield from level.values()
+
+    def problems(self) -> Iterator[str]:
+        """Every way the book disagrees with itself (none for a sound book)."""
+        for side, levels, top in ((Side.BUY, self._bids, self._bid_top), (Side.SELL, self._asks, self._ask_top)):
+            first = levels.peekitem(0)[0] if levels else None
+            if top != first:
+                yield f"book {self.symbol}: the cached best {side.name} key {top} is not {first}"
+            for k, level in levels.items():
+                if not level:
+                    yield f"book {self.symbol}: an empty {side.name} level at {k}"
+                for o in level.values():
+                    if o.side is not side or (-o.price if side is Side.BUY else o.price) != k:
+                        yield f"book {self.symbol}: order {o.order_id} filed at the wrong level"
+        if self._size != sum(len(level) for levels in (self._bids, self._asks) for level in levels.values()):
+            yield f"book {self.symbol}: size {self._size} is not the number of orders it holds"
 
     def is_crossed(self) -> bool:
         bid, ask = self.best(Side.BUY), self.best(Side.SELL)

@@ -386,6 +386,9 @@ class Exchange:
             if resting != sum(len(v.book) for v in self.venues.values()):
                 out.append("the books do not hold exactly the open orders")
             for v in self.venues.values():
+                out += v.book.problems()
+                if v.book.is_crossed():
+                    out.append(f"book {v.symbol}: crossed")
                 for o in v.book.orders():
                     if self._store.get(o.order_id) is not o or not o.status.is_open or o.symbol != v.symbol:
                         out.append(f"book {v.symbol}: holds order {o.order_id}, which is not open there")
