@@ -17,7 +17,6 @@ import gc
 import json
 import os
 import platform
-import random
 import re
 import shutil
 import socket
@@ -29,11 +28,12 @@ import time
 import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from bench.engine_bench import engine_benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).resolve().parent / "replay.lua"
@@ -298,62 +298,6 @@ def _placed(url: str) -> int:
     from mockserver.engine import IdGenerator
 
     return int(IdGenerator(0)._order) + int(httpx.get(url + "/_mock/status").json()["orders"])
-
-
-def engine_benchmark(resting: int = 10_000, ops: int = 100_000, seed: int = 1) -> dict[str, Any]:
-    """Orders/s for a place/cancel/match mix on a book of ``resting`` orders, and memory per resting order."""
-    from mockserver.clock import Clock
-    from mockserver.engine import Exchange, OrderType, PlaceRequest, Side, load_markets
-
-    rng = random.Random(seed)
-    ex = Exchange(load_markets(None), clock=Clock(frozen_at_ms=1_760_000_000_000), seed=seed)
-    maker = ex.create_account(balances={"USDT": Decimal(10**12), "BTC": Decimal(10**6)}).account_id
-    taker = ex.create_account(balances={"USDT": Decimal(10**12), "BTC": Decimal(10**6)}).account_id
-    mid = 64000
-
-    def resting_req() -> PlaceRequest:
-        side = rng.choice((Side.BUY, Side.SELL))
-        ticks = rng.randint(1, 3000)
-        price = mid - ticks if side is Side.BUY else mid + ticks
-        return PlaceRequest("BTCUSDT", side, OrderType.LIMIT, Decimal("0.001") * rng.randint(1, 20), Decimal(price))
-
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    open_ids = [ex.place(maker, resting_req()).order_id for _ in range(resting)]
-    per_order = (tracemalloc.get_traced_memory()[0] - before) / resting
-    tracemalloc.stop()
-
-    plan = [rng.random() for _ in range(ops)]
-    counts = {"place": 0, "cancel": 0, "match": 0}
-    t0 = time.perf_counter()
-    for r in plan:
-        if r < 0.5:
-            open_ids.append(ex.place(maker, resting_req()).order_id)
-            counts["place"] += 1
-        elif r < 0.8 and open_ids:
-            i = rng.randrange(len(open_ids))
-            open_ids[i], open_ids[-1] = open_ids[-1], open_ids[i]
-            ex.cancel(maker, open_ids.pop())
-            counts["cancel"] += 1
-        else:
-            side = rng.choice((Side.BUY, Side.SELL))
-            best = ex.books["BTCUSDT"].best(Side.SELL if side is Side.BUY else Side.BUY)
-            if best is None:
-                continue
-            ex.place(taker, PlaceRequest("BTCUSDT", side, OrderType.LIMIT, Decimal("0.001"), best))
-            counts["match"] += 1
-    elapsed = time.perf_counter() - t0
-    audit = ex.audit()
-    return {
-        "resting_at_start": resting,
-        "ops": sum(counts.values()),
-        "mix": counts,
-        "ops_per_s": round(sum(counts.values()) / elapsed),
-        "bytes_per_resting_order": round(per_order),
-        "money_conserved": all(v == 0 for v in audit.values()),
-        "book_crossed": ex.books["BTCUSDT"].is_crossed(),
-    }
 
 
 def nonce_memory(count: int = 100_000) -> dict[str, Any]:

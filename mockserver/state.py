@@ -78,8 +78,8 @@ class MockState:
             faults=Faults(config.seed),
             rate_limiter=RateLimiter(config.rate_limits),
         )
-        state._apply_switches()
-        state._populate()
+        state.apply_switches()
+        state.populate()
         return state
 
     def rebuild_paths(self) -> None:
@@ -107,12 +107,12 @@ class MockState:
             self.config = replace(self.config, seed=seed)
         self.replace_with(MockState.build(self.config), keep_journal=keep_journal)
 
-    def _populate(self) -> None:
+    def populate(self) -> None:
         cfg, ex = self.config, self.exchange
         self.rebuild_paths()
         if cfg.liquidity:
             self.liquidity = LiquidityProvider(ex, levels=cfg.liquidity_levels, seed=cfg.seed)
-            ex.after_match.append(self.liquidity.replenish)
+            self.liquidity.attach()
             self.liquidity.seed_all()
         if cfg.demo_account:
             self.demo = ex.create_account(
@@ -138,10 +138,10 @@ class MockState:
         """Change switches at run time (until the next whole reset); ValueError names a bad one."""
         checked = parse_switches(values)
         self.extras.setdefault("switches", {}).update(checked)
-        self._apply_switches()
+        self.apply_switches()
         return self.switches()
 
-    def _apply_switches(self) -> None:
+    def apply_switches(self) -> None:
         """Hand the engine the switches it enforces itself (it never reads the state)."""
         self.exchange.price_band = self.switch("price_band")
         self.exchange.price_precision_code = self.switch("price_precision")

@@ -211,7 +211,7 @@ def test_deleted_account_is_freed_and_unknown_to_transfers(client: TestClient, s
     admin(client, "DELETE", f"/accounts/{gone['api_key']}", status=204)
     assert err(transfer(gone["uid"])) == unknown
     assert gone["account_id"] not in state.exchange.accounts
-    assert gone["account_id"] not in state.exchange.orders_by_account
+    assert not state.exchange.orders_of(gone["account_id"])
     assert all(o.account_id != gone["account_id"] for o in state.exchange.orders.values())
     assert gone["account_id"] not in list(state.exchange.ledger.accounts())
     assert admin(client, "GET", "/markets/BTCUSDT/book") == {"bids": [], "asks": []}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -68,6 +69,7 @@ def _apply(ex: Exchange, accounts: list[str], s: tuple[int, str, Side, OrderType
 
 def _check_invariants(ex: Exchange) -> None:
     assert all(v == 0 for v in ex.audit().values()), ex.audit()
+    assert ex.problems() == []
     for book in ex.books.values():
         assert not book.is_crossed()
     for acct in ex.accounts:
@@ -155,3 +157,43 @@ def test_partial_market_fill_is_partially_cancelled() -> None:
     order = ex.place(b, PlaceRequest("BTCUSDT", Side.SELL, OrderType.MARKET, Decimal("0.05"), None))
     assert order.status is OrderStatus.PARTIALLY_CANCELED and order.deal_volume == Decimal("0.01")
     assert ex.ledger.balance(b, "BTC").free == Decimal("0.49")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from([Side.BUY, Side.SELL]), st.integers(-40, 40), st.integers(1, 30)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_the_integer_entry_places_exactly_like_the_decimal_one(steps: list[tuple[Side, int, int]]) -> None:
+    """``place_ticks`` (ticks and lots) and ``place`` (Decimal) leave identical exchanges behind."""
+    from dataclasses import asdict
+
+    from mockserver.clock import Clock
+
+    results = []
+    for use_ticks in (False, True):
+        ex = Exchange(MARKETS, seed=7, clock=Clock(frozen_at_ms=1_760_000_000_000))
+        a, b = (ex.create_account(balances={"USDT": Decimal(20_000), "BTC": Decimal("0.5")}).account_id for _ in "ab")
+        m = ex.market("BTCUSDT")
+        outcomes = []
+        for i, (side, off, lots) in enumerate(steps):
+            who = a if i % 2 else b
+            ticks = 6_400_000 + off * 100
+            try:
+                if use_ticks:
+                    ex.place_ticks(who, "BTCUSDT", side, ticks, lots * 100)
+                else:
+                    price = Decimal(ticks).scaleb(-m.quote_precision)
+                    volume = Decimal(lots * 100).scaleb(-m.base_precision)
+                    ex.place(who, PlaceRequest("BTCUSDT", side, OrderType.LIMIT, volume, price))
+                outcomes.append("placed")
+            except (BitunixError, PlaceRefusal) as refusal:
+                outcomes.append(type(refusal).__name__)
+        _check_invariants(ex)
+        state = asdict(ex.export_state())
+        text = json.dumps(state, default=lambda d: str(d.normalize()) if isinstance(d, Decimal) else str(d))
+        results.append((outcomes, text))
+    assert results[0] == results[1]

@@ -65,7 +65,7 @@ def _fingerprint(state: MockState) -> tuple[Any, ...]:
         for acct in sorted(ex.accounts)
         for coin, b in sorted(ex.ledger.balances_of(acct).items())
     )
-    return balances, len(ex.orders), len(state.wallet._records)
+    return balances, len(ex.orders), len(state.wallet.export_state().records)
 
 
 class Caller:

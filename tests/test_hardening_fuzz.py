@@ -69,7 +69,7 @@ def _snapshot() -> Any:
     return (
         {a: {c: (b.free, b.locked) for c, b in ex.ledger.balances_of(a).items()} for a in ex.accounts},
         len(ex.orders),
-        len(_state.wallet._records),
+        len(_state.wallet.export_state().records),
     )
 
 

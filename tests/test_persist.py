@@ -183,7 +183,7 @@ def test_reset_and_restore_are_kept(state_dir: Path, running: tuple[MockApp, Tes
         assert _without_now(c2.get(f"{M}/snapshot").json()) == _without_now(mid)
         assert c2.post(f"{M}/reset", json={"seed": 9}).status_code == 200
     again2 = _reopen(again, state_dir)
-    assert again2.state.mock.exchange.seed == 9 and not again2.state.mock.exchange.orders_by_account.get("demo")
+    assert again2.state.mock.exchange.seed == 9 and not again2.state.mock.exchange.orders_of("demo")
     _close(again2)
 
 

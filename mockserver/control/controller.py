@@ -20,7 +20,7 @@ from ..api.faults import FaultRule
 from ..api.journal import JournalEntry, is_secret_header
 from ..clock import Clock
 from ..engine import Account, OrderType, PlaceRequest, Side
-from ..engine.accounts import Balance
+from ..engine.accounts import Balance, LedgerError
 from ..engine.money import add, mul
 from ..errors import BitunixError, PlaceRefusal
 from .counterparty import Script
@@ -182,10 +182,8 @@ class Controller:
         with ex.lock:
             if body.api_key is not None and body.api_key in ex.accounts_by_key:
                 raise AdminError(409, f"api-key {body.api_key!r} already exists")
-            before = set(ex.accounts)
-            account_seq, records, wallet_seq = ex._account_seq, len(wallet._records), wallet._seq
             try:
-                with ex.atomic():
+                with ex.savepoint(orders=False), wallet.savepoint():
                     acct = ex.create_account(
                         api_key=body.api_key,
                         secret=body.secret,
@@ -195,13 +193,6 @@ class Controller:
                         balances=body.balances,
                     )
             except Exception as exc:
-                for account_id in set(ex.accounts) - before:
-                    gone = ex.accounts.pop(account_id)
-                    if ex.accounts_by_key.get(gone.api_key) is gone:
-                        del ex.accounts_by_key[gone.api_key]
-                ex._account_seq = account_seq
-                del wallet._records[records:]
-                wallet._seq = wallet_seq
                 if isinstance(exc, ValueError):
                     raise AdminError(409 if "already exists" in str(exc) else 400, str(exc)) from None
                 raise AdminError(500, f"account not created: {exc!r}") from None
@@ -225,7 +216,7 @@ class Controller:
                     "locked": _amount(o.locked),
                     "client_id": o.client_id,
                 }
-                for o in self.state.exchange.orders_by_account.get(acct.account_id, [])
+                for o in self.state.exchange.orders_of(acct.account_id)
             ]
 
     def reset_account(self, api_key: str) -> dict[str, Any]:
@@ -251,16 +242,9 @@ class Controller:
 
     def _forget_history(self, acct: Account) -> None:
         """Cancel the account's open orders, then forget its orders, fills and wallet records."""
-        ex, state = self.state.exchange, self.state
-        mine = list(ex.orders_by_account.get(acct.account_id, []))
-        for order in mine:
-            if order.status.is_open:
-                ex.cancel(acct.account_id, order.order_id)
-        for order in ex.orders_by_account.pop(acct.account_id, []):
-            ex.orders.pop(order.order_id, None)
-            ex.fills_by_order.pop(order.order_id, None)
-        state.wallet._records = [r for r in state.wallet._records if r.account_id != acct.account_id]
-        state.wallet._by_biz = {k: r for k, r in state.wallet._by_biz.items() if k[0] != acct.account_id}
+        state = self.state
+        state.exchange.forget_orders(acct.account_id)
+        state.wallet.forget_history(acct.account_id)
         cp = state.counterparty
         cp.scripts = [sc for sc in cp.scripts if sc.account_id != acct.account_id]
 
@@ -274,11 +258,10 @@ class Controller:
         ex, state = self.state.exchange, self.state
         with ex.lock:
             self._forget_history(acct)
-            if any(b.locked for b in ex.ledger.balances_of(acct.account_id).values()):
-                raise AdminError(500, "funds still locked after cancelling every order")
-            ex.ledger.drop(acct.account_id)
-            del ex.accounts_by_key[acct.api_key]
-            ex.accounts.pop(acct.account_id, None)
+            try:
+                ex.delete_account(acct.account_id)
+            except LedgerError as exc:
+                raise AdminError(500, str(exc)) from None
             state.wallet.forget_account(acct.account_id)
             state.extras.get("initial_balances", {}).pop(acct.account_id, None)
             if state.demo is not None and state.demo.account_id == acct.account_id:
@@ -332,7 +315,7 @@ class Controller:
             "frozen": s.clock.frozen,
             "accounts": len(s.exchange.accounts_by_key),
             "orders": len(s.exchange.orders),
-            "resting": sum(len(b) for b in s.exchange.books.values()),
+            "resting": sum(len(v.book) for v in s.exchange.venues.values()),
             "journal": len(s.journal),
             "faults": len(s.faults),
             "rate_limits": s.rate_limiter.enabled,
@@ -384,14 +367,14 @@ class Controller:
         value = _spec(PriceSpec, _given(price=price)).price
         ex, liq = self.state.exchange, self.state.liquidity
         with ex.lock:
-            ex.last_prices[sym] = value
+            ex.set_last_price(sym, value)
             if liq is not None:
                 from ..engine import LIQUIDITY_ACCOUNT
 
-                for order in [o for o in ex.books[sym].orders() if o.account_id == LIQUIDITY_ACCOUNT]:
+                for order in [o for o in ex.venue(sym).book.orders() if o.account_id == LIQUIDITY_ACCOUNT]:
                     ex.cancel(LIQUIDITY_ACCOUNT, order.order_id)
                 liq.replenish(ex, sym)
-            return {"symbol": sym, "last_price": _amount(ex.last_prices[sym])}
+            return {"symbol": sym, "last_price": _amount(ex.last_price(sym))}
 
     def seed_book(self, symbol: str, bids: Iterable[Any] = (), asks: Iterable[Any] = ()) -> dict[str, Any]:
         """Rest orders from a system account: ``bids``/``asks`` are [price, volume] pairs (<= 1000 a side)."""
@@ -420,7 +403,7 @@ class Controller:
                 ex.create_account(account_id=BOOK_ACCOUNT, api_key="", secret="", system=True, label="book seeder")
             m = ex.market(sym)
             placed = []
-            with ex.atomic():  # one refused level puts every level of the call back
+            with ex.savepoint():  # one refused level puts every level of the call back
                 for req in orders:
                     assert req.price is not None
                     coin, need = (m.quote, mul(req.volume, req.price)) if req.side is Side.BUY else (m.base, req.volume)
@@ -436,14 +419,14 @@ class Controller:
         sym = self._symbol(symbol)
         ex = self.state.exchange
         with ex.lock:
-            cancelled = [o.order_id for o in list(ex.books[sym].orders())]
-            for oid in cancelled:
-                ex.cancel(ex.orders[oid].account_id, oid)
+            cancelled = [(o.account_id, o.order_id) for o in ex.venue(sym).book.orders()]
+            for account_id, oid in cancelled:
+                ex.cancel(account_id, oid)
             return {"symbol": sym, "cancelled": len(cancelled)}
 
     def book(self, symbol: str) -> dict[str, Any]:
         sym = self._symbol(symbol)
-        book = self.state.exchange.books[sym]
+        book = self.state.exchange.venue(sym).book
         return {
             "bids": [[_amount(p), _amount(v)] for p, v in book.aggregated(Side.BUY)],
             "asks": [[_amount(p), _amount(v)] for p, v in book.aggregated(Side.SELL)],

@@ -110,7 +110,7 @@ class Counterparty:
                 )
             targets = [
                 o
-                for o in exchange.orders_by_account.get(script.account_id, [])
+                for o in exchange.orders_of(script.account_id)
                 if o.status.is_open
                 and (script.symbol is None or o.symbol == script.symbol)
                 and (script.order_id is None or o.order_id == script.order_id)
@@ -121,7 +121,8 @@ class Counterparty:
 
     @staticmethod
     def _hit(exchange: Exchange, order_id: str, fraction: Decimal) -> dict[str, Any]:
-        target = exchange.orders[order_id]
+        target = exchange.order_by_id(order_id)
+        assert target is not None
         m = exchange.market(target.symbol)
         qty = floor_to_step(mul(target.left_volume, fraction), m.lot)
         outcome: dict[str, Any] = {"order_id": order_id, "volume": str(qty)}

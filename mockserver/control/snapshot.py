@@ -19,12 +19,15 @@ rule broken refuses the whole snapshot with :class:`SnapshotError`.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import random
 import re
-from dataclasses import fields, replace
+from dataclasses import fields, is_dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
+from enum import IntEnum
+from types import UnionType
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, Union, get_args, get_origin, get_type_hints
 
 from pydantic import Field, PlainValidator, ValidationError
 
@@ -35,18 +38,21 @@ from ..engine import (
     FEE_ACCOUNT,
     LIQUIDITY_ACCOUNT,
     Account,
+    EngineStateError,
     Exchange,
+    ExchangeState,
     Fill,
+    IdState,
     LiquidityProvider,
+    LiquidityState,
     Order,
-    OrderBook,
     OrderStatus,
     OrderType,
-    Role,
     Side,
     WalletRecord,
+    WalletState,
 )
-from ..engine.accounts import Balance, Ledger
+from ..engine.accounts import Balance
 from ..engine.money import AUDIT, ZERO, mul, sub
 from ..engine.wallet import WALLET_ID_BASE, WITHDRAWALS_ACCOUNT
 from .schema import Ip, Permission, ProfileName, Strict, describe
@@ -64,65 +70,86 @@ class SnapshotError(ValueError):
     """The document is not a snapshot this version can restore."""
 
 
+#: Engine classes a snapshot writes as a list of their fields in order ([free, locked]), not an object.
+_POSITIONAL: frozenset[type] = frozenset({Balance})
+
+
 def _enc(value: Any) -> Any:
+    """JSON for an engine value, field by field: a dataclass gains a key the moment it gains a field."""
+    if is_dataclass(value) and not isinstance(value, type):
+        if type(value) in _POSITIONAL:
+            return [_enc(getattr(value, f.name)) for f in fields(value)]
+        return {f.name: _enc(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # an engine named tuple (Fill)
+        return {name: _enc(v) for name, v in zip(value._fields, value, strict=True)}
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, IntEnum):
+        return int(value)
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, (Side, OrderType, OrderStatus, Role)):
-        return int(value)
     if isinstance(value, (frozenset, set)):
         return sorted(value)
-    if isinstance(value, tuple):
-        return list(value)
+    if isinstance(value, (list, tuple)):
+        return [_enc(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _enc(v) for k, v in value.items()}
     return value
 
 
-def _obj(o: Any) -> dict[str, Any]:
-    return {f.name: _enc(getattr(o, f.name)) for f in fields(o)}
+def _build(tp: Any, raw: Any) -> Any:
+    """The engine value of type ``tp`` from validated document data: the inverse of :func:`_enc`."""
+    origin = get_origin(tp)
+    if origin in (Union, UnionType):
+        if raw is None:
+            return None
+        (inner,) = [a for a in get_args(tp) if a is not type(None)]
+        return _build(inner, raw)
+    if origin is list:
+        (item,) = get_args(tp)
+        return [_build(item, x) for x in raw]
+    if origin is dict:
+        key, val = get_args(tp)
+        return {_build(key, k): _build(val, v) for k, v in raw.items()}
+    if origin is frozenset:
+        return frozenset(raw)
+    if origin is tuple:
+        args = get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(raw)
+        return tuple(_build(a, x) for a, x in zip(args, raw, strict=True))
+    if isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields"):
+        hints = _hints(tp)
+        return tp(**{name: _build(hints[name], raw[name]) for name in tp._fields if name in raw})
+    if isinstance(tp, type) and is_dataclass(tp):
+        hints = _hints(tp)
+        if isinstance(raw, (list, tuple)):
+            return tp(*[_build(hints[f.name], x) for f, x in zip(fields(tp), raw, strict=True)])
+        return tp(**{f.name: _build(hints[f.name], raw[f.name]) for f in fields(tp) if f.name in raw})
+    if isinstance(tp, type) and issubclass(tp, IntEnum):
+        return tp(raw)
+    return raw
 
 
-def _rng_state(rng: Any) -> list[Any]:
-    version, internal, gauss = rng.getstate()
-    return [version, list(internal), gauss]
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
 
 
 def dump(state: MockState) -> dict[str, Any]:
-    """The whole exchange as a JSON-able dict."""
+    """The whole exchange as a JSON-able dict: the engine's state classes, field by field, and the rest of the run."""
     ex = state.exchange
     with ex.lock:
-        ids = ex.ids
-        ledger_doc = {
-            acct: {coin: [str(b.free), str(b.locked)] for coin, b in coins.items()}
-            for acct, coins in ex.ledger._balances.items()
-        }
+        engine = ex.export_state()
         liq = state.liquidity
         return {
             "format": FORMAT,
             "version": VERSION,
-            "seed": ex.seed,
+            **{f.name: _enc(getattr(engine, f.name)) for f in fields(engine)},
             "profile": state.verifier.profile.name,
             "clock": {"now_ms": state.clock.now_ms(), "frozen": state.clock.frozen, "offset_ms": state.clock.offset_ms},
-            "started_ms": ex.started_ms,
-            "ids": {"order": ids._order, "trade": ids._trade, "uid": ids._uid, "rng": _rng_state(ids.rng)},
-            "seq": ex._seq,
-            "account_seq": ex._account_seq,
-            "accounts": [_obj(a) for a in ex.accounts.values()],
-            "balances": ledger_doc,
-            "net_external": {c: str(v) for c, v in ex.ledger._net_external.items()},
-            "last_prices": {s: str(p) for s, p in ex.last_prices.items()},
-            "orders": [_obj(o) for o in ex.orders.values()],
-            "fills": {oid: [_obj(f) for f in fs] for oid, fs in ex.fills_by_order.items()},
-            "tapes": {
-                s: [[t, str(p), str(v)] for t, p, v in zip(tape.times, tape.prices, tape.volumes, strict=True)]
-                for s, tape in ex.tapes.items()
-            },
-            "wallet": {
-                "seq": state.wallet._seq,
-                "records": [_obj(r) for r in state.wallet._records],
-                "whitelist": {acct: state.wallet.whitelisted(acct) for acct in sorted(state.wallet._whitelist)},
-            },
-            "liquidity": None
-            if liq is None
-            else {"levels": liq.levels, "spacing_bps": liq.spacing_bps, "rng": _rng_state(liq._rng)},
+            "wallet": _enc(state.wallet.export_state()),
+            "liquidity": None if liq is None else _enc(liq.export_state()),
             "demo_account": None if state.demo is None else state.demo.account_id,
             "opening_balances": {
                 acct: {coin: str(v) for coin, v in coins.items()}
@@ -411,6 +438,21 @@ class Snapshot(Strict):
     nonces: Annotated[list[NonceRow], Field(max_length=_MAX_NONCES)]
 
 
+#: Every engine state class a snapshot holds, and the document model that checks it (``None``: written
+#: positionally, as a list of its fields). tests/test_snapshot_fields.py holds the two to the same fields.
+ENGINE_MODELS: dict[type, type[Strict] | None] = {
+    ExchangeState: Snapshot,
+    IdState: SnapIds,
+    Account: SnapAccount,
+    Balance: None,
+    Order: SnapOrder,
+    Fill: SnapFill,
+    WalletState: SnapWallet,
+    WalletRecord: SnapRecord,
+    LiquidityState: SnapLiquidity,
+}
+
+
 def snapshot_schema() -> dict[str, Any]:
     """The document's JSON schema (for the OpenAPI request body of ``/restore``)."""
     return Snapshot.model_json_schema(mode="validation", ref_template="#/components/schemas/{model}")
@@ -607,87 +649,25 @@ def _load(config: Config, snap: Snapshot) -> MockState:
     state = MockState.build(cfg)
     _check(snap, state)
     state.config = replace(cfg, liquidity=snap.liquidity is not None, demo_account=snap.demo_account is not None)
+    data = snap.model_dump()
+    engine = _build(ExchangeState, {f.name: data[f.name] for f in fields(ExchangeState)})
     ex: Exchange = state.exchange
-    ex.started_ms = snap.started_ms
-    ex.ids._order, ex.ids._trade, ex.ids._uid = snap.ids.order, snap.ids.trade, snap.ids.uid
-    ex.ids.rng.setstate(snap.ids.rng)
-    ex._seq, ex._account_seq = snap.seq, snap.account_seq
-
-    ex.accounts.clear()
-    ex.accounts_by_key.clear()
-    for a in snap.accounts:
-        acct = Account(
-            account_id=a.account_id,
-            uid=a.uid,
-            api_key=a.api_key,
-            secret=a.secret,
-            permissions=frozenset(a.permissions),
-            ip_whitelist=tuple(a.ip_whitelist),
-            label=a.label,
-            system=a.system,
-        )
-        ex.accounts[acct.account_id] = acct
-        if not acct.system:
-            ex.accounts_by_key[acct.api_key] = acct
-    ledger = Ledger()
-    for acct_id, held in snap.balances.items():
-        for coin, (free, locked) in held.items():
-            ledger._balances.setdefault(acct_id, {})[coin] = Balance(free, locked)
-    ledger._net_external = dict(snap.net_external)
-    ex.ledger = ledger
-    ex.last_prices.update(snap.last_prices)
-
-    ex.orders.clear()
-    ex.orders_by_account.clear()
-    ex.books = {m.symbol: OrderBook(m.symbol) for m in ex.markets}
-    resting: list[Order] = []
-    for o in snap.orders:
-        order = Order(
-            **{name: value for name, value in o.model_dump().items() if name not in ("side", "type", "status")},
-            side=Side(o.side),
-            type=OrderType(o.type),
-            status=OrderStatus(o.status),
-        )
-        ex.orders[order.order_id] = order
-        ex.orders_by_account.setdefault(order.account_id, []).append(order)
-        if order.status.is_open:
-            resting.append(order)
-    for order in sorted(resting, key=lambda o: o.seq):
-        ex.books[order.symbol].add(order)
-    ex.fills_by_order = {oid: [] for oid in ex.orders}
-    for oid, fills in snap.fills.items():
-        ex.fills_by_order[oid] = [
-            Fill(
-                **{name: value for name, value in f.model_dump().items() if name not in ("side", "role")},
-                side=Side(f.side),
-                role=Role(f.role),
-            )
-            for f in fills
-        ]
-    for symbol, rows in snap.tapes.items():
-        tape = ex.tapes[symbol]
-        tape.clear()
-        for t, p, v in rows:
-            tape.times.append(t)
-            tape.prices.append(p)
-            tape.volumes.append(v)
-
-    wallet = state.wallet
-    wallet._seq = snap.wallet.seq
-    for owner, addresses in snap.wallet.whitelist.items():
-        if owner not in ex.accounts:
-            _fail(f"wallet.whitelist.{owner}: no such account")
-        wallet.whitelist(owner, addresses)
-    wallet._records = [WalletRecord(**r.model_dump()) for r in snap.wallet.records]
-    wallet._by_biz = {(r.account_id, r.out_biz_id): r for r in wallet._records if r.out_biz_id is not None}
+    try:
+        ex.load_state(engine)
+    except EngineStateError as exc:
+        _fail(f"engine invariant broken: {exc}")
+    try:
+        state.wallet.load_state(_build(WalletState, data["wallet"]))
+    except ValueError as exc:
+        _fail(str(exc))
 
     # Synthetic candles are a pure function of (seed, symbol, start time, price): rebuild them.
     state.rebuild_paths()
     if snap.liquidity is not None:
         liq = LiquidityProvider(ex, levels=snap.liquidity.levels, spacing_bps=snap.liquidity.spacing_bps)
-        liq._rng.setstate(snap.liquidity.rng)
+        liq.load_state(_build(LiquidityState, data["liquidity"]))
         state.liquidity = liq
-        ex.after_match.append(liq.replenish)
+        liq.attach()
     state.demo = ex.accounts.get(snap.demo_account) if snap.demo_account else None
     state.extras["initial_balances"] = {acct: dict(coins) for acct, coins in snap.opening_balances.items()}
     load_nonces(state.verifier.nonces, list(snap.nonces))

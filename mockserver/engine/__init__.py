@@ -1,13 +1,23 @@
-"""The matching engine and ledger: pure Python, no HTTP."""
+"""The matching engine and ledger: pure Python, no HTTP.
+
+Ownership: :class:`Exchange` owns the exchange. Each pair is one :class:`Venue`
+(rules, book, tape, last price, market-model hooks) in ``Exchange.venues``; every
+order sits in one :class:`OrderStore`, the only writer of the order indexes; the
+:class:`Ledger` alone writes balances. Code outside this package goes through
+their methods - ``export_state``/``load_state`` (plain dataclasses: what snapshots
+save), ``savepoint``, ``delete_account``, ``forget_orders``, ``set_last_price`` -
+and never touches a private attribute (tests/test_engine_boundary.py).
+"""
 
 from .accounts import ALL_PERMISSIONS, Account, Balance, Ledger
 from .book import OrderBook
-from .exchange import FEE_ACCOUNT, Exchange, HistoryQuery, IdGenerator
-from .liquidity import LIQUIDITY_ACCOUNT, LiquidityProvider
+from .exchange import FEE_ACCOUNT, EngineStateError, Exchange, ExchangeState, HistoryQuery, IdGenerator, IdState
+from .liquidity import LIQUIDITY_ACCOUNT, LiquidityProvider, LiquidityState
 from .marketdata import INTERVALS, Candle, SyntheticPath, TradeTape, candles
 from .markets import Market, MarketRegistry, load_markets
-from .orders import Fill, Order, OrderStatus, OrderType, PlaceRequest, Role, Side
-from .wallet import WITHDRAWALS_ACCOUNT, Wallet, WalletRecord
+from .orders import Fill, Order, OrderStatus, OrderStore, OrderType, PlaceRequest, Role, Side
+from .venue import Venue
+from .wallet import WITHDRAWALS_ACCOUNT, Wallet, WalletRecord, WalletState
 
 __all__ = [
     "ALL_PERMISSIONS",
@@ -18,25 +28,32 @@ __all__ = [
     "Account",
     "Balance",
     "Candle",
+    "EngineStateError",
     "Exchange",
+    "ExchangeState",
     "Fill",
     "HistoryQuery",
     "IdGenerator",
+    "IdState",
     "Ledger",
     "LiquidityProvider",
+    "LiquidityState",
     "Market",
     "MarketRegistry",
     "Order",
     "OrderBook",
     "OrderStatus",
+    "OrderStore",
     "OrderType",
     "PlaceRequest",
     "Role",
     "Side",
     "SyntheticPath",
     "TradeTape",
+    "Venue",
     "Wallet",
     "WalletRecord",
+    "WalletState",
     "candles",
     "load_markets",
 ]

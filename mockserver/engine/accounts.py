@@ -178,24 +178,81 @@ class Ledger:
         self._set(bal, new_free, bal.locked)
         self._set_external(coin, new_ext)
 
+    def _row(self, account_id: str, coin: str) -> Balance | None:
+        coins = self._balances.get(account_id)
+        return coins.get(coin) if coins is not None else None
+
     def lock(self, account_id: str, coin: str, amount: Decimal) -> None:
         # Check before touching anything: a refused lock must not even add an empty row.
         self._positive(amount, "lock")
-        free = self.free(account_id, coin)
+        bal = self._row(account_id, coin)
+        free = bal.free if bal is not None else ZERO
         if free < amount:
             raise InsufficientBalance(f"{coin} free {free} < needed {amount}")
-        new_free = sub(free, amount)
-        new_locked = add(self.locked(account_id, coin), amount)
-        self._set(self.balance(account_id, coin), new_free, new_locked)
+        if bal is None:
+            bal = self.balance(account_id, coin)
+        self._set(bal, sub(free, amount), add(bal.locked, amount))
 
     def unlock(self, account_id: str, coin: str, amount: Decimal) -> None:
         self._positive(amount, "unlock")
-        locked = self.locked(account_id, coin)
+        bal = self._row(account_id, coin)
+        locked = bal.locked if bal is not None else ZERO
         if locked < amount:
             raise LedgerError(f"unlock {amount} {coin} beyond locked {locked}")
-        new_locked = sub(locked, amount)
-        new_free = add(self.free(account_id, coin), amount)
-        self._set(self.balance(account_id, coin), new_free, new_locked)
+        if bal is None:
+            bal = self.balance(account_id, coin)
+        self._set(bal, add(bal.free, amount), sub(locked, amount))
+
+    def settle_trade(
+        self,
+        buyer: str,
+        seller: str,
+        base: str,
+        quote: str,
+        qty: Decimal,
+        amount: Decimal,
+        buyer_fee: Decimal,
+        seller_fee: Decimal,
+        fee_account: str,
+    ) -> None:
+        """One trade's legs at once: quote buyer -> seller, base seller -> buyer, each fee out of what its side gets.
+
+        Checked before anything moves (the locks cover the amounts, each fee is at most what its side
+        receives, every amount is finite and non-negative), then applied.
+        """
+        # The engine's own products of finite amounts: finite; only the sign needs a look.
+        if qty <= 0 or amount <= 0 or buyer_fee < 0 or seller_fee < 0:
+            raise LedgerError(f"trade of {qty} for {amount} (fees {buyer_fee}, {seller_fee}): not positive")
+        bq, sb = self._row(buyer, quote), self._row(seller, base)
+        if bq is None or bq.locked < amount:
+            raise LedgerError(f"settling {amount} {quote} beyond locked {bq.locked if bq else ZERO}")
+        if sb is None or sb.locked < qty:
+            raise LedgerError(f"settling {qty} {base} beyond locked {sb.locked if sb else ZERO}")
+        if buyer_fee > qty or seller_fee > amount:
+            raise LedgerError("a fee above what its side receives")
+        if self._undo is not None:  # inside a transaction: the recorded moves
+            self.transfer_locked(buyer, seller, quote, amount)
+            self.transfer_locked(seller, buyer, base, qty)
+            if buyer_fee:
+                self.transfer_free(buyer, fee_account, base, buyer_fee)
+            if seller_fee:
+                self.transfer_free(seller, fee_account, quote, seller_fee)
+            return
+        # Rows are fetched one move at a time: buyer, seller and fee account may share rows.
+        bq.locked = sub(bq.locked, amount)
+        sq = self.balance(seller, quote)
+        sq.free = add(sq.free, amount)
+        sb.locked = sub(sb.locked, qty)
+        bb = self.balance(buyer, base)
+        bb.free = add(bb.free, qty)
+        if buyer_fee:
+            bb.free = sub(bb.free, buyer_fee)
+            fb = self.balance(fee_account, base)
+            fb.free = add(fb.free, buyer_fee)
+        if seller_fee:
+            sq.free = sub(sq.free, seller_fee)
+            fq = self.balance(fee_account, quote)
+            fq.free = add(fq.free, seller_fee)
 
     def transfer_locked(self, src: str, dst: str, coin: str, amount: Decimal) -> None:
         """Move locked funds of ``src`` into the free balance of ``dst`` (settlement)."""
@@ -242,6 +299,20 @@ class Ledger:
         totals = self.totals()
         coins = set(totals) | set(self._net_external)
         return {c: AUDIT.subtract(totals.get(c, ZERO), self._net_external.get(c, ZERO)) for c in sorted(coins)}
+
+    def export_balances(self) -> dict[str, dict[str, Balance]]:
+        """A copy of every balance row."""
+        return {a: {c: Balance(b.free, b.locked) for c, b in coins.items()} for a, coins in self._balances.items()}
+
+    def net_external(self) -> dict[str, Decimal]:
+        """A copy of the net money minted minus burned, per coin."""
+        return dict(self._net_external)
+
+    def load(self, balances: dict[str, dict[str, Balance]], net_external: dict[str, Decimal]) -> None:
+        """Replace every balance and the external flow (taking ownership of the rows)."""
+        self._undo = None
+        self._balances = {a: dict(coins) for a, coins in balances.items()}
+        self._net_external = dict(net_external)
 
     def accounts(self) -> Iterator[str]:
         return iter(self._balances)

@@ -1,19 +1,23 @@
-"""The exchange: accounts, books, matching, settlement and the queries on them.
+"""The exchange: accounts, venues, matching, settlement and the queries on them.
 
 Pure Python, no HTTP. Every public method takes the exchange lock, so the
 engine is safe to drive from several threads (the HTTP layer calls it from one
 event loop, where each call is already atomic).
+
+A placement is all-or-nothing by construction, not by undo: every leg (the
+lock, each trade's transfers and fees, the remainder) is computed and checked
+against the current state first, and only then applied. The apply phase moves
+money that the plan proved is there.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import random
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_DOWN, Context, Decimal
 from typing import Any
 
 from ..clock import Clock
@@ -33,16 +37,34 @@ from .accounts import ALL_PERMISSIONS, Account, Balance, Ledger, LedgerError
 from .book import OrderBook
 from .marketdata import TradeTape
 from .markets import Market, MarketRegistry
-from .money import ZERO, add, ceil_to_step, decimals_of, div_down, floor_to_step, mul, sub
-from .orders import Fill, Order, OrderStatus, OrderType, PlaceRequest, Role, Side
+from .money import AUDIT, EXACT, ZERO, add, ceil_to_step, decimals_of, div_down, floor_to_step, mul, sub
+from .orders import Fill, Order, OrderStatus, OrderStore, OrderType, PlaceRequest, Role, Side
+from .venue import Venue
 
-__all__ = ["FEE_ACCOUNT", "Exchange", "HistoryQuery", "IdGenerator"]
+__all__ = ["FEE_ACCOUNT", "EngineStateError", "Exchange", "ExchangeState", "HistoryQuery", "IdGenerator", "IdState"]
 
 FEE_ACCOUNT = "fees"
+_ONE = Decimal(1)
+
+
+class EngineStateError(ValueError):
+    """A state the engine cannot run from: it breaks one of the engine's invariants."""
+
+
+@dataclass(slots=True)
+class IdState:
+    """The id counters (each the last id handed out) and the generator behind keys and secrets."""
+
+    order: int
+    trade: int
+    uid: int
+    rng: tuple[Any, ...]
 
 
 class IdGenerator:
     """Deterministic ids for a given seed: 19-digit order ids, like the exchange's."""
+
+    __slots__ = ("_order", "_trade", "_uid", "rng")
 
     def __init__(self, seed: int) -> None:
         rng = random.Random(seed)
@@ -66,6 +88,34 @@ class IdGenerator:
     def hex(self, chars: int) -> str:
         return f"{self.rng.getrandbits(chars * 4):0{chars}x}"
 
+    def export_state(self) -> IdState:
+        return IdState(self._order, self._trade, self._uid, self.rng.getstate())
+
+    def load_state(self, state: IdState) -> None:
+        self._order, self._trade, self._uid = state.order, state.trade, state.uid
+        self.rng.setstate(state.rng)
+
+
+@dataclass(slots=True)
+class ExchangeState:
+    """Everything the exchange holds, as plain data: what a snapshot saves and a restore installs.
+
+    Every field here must round-trip through ``mockserver.control.snapshot`` (a test enforces it).
+    """
+
+    seed: int
+    started_ms: int
+    ids: IdState
+    seq: int  # the last order sequence number handed out (time priority across the book)
+    account_seq: int  # the last generated ``acct-N`` id
+    accounts: list[Account]
+    balances: dict[str, dict[str, Balance]]
+    net_external: dict[str, Decimal]
+    last_prices: dict[str, Decimal]
+    orders: list[Order]
+    fills: dict[str, list[Fill]]
+    tapes: dict[str, list[tuple[int, Decimal, Decimal]]] = field(default_factory=dict)
+
 
 @dataclass(frozen=True, slots=True)
 class HistoryQuery:
@@ -79,8 +129,34 @@ class HistoryQuery:
     type: OrderType | None = None
 
 
-# Called after every trade with the taker and maker orders, e.g. to replenish synthetic liquidity.
+# Called with (exchange, symbol) after a placement on that pair traded, e.g. to replenish synthetic liquidity.
 TradeListener = Callable[["Exchange", str], None]
+
+
+# (maker, price, qty, amount, buyer fee, seller fee) per trade, in matching order.
+_Legs = list[tuple[Order, Decimal, Decimal, Decimal, Decimal, Decimal]]
+_NO_LEGS: _Legs = []  # shared by every order that takes nothing: never appended to
+
+
+class _Plan:
+    """A placement being planned: the taker's running figures and the trades found so far."""
+
+    __slots__ = ("deal_volume", "legs", "locked", "taker")
+
+    def __init__(self, taker: Order) -> None:
+        self.taker = taker
+        self.locked = taker.locked
+        self.deal_volume = ZERO
+        self.legs: _Legs = []
+
+
+# Wide enough that quantizing any bounded amount never overflows; a failed quantize answers NaN (never equal).
+_GRID = Context(prec=200, rounding=ROUND_DOWN, traps=[])
+
+
+def _fits(value: Decimal, step: Decimal, places: int) -> bool:
+    """``value`` is a multiple of ``step`` (= 10**-places): one quantize, the exact count only when that says no."""
+    return value.quantize(step, context=_GRID) == value or decimals_of(value) <= places
 
 
 class Exchange:
@@ -95,86 +171,233 @@ class Exchange:
         self.ledger = Ledger()
         self.accounts: dict[str, Account] = {}
         self.accounts_by_key: dict[str, Account] = {}
-        self.books: dict[str, OrderBook] = {m.symbol: OrderBook(m.symbol) for m in self.markets}
-        self.tapes: dict[str, TradeTape] = {m.symbol: TradeTape() for m in self.markets}
-        self.last_prices: dict[str, Decimal] = {m.symbol: m.reference_price for m in self.markets}
-        self.orders: dict[str, Order] = {}
-        self.orders_by_account: dict[str, list[Order]] = {}
-        self.fills_by_order: dict[str, list[Fill]] = {}
+        self.venues: dict[str, Venue] = {m.symbol: Venue(m) for m in self.markets}
+        self._store = OrderStore()
+        # Called after a placement on any pair traded (each venue has its own list too: Venue.after_trade).
         self.after_match: list[TradeListener] = []
         # Called with (account_id, coin, amount) after every admin funding, e.g. to list deposits.
         self.fund_listeners: list[Callable[[str, str, Decimal], None]] = []
         self.started_ms = self.clock.now_ms()
         self._seq = 0
         self._account_seq = 0
-        self._undo: list[Callable[[], object]] | None = None
         # Behaviours with thin evidence (mockserver.fidelity switches): set by the state from its switches.
         self.price_band = "placecode"  # placecode | error | off
         self.price_precision_code = "10059"  # 10059 | 2: the code for too many price decimals (guessed)
         self.cancel_stall_ms = 60_000  # a cancel by clientId blocks cancels of that order this long (0: never)
         self.create_account(account_id=FEE_ACCOUNT, api_key="", secret="", system=True, label="fees")
 
-    # -------------------------------------------------------------- atomicity
+    # ------------------------------------------------------------ read views
+
+    @property
+    def orders(self) -> Mapping[str, Order]:
+        """Read-only: every order by id."""
+        return self._store.by_id
+
+    @property
+    def fills_by_order(self) -> Mapping[str, list[Fill]]:
+        """Read-only: order id -> fills."""
+        return self._store.fills_by_order
+
+    @property
+    def books(self) -> dict[str, OrderBook]:
+        return {s: v.book for s, v in self.venues.items()}
+
+    @property
+    def tapes(self) -> dict[str, TradeTape]:
+        return {s: v.tape for s, v in self.venues.items()}
+
+    @property
+    def last_prices(self) -> dict[str, Decimal]:
+        """A copy: set a price with :meth:`set_last_price`."""
+        return {s: v.last_price for s, v in self.venues.items()}
+
+    def venue(self, symbol: str) -> Venue:
+        v = self.venues.get(symbol.upper())
+        if v is None:
+            raise ParameterError(f"unknown symbol {symbol!r}")
+        return v
+
+    def set_last_price(self, symbol: str, price: Decimal) -> None:
+        if not price.is_finite() or price <= 0:
+            raise ValueError("a last price is a finite decimal greater than 0")
+        with self.lock:
+            self.venue(symbol).last_price = price
+
+    def orders_of(self, account_id: str) -> list[Order]:
+        """The account's orders, oldest first."""
+        with self.lock:
+            return self._store.of_account(account_id)
+
+    def order_by_id(self, order_id: str) -> Order | None:
+        """Any account's order (the admin's view)."""
+        with self.lock:
+            return self._store.get(order_id)
+
+    # -------------------------------------------------------------- savepoints
 
     @contextlib.contextmanager
-    def atomic(self) -> Iterator[None]:
-        """All-or-nothing: an exception inside puts orders, books, fills, tapes, prices, ids and balances back.
+    def savepoint(self, *, orders: bool = True) -> Iterator[None]:
+        """All-or-nothing for an admin block of several operations: an exception puts the whole exchange back.
 
-        Nested blocks (liquidity replenishing inside a placement) join the outermost one.
+        With ``orders`` (the default) it copies the whole state up front - O(state), for the control
+        plane, never the request path. ``orders=False`` is for blocks that only open accounts and
+        move money (an account's creation): it keeps the ids, counters and accounts and runs the
+        ledger in a transaction, in O(accounts); such a block must not place or cancel orders.
         """
         with self.lock:
-            token = self._begin()
-            # Blocks opened here may create accounts (new keys draw from the id generator's random
-            # stream): put that stream back too. Placements never draw from it, so _begin skips it.
-            rng_state = self.ids.rng.getstate() if token is not None else None
+            if orders:
+                saved = self.export_state()
+                try:
+                    yield
+                except BaseException:
+                    self._install(saved)
+                    raise
+                return
+            ids, seq, account_seq = self.ids.export_state(), self._seq, self._account_seq
+            accounts, by_key = dict(self.accounts), dict(self.accounts_by_key)
+            started = self.ledger.begin()
             try:
                 yield
             except BaseException:
-                if token is not None and rng_state is not None:
-                    self._abort(token)
-                    self.ids.rng.setstate(rng_state)
+                if started:
+                    self.ledger.abort()
+                self.ids.load_state(ids)
+                self._account_seq = account_seq
+                self.accounts.clear()
+                self.accounts.update(accounts)
+                self.accounts_by_key.clear()
+                self.accounts_by_key.update(by_key)
                 raise
-            if token is not None:
-                self._commit(token)
+            finally:
+                if self._seq != seq:  # an order moved: this savepoint could not have put it back
+                    raise RuntimeError("an order was placed inside a savepoint(orders=False)")
+            if started:
+                self.ledger.commit()
 
-    def _begin(self) -> tuple[Any, ...] | None:
-        """Open a transaction (``None`` when one is open: the caller joins it)."""
-        if self._undo is not None:
-            return None
-        self._undo = []
-        ids = self.ids
-        return (self._undo, self.ledger.begin(), ids._order, ids._trade, ids._uid, self._seq)
+    # ------------------------------------------------------------------ state
 
-    def _commit(self, token: tuple[Any, ...]) -> None:
-        self._undo = None
-        if token[1]:
-            self.ledger.commit()
-
-    def _abort(self, token: tuple[Any, ...]) -> None:
-        undo, ledger_started, order_id, trade_id, uid, seq = token
-        self._undo = None
-        if ledger_started:
-            self.ledger.abort()
-        for step in reversed(undo):
-            step()
-        self.ids._order, self.ids._trade, self.ids._uid, self._seq = order_id, trade_id, uid, seq
-
-    def _remember(self, step: Callable[[], object]) -> None:
-        if self._undo is not None:
-            self._undo.append(step)
-
-    def _save_order(self, order: Order) -> None:
-        """Remember an order's mutable fields so a failed operation can put them back."""
-        if self._undo is None:
-            return
-        saved = (order.status, order.deal_volume, order.deal_amount, order.fee, order.utime, order.locked, order.volume)
-
-        def restore() -> None:
-            (order.status, order.deal_volume, order.deal_amount, order.fee, order.utime, order.locked, order.volume) = (
-                saved
+    def export_state(self) -> ExchangeState:
+        """A copy of everything the exchange holds (later changes to the exchange do not show in it)."""
+        with self.lock:
+            store = self._store
+            return ExchangeState(
+                seed=self.seed,
+                started_ms=self.started_ms,
+                ids=self.ids.export_state(),
+                seq=self._seq,
+                account_seq=self._account_seq,
+                accounts=[replace(a) for a in self.accounts.values()],
+                balances=self.ledger.export_balances(),
+                net_external=self.ledger.net_external(),
+                last_prices=self.last_prices,
+                orders=[replace(o) for o in store.values()],
+                fills={oid: list(fs) for oid, fs in store.fills_by_order.items()},
+                tapes={s: v.tape.rows() for s, v in self.venues.items()},
             )
 
-        self._undo.append(restore)
+    @classmethod
+    def from_state(cls, markets: list[Market], state: ExchangeState, *, clock: Clock | None = None) -> Exchange:
+        ex = cls(markets, clock=clock, seed=state.seed)
+        ex.load_state(state)
+        return ex
+
+    def load_state(self, state: ExchangeState) -> None:
+        """Become ``state`` (taking ownership of its objects), or raise :class:`EngineStateError` unchanged."""
+        with self.lock:
+            saved = self.export_state()
+            try:
+                self._install(state)
+                problems = self.problems()
+                if problems:
+                    raise EngineStateError(problems[0])
+            except BaseException:
+                self._install(saved)
+                raise
+
+    def _install(self, state: ExchangeState) -> None:
+        self.seed = state.seed
+        self.started_ms = state.started_ms
+        self.ids.load_state(state.ids)
+        self._seq, self._account_seq = state.seq, state.account_seq
+        self.accounts.clear()
+        self.accounts_by_key.clear()
+        for a in state.accounts:
+            if a.account_id in self.accounts:
+                raise EngineStateError(f"account {a.account_id!r} given twice")
+            self.accounts[a.account_id] = a
+            if not a.system:
+                if a.api_key in self.accounts_by_key:
+                    raise EngineStateError(f"api-key of account {a.account_id!r} given twice")
+                self.accounts_by_key[a.api_key] = a
+        self.ledger.load(state.balances, state.net_external)
+        for symbol, price in state.last_prices.items():
+            self.venue(symbol).last_price = price
+        store = self._store
+        store.clear()
+        for v in self.venues.values():
+            v.book.clear()
+            v.tape.clear()
+        for o in state.orders:
+            try:
+                store.add(o, list(state.fills.get(o.order_id, ())))
+            except ValueError as exc:
+                raise EngineStateError(str(exc)) from None
+        for oid in state.fills:
+            if oid not in store:
+                raise EngineStateError(f"fills of order {oid}, which does not exist")
+        for o in sorted((o for o in state.orders if o.status.is_open), key=lambda o: o.seq):
+            self.venue(o.symbol).book.add(o)
+        for symbol, rows in state.tapes.items():
+            self.venue(symbol).tape.load(rows)
+
+    def problems(self) -> list[str]:
+        """Every broken invariant (conservation, locks, ids and counters, indexes); empty when sound."""
+        with self.lock:
+            out = list(self._store.problems())
+            out += [f"{coin}: balances and net external flow differ by {v}" for coin, v in self.audit().items() if v]
+            locks: dict[tuple[str, str], Decimal] = {}
+            max_seq, max_oid, max_tid = 0, 0, 0
+            resting = 0
+            for o in self._store.values():
+                max_seq, max_oid = max(max_seq, o.seq), max(max_oid, int(o.order_id))
+                if o.account_id not in self.accounts:
+                    out.append(f"order {o.order_id}: no account {o.account_id!r}")
+                v = self.venues.get(o.symbol)
+                if v is None:
+                    out.append(f"order {o.order_id}: no market {o.symbol!r}")
+                    continue
+                if o.status.is_open:
+                    resting += 1
+                    left = sub(o.volume, o.deal_volume)
+                    want = mul(o.price, left) if o.side is Side.BUY else left
+                    if o.type is not OrderType.LIMIT or left <= 0 or o.locked != want:
+                        out.append(f"order {o.order_id}: open, but locks {o.locked} where it needs {want}")
+                    key = (o.account_id, o.lock_coin)
+                    locks[key] = AUDIT.add(locks.get(key, ZERO), o.locked)
+                elif o.locked:
+                    out.append(f"order {o.order_id}: closed, yet locks {o.locked}")
+                for f in self._store.fills_by_order.get(o.order_id, ()):
+                    max_tid = max(max_tid, int(f.trade_id))
+            for acct in list(self.ledger.accounts()):
+                for coin, bal in self.ledger.balances_of(acct).items():
+                    if bal.locked != locks.pop((acct, coin), ZERO):
+                        out.append(f"{acct} {coin}: locked {bal.locked} is not what its open orders lock")
+            out += [f"{a} {c}: open orders lock {v}, the ledger nothing" for (a, c), v in locks.items() if v]
+            if resting != sum(len(v.book) for v in self.venues.values()):
+                out.append("the books do not hold exactly the open orders")
+            for v in self.venues.values():
+                out += v.book.problems()
+                if v.book.is_crossed():
+                    out.append(f"book {v.symbol}: crossed")
+                for o in v.book.orders():
+                    if self._store.get(o.order_id) is not o or not o.status.is_open or o.symbol != v.symbol:
+                        out.append(f"book {v.symbol}: holds order {o.order_id}, which is not open there")
+            ids = self.ids.export_state()
+            if ids.order < max_oid or ids.trade < max_tid or self._seq < max_seq:
+                out.append("an id counter is behind an id already handed out")
+            if any(a.uid > ids.uid for a in self.accounts.values()):
+                out.append("the uid counter is behind a uid already handed out")
+            return out
 
     # ----------------------------------------------------------------- accounts
 
@@ -251,6 +474,26 @@ class Exchange:
             raise KeyError(account_id)
         return acct
 
+    def forget_orders(self, account_id: str) -> None:
+        """Cancel the account's open orders (their locks go back), then forget all its orders and fills."""
+        with self.lock:
+            for order in self._store.of_account(account_id):
+                if order.status.is_open:
+                    self._cancel(order)
+            self._store.forget_account(account_id)
+
+    def delete_account(self, account_id: str) -> None:
+        """Close the account: orders cancelled and forgotten, its money counted as burned, its key and uid gone."""
+        with self.lock:
+            acct = self._require_account(account_id)
+            self.forget_orders(account_id)
+            if any(b.locked for b in self.ledger.balances_of(account_id).values()):
+                raise LedgerError("funds still locked after cancelling every order")
+            self.ledger.drop(account_id)
+            if self.accounts_by_key.get(acct.api_key) is acct:
+                del self.accounts_by_key[acct.api_key]
+            del self.accounts[account_id]
+
     # ------------------------------------------------------------------ orders
 
     def market(self, symbol: str) -> Market:
@@ -267,265 +510,202 @@ class Exchange:
         to place; in both cases nothing has changed.
         """
         with self.lock:
-            acct = self._require_account(account_id)
-            m = self.market(req.symbol)
-            lock_coin, lock_amount, order_volume, quote_amount = self._check_rules(m, req)
-            if not m.is_open:
-                raise MarketClosed(m.symbol)
-            free = self.ledger.free(account_id, lock_coin)
-            if free < lock_amount:
-                raise InsufficientBalance(f"{lock_coin} free {free} < needed {lock_amount}")
-            token = self._begin()
-            try:
-                order = self._place(acct, m, req, lock_coin, lock_amount, order_volume, quote_amount)
-            except BaseException:
-                if token is not None:
-                    self._abort(token)
-                raise
-            if token is not None:
-                self._commit(token)
-            return order
+            venue = self.venues.get(req.symbol) or self.venue(req.symbol)
+            return self._place(account_id, venue, req.side, req.type, req.volume, req.price, req.client_id, False)
+
+    def place_ticks(
+        self, account_id: str, symbol: str, side: Side, price_ticks: int, lots: int, client_id: str | None = None
+    ) -> Order:
+        """A limit order on the pair's grid: price in ticks (10**-quotePrecision), volume in lots (10**-basePrecision).
+
+        The integer entry (for callers that already hold grid values, e.g. the engine benchmark):
+        the same rules, locks, matching and results as :meth:`place`, minus parsing and the
+        decimals checks, which integers on the grid pass by construction.
+        """
+        with self.lock:
+            venue = self.venues.get(symbol) or self.venue(symbol)
+            m = venue.market
+            price = EXACT.scaleb(Decimal(price_ticks), -m.quote_precision)
+            volume = EXACT.scaleb(Decimal(lots), -m.base_precision)
+            return self._place(account_id, venue, side, OrderType.LIMIT, volume, price, client_id, True)
 
     def _place(
         self,
-        acct: Account,
-        m: Market,
-        req: PlaceRequest,
-        lock_coin: str,
-        lock_amount: Decimal,
-        order_volume: Decimal,
-        quote_amount: Decimal,
+        account_id: str,
+        venue: Venue,
+        side: Side,
+        type_: OrderType,
+        volume: Decimal,
+        price: Decimal | None,
+        client_id: str | None,
+        on_grid: bool,
     ) -> Order:
-        account_id = acct.account_id
-        self.ledger.lock(account_id, lock_coin, lock_amount)
+        acct = self._require_account(account_id)
+        m = venue.market
+        coin_amounts = self._check_rules(venue, side, type_, volume, price, on_grid)
+        lock_coin, lock_amount, order_volume, quote_amount = coin_amounts
+        if not m.is_open:
+            raise MarketClosed(m.symbol)
+        free = self.ledger.free(account_id, lock_coin)
+        if free < lock_amount:
+            raise InsufficientBalance(f"{lock_coin} free {free} < needed {lock_amount}")
         now = self.clock.now_ms()
-        self._seq += 1
+        # Positional: Order's field order (a keyword call costs a fifth more, once per placement).
         order = Order(
-            order_id=self.ids.order_id(),
-            account_id=account_id,
-            uid=acct.uid,
-            symbol=m.symbol,
-            base=m.base,
-            quote=m.quote,
-            side=req.side,
-            type=req.type,
-            price=req.price if req.type is OrderType.LIMIT and req.price is not None else ZERO,
-            volume=order_volume,
-            quote_amount=quote_amount,
-            client_id=req.client_id,
-            ctime=now,
-            utime=now,
-            seq=self._seq,
-            fee_coin=m.base if req.side is Side.BUY else m.quote,
-            locked=lock_amount,
+            "",
+            account_id,
+            acct.uid,
+            m.symbol,
+            m.base,
+            m.quote,
+            side,
+            type_,
+            price if type_ is OrderType.LIMIT and price is not None else ZERO,
+            order_volume,
+            quote_amount,
+            client_id,
+            now,
+            now,
+            0,
+            OrderStatus.NEW,
+            ZERO,
+            ZERO,
+            ZERO,
+            m.base if side is Side.BUY else m.quote,
+            lock_amount,
         )
-        self._register(order)
-        traded, satisfied = self._match(order, m)
-        self._settle_remainder(order, m, satisfied)
-        if traded:
+        legs, satisfied = self._plan(order, venue)
+        # Nothing has changed so far; from here on every move was proved possible above.
+        self._apply(order, venue, legs, satisfied, lock_coin, now)
+        if legs:
+            # After the placement is applied: a listener's own placements are placements of their own.
+            for listener in venue.after_trade:
+                listener(self, m.symbol)
             for listener in self.after_match:
                 listener(self, m.symbol)
         return order
 
-    def _register(self, order: Order) -> None:
-        self.orders[order.order_id] = order
-        mine = self.orders_by_account.setdefault(order.account_id, [])
-        mine.append(order)
-        self.fills_by_order[order.order_id] = []
+    def _plan(self, taker: Order, venue: Venue) -> tuple[_Legs, bool]:
+        """Find the trades ``taker`` makes against the opposite side, best price first, oldest first.
 
-        def unregister() -> None:
-            self.orders.pop(order.order_id, None)
-            self.fills_by_order.pop(order.order_id, None)
-            if mine and mine[-1] is order:
-                mine.pop()
-            if not mine and self.orders_by_account.get(order.account_id) is mine:
-                del self.orders_by_account[order.account_id]
-
-        self._remember(unregister)
-
-    def precheck(self, req: PlaceRequest) -> None:
-        """Raise the request-level error ``place`` would raise, without changing anything.
-
-        Placement refusals (balance, minimums) are not raised: they belong to the
-        single order, not to the request.
+        Returns the trades' legs and whether the taker is satisfied - a market order that
+        stops because the book ran dry is not.
         """
-        with self.lock:
-            m = self.market(req.symbol)
-            with contextlib.suppress(PlaceRefusal):
-                self._check_rules(m, req)
-
-    def _check_rules(self, m: Market, req: PlaceRequest) -> tuple[str, Decimal, Decimal, Decimal]:
-        """Return (coin to lock, amount to lock, base volume, quote amount) or raise."""
-        vol = req.volume
-        if vol <= 0:
-            raise ParameterError("volume must be greater than 0")
-        if req.type is OrderType.LIMIT:
-            price = req.price
-            if price is None or price <= 0:
-                raise ParameterError("price must be greater than 0 for a limit order")
-            if decimals_of(price) > m.quote_precision:
-                why = f"price has more than {m.quote_precision} decimals"
-                raise PricePrecisionError(why) if self.price_precision_code == "10059" else ParameterError(why)
-            if decimals_of(vol) > m.base_precision:
-                raise VolumePrecisionError(f"volume has more than {m.base_precision} decimals")
-            if vol < m.min_volume:
-                raise MinVolumeNotMet(f"volume {vol} < minVolume {m.min_volume}")
-            amount = mul(price, vol)
-            if amount < m.min_amount:
-                raise MinAmountNotMet(f"price*volume {amount} < minPrice {m.min_amount}")
-            if amount > m.max_amount:
-                raise MaxAmountExceeded(f"price*volume {amount} > maxAmount {m.max_amount}")
-            self._check_band(m, req.side, price)
-            if req.side is Side.BUY:
-                return m.quote, amount, vol, amount
-            return m.base, vol, vol, amount
-        if req.side is Side.BUY:
-            # A market buy's volume is the quote amount to spend.
-            if decimals_of(vol) > m.quote_precision:
-                raise VolumePrecisionError(f"quote amount has more than {m.quote_precision} decimals")
-            if vol < m.min_amount:
-                raise MinAmountNotMet(f"amount {vol} < minPrice {m.min_amount}")
-            if vol > m.max_amount:
-                raise MaxAmountExceeded(f"amount {vol} > maxAmount {m.max_amount}")
-            return m.quote, vol, ZERO, vol
-        if decimals_of(vol) > m.base_precision:
-            raise VolumePrecisionError(f"volume has more than {m.base_precision} decimals")
-        if vol < m.min_volume:
-            raise MinVolumeNotMet(f"volume {vol} < minVolume {m.min_volume}")
-        return m.base, vol, vol, ZERO
-
-    def _check_band(self, m: Market, side: Side, price: Decimal) -> None:
-        """A limit price outside the pair's band around the last price is refused (shape: a switch)."""
-        if self.price_band == "off":
-            return
-        last = self.last_prices[m.symbol]
-        if side is Side.BUY:
-            floor = mul(last, add(Decimal(1), m.min_buy_price_offset))
-            outside = price < floor
-            rule = f"buy price {price} below {floor} = last {last} x (1 + minBuyPriceOffset {m.min_buy_price_offset})"
-        else:
-            ceiling = mul(last, add(Decimal(1), m.max_sell_price_offset))
-            outside = price > ceiling
-            rule = (
-                f"sell price {price} above {ceiling} = last {last} x (1 + maxSellPriceOffset {m.max_sell_price_offset})"
-            )
-        if not outside:
-            return
-        if self.price_band == "error":
-            raise ParameterError(rule)
-        raise PriceOutsideBand(rule)
-
-    def _match(self, taker: Order, m: Market) -> tuple[bool, bool]:
-        """Trade ``taker`` against the opposite side, best price first, oldest first.
-
-        Returns (traded at all, taker satisfied) - a market order that stops
-        because the book ran dry is not satisfied.
-        """
-        book = self.books[m.symbol]
-        opposite = book.asks if taker.side is Side.BUY else book.bids
-        market_buy = taker.type is OrderType.MARKET and taker.side is Side.BUY
-        traded = satisfied = False
-        while opposite and not satisfied:
-            key, level = opposite.peekitem(0)
-            price: Decimal = key if taker.side is Side.BUY else -key
-            if taker.type is OrderType.LIMIT and (
-                (taker.side is Side.BUY and price > taker.price) or (taker.side is Side.SELL and price < taker.price)
-            ):
+        buy = taker.side is Side.BUY
+        limit = taker.type is OrderType.LIMIT
+        limit_price = taker.price
+        opposite = Side.SELL if buy else Side.BUY
+        best = venue.book.best(opposite)
+        if best is None or (limit and (best > limit_price if buy else best < limit_price)):
+            return _NO_LEGS, False  # nothing to take: the common case of an order that rests
+        m = venue.market
+        plan = _Plan(taker)
+        market_buy = buy and not limit
+        volume = taker.volume
+        bp = m.base_precision
+        satisfied = False
+        trade = self._trade
+        for price, level in venue.book.queues(opposite):
+            if limit and (price > limit_price if buy else price < limit_price):
                 break
-            for maker in list(level.values()):
-                maker_left = sub(maker.volume, maker.deal_volume)
-                if market_buy:
-                    wanted = div_down(taker.locked, price, m.base_precision)
-                else:
-                    wanted = sub(taker.volume, taker.deal_volume)
+            for maker in level.values():
+                wanted = div_down(plan.locked, price, bp) if market_buy else sub(volume, plan.deal_volume)
                 if wanted <= 0:
                     satisfied = True
                     break
-                qty = min(maker_left, wanted)
-                self._trade(taker, maker, price, qty, m)
-                traded = True
-                if maker.deal_volume == maker.volume:
-                    book.remove(maker)
-                    # Matching only ever takes the head of the best level: undo puts it back in front.
-                    self._remember(functools.partial(book.restore_front, maker))
-        if (market_buy and traded and not taker.locked) or (not market_buy and taker.deal_volume == taker.volume):
+                maker_left = sub(maker.volume, maker.deal_volume)
+                if wanted < maker_left:
+                    # The taker is spent at this price (nothing it could still want fills a lot).
+                    trade(plan, maker, price, wanted, m)
+                    satisfied = True
+                    break
+                trade(plan, maker, price, maker_left, m)
+            if satisfied:
+                break
+        if (market_buy and plan.legs and not plan.locked) or (not market_buy and plan.deal_volume == volume):
             satisfied = True
-        return traded, satisfied
+        return plan.legs, satisfied
 
-    def _trade(self, taker: Order, maker: Order, price: Decimal, qty: Decimal, m: Market) -> None:
-        # Every leg is computed and checked first; the ledger moves come after (inside the
-        # placement's atomic block, so even a bug half-way leaves nothing applied).
+    def _trade(self, plan: _Plan, maker: Order, price: Decimal, qty: Decimal, m: Market) -> None:
+        """Plan one trade: compute and check its legs (nothing is applied here)."""
         amount = mul(price, qty)
-        buyer, seller = (taker, maker) if taker.side is Side.BUY else (maker, taker)
-        buyer_rate = m.taker_fee_rate if buyer is taker else m.maker_fee_rate
-        seller_rate = m.taker_fee_rate if seller is taker else m.maker_fee_rate
-        buyer_fee = mul(qty, buyer_rate)
-        seller_fee = mul(amount, seller_rate)
-        if buyer.locked < amount or seller.locked < qty:
-            raise LedgerError(f"trade {qty} @ {price} beyond the orders' locks ({buyer.locked}, {seller.locked})")
-        buyer_locked_after = sub(buyer.locked, amount)
-        seller_locked_after = sub(seller.locked, qty)
-        ledger = self.ledger
-        self._save_order(buyer)
-        self._save_order(seller)
-        # Quote moves buyer -> seller, base moves seller -> buyer; each side's fee
-        # comes out of what it receives and goes to the fee account.
-        ledger.transfer_locked(buyer.account_id, seller.account_id, m.quote, amount)
-        buyer.locked = buyer_locked_after
-        ledger.transfer_locked(seller.account_id, buyer.account_id, m.base, qty)
-        seller.locked = seller_locked_after
-        if buyer_fee:
-            ledger.transfer_free(buyer.account_id, FEE_ACCOUNT, m.base, buyer_fee)
-        if seller_fee:
-            ledger.transfer_free(seller.account_id, FEE_ACCOUNT, m.quote, seller_fee)
-
-        now = self.clock.now_ms()
-        trade_id = self.ids.trade_id()
-        for order, fee in ((buyer, buyer_fee), (seller, seller_fee)):
-            order.deal_volume = add(order.deal_volume, qty)
-            order.deal_amount = add(order.deal_amount, amount)
-            order.fee = add(order.fee, fee)
-            order.utime = now
-            fills = self.fills_by_order[order.order_id]
-            fills.append(
-                Fill(
-                    trade_id=trade_id,
-                    order_id=order.order_id,
-                    account_id=order.account_id,
-                    symbol=m.symbol,
-                    side=order.side,
-                    price=price,
-                    volume=qty,
-                    amount=amount,
-                    fee=fee,
-                    fee_coin=order.fee_coin,
-                    role=Role.TAKER if order is taker else Role.MAKER,
-                    time_ms=now,
-                )
-            )
-            self._remember(fills.pop)
-        if maker.deal_volume == maker.volume:
-            maker.status = OrderStatus.FILLED
-            if maker.locked:  # a resting buy locks exactly price * left; nothing should remain
-                ledger.unlock(maker.account_id, maker.lock_coin, maker.locked)
-                maker.locked = ZERO
+        taker = plan.taker
+        if taker.side is Side.BUY:
+            buyer_fee, seller_fee = mul(qty, m.taker_fee_rate), mul(amount, m.maker_fee_rate)
+            buyer_locked, seller_locked = plan.locked, maker.locked
+            plan.locked = sub(plan.locked, amount)
         else:
-            maker.status = OrderStatus.PARTIALLY_FILLED
-        previous = self.last_prices[m.symbol]
-        self.last_prices[m.symbol] = price
-        tape = self.tapes[m.symbol]
-        at = tape.record(now, price, qty, amount)
+            buyer_fee, seller_fee = mul(qty, m.maker_fee_rate), mul(amount, m.taker_fee_rate)
+            buyer_locked, seller_locked = maker.locked, plan.locked
+            plan.locked = sub(plan.locked, qty)
+        if buyer_locked < amount or seller_locked < qty or qty <= 0:
+            raise LedgerError(f"trade {qty} @ {price} beyond the orders' locks ({buyer_locked}, {seller_locked})")
+        if buyer_fee > qty or seller_fee > amount:
+            raise LedgerError(f"trade {qty} @ {price}: a fee above what its side receives")
+        plan.deal_volume = add(plan.deal_volume, qty)
+        plan.legs.append((maker, price, qty, amount, buyer_fee, seller_fee))
 
-        def untrade() -> None:
-            self.last_prices[m.symbol] = previous
-            tape.drop_at(at)
+    def _apply(self, order: Order, venue: Venue, legs: _Legs, satisfied: bool, lock_coin: str, now: int) -> None:
+        ledger = self.ledger
+        account_id = order.account_id
+        ledger.lock(account_id, lock_coin, order.locked)
+        self._seq += 1
+        order.seq = self._seq
+        order.order_id = self.ids.order_id()
+        store = self._store
+        store.add(order)
+        if not legs:
+            self._settle_remainder(order, venue.book, satisfied)
+            return
+        m = venue.market
+        base, quote = m.base, m.quote
+        book = venue.book
+        tape = venue.tape
+        symbol = m.symbol
+        taker_buys = order.side is Side.BUY
+        settle = ledger.settle_trade
+        for maker, price, qty, amount, buyer_fee, seller_fee in legs:
+            buyer, seller = (order, maker) if taker_buys else (maker, order)
+            settle(buyer.account_id, seller.account_id, base, quote, qty, amount, buyer_fee, seller_fee, FEE_ACCOUNT)
+            buyer.locked = sub(buyer.locked, amount)
+            seller.locked = sub(seller.locked, qty)
+            trade_id = self.ids.trade_id()
+            for o, fee in ((buyer, buyer_fee), (seller, seller_fee)):
+                o.deal_volume = add(o.deal_volume, qty)
+                o.deal_amount = add(o.deal_amount, amount)
+                o.fee = add(o.fee, fee)
+                o.utime = now
+                store.add_fill(
+                    Fill(
+                        trade_id,
+                        o.order_id,
+                        o.account_id,
+                        symbol,
+                        o.side,
+                        price,
+                        qty,
+                        amount,
+                        fee,
+                        o.fee_coin,
+                        Role.TAKER if o is order else Role.MAKER,
+                        now,
+                    )
+                )
+            if maker.deal_volume == maker.volume:
+                maker.status = OrderStatus.FILLED
+                if maker.locked:  # a resting buy locks exactly price * left; nothing should remain
+                    ledger.unlock(maker.account_id, maker.lock_coin, maker.locked)
+                    maker.locked = ZERO
+                book.remove(maker)
+            else:
+                maker.status = OrderStatus.PARTIALLY_FILLED
+            venue.last_price = price
+            tape.record(now, price, qty, amount)
+        self._settle_remainder(order, book, satisfied)
 
-        self._remember(untrade)
-
-    def _settle_remainder(self, order: Order, m: Market, satisfied: bool) -> None:
+    def _settle_remainder(self, order: Order, book: OrderBook, satisfied: bool) -> None:
         """After matching: rest a limit order's remainder, end a market order."""
         ledger = self.ledger
-        self._save_order(order)
         if order.type is OrderType.LIMIT:
             left = sub(order.volume, order.deal_volume)
             if left == 0:
@@ -542,9 +722,7 @@ class Exchange:
                     ledger.unlock(order.account_id, order.quote, excess)
                     order.locked = sub(order.locked, excess)
             order.status = OrderStatus.PARTIALLY_FILLED if order.deal_volume else OrderStatus.NEW
-            book = self.books[m.symbol]
             book.add(order)
-            self._remember(lambda: book.remove(order))
             return
         # Market orders never rest: what could not be filled is released.
         if order.side is Side.BUY:
@@ -559,30 +737,101 @@ class Exchange:
         else:
             order.status = OrderStatus.CANCELED
 
+    def precheck(self, req: PlaceRequest) -> None:
+        """Raise the request-level error ``place`` would raise, without changing anything.
+
+        Placement refusals (balance, minimums) are not raised: they belong to the
+        single order, not to the request.
+        """
+        with self.lock:
+            venue = self.venue(req.symbol)
+            with contextlib.suppress(PlaceRefusal):
+                self._check_rules(venue, req.side, req.type, req.volume, req.price, False)
+
+    def _check_rules(
+        self, venue: Venue, side: Side, type_: OrderType, vol: Decimal, price: Decimal | None, on_grid: bool
+    ) -> tuple[str, Decimal, Decimal, Decimal]:
+        """Return (coin to lock, amount to lock, base volume, quote amount) or raise."""
+        m = venue.market
+        if vol <= 0:
+            raise ParameterError("volume must be greater than 0")
+        if type_ is OrderType.LIMIT:
+            if price is None or price <= 0:
+                raise ParameterError("price must be greater than 0 for a limit order")
+            if not on_grid and not _fits(price, venue.tick, m.quote_precision):
+                why = f"price has more than {m.quote_precision} decimals"
+                raise PricePrecisionError(why) if self.price_precision_code == "10059" else ParameterError(why)
+            if not on_grid and not _fits(vol, venue.lot, m.base_precision):
+                raise VolumePrecisionError(f"volume has more than {m.base_precision} decimals")
+            if vol < m.min_volume:
+                raise MinVolumeNotMet(f"volume {vol} < minVolume {m.min_volume}")
+            amount = mul(price, vol)
+            if amount < m.min_amount:
+                raise MinAmountNotMet(f"price*volume {amount} < minPrice {m.min_amount}")
+            if amount > m.max_amount:
+                raise MaxAmountExceeded(f"price*volume {amount} > maxAmount {m.max_amount}")
+            self._check_band(venue, side, price)
+            if side is Side.BUY:
+                return m.quote, amount, vol, amount
+            return m.base, vol, vol, amount
+        if side is Side.BUY:
+            # A market buy's volume is the quote amount to spend.
+            if not _fits(vol, venue.tick, m.quote_precision):
+                raise VolumePrecisionError(f"quote amount has more than {m.quote_precision} decimals")
+            if vol < m.min_amount:
+                raise MinAmountNotMet(f"amount {vol} < minPrice {m.min_amount}")
+            if vol > m.max_amount:
+                raise MaxAmountExceeded(f"amount {vol} > maxAmount {m.max_amount}")
+            return m.quote, vol, ZERO, vol
+        if not _fits(vol, venue.lot, m.base_precision):
+            raise VolumePrecisionError(f"volume has more than {m.base_precision} decimals")
+        if vol < m.min_volume:
+            raise MinVolumeNotMet(f"volume {vol} < minVolume {m.min_volume}")
+        return m.base, vol, vol, ZERO
+
+    def _check_band(self, venue: Venue, side: Side, price: Decimal) -> None:
+        """A limit price outside the pair's band around the last price is refused (shape: a switch)."""
+        if self.price_band == "off":
+            return
+        m = venue.market
+        floor, ceiling = venue.band()
+        if side is Side.BUY:
+            if price >= floor:
+                return
+            last = venue.last_price
+            rule = f"buy price {price} below {floor} = last {last} x (1 + minBuyPriceOffset {m.min_buy_price_offset})"
+        else:
+            if price <= ceiling:
+                return
+            last = venue.last_price
+            rule = (
+                f"sell price {price} above {ceiling} = last {last} x (1 + maxSellPriceOffset {m.max_sell_price_offset})"
+            )
+        if self.price_band == "error":
+            raise ParameterError(rule)
+        raise PriceOutsideBand(rule)
+
     def cancel(self, account_id: str, order_id: str, symbol: str | None = None) -> bool:
         """Cancel an open order of this account. Unknown, foreign or finished orders: ``False``."""
         with self.lock:
-            order = self.orders.get(order_id)
+            order = self._store.get(order_id)
             if order is None or order.account_id != account_id or not order.status.is_open:
                 return False
             if symbol is not None and order.symbol != symbol.upper():
                 return False
             if order.cancel_blocked_until and self.clock.now_ms() < order.cancel_blocked_until:
                 return False  # a cancel by clientId left the order stuck (seen live): this cancel does nothing
-            # The unlock checks before it moves anything and is the only step that can fail, so a
-            # cancel needs no transaction of its own; inside someone else's it records its undo.
-            book = self.books[order.symbol]
-            if self._undo is not None:
-                self._save_order(order)
-                position = book.position(order)  # O(level): paid only where a rollback may need it
-                self._remember(lambda: book.restore_at(order, position))
-            if order.locked:
-                self.ledger.unlock(account_id, order.lock_coin, order.locked)
-                order.locked = ZERO
-            book.remove(order)
-            order.status = OrderStatus.PARTIALLY_CANCELED if order.deal_volume else OrderStatus.CANCELED
-            order.utime = self.clock.now_ms()
+            self._cancel(order)
             return True
+
+    def _cancel(self, order: Order) -> None:
+        # The unlock checks before it moves anything and is the only step that can fail.
+        if order.locked:
+            self.ledger.unlock(order.account_id, order.lock_coin, order.locked)
+            order.locked = ZERO
+        self.venues[order.symbol].book.remove(order)
+        order.status = OrderStatus.PARTIALLY_CANCELED if order.deal_volume else OrderStatus.CANCELED
+        order.utime = self.clock.now_ms()
 
     def cancel_by_client_id(self, account_id: str, client_id: str, symbol: str | None = None) -> int:
         """What live does with a cancel that names ``clientId``: nothing, but the order gets stuck.
@@ -594,9 +843,8 @@ class Exchange:
                 return 0
             until = self.clock.now_ms() + self.cancel_stall_ms
             stalled = 0
-            for order in self.orders_by_account.get(account_id, []):
-                same_symbol = symbol is None or order.symbol == symbol.upper()
-                if order.client_id == client_id and order.status.is_open and same_symbol:
+            for order in self._store.by_client(account_id, client_id):
+                if order.status.is_open and (symbol is None or order.symbol == symbol.upper()):
                     order.cancel_blocked_until = until
                     stalled += 1
             return stalled
@@ -605,16 +853,14 @@ class Exchange:
 
     def order(self, account_id: str, order_id: str) -> Order | None:
         with self.lock:
-            order = self.orders.get(order_id)
+            order = self._store.get(order_id)
             return order if order is not None and order.account_id == account_id else None
 
     def open_orders(self, account_id: str, symbol: str) -> list[Order]:
         """Open orders on ``symbol``, newest first."""
         with self.lock:
             sym = symbol.upper()
-            return [
-                o for o in reversed(self.orders_by_account.get(account_id, [])) if o.symbol == sym and o.status.is_open
-            ]
+            return [o for o in self._store.newest_first(account_id) if o.symbol == sym and o.status.is_open]
 
     def history(self, account_id: str, q: HistoryQuery) -> tuple[int, list[Order]]:
         """(total matching, the requested page), newest first."""
@@ -622,7 +868,7 @@ class Exchange:
             sym = q.symbol.upper()
             matching = [
                 o
-                for o in reversed(self.orders_by_account.get(account_id, []))
+                for o in self._store.newest_first(account_id)
                 if o.symbol == sym
                 and (q.status is None or o.status is q.status)
                 and (q.side is None or o.side is q.side)
@@ -638,16 +884,16 @@ class Exchange:
             order = self.order(account_id, order_id)
             if order is None or (symbol is not None and order.symbol != symbol.upper()):
                 return []
-            return list(self.fills_by_order.get(order_id, []))
+            return self._store.fills(order_id)
 
     def last_price(self, symbol: str) -> Decimal:
         with self.lock:
-            return self.last_prices[self.market(symbol).symbol]
+            return self.venue(symbol).last_price
 
     def depth(self, symbol: str, step: Decimal, limit: int = 50) -> tuple[list[tuple[Decimal, Decimal]], ...]:
         """(asks, bids) aggregated to multiples of ``step``; asks round up, bids down."""
         with self.lock:
-            book = self.books[self.market(symbol).symbol]
+            book = self.venue(symbol).book
             out: list[list[tuple[Decimal, Decimal]]] = []
             for side, rounder in ((Side.SELL, ceil_to_step), (Side.BUY, floor_to_step)):
                 levels: list[tuple[Decimal, Decimal]] = []

@@ -7,7 +7,9 @@ funds, which are minted once), so conservation holds with it in the book.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from ..errors import BitunixError, PlaceRefusal
 from .exchange import Exchange
@@ -15,10 +17,19 @@ from .markets import Market
 from .money import ZERO, ceil_to_step, div_down, floor_to_step, mul
 from .orders import OrderType, PlaceRequest, Side
 
-__all__ = ["LIQUIDITY_ACCOUNT", "LiquidityProvider"]
+__all__ = ["LIQUIDITY_ACCOUNT", "LiquidityProvider", "LiquidityState"]
 
 LIQUIDITY_ACCOUNT = "liquidity"
 _FUNDING = Decimal("1000000000000")
+
+
+@dataclass(slots=True)
+class LiquidityState:
+    """What a snapshot keeps of the market maker: its shape and where its size generator stands."""
+
+    levels: int
+    spacing_bps: int
+    rng: tuple[Any, ...]
 
 
 class LiquidityProvider:
@@ -40,6 +51,13 @@ class LiquidityProvider:
             for coin in exchange.markets.coins():
                 exchange.fund(LIQUIDITY_ACCOUNT, coin, _FUNDING)
 
+    def export_state(self) -> LiquidityState:
+        return LiquidityState(self.levels, self.spacing_bps, self._rng.getstate())
+
+    def load_state(self, state: LiquidityState) -> None:
+        self.levels, self.spacing_bps = state.levels, state.spacing_bps
+        self._rng.setstate(state.rng)
+
     def spacing(self, m: Market, around: Decimal) -> Decimal:
         raw = mul(around, Decimal(self.spacing_bps).scaleb(-4))
         return max(m.tick, floor_to_step(raw, m.tick))
@@ -49,6 +67,11 @@ class LiquidityProvider:
         value = mul(m.min_amount, Decimal(self._rng.randint(20, 2000)))
         qty = div_down(value, price, m.base_precision)
         return max(qty, m.min_volume, m.lot)
+
+    def attach(self) -> None:
+        """Become the market model of every pair: replenish after each trade there."""
+        for venue in self.exchange.venues.values():
+            venue.after_trade.append(self.replenish)
 
     def seed_all(self) -> None:
         for m in self.exchange.markets:
@@ -63,15 +86,14 @@ class LiquidityProvider:
             return
         self._busy = True
         try:
-            book = exchange.books[m.symbol]
-            mid = exchange.last_prices[m.symbol]
+            venue = exchange.venue(m.symbol)
+            book = venue.book
+            mid = venue.last_price
             step = self.spacing(m, mid)
             for side in (Side.SELL, Side.BUY):
-                levels = book.side(side)
-                while len(levels) < self.levels:
-                    if levels:
-                        worst_key = levels.peekitem(-1)[0]
-                        worst = worst_key if side is Side.SELL else -worst_key
+                while book.level_count(side) < self.levels:
+                    worst = book.worst(side)
+                    if worst is not None:
                         price = worst + step if side is Side.SELL else worst - step
                     else:
                         other = book.best(Side.BUY if side is Side.SELL else Side.SELL)

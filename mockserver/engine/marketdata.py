@@ -101,17 +101,24 @@ class TradeTape:
             i = i - drop if i >= drop else -1
         return i
 
-    def drop_at(self, i: int) -> None:
-        """Forget the trade ``record`` put at index ``i`` (a rolled-back placement)."""
-        if 0 <= i < len(self.times):
-            del self.times[i], self.prices[i], self.volumes[i]
-
     def price_before(self, t_ms: int) -> Decimal | None:
         i = bisect.bisect_left(self.times, t_ms)
         return self.prices[i - 1] if i else None
 
     def window(self, start_ms: int, end_ms: int) -> tuple[int, int]:
         return bisect.bisect_left(self.times, start_ms), bisect.bisect_left(self.times, end_ms)
+
+    def rows(self) -> list[tuple[int, Decimal, Decimal]]:
+        """(time_ms, price, volume) per trade, oldest first."""
+        return list(zip(self.times, self.prices, self.volumes, strict=True))
+
+    def load(self, rows: list[tuple[int, Decimal, Decimal]]) -> None:
+        """Replace the tape with ``rows`` (time order is the caller's promise)."""
+        self.clear()
+        for t, p, v in rows:
+            self.times.append(t)
+            self.prices.append(p)
+            self.volumes.append(v)
 
     def clear(self) -> None:
         self.times.clear()

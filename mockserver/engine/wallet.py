@@ -15,9 +15,11 @@ official docs alone), so the model is the simplest one that keeps money conserve
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +27,7 @@ from ..errors import ParameterError, WalletInsufficientBalance, WithdrawAddressN
 from .exchange import Exchange
 from .money import ZERO, decimals_of
 
-__all__ = ["WALLET_ID_BASE", "WITHDRAWALS_ACCOUNT", "Wallet", "WalletRecord"]
+__all__ = ["WALLET_ID_BASE", "WITHDRAWALS_ACCOUNT", "Wallet", "WalletRecord", "WalletState"]
 
 WITHDRAWALS_ACCOUNT = "withdrawals"
 WALLET_ID_BASE = 1_780_000_000_000_000_000
@@ -52,6 +54,15 @@ class WalletRecord:
     fee: Decimal = ZERO
 
 
+@dataclass(slots=True)
+class WalletState:
+    """Everything the wallet holds, as plain data (what a snapshot saves)."""
+
+    seq: int  # the last record number handed out
+    records: list[WalletRecord]
+    whitelist: dict[str, list[str]] = field(default_factory=dict)  # account id -> sorted addresses
+
+
 class Wallet:
     """Wallet operations over an :class:`Exchange`'s ledger."""
 
@@ -69,6 +80,47 @@ class Wallet:
         if WITHDRAWALS_ACCOUNT not in exchange.accounts:
             exchange.create_account(account_id=WITHDRAWALS_ACCOUNT, api_key="", secret="", system=True)
         exchange.fund_listeners.append(self._on_fund)
+
+    # ------------------------------------------------------------------- state
+
+    def export_state(self) -> WalletState:
+        with self.exchange.lock:
+            return WalletState(
+                seq=self._seq,
+                records=list(self._records),
+                whitelist={acct: sorted(addrs) for acct, addrs in sorted(self._whitelist.items())},
+            )
+
+    def load_state(self, state: WalletState) -> None:
+        """Become ``state``; every record and whitelist must name an account of the exchange."""
+        with self.exchange.lock:
+            for rec in state.records:
+                if rec.account_id not in self.exchange.accounts:
+                    raise ValueError(f"wallet record {rec.id}: no account {rec.account_id!r}")
+            for owner in state.whitelist:
+                if owner not in self.exchange.accounts:
+                    raise ValueError(f"wallet.whitelist.{owner}: no such account")
+            self._seq = state.seq
+            self._records = list(state.records)
+            self._by_biz = {(r.account_id, r.out_biz_id): r for r in self._records if r.out_biz_id is not None}
+            self._whitelist = {acct: set(addrs) for acct, addrs in state.whitelist.items()}
+
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """An exception inside forgets the records added and the numbers spent meanwhile."""
+        with self.exchange.lock:
+            saved = self.export_state()
+            try:
+                yield
+            except BaseException:
+                self.load_state(saved)
+                raise
+
+    def forget_history(self, account_id: str) -> None:
+        """Forget the account's records (the whitelist stays: see :meth:`forget_account`)."""
+        with self.exchange.lock:
+            self._records = [r for r in self._records if r.account_id != account_id]
+            self._by_biz = {k: r for k, r in self._by_biz.items() if k[0] != account_id}
 
     # ----------------------------------------------------------------- helpers
 

@@ -1,0 +1,166 @@
+"""The engine alone, in-process: a place/cancel/match mix on a deep book.
+
+The workload (issue #13): on a book of ``resting`` orders of BTCUSDT, each op is,
+at random, 50 % a resting limit order 1-3000 ticks off the mid, 30 % a cancel of
+a random open order, 20 % a crossing limit of 0.001 at the best opposite price.
+Every op goes through the engine's public placement path with all of its rules,
+locks, fees and fills; nothing is skipped to look fast.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import time
+import tracemalloc
+from decimal import Decimal
+from typing import Any
+
+__all__ = ["engine_benchmark"]
+
+
+def _run_decimal(resting: int, ops: int, seed: int) -> dict[str, Any]:
+    """Through the Decimal edge API: ``PlaceRequest`` in, ``Order`` out, as the HTTP handlers call it."""
+    from mockserver.clock import Clock
+    from mockserver.engine import Exchange, OrderType, PlaceRequest, Side, load_markets
+
+    rng = random.Random(seed)
+    ex = Exchange(load_markets(None), clock=Clock(frozen_at_ms=1_760_000_000_000), seed=seed)
+    maker = ex.create_account(balances={"USDT": Decimal(10**12), "BTC": Decimal(10**6)}).account_id
+    taker = ex.create_account(balances={"USDT": Decimal(10**12), "BTC": Decimal(10**6)}).account_id
+    book = ex.venue("BTCUSDT").book
+    mid = 64000
+
+    def resting_req() -> PlaceRequest:
+        side = rng.choice((Side.BUY, Side.SELL))
+        ticks = rng.randint(1, 3000)
+        price = mid - ticks if side is Side.BUY else mid + ticks
+        return PlaceRequest("BTCUSDT", side, OrderType.LIMIT, Decimal("0.001") * rng.randint(1, 20), Decimal(price))
+
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    open_ids = [ex.place(maker, resting_req()).order_id for _ in range(resting)]
+    per_order = (tracemalloc.get_traced_memory()[0] - before) / resting
+    tracemalloc.stop()
+
+    plan = [rng.random() for _ in range(ops)]
+    counts = {"place": 0, "cancel": 0, "match": 0}
+    t0 = time.perf_counter()
+    for r in plan:
+        if r < 0.5:
+            open_ids.append(ex.place(maker, resting_req()).order_id)
+            counts["place"] += 1
+        elif r < 0.8 and open_ids:
+            i = rng.randrange(len(open_ids))
+            open_ids[i], open_ids[-1] = open_ids[-1], open_ids[i]
+            ex.cancel(maker, open_ids.pop())
+            counts["cancel"] += 1
+        else:
+            side = rng.choice((Side.BUY, Side.SELL))
+            best = book.best(Side.SELL if side is Side.BUY else Side.BUY)
+            if best is None:
+                continue
+            ex.place(taker, PlaceRequest("BTCUSDT", side, OrderType.LIMIT, Decimal("0.001"), best))
+            counts["match"] += 1
+    elapsed = time.perf_counter() - t0
+    audit = ex.audit()
+    return {
+        "resting_at_start": resting,
+        "ops": sum(counts.values()),
+        "mix": counts,
+        "ops_per_s": round(sum(counts.values()) / elapsed),
+        "bytes_per_resting_order": round(per_order),
+        "money_conserved": all(v == 0 for v in audit.values()) and not ex.problems(),
+        "book_crossed": book.is_crossed(),
+    }
+
+
+def _run_ticks(resting: int, ops: int, seed: int) -> dict[str, Any]:
+    """The same seeded workload through the integer entry: prices in ticks, volumes in lots."""
+    from mockserver.clock import Clock
+    from mockserver.engine import Exchange, Side, load_markets
+
+    rng = random.Random(seed)
+    ex = Exchange(load_markets(None), clock=Clock(frozen_at_ms=1_760_000_000_000), seed=seed)
+    maker = ex.create_account(balances={"USDT": Decimal(10**12), "BTC": Decimal(10**6)}).account_id
+    taker = ex.create_account(balances={"USDT": Decimal(10**12), "BTC": Decimal(10**6)}).account_id
+    venue = ex.venue("BTCUSDT")
+    book = venue.book
+    m = venue.market
+    tick, lot = 10**m.quote_precision, 10**m.base_precision  # grid steps per whole price / base unit
+    mid = 64000 * tick
+    milli = lot // 1000  # 0.001 BTC in lots
+    place = ex.place_ticks
+    sides = (Side.BUY, Side.SELL)
+
+    def place_resting() -> str:
+        side = rng.choice(sides)
+        ticks = rng.randint(1, 3000) * tick  # whole-unit steps, as the Decimal run's prices
+        price = mid - ticks if side is Side.BUY else mid + ticks
+        return place(maker, "BTCUSDT", side, price, milli * rng.randint(1, 20)).order_id
+
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    open_ids = [place_resting() for _ in range(resting)]
+    per_order = (tracemalloc.get_traced_memory()[0] - before) / resting
+    tracemalloc.stop()
+
+    plan = [rng.random() for _ in range(ops)]
+    counts = {"place": 0, "cancel": 0, "match": 0}
+    t0 = time.perf_counter()
+    for r in plan:
+        if r < 0.5:
+            open_ids.append(place_resting())
+            counts["place"] += 1
+        elif r < 0.8 and open_ids:
+            i = rng.randrange(len(open_ids))
+            open_ids[i], open_ids[-1] = open_ids[-1], open_ids[i]
+            ex.cancel(maker, open_ids.pop())
+            counts["cancel"] += 1
+        else:
+            side = rng.choice(sides)
+            best = book.best(Side.SELL if side is Side.BUY else Side.BUY)
+            if best is None:
+                continue
+            place(taker, "BTCUSDT", side, int(best.scaleb(m.quote_precision)), milli)
+            counts["match"] += 1
+    elapsed = time.perf_counter() - t0
+    audit = ex.audit()
+    return {
+        "resting_at_start": resting,
+        "ops": sum(counts.values()),
+        "mix": counts,
+        "ops_per_s": round(sum(counts.values()) / elapsed),
+        "bytes_per_resting_order": round(per_order),
+        "money_conserved": all(v == 0 for v in audit.values()) and not ex.problems(),
+        "book_crossed": book.is_crossed(),
+    }
+
+
+def engine_benchmark(resting: int = 10_000, ops: int = 100_000, seed: int = 1) -> dict[str, Any]:
+    """Ops/s for the mix on a book of ``resting`` orders, and memory per resting order.
+
+    ``ops_per_s_decimal`` drives the Decimal edge API (``PlaceRequest``), ``ops_per_s`` the
+    integer entry (``Exchange.place_ticks``) with the same seeded workload; every other
+    figure is the integer run's, and both runs must conserve money and keep the book uncrossed.
+    """
+    dec = _run_decimal(resting, ops, seed)
+    out = _run_ticks(resting, ops, seed)
+    out["ops_per_s_decimal"] = dec["ops_per_s"]
+    out["money_conserved"] = out["money_conserved"] and dec["money_conserved"]
+    out["book_crossed"] = out["book_crossed"] or dec["book_crossed"]
+    return out
+
+
+if __name__ == "__main__":
+    import json
+    import statistics
+    import sys
+
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    runs = [engine_benchmark() for _ in range(n)]
+    print(json.dumps(runs[0], indent=2))
+    for key in ("ops_per_s", "ops_per_s_decimal"):
+        print(key, [r[key] for r in runs], "median", statistics.median(r[key] for r in runs))
