@@ -456,3 +456,26 @@ def test_every_admin_route_is_in_the_openapi(client: TestClient) -> None:
     doc = client.get("/_mock/openapi.json").json()
     for r in ADMIN_ROUTES:
         assert r.method.lower() in doc["paths"]["/_mock" + r.path], r.path
+
+
+def _dump(state: MockState) -> str:
+    from mockserver.control.snapshot import dump
+
+    return json.dumps(dump(state), sort_keys=True, default=str)
+
+
+@pytest.mark.parametrize("first_time", [True, False])
+def test_a_refused_book_seed_changes_nothing_not_even_the_liquidity_stream(first_time: bool) -> None:
+    """The seeder account, the uid counter and the synthetic liquidity's random stream all stay put."""
+    state: MockState = create_app(Config(seed=5, frozen_at_ms=1_760_000_000_000)).state.mock
+    ctl = Controller(state)
+    if not first_time:
+        ctl.seed_book("BTCUSDT", bids=[["20000", "0.001"]])
+    before = _dump(state)
+    # The first level sweeps synthetic asks (the provider replenishes); the second is below minVolume.
+    with pytest.raises(AdminError) as refused:
+        ctl.seed_book("BTCUSDT", bids=[["64200", "2"], ["60000", "0.00001"]])
+    assert refused.value.status == 400
+    assert refused.value.message.startswith("refused: 910001 volume below minVolume (volume 0.00001 < minVolume")
+    assert _dump(state) == before
+    assert state.exchange.problems() == []

@@ -131,6 +131,23 @@ def test_restore_refuses_what_the_engine_never_holds(busy: tuple[TestClient, Moc
             "ids.rng: expected [version, [625 integers], gauss]",
         ),
     ]
+    w = next(i for i, r in enumerate(snap["wallet"]["records"]) if r["type"] == "withdraw")
+    wid = snap["wallet"]["records"][w]["id"]
+    cases += [
+        # A restored withdrawal the withdrawals account does not hold would refund money nobody paid in.
+        (
+            lambda d: d["wallet"]["records"].append(dict(d["wallet"]["records"][w])),
+            f"wallet record id {wid} appears twice",
+        ),
+        (
+            lambda d: d["wallet"]["records"][w].__setitem__("amount", "5000"),
+            "wallet: withdrawals not cancelled total 5000 USDT, but the withdrawals account holds 10 free and 0 locked",
+        ),
+        (
+            lambda d: d["wallet"]["records"][w].__setitem__("status", "cancelled"),
+            "wallet: withdrawals not cancelled total 0 USDT, but the withdrawals account holds 10 free and 0 locked",
+        ),
+    ]
     for fn, error in cases:
         doc = mutated(fn)
         before = admin(client, "GET", "/snapshot")

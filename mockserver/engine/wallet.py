@@ -100,10 +100,50 @@ class Wallet:
             for owner in state.whitelist:
                 if owner not in self.exchange.accounts:
                     raise ValueError(f"wallet.whitelist.{owner}: no such account")
-            self._seq = state.seq
-            self._records = list(state.records)
-            self._by_biz = {(r.account_id, r.out_biz_id): r for r in self._records if r.out_biz_id is not None}
-            self._whitelist = {acct: set(addrs) for acct, addrs in state.whitelist.items()}
+            problems = self._record_problems(state.records)
+            if problems:
+                raise ValueError(problems[0])
+            self._install(state)
+
+    def _install(self, state: WalletState) -> None:
+        self._seq = state.seq
+        self._records = list(state.records)
+        self._by_biz = {(r.account_id, r.out_biz_id): r for r in self._records if r.out_biz_id is not None}
+        self._whitelist = {acct: set(addrs) for acct, addrs in state.whitelist.items()}
+
+    def _record_problems(self, records: list[WalletRecord]) -> list[str]:
+        """What is wrong with ``records`` against the ledger (empty when they could have come from this wallet).
+
+        A cancel refunds a withdrawal from the ``withdrawals`` account, so that account must hold,
+        coin by coin, exactly the withdrawals not cancelled; ids and (account, outBizId) are unique.
+        """
+        out: list[str] = []
+        ids: set[str] = set()
+        biz: set[tuple[str, str]] = set()
+        owed: dict[str, Decimal] = {}
+        for rec in records:
+            if rec.id in ids:
+                out.append(f"wallet record id {rec.id} appears twice")
+            ids.add(rec.id)
+            if rec.out_biz_id is not None and rec.type != "inside_transfer_in":
+                key = (rec.account_id, rec.out_biz_id)
+                if key in biz:
+                    out.append(f"wallet record {rec.id}: outBizId {rec.out_biz_id!r} repeats for {rec.account_id}")
+                biz.add(key)
+            if rec.amount <= 0:
+                out.append(f"wallet record {rec.id}: amount {rec.amount} is not positive")
+            if rec.type == "withdraw" and rec.status != "cancelled":
+                owed[rec.coin] = owed.get(rec.coin, ZERO) + rec.amount
+        held = self.exchange.ledger.balances_of(WITHDRAWALS_ACCOUNT)
+        for coin in sorted(set(owed) | {c for c, b in held.items() if b.free or b.locked}):
+            bal = held.get(coin)
+            free, locked = (bal.free, bal.locked) if bal is not None else (ZERO, ZERO)
+            if free != owed.get(coin, ZERO) or locked:
+                out.append(
+                    f"wallet: withdrawals not cancelled total {owed.get(coin, ZERO)} {coin}, "
+                    f"but the withdrawals account holds {free} free and {locked} locked"
+                )
+        return out
 
     @contextlib.contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -113,7 +153,9 @@ class Wallet:
             try:
                 yield
             except BaseException:
-                self.load_state(saved)
+                # What was saved was this wallet's own state: put it back as it was, unchecked,
+                # since the ledger may not have been rolled back yet.
+                self._install(saved)
                 raise
 
     def forget_history(self, account_id: str) -> None:
