@@ -479,3 +479,40 @@ def test_a_refused_book_seed_changes_nothing_not_even_the_liquidity_stream(first
     assert refused.value.message.startswith("refused: 910001 volume below minVolume (volume 0.00001 < minVolume")
     assert _dump(state) == before
     assert state.exchange.problems() == []
+
+
+def test_a_refused_counter_order_mints_nothing_and_opens_no_account() -> None:
+    """A script whose counter order the market refuses (here: outside the price band) leaves no trace."""
+    from mockserver.engine import OrderType, PlaceRequest, Side
+
+    state: MockState = create_app(Config(liquidity=False, frozen_at_ms=1_760_000_000_000)).state.mock
+    ctl = Controller(state)
+    assert state.demo is not None
+    state.exchange.place(
+        state.demo.account_id, PlaceRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, Decimal("0.0001"), Decimal("3000000"))
+    )
+    ctl.set_price("BTCUSDT", "1000")  # the sell ceiling falls to 51000, below the resting buy
+    before = _dump(state)
+    (hit,) = ctl.add_script({"api_key": state.demo.api_key})["fills"]
+    assert hit["skipped"].startswith("the market refused the counter order: 910005 price outside the allowed range")
+    assert _dump(state) == before
+
+
+def test_a_counter_order_that_trades_ahead_of_its_target_takes_its_unspent_coins_back_out() -> None:
+    """The counterparty mints what it pays; what a better-priced fill left unspent leaves the market again."""
+    from mockserver.control.counterparty import COUNTERPARTY_ACCOUNT
+    from mockserver.engine import OrderType, PlaceRequest, Side
+
+    state: MockState = create_app(Config(liquidity=False, frozen_at_ms=1_760_000_000_000)).state.mock
+    ctl = Controller(state)
+    assert state.demo is not None
+    ex = state.exchange
+    other = ex.create_account(balances={"BTC": Decimal(1)}).account_id
+    sell = PlaceRequest("BTCUSDT", Side.SELL, OrderType.LIMIT, Decimal("0.001"), Decimal("64000"))
+    target = ex.place(state.demo.account_id, sell)
+    ex.place(other, sell._replace(price=Decimal("63000")))  # rests ahead of the target at a better price
+    (hit,) = ctl.add_script({"api_key": state.demo.api_key})["fills"]
+    assert hit["filled"] == "0.001"
+    assert ex.order_by_id(target.order_id).deal_volume == 0  # type: ignore[union-attr]
+    assert ex.balances(COUNTERPARTY_ACCOUNT)["USDT"].free == 0  # 64 minted, 63 paid, 1 taken back out
+    assert all(v == 0 for v in ex.audit().values()) and ex.problems() == []

@@ -27,6 +27,10 @@ COUNTERPARTY_ACCOUNT = "counterparty"
 POLL_OPERATIONS = frozenset({"pending_list", "history_page", "order_detail", "deal_list", "account"})
 
 
+class _Refused(Exception):
+    """The market refused a counter order (carries the refusal); the savepoint puts everything back."""
+
+
 @dataclass
 class Script:
     """Fill ``fraction`` of the remaining volume of the account's matching open orders, once, when due."""
@@ -104,10 +108,6 @@ class Counterparty:
         """Trade against the script's target orders now."""
         with exchange.lock:
             script.done = True
-            if COUNTERPARTY_ACCOUNT not in exchange.accounts:
-                exchange.create_account(
-                    account_id=COUNTERPARTY_ACCOUNT, api_key="", secret="", system=True, label="counterparty"
-                )
             targets = [
                 o
                 for o in exchange.orders_of(script.account_id)
@@ -131,15 +131,28 @@ class Counterparty:
             return outcome
         side = Side.SELL if target.side is Side.BUY else Side.BUY
         spend_coin, spend = (m.base, qty) if side is Side.SELL else (m.quote, mul(qty, target.price))
-        exchange.fund(COUNTERPARTY_ACCOUNT, spend_coin, spend)
+        req = PlaceRequest(m.symbol, side, OrderType.LIMIT, qty, target.price)
         try:
-            req = PlaceRequest(m.symbol, side, OrderType.LIMIT, qty, target.price)
-            mine = exchange.place(COUNTERPARTY_ACCOUNT, req)
-        except (BitunixError, PlaceRefusal) as refusal:
-            outcome["skipped"] = f"the market refused the counter order: {refusal}"
+            # A refused counter order must leave nothing behind: not the account, not the minted coins.
+            with exchange.savepoint():
+                if COUNTERPARTY_ACCOUNT not in exchange.accounts:
+                    exchange.create_account(
+                        account_id=COUNTERPARTY_ACCOUNT, api_key="", secret="", system=True, label="counterparty"
+                    )
+                exchange.fund(COUNTERPARTY_ACCOUNT, spend_coin, spend)
+                try:
+                    mine = exchange.place(COUNTERPARTY_ACCOUNT, req)
+                except (BitunixError, PlaceRefusal) as refusal:
+                    raise _Refused(refusal) from None
+        except _Refused as refused:
+            outcome["skipped"] = f"the market refused the counter order: {refused.args[0]}"
             return outcome
         if mine.status.is_open:
             exchange.cancel(COUNTERPARTY_ACCOUNT, mine.order_id)
+        # What the counter order did not spend was minted for it alone: take it back out of the market.
+        unspent = exchange.balances(COUNTERPARTY_ACCOUNT)[spend_coin].free
+        if unspent > 0:
+            exchange.fund(COUNTERPARTY_ACCOUNT, spend_coin, -unspent)
         outcome["counter_order_id"] = mine.order_id
         outcome["filled"] = str(mine.deal_volume)
         return outcome

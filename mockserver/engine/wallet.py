@@ -118,13 +118,14 @@ class Wallet:
         coin by coin, exactly the withdrawals not cancelled; ids and (account, outBizId) are unique.
         """
         out: list[str] = []
-        ids: set[str] = set()
+        ids: set[tuple[str, str]] = set()
         biz: set[tuple[str, str]] = set()
         owed: dict[str, Decimal] = {}
         for rec in records:
-            if rec.id in ids:
+            # An internal transfer's two sides (out and in) share one id; nothing else does.
+            if (rec.id, rec.type) in ids:
                 out.append(f"wallet record id {rec.id} appears twice")
-            ids.add(rec.id)
+            ids.add((rec.id, rec.type))
             if rec.out_biz_id is not None and rec.type != "inside_transfer_in":
                 key = (rec.account_id, rec.out_biz_id)
                 if key in biz:
