@@ -31,6 +31,8 @@ __all__ = [
     "REDACTED_HEADERS",
     "Journal",
     "JournalEntry",
+    "bound_headers",
+    "bound_headers_full",
     "is_secret_header",
     "redact_headers",
 ]
@@ -71,6 +73,25 @@ def redact_headers(headers: dict[str, str]) -> dict[str, str]:
 
 def bound_headers(headers: dict[str, str]) -> tuple[dict[str, str], int, int]:
     """Redacted and bounded headers, how many were dropped for the count or size limits, and their bytes."""
+    if len(headers) <= MAX_HEADERS:
+        # The usual request: nothing to cut or drop, so only the order and the redaction change.
+        kept = {n: headers[n] for n in _FIRST if n in headers}
+        kept.update(headers)  # keys already there keep their place
+        total = 0
+        for name, value in kept.items():
+            if len(value) > MAX_HEADER_VALUE or len(name) > 128:
+                break
+            if value and is_secret_header(name):
+                kept[name] = value = REDACTED
+            total += len(name) + len(value)
+        else:
+            if total <= MAX_HEADER_BYTES:
+                return kept, 0, total
+    return bound_headers_full(headers)
+
+
+def bound_headers_full(headers: dict[str, str]) -> tuple[dict[str, str], int, int]:
+    """:func:`bound_headers` by the full rules: cut long names and values, drop past the count or size."""
     names = [n for n in _FIRST if n in headers] + [n for n in headers if n not in _FIRST]
     kept: dict[str, str] = {}
     total = 0
