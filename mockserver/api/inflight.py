@@ -55,10 +55,10 @@ def refuse_stale(state: MockState, ctx: RequestContext, began: int) -> Verdict:
         )
         fresh.operation, fresh.api_key = entry.operation, entry.api_key
         closing = Verdict(STALE_VERDICT, err.code, detail, Reply(200, error_body(err.code, err.msg)))
-        closing.notes["generation"] = dict(generations)
+        closing.note("generation", dict(generations))
         record_entry(entry, closing)
         ctx.entry = fresh
     headers = [_JSON_CONTENT, (DIAGNOSIS_HEADER, detail.encode("ascii"))]
     verdict = Verdict(STALE_VERDICT, err.code, detail, Reply(200, error_body(err.code, err.msg), headers))
-    verdict.notes["generation"] = generations
+    verdict.note("generation", generations)
     return verdict

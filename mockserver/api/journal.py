@@ -107,7 +107,7 @@ def bound_headers_full(headers: dict[str, str]) -> tuple[dict[str, str], int, in
     return kept, len(names) - len(kept), total
 
 
-@dataclass
+@dataclass(slots=True)  # no per-entry __dict__: one object fewer per request for the collector to walk
 class JournalEntry:
     id: int
     time_ms: int

@@ -89,7 +89,14 @@ _JSON_HEADERS = [_JSON_CONTENT]
 
 
 def success_body(data: Any, msg: str = SUCCESS_MSG) -> bytes:
-    return orjson.dumps({"code": "0", "msg": msg, "data": data, "success": True})
+    head = _SUCCESS_HEADS.get(msg)
+    if head is None:
+        head = _SUCCESS_HEADS[msg] = b'{"code":"0","msg":' + orjson.dumps(msg) + b',"data":'
+    # The same bytes as orjson.dumps of the whole envelope, without building its dict every time.
+    return head + orjson.dumps(data) + b',"success":true}'
+
+
+_SUCCESS_HEADS: dict[str, bytes] = {}
 
 
 _WHITESPACE = frozenset(b" \t\r\n")
@@ -131,7 +138,12 @@ class Verdict:
     code: str | None
     detail: str
     reply: Reply
-    notes: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, Any] | None = None  # for the entry's ``extra``
+
+    def note(self, key: str, value: Any) -> None:
+        if self.notes is None:
+            self.notes = {}
+        self.notes[key] = value
 
 
 @dataclass(slots=True)
@@ -154,9 +166,9 @@ class RequestContext:
     # Filled in by the checks as they pass.
     auth: AuthResult | None = None
     account: Account | None = None
-    args: dict[str, Any] = field(default_factory=dict)
-    raw: dict[str, Any] = field(default_factory=dict)
-    warnings: list[Warning] = field(default_factory=list)
+    args: dict[str, Any] | None = None  # typed, once check_parameters has passed
+    raw: dict[str, Any] | None = None  # as sent (for echoing)
+    warnings: tuple[Warning, ...] = ()
 
     @property
     def ep(self) -> Endpoint:
@@ -306,7 +318,7 @@ class Pipeline:
             ctx.auth = auth
             ctx.account = auth.account
             if auth.warnings:
-                ctx.warnings.extend(auth.warnings)
+                ctx.warnings += auth.warnings
         return None
 
     def check_key_limit(self, ctx: RequestContext) -> Verdict | None:
@@ -326,20 +338,23 @@ class Pipeline:
         ep = ctx.ep
         validate = self.validators[ep.operation]
         if ep.in_query:
-            ctx.raw = dict(query_pairs(ctx.raw_query)) if ctx.raw_query else {}
-            ctx.args = validate(ctx.raw, None, "")
+            ctx.raw = raw = dict(query_pairs(ctx.raw_query)) if ctx.raw_query else {}
+            ctx.args = validate(raw, None, "")
             return None
-        ctx.raw = decode_json_object(ctx.body)
+        ctx.raw = raw = decode_json_object(ctx.body)
         found: list[Warning] = []  # kept only if the parameters pass
-        ctx.args = validate(ctx.raw, found, "")
+        ctx.args = validate(raw, found, "")
         if found:
-            ctx.warnings.extend(found)
+            ctx.warnings += tuple(found)
         if ep.auth:
-            ctx.warnings.extend(body_warnings(ctx.body, ctx.headers))
+            broken = body_warnings(ctx.body, ctx.headers)
+            if broken:
+                ctx.warnings += tuple(broken)
         return None
 
     def run_handler(self, ctx: RequestContext) -> Verdict:
-        state, ep, args = self.state, ctx.ep, ctx.args
+        state, ep, args, raw = self.state, ctx.ep, ctx.args, ctx.raw
+        assert args is not None and raw is not None, "check_parameters has passed"
         # The only refusal left after validation for a poll is an unknown pair: such a request
         # must neither count as a poll nor fire a fill.
         symbol = args.get("symbol")
@@ -350,7 +365,7 @@ class Pipeline:
             state.counterparty.on_request(
                 state.exchange, account.account_id if account else None, ep.operation, ctx.now_ms
             )
-        data = self.handlers[ep.operation](Call(state, ctx.account, args, ctx.raw, ctx.now_ms))
+        data = self.handlers[ep.operation](Call(state, ctx.account, args, raw, ctx.now_ms))
         reply = Reply(200, success_body(data, ep.success_msg))
         if ctx.warnings and self._diagnosing(ctx):
             reply.headers.append((WARNINGS_HEADER, _header_safe("; ".join(w.text() for w in ctx.warnings))))
@@ -373,11 +388,11 @@ class Pipeline:
             hint = timestamp_hint(ctx.headers.get("timestamp", ""))
             if hint is not None:
                 verdict.detail = explained = f"{err.detail}; {hint}"
-                verdict.notes["diagnosis"] = {"mistake": "seconds-timestamp", "message": SECONDS_HEADER_MESSAGE}
+                verdict.note("diagnosis", {"mistake": "seconds-timestamp", "message": SECONDS_HEADER_MESSAGE})
         if err.code == SignatureError.code:
             found = self._doctor(ctx)
             if found is not None:
-                verdict.notes["diagnosis"] = found.to_json()
+                verdict.note("diagnosis", found.to_json())
                 explained = found.header()
                 if diagnosing:
                     headers.append((EXPECTED_INPUT_HEADER, quote(found.expected_digest_input).encode("ascii")))
@@ -469,7 +484,7 @@ def _accepted(operation: str, data: Any, reply: Reply) -> Verdict:
             if isinstance(item, dict) and item.get("placeStatus") == 0
         ]
         if refused:
-            verdict.notes["refused_items"] = refused
+            verdict.note("refused_items", refused)
             shown = "; ".join(f"[{r['index']}] {r['placeCode']} {r['placeMsg']}" for r in refused[:5])
             verdict.detail = f"{len(refused)} of {len(data)} orders refused: {shown}"
             if len(refused) == len(data):
@@ -538,6 +553,11 @@ def fault_reply(decision: Decision) -> Reply:
     return Reply(rule.status, b"", headers[1:])
 
 
+#: Header names as received -> their lower-case text: clients send the same few names every time.
+_HEADER_NAMES: dict[bytes, str] = {}
+_MAX_HEADER_NAMES = 4096  # bounded: a client inventing names only stops being cached
+
+
 class ExchangeRoute:
     """ASGI app for one exchange path (or, with ``endpoint=None``, for every unknown path).
 
@@ -556,8 +576,14 @@ class ExchangeRoute:
         state = self.state
         generation = state.generation  # in-flight isolation: see mockserver.inflight
         headers: dict[str, str] = {}
+        names = _HEADER_NAMES
         for k, v in scope["headers"]:
-            headers[k.decode("latin-1").lower()] = v.decode("latin-1")
+            name = names.get(k)
+            if name is None:
+                name = k.decode("latin-1").lower()
+                if len(names) < _MAX_HEADER_NAMES:
+                    names[k] = name
+            headers[name] = v.decode("latin-1")
         client = scope.get("client")
         client_ip = client[0] if client else None
         method: str = scope["method"]
