@@ -10,11 +10,17 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from starlette.testclient import TestClient
 
-from mockserver import ENDPOINTS, MockState
-from mockserver.api import bounds, handlers, journal, params
+from mockserver import DEMO_API_KEY, ENDPOINTS, MockState
+from mockserver.api import bounds, handlers, journal, params, pipeline
+from mockserver.api.faults import FaultRule
 from mockserver.api.pipeline import HANDLERS_BY_OPERATION, VALIDATORS, Pipeline
 from mockserver.errors import ParameterError
+
+from .helpers import Signed
+
+SPOT = "/api/spot/v1"
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -54,6 +60,45 @@ def test_the_checks_run_in_the_documented_order(state: MockState) -> None:
         "check_parameters",
         "run_handler",
     ]
+
+
+def test_every_verdict_reaches_the_journal_through_one_place(
+    client: TestClient, signed: Signed, state: MockState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded: list[int] = []
+    real = pipeline.record_entry
+
+    def counting(entry: journal.JournalEntry, verdict: pipeline.Verdict) -> pipeline.Reply:
+        recorded.append(entry.id)
+        return real(entry, verdict)
+
+    monkeypatch.setattr(pipeline, "record_entry", counting)
+    state.faults.add(FaultRule(action="status", status=503, path=SPOT + "/market/depth"))
+    buy = {"side": 2, "type": 1, "volume": "0.001", "price": "50000", "symbol": "BTCUSDT"}
+    signed.post(SPOT + "/order/place_order", buy)  # accepted
+    signed.post(SPOT + "/order/place_order", {**buy, "volume": "1000000"})  # PlaceRefused
+    signed.post(SPOT + "/order/place_order", buy, sign="0" * 64)  # SignatureError
+    signed.post(SPOT + "/order/place_order", {**buy, "side": 7})  # ParameterError
+    client.get(SPOT + "/nowhere")  # NotFound
+    client.get(SPOT + "/market/depth", params={"symbol": "BTCUSDT"})  # fault
+    client.post(SPOT + "/order/place_order", content=b"x" * (state.config.max_body_bytes + 1))  # BodyTooLarge
+    entries = list(state.journal)
+    assert [e.verdict for e in entries] == [
+        "accepted",
+        "PlaceRefused",
+        "SignatureError",
+        "ParameterError",
+        "NotFound",
+        "fault",
+        "BodyTooLarge",
+    ]
+    assert recorded == [e.id for e in entries]
+
+
+def test_a_refused_method_journals_no_api_key_as_before_auth(client: TestClient, state: MockState) -> None:
+    client.get(SPOT + "/order/place_order", headers={"api-key": DEMO_API_KEY})
+    entry = list(state.journal)[-1]
+    assert (entry.verdict, entry.operation, entry.api_key) == ("MethodNotAllowed", "place_order", None)
 
 
 # ---------------------------------------------------------------- fast paths agree with the exact ones

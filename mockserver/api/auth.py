@@ -122,6 +122,9 @@ PROFILES: dict[str, VerificationProfile] = {
 def query_pairs(raw_query: bytes | str) -> list[tuple[str, str]]:
     """Decoded (key, value) pairs in the order sent; raises ParameterError on bad UTF-8."""
     text = raw_query.decode("latin-1") if isinstance(raw_query, bytes) else raw_query
+    if text.isascii() and "%" not in text and "+" not in text:
+        # Nothing to unquote: what parse_qsl (keep_blank_values, '&' only) returns, without its machinery.
+        return [(k, v) for k, _, v in (seg.partition("=") for seg in text.split("&") if seg)]
     try:
         return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
@@ -167,7 +170,9 @@ class NonceStore:
     def add(self, api_key: str, nonce: str, expires_ms: int, now_ms: int) -> bool:
         """Remember ``nonce``; ``False`` if it is already remembered (a replay)."""
         with self._lock:
-            self._expire(now_ms)
+            heap = self._heap
+            if heap and heap[0] <= now_ms // 1000:
+                self._expire(now_ms)
             seen = self._seen.get(api_key)
             if seen is None:
                 seen = self._seen[api_key] = {}

@@ -71,8 +71,39 @@ def redact_headers(headers: dict[str, str]) -> dict[str, str]:
     return {k: (REDACTED if v and is_secret_header(k) else v) for k, v in headers.items()}
 
 
+#: Header names in arrival order -> the order they are kept in and which of them are redacted.
+#: A client sends the same names on every request, so this is worked out once per client (bounded).
+_ORDERS: dict[tuple[str, ...], tuple[tuple[str, ...], frozenset[str]]] = {}
+_MAX_ORDERS = 1024
+
+
 def bound_headers(headers: dict[str, str]) -> tuple[dict[str, str], int, int]:
     """Redacted and bounded headers, how many were dropped for the count or size limits, and their bytes."""
+    names = tuple(headers)
+    plan = _ORDERS.get(names)
+    if plan is None and len(names) <= MAX_HEADERS and len(_ORDERS) < _MAX_ORDERS and all(len(n) <= 128 for n in names):
+        ordered = tuple([n for n in _FIRST if n in headers] + [n for n in names if n not in _FIRST])
+        plan = _ORDERS[names] = (ordered, frozenset(n for n in names if is_secret_header(n)))
+    if plan is not None:
+        ordered, secret = plan
+        kept: dict[str, str] = {}
+        total = 0
+        for name in ordered:
+            value = headers[name]
+            if len(value) > MAX_HEADER_VALUE:
+                break
+            if value and name in secret:
+                value = REDACTED
+            kept[name] = value
+            total += len(name) + len(value)
+        else:
+            if total <= MAX_HEADER_BYTES:
+                return kept, 0, total
+        return bound_headers_full(headers)
+    return _bound_headers_uncached(headers)
+
+
+def _bound_headers_uncached(headers: dict[str, str]) -> tuple[dict[str, str], int, int]:
     if len(headers) <= MAX_HEADERS:
         # The usual request: nothing to cut or drop, so only the order and the redaction change.
         kept = {n: headers[n] for n in _FIRST if n in headers}

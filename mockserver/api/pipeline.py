@@ -1,10 +1,12 @@
 """The thin HTTP layer for the exchange paths: raw ASGI, one pipeline, one envelope.
 
 Each exchange route is a small ASGI app (Starlette routes to it) that reads the
-body, runs :meth:`Pipeline.handle` - synchronous, so on the event loop every
-request is atomic - and writes the JSON reply. Starlette's Request/Response
-objects are skipped on this path on purpose: they cost more than the auth,
-validation and matching together.
+body, opens the journal entry, applies a fault's latency and hands the request to
+:meth:`Pipeline.admit` - synchronous, so on the event loop every request is
+atomic - then writes the JSON reply. The pipeline is one ordered list of checks
+(see :class:`Pipeline`) and :meth:`Pipeline.record` the one place a verdict
+reaches the journal. Starlette's Request/Response objects are skipped on this
+path on purpose: they cost more than the auth, validation and matching together.
 """
 
 from __future__ import annotations
@@ -99,14 +101,14 @@ def success_body(data: Any, msg: str = SUCCESS_MSG) -> bytes:
 _SUCCESS_HEADS: dict[str, bytes] = {}
 
 
-_WHITESPACE = frozenset(b" \t\r\n")
+_ANY_WHITESPACE = re.compile(rb"[ \t\r\n]")
 _STRING_OR_SPACE = re.compile(rb'"(?:[^"\\]|\\.)*"|[ \t\r\n]')
 
 
 def body_warnings(body: bytes, headers: dict[str, str]) -> list[Warning]:
     """Documented body rules a signed POST broke (accepted, as live accepts them)."""
     out: list[Warning] = []
-    if body and not _WHITESPACE.isdisjoint(body):
+    if body and _ANY_WHITESPACE.search(body):
         for m in _STRING_OR_SPACE.finditer(body):
             if m.group() in (b" ", b"\t", b"\r", b"\n"):
                 out.append(warn("body-not-compact", "whitespace outside JSON strings; the docs ask for compact JSON"))
@@ -293,8 +295,6 @@ class Pipeline:
         if ep is None:
             raise NotFound(f"no endpoint at {ctx.path}")
         ctx.entry.operation = ep.operation
-        if ep.auth:
-            ctx.entry.api_key = ctx.headers.get("api-key") or None  # journaled even if auth refuses it
         return None
 
     def check_method(self, ctx: RequestContext) -> Verdict | None:
@@ -311,6 +311,7 @@ class Pipeline:
 
     def check_signature(self, ctx: RequestContext) -> Verdict | None:
         if ctx.ep.auth:
+            ctx.entry.api_key = ctx.headers.get("api-key") or None  # journaled even if auth refuses it
             state = self.state
             auth = state.verifier.authenticate(
                 ctx.headers, ctx.raw_query, ctx.body, now_ms=ctx.now_ms, lookup=state.exchange.accounts_by_key
