@@ -222,7 +222,7 @@ class NonceStore:
                 self._size -= len(self._seen.pop(api_key, {}))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass pays object.__setattr__ per field on every signed call
 class AuthResult:
     account: Account
     canonical_query: str
