@@ -1,7 +1,9 @@
 """The exchange's HTTP face: the endpoint table, the request pipeline and everything a request passes.
 
-``endpoints`` declares every route; ``pipeline`` runs each request through one ordered list of checks
-(size, method, faults, rate limit, auth, parameters, handler) and records one verdict in the ``journal``.
+``endpoints`` declares every route and ``handlers`` answers each one (``@handles``); ``pipeline`` runs
+each request through one ordered list of checks (in-flight reset, size, faults, path, method, per-IP
+limit, signature, per-key limit, nonce and access, parameters, handler) and records one verdict in
+the ``journal``.
 """
 
 from .auth import PROFILES, NonceStore, VerificationProfile, canonical_query, sign

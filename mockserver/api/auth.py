@@ -122,6 +122,9 @@ PROFILES: dict[str, VerificationProfile] = {
 def query_pairs(raw_query: bytes | str) -> list[tuple[str, str]]:
     """Decoded (key, value) pairs in the order sent; raises ParameterError on bad UTF-8."""
     text = raw_query.decode("latin-1") if isinstance(raw_query, bytes) else raw_query
+    if text.isascii() and "%" not in text and "+" not in text:
+        # Nothing to unquote: what parse_qsl (keep_blank_values, '&' only) returns, without its machinery.
+        return [(k, v) for k, _, v in (seg.partition("=") for seg in text.split("&") if seg)]
     try:
         return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
@@ -167,7 +170,9 @@ class NonceStore:
     def add(self, api_key: str, nonce: str, expires_ms: int, now_ms: int) -> bool:
         """Remember ``nonce``; ``False`` if it is already remembered (a replay)."""
         with self._lock:
-            self._expire(now_ms)
+            heap = self._heap
+            if heap and heap[0] <= now_ms // 1000:
+                self._expire(now_ms)
             seen = self._seen.get(api_key)
             if seen is None:
                 seen = self._seen[api_key] = {}
@@ -217,15 +222,22 @@ class NonceStore:
                 self._size -= len(self._seen.pop(api_key, {}))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass pays object.__setattr__ per field on every signed call
 class AuthResult:
     account: Account
     canonical_query: str
     warnings: tuple[Warning, ...] = ()
+    nonce: str = ""
+    timestamp_ms: int = 0
 
 
 class Verifier:
-    """Checks the four auth headers against an account table, in the exchange's order."""
+    """Checks the four auth headers against an account table, in the exchange's order.
+
+    Two steps, so the request pipeline can count a signed call against its *verified*
+    key in between: :meth:`authenticate` (key, nonce form, timestamp window, signature)
+    and :meth:`authorize` (the nonce spent, IP whitelist, permission).
+    """
 
     def __init__(self, profile: VerificationProfile, nonces: NonceStore | None = None) -> None:
         self.profile = profile
@@ -248,6 +260,16 @@ class Verifier:
         ``admit`` runs once the signature is proven and before the nonce is spent (the
         rate limiter: a throttled request keys on the verified key and spends no nonce).
         """
+        result = self.authenticate(headers, raw_query, body, now_ms=now_ms, lookup=lookup)
+        if admit is not None:
+            admit(result.account)
+        self.authorize(result, now_ms=now_ms, permission=permission, client_ip=client_ip)
+        return result
+
+    def authenticate(
+        self, headers: Mapping[str, str], raw_query: bytes, body: bytes, *, now_ms: int, lookup: dict[str, Account]
+    ) -> AuthResult:
+        """The account whose secret signed this request (nothing spent yet), or the exchange's error."""
         p = self.profile
         api_key = headers.get("api-key", "")
         if not api_key:
@@ -273,43 +295,57 @@ class Verifier:
             raise RequestExpired(f"timestamp {ts - now_ms} ms ahead of server time (window {p.future_window_ms} ms)")
 
         provided = headers.get("sign", "").encode("latin-1", "replace")
-        pairs = query_pairs(raw_query) if raw_query else []
-        matched = None
         prefix_inputs = nonce + ts_text + api_key
-        for form in p.query_forms:
-            variants = [canonical_query(pairs, form)]
-            if any(v == "" for _, v in pairs):
-                # One official demo drops empty values, the others keep them: accept either.
-                variants.append(canonical_query(pairs, form, keep_empty=False))
-            for query in variants:
-                digest = hashlib.sha256((prefix_inputs + query).encode("utf-8") + body).hexdigest()
-                expected = hashlib.sha256((digest + account.secret).encode("utf-8")).hexdigest()
-                if hmac.compare_digest(expected.encode("ascii"), provided):
-                    matched = query
+        secret = account.secret
+        matched = None
+        if not raw_query:
+            # Every form and variant of an empty query is "": one digest (the common signed POST).
+            digest = hashlib.sha256(prefix_inputs.encode("utf-8") + body).hexdigest()
+            expected = hashlib.sha256((digest + secret).encode("utf-8")).hexdigest()
+            if hmac.compare_digest(expected.encode("ascii"), provided):
+                matched = ""
+        else:
+            pairs = query_pairs(raw_query) if raw_query else []
+            for form in p.query_forms:
+                variants = [canonical_query(pairs, form)]
+                if any(v == "" for _, v in pairs):
+                    # One official demo drops empty values, the others keep them: accept either.
+                    variants.append(canonical_query(pairs, form, keep_empty=False))
+                for query in variants:
+                    digest = hashlib.sha256((prefix_inputs + query).encode("utf-8") + body).hexdigest()
+                    expected = hashlib.sha256((digest + secret).encode("utf-8")).hexdigest()
+                    if hmac.compare_digest(expected.encode("ascii"), provided):
+                        matched = query
+                        break
+                if matched is not None:
                     break
-            if matched is not None:
-                break
         if matched is None:
             raise SignatureError("sign does not match")
 
-        warnings: list[Warning] = []
-        if len(nonce) != p.documented_nonce_length:
-            warnings.append(
-                warn("nonce-length", f"nonce is {len(nonce)} characters; the docs ask {p.documented_nonce_length}")
-            )
-        if ts - now_ms > p.documented_future_ms:
-            warnings.append(
-                warn("timestamp-ahead", f"timestamp {ts - now_ms} ms ahead of server time; the docs allow 60000")
-            )
-        if admit is not None:
-            admit(account)
+        warnings: tuple[Warning, ...] = ()
+        if len(nonce) != p.documented_nonce_length or ts - now_ms > p.documented_future_ms:
+            found: list[Warning] = []
+            if len(nonce) != p.documented_nonce_length:
+                found.append(
+                    warn("nonce-length", f"nonce is {len(nonce)} characters; the docs ask {p.documented_nonce_length}")
+                )
+            if ts - now_ms > p.documented_future_ms:
+                found.append(
+                    warn("timestamp-ahead", f"timestamp {ts - now_ms} ms ahead of server time; the docs allow 60000")
+                )
+            warnings = tuple(found)
+        return AuthResult(account, matched, warnings, nonce, ts)
+
+    def authorize(self, auth: AuthResult, *, now_ms: int, permission: str | None, client_ip: str | None) -> None:
+        """Spend the nonce, then check the key's IP whitelist and permission (the exchange's order)."""
+        p = self.profile
+        account, ts = auth.account, auth.timestamp_ms
         # A nonce is remembered while its timestamp could still pass the window, but a far-future
         # timestamp (accepted where the future is open) buys at most NONCE_HORIZON_MS of memory.
         expires = min(max(ts, now_ms), now_ms + NONCE_HORIZON_MS) + p.past_window_ms
-        if p.reject_replay and not self.nonces.add(api_key, nonce, expires, now_ms):
-            raise NonceReused(f"nonce {nonce!r} already used with this api-key inside the window")
+        if p.reject_replay and not self.nonces.add(account.api_key, auth.nonce, expires, now_ms):
+            raise NonceReused(f"nonce {auth.nonce!r} already used with this api-key inside the window")
         if account.ip_whitelist and client_ip not in account.ip_whitelist:
             raise IpNotAllowed(f"{client_ip} not in the key's whitelist")
         if permission is not None and permission not in account.permissions:
             raise NoAuthority(f"key lacks the {permission!r} permission")
-        return AuthResult(account, matched, tuple(warnings))

@@ -2,11 +2,14 @@
 
 No HTTP here: a handler sees a :class:`Call` (the state, the authenticated
 account, typed arguments, the raw values for echoing) and returns plain data.
+A handler names its operation with ``@handles("operation")``; :func:`bind`
+pairs the registry with the endpoint table and fails at import time unless
+every operation has exactly one handler and every handler an operation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -21,7 +24,7 @@ from .params import REFUSED
 if TYPE_CHECKING:
     from ..state import MockState
 
-__all__ = ["HANDLERS", "Call"]
+__all__ = ["HANDLERS", "Call", "Handler", "bind", "handles"]
 
 
 @dataclass(slots=True)
@@ -38,14 +41,49 @@ class Call:
         return self.account.account_id
 
 
+Handler = Callable[[Call], Any]
+
+#: operation -> handler, filled by :func:`handles` as this module is imported.
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(operation: str) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of ``operation`` (a row of the endpoint table)."""
+
+    def register(fn: Handler) -> Handler:
+        if operation in HANDLERS:
+            raise RuntimeError(f"two handlers for {operation!r}: {HANDLERS[operation].__name__} and {fn.__name__}")
+        HANDLERS[operation] = fn
+        return fn
+
+    return register
+
+
+def bind(operations: Iterable[str]) -> dict[str, Handler]:
+    """The handler of each operation; raises unless table and registry match one to one."""
+    wanted = list(operations)
+    missing = [op for op in wanted if op not in HANDLERS]
+    orphans = sorted(set(HANDLERS) - set(wanted))
+    twice = sorted({op for op in wanted if wanted.count(op) > 1})
+    if missing or orphans or twice:
+        raise RuntimeError(
+            f"endpoint table and handlers disagree: no handler for {missing}, no endpoint for {orphans}, "
+            f"operations listed twice {twice}"
+        )
+    return {op: HANDLERS[op] for op in wanted}
+
+
+@handles("coin_pair_list")
 def coin_pair_list(call: Call) -> Any:
     return [m.listing for m in call.state.exchange.markets]
 
 
+@handles("rate_list")
 def rate_list(call: Call) -> Any:
     return call.state.rates
 
 
+@handles("coin_network_list")
 def coin_network_list(call: Call) -> Any:
     # The seed's "mock" objects (aliases, fees) are the mock's own: never served.
     return [
@@ -54,12 +92,14 @@ def coin_network_list(call: Call) -> Any:
     ]
 
 
+@handles("last_price")
 def last_price(call: Call) -> Any:
     ex = call.state.exchange
     m = ex.market(call.args["symbol"])
     return serialize.fmt_price(ex.last_price(m.symbol), m.quote_precision)
 
 
+@handles("depth")
 def depth(call: Call) -> Any:
     ex = call.state.exchange
     m = ex.market(call.args["symbol"])
@@ -99,11 +139,13 @@ def _candles(call: Call, interval: str, end_ms: int, count: int) -> list[dict[st
         return [serialize.candle(c, m.symbol) for c in out]
 
 
+@handles("kline")
 def kline(call: Call) -> Any:
     # The newest candle is the one in progress (seen live).
     return _candles(call, call.args["interval"], call.now_ms + 1, _KLINE_COUNT)
 
 
+@handles("kline_history")
 def kline_history(call: Call) -> Any:
     limit: int = call.args["limit"]
     if limit > _KLINE_HISTORY_MAX:
@@ -115,6 +157,7 @@ def kline_history(call: Call) -> Any:
     return _candles(call, interval, end, limit)
 
 
+@handles("account")
 def account(call: Call) -> Any:
     rows = [
         {"coin": coin, "balance": serialize.json_number(b.free), "balanceLocked": serialize.json_number(b.locked)}
@@ -123,6 +166,7 @@ def account(call: Call) -> Any:
     return rows or None  # an empty account answers null (seen live)
 
 
+@handles("user_info")
 def user_info(call: Call) -> Any:
     assert call.account is not None
     return {"uid": call.account.uid}
@@ -166,11 +210,13 @@ def _place_one(call: Call, item: dict[str, Any], raw: dict[str, Any]) -> dict[st
     return serialize.placed(order, _echo(raw, "volume", ""), _echo(raw, "price", "0"))
 
 
+@handles("place_order")
 def place_order(call: Call) -> Any:
     # A single placement's request-level errors (2, 10058, 10059) are the envelope's code.
     return _place_one(call, call.args, call.raw)
 
 
+@handles("place_order_batch")
 def place_order_batch(call: Call) -> Any:
     """Each item gets its own result (DOC): a bad item is refused in its slot, the others are placed."""
     items: list[dict[str, Any]] = call.args["orderList"]
@@ -191,6 +237,7 @@ def place_order_batch(call: Call) -> Any:
     return out
 
 
+@handles("cancel")
 def cancel(call: Call) -> Any:
     items: list[dict[str, Any]] = call.args["orderIdList"]
     _capped(call, "orderIdList", items)
@@ -222,6 +269,7 @@ def _empty(call: Call, rows: list[Any]) -> list[Any] | None:
     return None
 
 
+@handles("pending_list")
 def pending_list(call: Call) -> Any:
     sym = call.args["symbol"]
     qp = _market_precision(call, sym)
@@ -231,6 +279,7 @@ def pending_list(call: Call) -> Any:
 _PAGE_SIZE_CAP = 100
 
 
+@handles("history_page")
 def history_page(call: Call) -> Any:
     a = call.args
     qp = _market_precision(call, a["symbol"])
@@ -260,6 +309,7 @@ def history_page(call: Call) -> Any:
     }
 
 
+@handles("order_detail")
 def order_detail(call: Call) -> Any:
     ex = call.state.exchange
     o = ex.order(call.account_id, call.args["orderId"])
@@ -268,6 +318,7 @@ def order_detail(call: Call) -> Any:
     return serialize.order(o, ex.market(o.symbol).quote_precision)
 
 
+@handles("deal_list")
 def deal_list(call: Call) -> Any:
     ex = call.state.exchange
     ex.market(call.args["symbol"])
@@ -277,17 +328,20 @@ def deal_list(call: Call) -> Any:
 # ------------------------------------------------------------------ wallet
 
 
+@handles("withdraw")
 def withdraw(call: Call) -> Any:
     a = call.args
     rec = call.state.wallet.withdraw(call.account_id, a["coin"], a["network"], a["address"], a["amount"], a["memo"])
     return rec.id
 
 
+@handles("withdraw_cancel")
 def withdraw_cancel(call: Call) -> Any:
     call.state.wallet.cancel_withdraw(call.account_id, call.args["withdrawId"])
     return None
 
 
+@handles("inside_transfer")
 def inside_transfer(call: Call) -> Any:
     a = call.args
     rec = call.state.wallet.inside_transfer(
@@ -296,11 +350,13 @@ def inside_transfer(call: Call) -> Any:
     return rec.id
 
 
+@handles("inside_transfer_cancel")
 def inside_transfer_cancel(call: Call) -> Any:
     call.state.wallet.cancel_inside_transfer(call.account_id, call.args["insideTransferId"])
     return None
 
 
+@handles("funds_transfer")
 def funds_transfer(call: Call) -> Any:
     a = call.args
     return call.state.wallet.funds_transfer(call.account_id, a["type"], a["coin"], a["amount"]).id
@@ -323,41 +379,16 @@ def _wallet_page(call: Call, types: tuple[str, ...]) -> list[Any]:
     )
 
 
+@handles("withdraw_transfer_page")
 def withdraw_transfer_page(call: Call) -> Any:
     return [serialize.withdraw_record(r) for r in _wallet_page(call, ("withdraw", "inside_transfer_out"))]
 
 
+@handles("deposit_page")
 def deposit_page(call: Call) -> Any:
     return [serialize.deposit_record(r) for r in _wallet_page(call, ("deposit", "inside_transfer_in"))]
 
 
+@handles("deposit_address")
 def deposit_address(call: Call) -> Any:
     return call.state.wallet.deposit_address(call.account_id, call.args["coin"], call.args["network"])
-
-
-HANDLERS: dict[str, Callable[[Call], Any]] = {
-    "withdraw": withdraw,
-    "withdraw_cancel": withdraw_cancel,
-    "inside_transfer": inside_transfer,
-    "inside_transfer_cancel": inside_transfer_cancel,
-    "withdraw_transfer_page": withdraw_transfer_page,
-    "funds_transfer": funds_transfer,
-    "deposit_page": deposit_page,
-    "deposit_address": deposit_address,
-    "coin_pair_list": coin_pair_list,
-    "rate_list": rate_list,
-    "coin_network_list": coin_network_list,
-    "last_price": last_price,
-    "depth": depth,
-    "kline": kline,
-    "kline_history": kline_history,
-    "account": account,
-    "user_info": user_info,
-    "place_order": place_order,
-    "place_order_batch": place_order_batch,
-    "cancel": cancel,
-    "pending_list": pending_list,
-    "history_page": history_page,
-    "order_detail": order_detail,
-    "deal_list": deal_list,
-}

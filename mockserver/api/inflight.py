@@ -21,9 +21,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..state import MockState
-    from .endpoints import Endpoint
-    from .journal import JournalEntry
-    from .pipeline import Reply
+    from .pipeline import RequestContext, Verdict
 
 __all__ = ["STALE_VERDICT", "refuse_stale"]
 
@@ -31,29 +29,36 @@ __all__ = ["STALE_VERDICT", "refuse_stale"]
 STALE_VERDICT = "reset-in-flight"
 
 
-def refuse_stale(state: MockState, entry: JournalEntry, began: int, endpoint: Endpoint | None) -> Reply:
-    """The refusal of a request that began under generation ``began`` (``entry``: its journal entry)."""
+def refuse_stale(state: MockState, ctx: RequestContext, began: int) -> Verdict:
+    """The refusal of a request that began under generation ``began``.
+
+    When the journal was replaced too, ``ctx.entry`` moves to a fresh entry in the new one (which
+    the pipeline then records) and the entry in the old journal is closed here with the same verdict.
+    """
     from ..errors import SystemError
-    from .pipeline import _JSON_HEADERS, DIAGNOSIS_HEADER, Pipeline, Reply, error_body
+    from .pipeline import _JSON_CONTENT, DIAGNOSIS_HEADER, Reply, Verdict, error_body, record_entry
 
     err = SystemError("refused")
     detail = (
         f"mock: this request began before the exchange was reset or restored (generation {began}, now "
         f"{state.generation}); it was refused unprocessed and changed nothing"
     )
+    entry = ctx.entry
+    endpoint = ctx.endpoint
     entry.operation = endpoint.operation if endpoint is not None else None
     entry.api_key = entry.headers.get("api-key") or None
+    generations = {"began": began, "now": state.generation}
     journal = state.journal
     if entry._journal is not journal:  # the old journal is gone: show the request in the new one
         fresh = journal.open(
             state.clock.now_ms(), entry.method, entry.path, entry.query, entry.headers, entry.body, entry.client
         )
         fresh.operation, fresh.api_key = entry.operation, entry.api_key
-        old, entry = entry, fresh
-        old.verdict, old.code, old.detail, old.status = STALE_VERDICT, err.code, detail, 200
-        old.extra["generation"] = {"began": began, "now": state.generation}
-        old.set_response(error_body(err.code, err.msg))
-    entry.verdict, entry.code, entry.detail = STALE_VERDICT, err.code, detail
-    entry.extra["generation"] = {"began": began, "now": state.generation}
-    headers = [*_JSON_HEADERS, (DIAGNOSIS_HEADER, detail.encode("ascii"))]
-    return Pipeline._finish(entry, Reply(200, error_body(err.code, err.msg), headers))
+        closing = Verdict(STALE_VERDICT, err.code, detail, Reply(200, error_body(err.code, err.msg)))
+        closing.note("generation", dict(generations))
+        record_entry(entry, closing)
+        ctx.entry = fresh
+    headers = [_JSON_CONTENT, (DIAGNOSIS_HEADER, detail.encode("ascii"))]
+    verdict = Verdict(STALE_VERDICT, err.code, detail, Reply(200, error_body(err.code, err.msg), headers))
+    verdict.note("generation", generations)
+    return verdict

@@ -11,7 +11,7 @@ belongs do not.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -31,7 +31,7 @@ from .bounds import (
 )
 from .docrules import Warning, warn
 
-__all__ = ["REFUSED", "Kind", "Param", "validate"]
+__all__ = ["REFUSED", "Kind", "Param", "Validator", "compile_params", "validate"]
 
 #: Key under which a per-item list holds a bad element's ParameterError instead of its values.
 REFUSED = "_refused"
@@ -160,27 +160,31 @@ def _coerce(p: Param, value: Any, warnings: list[Warning] | None = None) -> Any:
         except BoundError as exc:
             raise ParameterError(str(exc)) from None
     if kind is Kind.OBJECT_LIST:
-        if not isinstance(value, list):
-            raise ParameterError(f"{p.name}: expected an array")
-        if len(value) < p.min_items:
-            raise ParameterError(f"{p.name}: needs at least {p.min_items} element(s)")
-        if p.max_items is not None and len(value) > p.max_items:
-            raise ParameterError(f"{p.name}: at most {p.max_items} elements")
-        items: list[dict[str, Any]] = []
-        for i, item in enumerate(value):
-            try:
-                if not isinstance(item, dict):
-                    raise ParameterError(f"{p.name}[{i}]: expected an object")
-                try:
-                    items.append(validate(p.items, item, warnings, where=f"{p.name}[{i}]."))
-                except ParameterError as exc:
-                    raise ParameterError(f"{p.name}[{i}].{exc.detail}") from None
-            except ParameterError as refusal:
-                if not p.per_item:
-                    raise
-                items.append({REFUSED: refusal})
-        return items
+        return _coerce_list(p, value, warnings, compile_params(p.items))
     raise AssertionError(kind)
+
+
+def _coerce_list(p: Param, value: Any, warnings: list[Warning] | None, item_validator: Validator) -> Any:
+    if not isinstance(value, list):
+        raise ParameterError(f"{p.name}: expected an array")
+    if len(value) < p.min_items:
+        raise ParameterError(f"{p.name}: needs at least {p.min_items} element(s)")
+    if p.max_items is not None and len(value) > p.max_items:
+        raise ParameterError(f"{p.name}: at most {p.max_items} elements")
+    items: list[dict[str, Any]] = []
+    for i, item in enumerate(value):
+        try:
+            if not isinstance(item, dict):
+                raise ParameterError(f"{p.name}[{i}]: expected an object")
+            try:
+                items.append(item_validator(item, warnings, f"{p.name}[{i}]."))
+            except ParameterError as exc:
+                raise ParameterError(f"{p.name}[{i}].{exc.detail}") from None
+        except ParameterError as refusal:
+            if not p.per_item:
+                raise
+            items.append({REFUSED: refusal})
+    return items
 
 
 def _type_warning(p: Param, value: Any, where: str) -> Warning | None:
@@ -193,6 +197,124 @@ def _type_warning(p: Param, value: Any, where: str) -> Warning | None:
     return None
 
 
+#: Turns raw values (query text or decoded JSON) into typed arguments; ``warnings`` as in :func:`validate`.
+Validator = Callable[[Mapping[str, Any], "list[Warning] | None", str], dict[str, Any]]
+_Field = tuple[str, bool, Any, bool, "Callable[[Any, str], Warning | None] | None", Callable[[Any, Any], Any]]
+
+
+def _warner(p: Param) -> Callable[[Any, str], Warning | None] | None:
+    """The type-warning check of ``p`` (what :func:`_type_warning` does), or None when none can apply."""
+    declared = p.json_type()
+    if declared == "string":
+        return lambda value, where: None if type(value) is str else _type_warning(p, value, where)
+    if declared in ("integer", "number"):
+        return lambda value, where: None if type(value) is int else _type_warning(p, value, where)
+    return None
+
+
+#: Decimal text that surely passes every bound (<= 20 integer digits, <= 30 decimals, <= MAX_DIGITS + 1 long).
+_SURE_DECIMAL = re.compile(r"\A[0-9]{1,20}(?:\.[0-9]{1,30})?\Z")
+
+
+def _coercer(p: Param) -> Callable[[Any, Any], Any]:
+    """``_coerce`` for ``p``. The common valid values are taken inline; anything else (and every
+    refusal, so its message stays the same) goes through ``_coerce``."""
+    kind = p.kind
+    slow: Callable[[Any, Any], Any] = lambda value, warnings: _coerce(p, value, warnings)  # noqa: E731
+    limit = p.max_len
+    low = p.min_value if p.min_value is not None else INT64_MIN
+    high = p.max_value if p.max_value is not None else INT64_MAX
+    if kind is Kind.OBJECT_LIST:
+        item_validator = compile_params(p.items)
+        return lambda value, warnings: _coerce_list(p, value, warnings, item_validator)
+    if kind is Kind.STRING:
+
+        def text(value: Any, warnings: Any) -> Any:
+            if type(value) is str and (limit is None or len(value) <= limit):
+                return value
+            return _as_text(p, value)
+
+        return text
+    if kind is Kind.SYMBOL or kind is Kind.COIN:
+
+        def name(value: Any, warnings: Any) -> Any:
+            if type(value) is str and value and (limit is None or len(value) <= limit):
+                return value.upper()
+            return slow(value, warnings)
+
+        return name
+    if kind is Kind.INT:
+
+        def integer(value: Any, warnings: Any) -> Any:
+            if type(value) is int and low <= value <= high:
+                return value
+            return slow(value, warnings)
+
+        return integer
+    if kind is Kind.ENUM_INT:
+        # Choices written canonically ("2", not "02") and inside the range: what _coerce returns for them.
+        ints = {
+            int(c): c for c in p.choices if c.isascii() and c.isdigit() and str(int(c)) == c and low <= int(c) <= high
+        }
+        texts = {c: i for i, c in ints.items()}
+
+        def enum_int(value: Any, warnings: Any) -> Any:
+            if type(value) is int and value in ints:
+                return value
+            if type(value) is str and value in texts:
+                return texts[value]
+            return slow(value, warnings)
+
+        return enum_int
+    if kind is Kind.ENUM_STR:
+        allowed = frozenset(c for c in p.choices if limit is None or len(c) <= limit)
+
+        def enum_str(value: Any, warnings: Any) -> Any:
+            if type(value) is str and value in allowed:
+                return value
+            return slow(value, warnings)
+
+        return enum_str
+    if kind is Kind.DECIMAL:
+
+        def decimal(value: Any, warnings: Any) -> Any:
+            if type(value) is str and len(value) <= MAX_DIGITS + 1 and _SURE_DECIMAL.match(value):
+                return Decimal(value)
+            return slow(value, warnings)
+
+        return decimal
+    return slow
+
+
+def compile_params(params: tuple[Param, ...]) -> Validator:
+    """A validator for ``params``, built once (the endpoint table's rows are fixed at import).
+
+    Same rules, order and messages as :func:`validate`; each parameter's kind is resolved here
+    instead of on every request.
+    """
+    fields: tuple[_Field, ...] = tuple(
+        (p.name, p.required, p.default, p.kind is not Kind.STRING, _warner(p), _coercer(p)) for p in params
+    )
+
+    def run(source: Mapping[str, Any], warnings: list[Warning] | None = None, where: str = "") -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, required, default, empty_is_missing, warner, coerce in fields:
+            value = source.get(name)
+            if value is None or (empty_is_missing and value == ""):
+                if required:
+                    raise ParameterError(f"{name}: required")
+                out[name] = default
+                continue
+            if warnings is not None and warner is not None:
+                found = warner(value, where)
+                if found is not None:
+                    warnings.append(found)
+            out[name] = coerce(value, warnings)
+        return out
+
+    return run
+
+
 def validate(
     params: tuple[Param, ...],
     source: Mapping[str, Any],
@@ -203,19 +325,6 @@ def validate(
     """Typed values for ``params`` taken from ``source``; unknown keys are ignored.
 
     With ``warnings`` (a JSON body), a value of another JSON type than the docs declare
-    is accepted and noted there.
+    is accepted and noted there. (The request pipeline uses :func:`compile_params` instead.)
     """
-    out: dict[str, Any] = {}
-    for p in params:
-        value = source.get(p.name)
-        if value is None or (value == "" and p.kind is not Kind.STRING):
-            if p.required:
-                raise ParameterError(f"{p.name}: required")
-            out[p.name] = p.default
-            continue
-        if warnings is not None:
-            found = _type_warning(p, value, where)
-            if found is not None:
-                warnings.append(found)
-        out[p.name] = _coerce(p, value, warnings)
-    return out
+    return compile_params(params)(source, warnings, where)

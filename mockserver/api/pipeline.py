@@ -1,10 +1,12 @@
 """The thin HTTP layer for the exchange paths: raw ASGI, one pipeline, one envelope.
 
 Each exchange route is a small ASGI app (Starlette routes to it) that reads the
-body, runs :meth:`Pipeline.handle` - synchronous, so on the event loop every
-request is atomic - and writes the JSON reply. Starlette's Request/Response
-objects are skipped on this path on purpose: they cost more than the auth,
-validation and matching together.
+body, opens the journal entry, applies a fault's latency and hands the request to
+:meth:`Pipeline.admit` - synchronous, so on the event loop every request is
+atomic - then writes the JSON reply. The pipeline is one ordered list of checks
+(see :class:`Pipeline`) and :meth:`Pipeline.record` the one place a verdict
+reaches the journal. Starlette's Request/Response objects are skipped on this
+path on purpose: they cost more than the auth, validation and matching together.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -35,25 +38,40 @@ from ..errors import (
     TooFrequent,
 )
 from . import bounds
-from .auth import query_pairs
+from .auth import AuthResult, query_pairs
 from .docrules import Warning, warn
 from .doctor import SECONDS_HEADER_MESSAGE, Diagnosis, diagnose, timestamp_hint
-from .endpoints import Endpoint
+from .endpoints import ENDPOINTS, Endpoint
 from .faults import Decision
-from .handlers import HANDLERS, Call
+from .handlers import Call, bind
 from .inflight import refuse_stale
 from .journal import JournalEntry
-from .params import validate
+from .params import Validator, compile_params
 
 if TYPE_CHECKING:
     from ..state import MockState
 
-__all__ = ["PLACE_REFUSED", "ExchangeRoute", "Pipeline", "Reply", "RequestContext", "error_body", "success_body"]
+__all__ = [
+    "PLACE_REFUSED",
+    "ExchangeRoute",
+    "Pipeline",
+    "Reply",
+    "RequestContext",
+    "Verdict",
+    "error_body",
+    "record_entry",
+    "success_body",
+]
 
 log = logging.getLogger("mockserver")
 #: One INFO record per exchange request, once its verdict is final (``extra={"entry": JournalEntry}``);
 #: :mod:`mockserver.reqlog` formats them. Nothing is built when the logger is not enabled for INFO.
 request_log = logging.getLogger("mockserver.requests")
+
+#: Every operation of the endpoint table with its handler; importing this module fails unless they pair up.
+HANDLERS_BY_OPERATION = bind(ep.operation for ep in ENDPOINTS)
+#: Each operation's parameter validator, compiled once from its row.
+VALIDATORS: dict[str, Validator] = {ep.operation: compile_params(ep.params) for ep in ENDPOINTS}
 
 
 def log_request(entry: JournalEntry) -> None:
@@ -68,21 +86,29 @@ DIAGNOSIS_HEADER = b"x-mock-diagnosis"
 EXPECTED_INPUT_HEADER = b"x-mock-expected-digest-input"  # percent-encoded UTF-8
 JOURNAL_HEADER = b"x-mock-journal-id"
 WARNINGS_HEADER = b"x-mock-warnings"
-_JSON_HEADERS = [(b"content-type", b"application/json")]
+_JSON_CONTENT = (b"content-type", b"application/json")
+_JSON_HEADERS = [_JSON_CONTENT]
 
 
 def success_body(data: Any, msg: str = SUCCESS_MSG) -> bytes:
-    return orjson.dumps({"code": "0", "msg": msg, "data": data, "success": True})
+    head = _SUCCESS_HEADS.get(msg)
+    if head is None:
+        head = _SUCCESS_HEADS[msg] = b'{"code":"0","msg":' + orjson.dumps(msg) + b',"data":'
+    # The same bytes as orjson.dumps of the whole envelope, without building its dict every time.
+    return head + orjson.dumps(data) + b',"success":true}'
 
 
-_WHITESPACE = frozenset(b" \t\r\n")
+_SUCCESS_HEADS: dict[str, bytes] = {}
+
+
+_ANY_WHITESPACE = re.compile(rb"[ \t\r\n]")
 _STRING_OR_SPACE = re.compile(rb'"(?:[^"\\]|\\.)*"|[ \t\r\n]')
 
 
 def body_warnings(body: bytes, headers: dict[str, str]) -> list[Warning]:
     """Documented body rules a signed POST broke (accepted, as live accepts them)."""
     out: list[Warning] = []
-    if body and not _WHITESPACE.isdisjoint(body):
+    if body and _ANY_WHITESPACE.search(body):
         for m in _STRING_OR_SPACE.finditer(body):
             if m.group() in (b" ", b"\t", b"\r", b"\n"):
                 out.append(warn("body-not-compact", "whitespace outside JSON strings; the docs ask for compact JSON"))
@@ -98,9 +124,33 @@ def error_body(code: str, msg: str) -> bytes:
     return orjson.dumps({"code": code, "msg": msg, "data": None, "success": False})
 
 
-@dataclass
+@dataclass(slots=True)
+class Reply:
+    status: int
+    body: bytes
+    headers: list[tuple[bytes, bytes]] = field(default_factory=lambda: [_JSON_CONTENT])
+
+
+@dataclass(slots=True)
+class Verdict:
+    """What the pipeline decided: the journal's verdict name, code and detail, notes for its
+    ``extra``, and the reply to send."""
+
+    name: str  # "accepted", PLACE_REFUSED, the error's class name, "fault", ...
+    code: str | None
+    detail: str
+    reply: Reply
+    notes: dict[str, Any] | None = None  # for the entry's ``extra``
+
+    def note(self, key: str, value: Any) -> None:
+        if self.notes is None:
+            self.notes = {}
+        self.notes[key] = value
+
+
+@dataclass(slots=True)
 class RequestContext:
-    """One request on an exchange path, as the pipeline and its hooks see it."""
+    """One request on an exchange path, as the pipeline's checks see it and fill it in."""
 
     endpoint: Endpoint | None
     method: str
@@ -111,13 +161,23 @@ class RequestContext:
     client_ip: str | None
     now_ms: int
     entry: JournalEntry
+    # What the route saw on arrival (admission); a replay leaves them unset.
+    generation: int | None = None  # the state's generation when the request arrived
+    too_large: bool = False  # the body passed the size limit (and was not read)
+    fault: Decision | None = None
+    # Filled in by the checks as they pass.
+    auth: AuthResult | None = None
+    account: Account | None = None
+    args: dict[str, Any] | None = None  # typed, once check_parameters has passed
+    raw: dict[str, Any] | None = None  # as sent (for echoing)
+    warnings: tuple[Warning, ...] = ()
 
-
-@dataclass
-class Reply:
-    status: int
-    body: bytes
-    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    @property
+    def ep(self) -> Endpoint:
+        """The endpoint, once ``check_found`` has passed."""
+        ep = self.endpoint
+        assert ep is not None
+        return ep
 
 
 def decode_json_object(body: bytes) -> dict[str, Any]:
@@ -142,137 +202,220 @@ def _header_safe(text: str) -> bytes:
 PLACE_REFUSED = "PlaceRefused"
 
 
-def _place_verdict(entry: JournalEntry, operation: str, data: Any) -> None:
-    """Refused placements are not "accepted": a single one, or a batch whose every item was refused.
-
-    A batch with some items placed stays accepted; its refused items are listed in ``refused_items``.
-    """
-    if operation == "place_order" and isinstance(data, dict) and data.get("placeStatus") == 0:
-        entry.verdict, entry.code = PLACE_REFUSED, str(data.get("placeCode"))
-        entry.detail = f"placement refused: {data.get('placeCode')} {data.get('placeMsg')}"
-    elif operation == "place_order_batch" and isinstance(data, list):
-        refused = [
-            {"index": i, "placeCode": str(item.get("placeCode")), "placeMsg": item.get("placeMsg")}
-            for i, item in enumerate(data)
-            if isinstance(item, dict) and item.get("placeStatus") == 0
-        ]
-        if not refused:
-            return
-        entry.extra["refused_items"] = refused
-        shown = "; ".join(f"[{r['index']}] {r['placeCode']} {r['placeMsg']}" for r in refused[:5])
-        entry.detail = f"{len(refused)} of {len(data)} orders refused: {shown}"
-        if len(refused) == len(data):
-            entry.verdict, entry.code = PLACE_REFUSED, str(refused[0]["placeCode"])
-
-
 #: Verdicts of requests whose signature was verified (the doctor trusts their client with the key).
 _SIGNED_OK = frozenset({"accepted", PLACE_REFUSED})
 
 
+#: One step of the pipeline: ``None`` to pass the request on, or the verdict that ends it. A check
+#: may also raise the exchange's error (BitunixError): :meth:`Pipeline.refused` turns it into a verdict.
+Check = Callable[[RequestContext], "Verdict | None"]
+
+
 class Pipeline:
-    """method check -> hooks -> auth -> parameters -> handler -> envelope, journaled."""
+    """The request pipeline of the exchange paths: one ordered list of checks, one journal write.
+
+    ``admission`` runs when a request arrives (the route calls :meth:`admit`); ``checks`` are the
+    exchange's own, in its order, and what a durable state directory replays (:meth:`handle`).
+    Every verdict, accepted or refused, is written to the journal by :meth:`record` alone.
+    """
 
     def __init__(self, state: MockState) -> None:
         self.state = state
+        self.handlers = HANDLERS_BY_OPERATION
+        self.validators = VALIDATORS
+        self.admission: tuple[Check, ...] = (self.check_stale, self.check_size, self.check_fault)
+        self.checks: tuple[Check, ...] = (
+            self.check_found,
+            self.check_method,
+            self.check_ip_limit,  # public calls count per IP before anything else
+            self.check_signature,
+            self.check_key_limit,  # signed calls count per *verified* key: nobody spends another key's budget
+            self.check_nonce_and_access,
+            self.check_parameters,
+            self.run_handler,
+        )
+
+    # ------------------------------------------------------------------ the two runs
+
+    def admit(self, ctx: RequestContext) -> Reply:
+        """A request that just arrived: admission, then the exchange's checks (through the durable hook)."""
+        for check in self.admission:
+            verdict = check(ctx)
+            if verdict is not None:
+                return self.record(ctx, verdict)
+        durable = self.state.durable  # with a state directory: logged before the reply is sent
+        return self.handle(ctx) if durable is None else durable.handle(ctx)
 
     def handle(self, ctx: RequestContext) -> Reply:
-        state, ep, entry = self.state, ctx.endpoint, ctx.entry
-        diagnose = state.config.always_diagnose or ctx.headers.get(DIAGNOSE_HEADER, "") not in ("", "0")
+        """The exchange's checks and the handler, in order; the first verdict ends the request."""
+        verdict: Verdict | None = None
         try:
-            if ep is None:
-                raise NotFound(f"no endpoint at {ctx.path}")
-            entry.operation = ep.operation
-            if ctx.method != ep.method:
-                raise MethodNotAllowed(f"{ep.path} takes {ep.method}, not {ctx.method}")
-            limiter = state.rate_limiter
-            # Public calls count against the caller's IP before anything else; signed calls count
-            # against the *verified* key after auth, so nobody can spend another key's budget.
-            if limiter.enabled and not ep.auth and not limiter.allow(ep, None, ctx.client_ip, ctx.now_ms):
-                lim = limiter.limit(ep)
-                raise TooFrequent(f"over {lim.per_second} requests/s per {lim.scope} on {ep.operation}")
-            account = None
-            result = None
-            if ep.auth:
-                entry.api_key = ctx.headers.get("api-key") or None
-
-                def admit(verified: Account) -> None:
-                    if limiter.enabled and not limiter.allow(ep, verified.api_key, ctx.client_ip, ctx.now_ms):
-                        lim = limiter.limit(ep)
-                        raise TooFrequent(f"over {lim.per_second} requests/s per {lim.scope} on {ep.operation}")
-
-                result = state.verifier.verify(
-                    ctx.headers,
-                    ctx.raw_query,
-                    ctx.body,
-                    now_ms=ctx.now_ms,
-                    lookup=state.exchange.accounts_by_key,
-                    permission=ep.permission,
-                    client_ip=ctx.client_ip,
-                    admit=admit,
-                )
-                account = result.account
-            warnings: list[Warning] = list(result.warnings) if result is not None else []
-            if warnings:  # journaled even if the parameters are refused next
-                entry.extra["warnings"] = [w.to_json() for w in warnings]
-            if ep.in_query:
-                raw: dict[str, Any] = dict(query_pairs(ctx.raw_query)) if ctx.raw_query else {}
-                args = validate(ep.params, raw)
-            else:
-                raw = decode_json_object(ctx.body)
-                args = validate(ep.params, raw, warnings)
-                if ep.auth:
-                    warnings.extend(body_warnings(ctx.body, ctx.headers))
-            if warnings:
-                entry.extra["warnings"] = [w.to_json() for w in warnings]
-            symbol = args.get("symbol")
-            # The only refusal left after validation for a poll is an unknown pair: such a request
-            # must neither count as a poll nor fire a fill.
-            if state.counterparty.scripts and (
-                not isinstance(symbol, str) or state.exchange.markets.get(symbol) is not None
-            ):
-                state.counterparty.on_request(
-                    state.exchange, account.account_id if account else None, ep.operation, ctx.now_ms
-                )
-            data = HANDLERS[ep.operation](Call(state, account, args, raw, ctx.now_ms))
-            entry.verdict = "accepted"
-            entry.code = "0"
-            _place_verdict(entry, ep.operation, data)
-            headers = list(_JSON_HEADERS)
-            if warnings and diagnose:
-                headers.append((WARNINGS_HEADER, _header_safe("; ".join(w.text() for w in warnings))))
-            return self._finish(entry, Reply(200, success_body(data, ep.success_msg), headers))
+            for check in self.checks:
+                verdict = check(ctx)
+                if verdict is not None:
+                    break
         except BitunixError as err:
-            entry.verdict = type(err).__name__
-            entry.code = err.code
-            entry.detail = err.detail
-            headers = list(_JSON_HEADERS)
-            if isinstance(err, MethodNotAllowed) and ep is not None:
-                headers.append((b"allow", ep.method.encode()))  # RFC 9110 asks every 405 to say what is allowed
-            explained = err.detail
-            if err.code == RequestExpired.code:
-                # Refused before the signature is checked, so the doctor never runs: name seconds here.
-                hint = timestamp_hint(ctx.headers.get("timestamp", ""))
-                if hint is not None:
-                    entry.detail = explained = f"{err.detail}; {hint}"
-                    entry.extra["diagnosis"] = {"mistake": "seconds-timestamp", "message": SECONDS_HEADER_MESSAGE}
-            if err.code == SignatureError.code:
-                found = self._doctor(ctx)
-                if found is not None:
-                    entry.extra["diagnosis"] = found.to_json()
-                    explained = found.header()
-                    if diagnose:
-                        headers.append((EXPECTED_INPUT_HEADER, quote(found.expected_digest_input).encode("ascii")))
-            if diagnose and explained:
-                headers.append((DIAGNOSIS_HEADER, _header_safe(explained)))
-            return self._finish(entry, Reply(err.http_status, error_body(err.code, err.msg), headers))
+            verdict = self.refused(ctx, err)
         except Exception:
             # Never a traceback to the client: log it here, answer the exchange's system error.
             log.exception("unexpected error on %s %s", ctx.method, ctx.path)
             failure = SystemError("internal error; see the server log")
-            entry.verdict = "SystemError"
-            entry.code = failure.code
-            entry.detail = failure.detail
-            return self._finish(entry, Reply(200, error_body(failure.code, failure.msg), list(_JSON_HEADERS)))
+            verdict = Verdict(
+                "SystemError", failure.code, failure.detail, Reply(200, error_body(failure.code, failure.msg))
+            )
+        assert verdict is not None, "run_handler always ends the request"
+        return self.record(ctx, verdict)
+
+    # ------------------------------------------------------------------ admission
+
+    def check_stale(self, ctx: RequestContext) -> Verdict | None:
+        began = ctx.generation
+        if began is None or began == self.state.generation:
+            return None
+        return refuse_stale(self.state, ctx, began)  # a reset/restore happened since it began
+
+    def check_size(self, ctx: RequestContext) -> Verdict | None:
+        if not ctx.too_large:
+            return None
+        err = BodyTooLarge(f"body over {self.state.config.max_body_bytes} bytes")
+        return Verdict(type(err).__name__, err.code, err.detail, Reply(err.http_status, error_body(err.code, err.msg)))
+
+    def check_fault(self, ctx: RequestContext) -> Verdict | None:
+        decision = ctx.fault
+        if decision is None or decision.reply is None:
+            return None
+        reply = fault_reply(decision)
+        code = decision.reply.code if decision.reply.action == "error" else str(reply.status)
+        return Verdict("fault", code, f"injected by {decision.rules[-1]}", reply)
+
+    # ------------------------------------------------------------------ the exchange's checks
+
+    def check_found(self, ctx: RequestContext) -> Verdict | None:
+        ep = ctx.endpoint
+        if ep is None:
+            raise NotFound(f"no endpoint at {ctx.path}")
+        ctx.entry.operation = ep.operation
+        return None
+
+    def check_method(self, ctx: RequestContext) -> Verdict | None:
+        ep = ctx.ep
+        if ctx.method != ep.method:
+            raise MethodNotAllowed(f"{ep.path} takes {ep.method}, not {ctx.method}")
+        return None
+
+    def check_ip_limit(self, ctx: RequestContext) -> Verdict | None:
+        ep = ctx.ep
+        if not ep.auth:
+            self._count(ctx, None)
+        return None
+
+    def check_signature(self, ctx: RequestContext) -> Verdict | None:
+        if ctx.ep.auth:
+            ctx.entry.api_key = ctx.headers.get("api-key") or None  # journaled even if auth refuses it
+            state = self.state
+            auth = state.verifier.authenticate(
+                ctx.headers, ctx.raw_query, ctx.body, now_ms=ctx.now_ms, lookup=state.exchange.accounts_by_key
+            )
+            ctx.auth = auth
+            ctx.account = auth.account
+            if auth.warnings:
+                ctx.warnings += auth.warnings
+        return None
+
+    def check_key_limit(self, ctx: RequestContext) -> Verdict | None:
+        if ctx.account is not None:
+            self._count(ctx, ctx.account.api_key)
+        return None
+
+    def check_nonce_and_access(self, ctx: RequestContext) -> Verdict | None:
+        auth = ctx.auth
+        if auth is not None:
+            self.state.verifier.authorize(
+                auth, now_ms=ctx.now_ms, permission=ctx.ep.permission, client_ip=ctx.client_ip
+            )
+        return None
+
+    def check_parameters(self, ctx: RequestContext) -> Verdict | None:
+        ep = ctx.ep
+        validate = self.validators[ep.operation]
+        if ep.in_query:
+            ctx.raw = raw = dict(query_pairs(ctx.raw_query)) if ctx.raw_query else {}
+            ctx.args = validate(raw, None, "")
+            return None
+        ctx.raw = raw = decode_json_object(ctx.body)
+        found: list[Warning] = []  # kept only if the parameters pass
+        ctx.args = validate(raw, found, "")
+        if found:
+            ctx.warnings += tuple(found)
+        if ep.auth:
+            broken = body_warnings(ctx.body, ctx.headers)
+            if broken:
+                ctx.warnings += tuple(broken)
+        return None
+
+    def run_handler(self, ctx: RequestContext) -> Verdict:
+        state, ep, args, raw = self.state, ctx.ep, ctx.args, ctx.raw
+        assert args is not None and raw is not None, "check_parameters has passed"
+        # The only refusal left after validation for a poll is an unknown pair: such a request
+        # must neither count as a poll nor fire a fill.
+        symbol = args.get("symbol")
+        if state.counterparty.scripts and (
+            not isinstance(symbol, str) or state.exchange.markets.get(symbol) is not None
+        ):
+            account = ctx.account
+            state.counterparty.on_request(
+                state.exchange, account.account_id if account else None, ep.operation, ctx.now_ms
+            )
+        data = self.handlers[ep.operation](Call(state, ctx.account, args, raw, ctx.now_ms))
+        reply = Reply(200, success_body(data, ep.success_msg))
+        if ctx.warnings and self._diagnosing(ctx):
+            reply.headers.append((WARNINGS_HEADER, _header_safe("; ".join(w.text() for w in ctx.warnings))))
+        return _accepted(ep.operation, data, reply)
+
+    # ------------------------------------------------------------------ refusals and the journal
+
+    def refused(self, ctx: RequestContext, err: BitunixError) -> Verdict:
+        """The verdict for an exchange error; the explanations (doctor, hints) are made only here."""
+        verdict = Verdict(
+            type(err).__name__, err.code, err.detail, Reply(err.http_status, error_body(err.code, err.msg))
+        )
+        headers = verdict.reply.headers
+        diagnosing = self._diagnosing(ctx)
+        if isinstance(err, MethodNotAllowed) and ctx.endpoint is not None:
+            headers.append((b"allow", ctx.endpoint.method.encode()))  # RFC 9110 asks every 405 to say what is allowed
+        explained = err.detail
+        if err.code == RequestExpired.code:
+            # Refused before the signature is checked, so the doctor never runs: name seconds here.
+            hint = timestamp_hint(ctx.headers.get("timestamp", ""))
+            if hint is not None:
+                verdict.detail = explained = f"{err.detail}; {hint}"
+                verdict.note("diagnosis", {"mistake": "seconds-timestamp", "message": SECONDS_HEADER_MESSAGE})
+        if err.code == SignatureError.code:
+            found = self._doctor(ctx)
+            if found is not None:
+                verdict.note("diagnosis", found.to_json())
+                explained = found.header()
+                if diagnosing:
+                    headers.append((EXPECTED_INPUT_HEADER, quote(found.expected_digest_input).encode("ascii")))
+        if diagnosing and explained:
+            headers.append((DIAGNOSIS_HEADER, _header_safe(explained)))
+        return verdict
+
+    def record(self, ctx: RequestContext, verdict: Verdict) -> Reply:
+        """The one place a request's verdict reaches the journal; the reply gets the entry's id."""
+        entry = ctx.entry
+        if ctx.warnings:  # journaled even when a later check refused the request
+            entry.extra["warnings"] = [w.to_json() for w in ctx.warnings]
+        return record_entry(entry, verdict)
+
+    def _count(self, ctx: RequestContext, api_key: str | None) -> None:
+        limiter, ep = self.state.rate_limiter, ctx.ep
+        if limiter.enabled and not limiter.allow(ep, api_key, ctx.client_ip, ctx.now_ms):
+            lim = limiter.limit(ep)
+            raise TooFrequent(f"over {lim.per_second} requests/s per {lim.scope} on {ep.operation}")
+
+    def _diagnosing(self, ctx: RequestContext) -> bool:
+        return self.state.config.always_diagnose or ctx.headers.get(DIAGNOSE_HEADER, "") not in ("", "0")
 
     def _doctor(self, ctx: RequestContext) -> Diagnosis | None:
         """Run the signature doctor on a refused sign (only then: valid traffic never pays for it).
@@ -311,12 +454,43 @@ class Pipeline:
             log.exception("signature doctor failed")
             return None
 
-    @staticmethod
-    def _finish(entry: JournalEntry, reply: Reply) -> Reply:
-        entry.status = reply.status
-        entry.set_response(reply.body)
-        reply.headers.append((JOURNAL_HEADER, str(entry.id).encode()))
-        return reply
+
+def record_entry(entry: JournalEntry, verdict: Verdict) -> Reply:
+    """Write ``verdict`` into ``entry`` (verdict, code, detail, notes, status, response); the reply gets its id."""
+    reply = verdict.reply
+    entry.verdict = verdict.name
+    entry.code = verdict.code
+    entry.detail = verdict.detail
+    if verdict.notes:
+        entry.extra.update(verdict.notes)
+    entry.status = reply.status
+    entry.set_response(reply.body)
+    reply.headers.append((JOURNAL_HEADER, str(entry.id).encode()))
+    return reply
+
+
+def _accepted(operation: str, data: Any, reply: Reply) -> Verdict:
+    """Refused placements are not "accepted": a single one, or a batch whose every item was refused.
+
+    A batch with some items placed stays accepted; its refused items are listed in ``refused_items``.
+    """
+    if operation == "place_order" and isinstance(data, dict) and data.get("placeStatus") == 0:
+        detail = f"placement refused: {data.get('placeCode')} {data.get('placeMsg')}"
+        return Verdict(PLACE_REFUSED, str(data.get("placeCode")), detail, reply)
+    verdict = Verdict("accepted", "0", "", reply)
+    if operation == "place_order_batch" and isinstance(data, list):
+        refused = [
+            {"index": i, "placeCode": str(item.get("placeCode")), "placeMsg": item.get("placeMsg")}
+            for i, item in enumerate(data)
+            if isinstance(item, dict) and item.get("placeStatus") == 0
+        ]
+        if refused:
+            verdict.note("refused_items", refused)
+            shown = "; ".join(f"[{r['index']}] {r['placeCode']} {r['placeMsg']}" for r in refused[:5])
+            verdict.detail = f"{len(refused)} of {len(data)} orders refused: {shown}"
+            if len(refused) == len(data):
+                verdict.name, verdict.code = PLACE_REFUSED, str(refused[0]["placeCode"])
+    return verdict
 
 
 class _Disconnected:
@@ -365,7 +539,7 @@ def fault_reply(decision: Decision) -> Reply:
     """The answer an error or status fault puts in place of the exchange's."""
     rule = decision.reply
     assert rule is not None
-    headers = list(_JSON_HEADERS)
+    headers = [_JSON_CONTENT]
     if rule.retry_after is not None:
         headers.append((b"retry-after", str(rule.retry_after).encode()))
     if rule.action == "error":
@@ -380,77 +554,76 @@ def fault_reply(decision: Decision) -> Reply:
     return Reply(rule.status, b"", headers[1:])
 
 
+#: Header names as received -> their lower-case text: clients send the same few names every time.
+_HEADER_NAMES: dict[bytes, str] = {}
+_MAX_HEADER_NAMES = 4096  # bounded: a client inventing names only stops being cached
+
+
 class ExchangeRoute:
-    """ASGI app for one exchange path (or, with ``endpoint=None``, for every unknown path)."""
+    """ASGI app for one exchange path (or, with ``endpoint=None``, for every unknown path).
+
+    It does what needs the event loop - reading the body, a fault's latency, sending - and
+    leaves every decision to :meth:`Pipeline.admit`, which runs synchronously: on the event
+    loop each request is atomic.
+    """
 
     def __init__(self, state: MockState, pipeline: Pipeline, endpoint: Endpoint | None) -> None:
         self.state = state
         self.pipeline = pipeline
         self.endpoint = endpoint
+        self.operation = endpoint.operation if endpoint is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.state
         generation = state.generation  # in-flight isolation: see mockserver.inflight
         headers: dict[str, str] = {}
+        names = _HEADER_NAMES
         for k, v in scope["headers"]:
-            headers[k.decode("latin-1").lower()] = v.decode("latin-1")
+            name = names.get(k)
+            if name is None:
+                name = k.decode("latin-1").lower()
+                if len(names) < _MAX_HEADER_NAMES:
+                    names[k] = name
+            headers[name] = v.decode("latin-1")
         client = scope.get("client")
         client_ip = client[0] if client else None
+        method: str = scope["method"]
+        path: str = scope["path"]
+        raw_query: bytes = scope.get("query_string", b"")
         limit = state.config.max_body_bytes
         declared = headers.get("content-length", "")
-        body: bytes | None = None
+        body = b""
+        too_large = True
         # A declared length over the limit is refused unread (len check first: no int() of a huge text).
         if not (declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit)):
             read = await _read_body(receive, limit)
             if isinstance(read, _Disconnected):
-                entry = state.journal.open(
-                    state.clock.now_ms(), scope["method"], scope["path"],
-                    scope.get("query_string", b"").decode("latin-1"), headers, b"", client_ip,
-                )  # fmt: skip
-                entry.operation = self.endpoint.operation if self.endpoint is not None else None
-                entry.verdict = "disconnected"
-                entry.detail = "the client closed the connection before its body was complete; not processed"
-                log_request(entry)
+                ctx = self._context(method, path, raw_query, headers, b"", client_ip, state.clock.now_ms())
+                detail = "the client closed the connection before its body was complete; not processed"
+                self.pipeline.record(ctx, Verdict("disconnected", None, detail, Reply(0, b"", [])))
+                log_request(ctx.entry)
                 return
-            body = read
-        raw_query: bytes = scope.get("query_string", b"")
-        now = state.clock.now_ms()
-        entry = state.journal.open(
-            now,
-            scope["method"],
-            scope["path"],
-            raw_query.decode("latin-1"),
-            headers,
-            body if body is not None else b"",
-            client_ip,
-        )
-        entry.operation = self.endpoint.operation if self.endpoint is not None else None  # faulted, pending too
-        decision = state.faults.decide(scope["method"], scope["path"], headers.get("api-key")) if state.faults else None
+            if read is not None:
+                body, too_large = read, False
+        ctx = self._context(method, path, raw_query, headers, body, client_ip, state.clock.now_ms())
+        ctx.generation, ctx.too_large = generation, too_large
+        decision = state.faults.decide(method, path, headers.get("api-key")) if state.faults else None
         if decision is not None:
-            entry.extra["faults"] = decision.rules
+            ctx.fault = decision
+            ctx.entry.extra["faults"] = decision.rules
             if decision.delay_ms:
                 await asyncio.sleep(decision.delay_ms / 1000)
-        if state.generation != generation:  # a reset/restore happened since it began: never applied
-            reply = refuse_stale(state, entry, generation, self.endpoint)
-        elif body is None:
-            err = BodyTooLarge(f"body over {limit} bytes")
-            entry.verdict, entry.code, entry.detail = type(err).__name__, err.code, err.detail
-            reply = Pipeline._finish(entry, Reply(err.http_status, error_body(err.code, err.msg), list(_JSON_HEADERS)))
-        elif decision is not None and decision.reply is not None:
-            entry.verdict = "fault"
-            entry.detail = f"injected by {decision.rules[-1]}"
-            reply = fault_reply(decision)
-            assert decision.reply is not None
-            entry.code = decision.reply.code if decision.reply.action == "error" else str(reply.status)
-            reply = Pipeline._finish(entry, reply)
-        else:
-            ctx = RequestContext(
-                self.endpoint, scope["method"], scope["path"], raw_query, headers, body, client_ip, now, entry
-            )
-            durable = state.durable  # with a state directory: logged before the reply is sent
-            reply = self.pipeline.handle(ctx) if durable is None else durable.handle(ctx)
+        reply = self.pipeline.admit(ctx)
         drop = decision is not None and decision.drop
         if drop:
-            entry.extra["dropped"] = True
-        log_request(entry)
+            ctx.entry.extra["dropped"] = True
+        log_request(ctx.entry)
         await send_reply(send, reply, drop=drop, date=http_date(state.clock.now_ms()))
+
+    def _context(
+        self, method: str, path: str, raw_query: bytes, headers: dict[str, str], body: bytes, ip: str | None, now: int
+    ) -> RequestContext:
+        """The request's context, with its journal entry opened (named by operation even if refused early)."""
+        entry = self.state.journal.open(now, method, path, raw_query.decode("latin-1"), headers, body, ip)
+        entry.operation = self.operation
+        return RequestContext(self.endpoint, method, path, raw_query, headers, body, ip, now, entry)
