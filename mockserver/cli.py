@@ -315,6 +315,16 @@ def main(argv: list[str] | None = None, *, environ: Mapping[str, str] | None = N
         return 130
 
 
+GC_FREEZE_S = 1.0
+
+
+async def _freeze_survivors() -> None:
+    """Move what survived the last second out of the collector's sight (the server's lifetime)."""
+    while True:
+        await asyncio.sleep(GC_FREEZE_S)
+        gc.freeze()
+
+
 class _QuietCancel(logging.Filter):
     """A request still in flight when the graceful shutdown ends is cancelled: one line, not a traceback."""
 
@@ -444,22 +454,29 @@ def _serve(args: argparse.Namespace) -> int:
             lines.append(f"  admin token  {token}")
         print("\n".join(lines), flush=True)
 
-    # Long-lived objects built at start-up (markets, seeded books) never need collecting;
-    # freezing them keeps full collections short under load.
+    # Long-lived objects built at start-up (markets, seeded books) never need collecting.
     gc.collect()
     gc.freeze()
-    # The state is many small long-lived objects (orders, journal entries, nonces) and almost no
-    # cycles; collecting the young generation less often cut the p99 of signed orders under load.
-    gc.set_threshold(20_000, 50, 50)
+    # Every request leaves long-lived objects (orders, journal entries, nonces) and makes almost no
+    # cycles. A collection's pause grows with the objects it walks: young generations stay small
+    # (<= 50k objects, a few ms), and what has survived a second is frozen (see GC_FREEZE_S), so a
+    # full collection walks one second of survivors, not the whole exchange. Measured in-process
+    # on signed place+cancel: the worst pause fell from ~40 ms (thresholds 20000/50/50) to ~7 ms.
+    gc.set_threshold(5_000, 10, 10)
     ready_file: Path | None = args.ready_file
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
+            self.freezer = asyncio.get_running_loop().create_task(_freeze_survivors())
             if self.started and ready_file is not None:
                 partial = ready_file.with_name(ready_file.name + ".partial")
                 partial.write_text(json.dumps(banner) + "\n", "utf-8")
                 os.replace(partial, ready_file)  # readers never see half a file
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            self.freezer.cancel()
+            await super().shutdown(sockets=sockets)
 
     server = Server(
         uvicorn.Config(
