@@ -9,9 +9,20 @@ from enum import IntEnum
 from types import MappingProxyType
 from typing import NamedTuple
 
-from .money import ZERO, sub
+from .money import EXACT, ZERO
 
-__all__ = ["Fill", "Order", "OrderStatus", "OrderStore", "OrderType", "PlaceRequest", "Role", "Side"]
+__all__ = [
+    "Fill",
+    "Grid",
+    "Order",
+    "OrderRecord",
+    "OrderStatus",
+    "OrderStore",
+    "OrderType",
+    "PlaceRequest",
+    "Role",
+    "Side",
+]
 
 
 class Side(IntEnum):
@@ -57,8 +68,44 @@ class PlaceRequest(NamedTuple):
     client_id: str | None = None
 
 
-@dataclass(slots=True, eq=False)
-class Order:
+class Grid:
+    """A pair's integer units: ticks of 10**-qp for prices, lots of 10**-bp for base, 10**-(qp+bp) for quote amounts.
+
+    A quote amount is price x volume, so at 10**-(qp+bp) every trade's amount is an exact integer.
+    """
+
+    __slots__ = ("amount_scale", "bp", "qp")
+
+    def __init__(self, quote_precision: int, base_precision: int) -> None:
+        self.qp = quote_precision
+        self.bp = base_precision
+        self.amount_scale = quote_precision + base_precision
+
+    def to_int(self, value: Decimal, places: int) -> int | None:
+        """``value`` in units of 10**-places; ``None`` when it is not a whole number of them."""
+        scaled = EXACT.scaleb(value, places)
+        n = int(scaled)
+        return n if n == scaled else None
+
+
+def dec(n: int, places: int) -> Decimal:
+    """The Decimal of ``n`` units of 10**-places, without trailing zeros past the point ("64000", not "64000.00").
+
+    Trailing zeros dropped so snapshots and messages read as the figures people typed; exact (the
+    context traps any rounding).
+    """
+    if not n:
+        return ZERO
+    while places > 0 and not n % 10:
+        n //= 10
+        places -= 1
+    return EXACT.scaleb(Decimal(n), -places) if places else Decimal(n)
+
+
+@dataclass(slots=True)
+class OrderRecord:
+    """An order as plain Decimal data: what snapshots save and a restore installs (the live Order is in ints)."""
+
     order_id: str
     account_id: str
     uid: int
@@ -67,9 +114,9 @@ class Order:
     quote: str
     side: Side
     type: OrderType
-    price: Decimal  # limit price; 0 for market orders
-    volume: Decimal  # base quantity ordered; for a market buy, the base quantity it ended up buying
-    quote_amount: Decimal  # market buy: the quote budget; limit: price * volume
+    price: Decimal
+    volume: Decimal
+    quote_amount: Decimal
     client_id: str | None
     ctime: int
     utime: int
@@ -79,22 +126,216 @@ class Order:
     deal_amount: Decimal = ZERO
     fee: Decimal = ZERO
     fee_coin: str = ""
-    locked: Decimal = ZERO  # still locked for this order, in the coin it spends
-    cancel_blocked_until: int = 0  # ms: a cancel by clientId made cancels of this order no-ops until then
+    locked: Decimal = ZERO
+    cancel_blocked_until: int = 0
+
+
+class Order:
+    """A live order, its figures in the pair's integer units; the Decimal names read as before.
+
+    ``price_ticks`` (0 for market orders), ``volume_lots``, ``deal_lots``: ticks and lots.
+    ``quote_units`` (limit: price x volume; market buy: the budget), ``deal_units``: quote at 10**-(qp+bp).
+    ``locked_units``: in the coin it spends - quote at 10**-(qp+bp) for a buy, base lots for a sell.
+    ``fee`` stays Decimal: a fee is an amount times an arbitrary rate.
+    """
+
+    __slots__ = (
+        "account_id",
+        "base",
+        "cancel_blocked_until",
+        "client_id",
+        "ctime",
+        "deal_lots",
+        "deal_units",
+        "fee",
+        "fee_coin",
+        "grid",
+        "locked_units",
+        "order_id",
+        "price_ticks",
+        "quote",
+        "quote_units",
+        "seq",
+        "side",
+        "status",
+        "symbol",
+        "type",
+        "uid",
+        "utime",
+        "volume_lots",
+    )
+
+    def __init__(
+        self,
+        order_id: str,
+        account_id: str,
+        uid: int,
+        symbol: str,
+        base: str,
+        quote: str,
+        side: Side,
+        type: OrderType,
+        price_ticks: int,
+        volume_lots: int,
+        quote_units: int,
+        client_id: str | None,
+        ctime: int,
+        utime: int,
+        seq: int,
+        status: OrderStatus,
+        deal_lots: int,
+        deal_units: int,
+        fee: Decimal,
+        fee_coin: str,
+        locked_units: int,
+        cancel_blocked_until: int,
+        grid: Grid,
+    ) -> None:
+        self.order_id = order_id
+        self.account_id = account_id
+        self.uid = uid
+        self.symbol = symbol
+        self.base = base
+        self.quote = quote
+        self.side = side
+        self.type = type
+        self.price_ticks = price_ticks
+        self.volume_lots = volume_lots
+        self.quote_units = quote_units
+        self.client_id = client_id
+        self.ctime = ctime
+        self.utime = utime
+        self.seq = seq
+        self.status = status
+        self.deal_lots = deal_lots
+        self.deal_units = deal_units
+        self.fee = fee
+        self.fee_coin = fee_coin
+        self.locked_units = locked_units
+        self.cancel_blocked_until = cancel_blocked_until
+        self.grid = grid
+
+    def __repr__(self) -> str:
+        return f"Order({self.order_id}, {self.account_id}, {self.symbol}, {self.side.name} {self.volume}@{self.price})"
+
+    # Decimal views: the edge (handlers, serializers, control) reads these names, as before the ints.
+    @property
+    def price(self) -> Decimal:
+        return dec(self.price_ticks, self.grid.qp)
+
+    @property
+    def volume(self) -> Decimal:
+        return dec(self.volume_lots, self.grid.bp)
+
+    @property
+    def quote_amount(self) -> Decimal:
+        return dec(self.quote_units, self.grid.amount_scale)
+
+    @property
+    def deal_volume(self) -> Decimal:
+        return dec(self.deal_lots, self.grid.bp)
+
+    @property
+    def deal_amount(self) -> Decimal:
+        return dec(self.deal_units, self.grid.amount_scale)
+
+    @property
+    def locked(self) -> Decimal:
+        return dec(self.locked_units, self.lock_places)
+
+    @property
+    def lock_places(self) -> int:
+        """The decimals of ``locked_units``: quote amounts for a buy, lots for a sell."""
+        return self.grid.amount_scale if self.side is Side.BUY else self.grid.bp
+
+    @property
+    def left_lots(self) -> int:
+        return self.volume_lots - self.deal_lots
 
     @property
     def left_volume(self) -> Decimal:
         if self.type is OrderType.MARKET and self.side is Side.BUY:
             return ZERO
-        return sub(self.volume, self.deal_volume)
+        return dec(self.volume_lots - self.deal_lots, self.grid.bp)
 
     @property
     def left_amount(self) -> Decimal:
-        return max(ZERO, sub(self.quote_amount, self.deal_amount))
+        return dec(max(0, self.quote_units - self.deal_units), self.grid.amount_scale)
 
     @property
     def lock_coin(self) -> str:
         return self.quote if self.side is Side.BUY else self.base
+
+    def record(self) -> OrderRecord:
+        """A Decimal copy (later changes to the order do not show in it)."""
+        return OrderRecord(
+            self.order_id,
+            self.account_id,
+            self.uid,
+            self.symbol,
+            self.base,
+            self.quote,
+            self.side,
+            self.type,
+            self.price,
+            self.volume,
+            self.quote_amount,
+            self.client_id,
+            self.ctime,
+            self.utime,
+            self.seq,
+            self.status,
+            self.deal_volume,
+            self.deal_amount,
+            self.fee,
+            self.fee_coin,
+            self.locked,
+            self.cancel_blocked_until,
+        )
+
+    @classmethod
+    def from_record(cls, r: OrderRecord, grid: Grid) -> Order:
+        """The live order of a record; ``ValueError`` when a figure is off the pair's grid."""
+        places = grid.amount_scale if r.side is Side.BUY else grid.bp
+        ints = []
+        for name, value, p in (
+            ("price", r.price, grid.qp),
+            ("volume", r.volume, grid.bp),
+            ("quote_amount", r.quote_amount, grid.amount_scale),
+            ("deal_volume", r.deal_volume, grid.bp),
+            ("deal_amount", r.deal_amount, grid.amount_scale),
+            ("locked", r.locked, places),
+        ):
+            n = grid.to_int(value, p) if value.is_finite() else None
+            if n is None:
+                raise ValueError(f"order {r.order_id}: {name} {value} is off the grid of {r.symbol}")
+            ints.append(n)
+        price, volume, quote_units, deal_lots, deal_units, locked = ints
+        return cls(
+            r.order_id,
+            r.account_id,
+            r.uid,
+            r.symbol,
+            r.base,
+            r.quote,
+            r.side,
+            r.type,
+            price,
+            volume,
+            quote_units,
+            r.client_id,
+            r.ctime,
+            r.utime,
+            r.seq,
+            r.status,
+            deal_lots,
+            deal_units,
+            r.fee,
+            r.fee_coin,
+            locked,
+            r.cancel_blocked_until,
+            grid,
+        )
 
 
 class Fill(NamedTuple):

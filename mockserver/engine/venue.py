@@ -3,33 +3,66 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 from typing import Any
 
 from .book import OrderBook
 from .marketdata import TradeTape
 from .markets import Market
-from .money import add, mul
+from .money import EXACT, add, mul
+from .orders import Grid
 
 __all__ = ["Venue"]
 
 _ONE = Decimal(1)
+_WIDE = Context(prec=400)
+
+
+def _ceil_units(value: Decimal, places: int) -> int:
+    """The fewest units of 10**-places not below ``value``: ``n >= value`` exactly when ``n >= this``."""
+    return int(EXACT.scaleb(value, places).to_integral_value(rounding=ROUND_CEILING, context=_WIDE))
+
+
+def _floor_units(value: Decimal, places: int) -> int:
+    """The most units of 10**-places not above ``value``: ``n <= value`` exactly when ``n <= this``."""
+    return int(EXACT.scaleb(value, places).to_integral_value(rounding=ROUND_FLOOR, context=_WIDE))
 
 
 class Venue:
     """Everything per pair lives here, so adding per-pair state means adding a slot, not a parallel dict."""
 
-    __slots__ = ("_band", "after_trade", "book", "last_price", "lot", "market", "symbol", "tape", "tick")
+    __slots__ = (
+        "_band",
+        "after_trade",
+        "book",
+        "grid",
+        "last_price",
+        "lot",
+        "market",
+        "max_units",
+        "min_lots",
+        "min_units",
+        "symbol",
+        "tape",
+        "tick",
+    )
 
     def __init__(self, market: Market) -> None:
         self.market = market
         self.symbol = market.symbol
-        self.book = OrderBook(market.symbol)
+        self.grid = Grid(market.quote_precision, market.base_precision)
+        self.book = OrderBook(market.symbol, self.grid)
         self.tape = TradeTape()
         self.last_price: Decimal = market.reference_price
         self.tick = market.tick
         self.lot = market.lot
-        self._band: tuple[Decimal, Decimal, Decimal] | None = None  # (last price, buy floor, sell ceiling)
+        # The pair's minimums and maximum on its integer grid (lots; quote at 10**-(qp+bp)): one int compare each.
+        scale = self.grid.amount_scale
+        self.min_lots = _ceil_units(market.min_volume, market.base_precision)
+        self.min_units = _ceil_units(market.min_amount, scale)
+        self.max_units = _floor_units(market.max_amount, scale)
+        # (last price, buy floor, sell ceiling, lowest buy ticks, highest sell ticks)
+        self._band: tuple[Decimal, Decimal, Decimal, int, int] | None = None
         # The pair's market model: called (exchange, symbol) after a placement on it traded, e.g. to
         # replenish synthetic liquidity. Wiring, not state: a snapshot does not hold it.
         self.after_trade: list[Callable[[Any, str], None]] = []
@@ -42,5 +75,15 @@ class Venue:
             m = self.market
             floor = mul(last, add(_ONE, m.min_buy_price_offset))
             ceiling = mul(last, add(_ONE, m.max_sell_price_offset))
-            band = self._band = (last, floor, ceiling)
+            qp = m.quote_precision
+            band = self._band = (last, floor, ceiling, _ceil_units(floor, qp), _floor_units(ceiling, qp))
         return band[1], band[2]
+
+    def band_ticks(self) -> tuple[int, int]:
+        """:meth:`band` in ticks: a price in ticks is inside exactly when ``low <= ticks <= high``."""
+        band = self._band
+        if band is None or band[0] is not self.last_price:
+            self.band()
+            band = self._band
+            assert band is not None
+        return band[3], band[4]
