@@ -226,6 +226,10 @@ LIVE_ATTRIBUTES: dict[str, dict[str, str]] = {
         "min_lots": "configuration (derived from the market)",
         "min_units": "configuration (derived from the market)",
         "max_units": "configuration (derived from the market)",
+        "maker_base_fee": "configuration (derived from the market)",
+        "maker_quote_fee": "configuration (derived from the market)",
+        "taker_base_fee": "configuration (derived from the market)",
+        "taker_quote_fee": "configuration (derived from the market)",
         "book": "derived from open orders",
         "tape": "ExchangeState.tapes",
         "last_price": "ExchangeState.last_prices",
@@ -236,6 +240,7 @@ LIVE_ATTRIBUTES: dict[str, dict[str, str]] = {
         "_balances": "ExchangeState.balances",
         "_net_external": "ExchangeState.net_external",
         "_undo": "transient (an open transaction)",
+        "scale": "configuration (derived from the markets)",
     },
     "OrderStore": {
         "_by_id": "ExchangeState.orders",

@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from sortedcontainers import SortedDict
 
-from .orders import Grid, Order, Side, dec
+from .money import dec
+from .orders import Grid, Order, Side
 
 __all__ = ["OrderBook"]
 

@@ -33,13 +33,13 @@ from ..errors import (
     PricePrecisionError,
     VolumePrecisionError,
 )
-from .accounts import ALL_PERMISSIONS, Account, Balance, Ledger, LedgerError
+from .accounts import ALL_PERMISSIONS, MIN_SCALE, Account, Balance, Ledger, LedgerError
 from .book import OrderBook
 from .marketdata import TradeTape
 from .markets import Market, MarketRegistry
-from .money import AUDIT, EXACT, ZERO, add, ceil_to_step, floor_to_step, mul
-from .orders import Fill, Order, OrderRecord, OrderStatus, OrderStore, OrderType, PlaceRequest, Role, Side, dec
-from .venue import Venue
+from .money import add, ceil_to_step, dec, floor_to_step, units
+from .orders import Fill, Order, OrderRecord, OrderStatus, OrderStore, OrderType, PlaceRequest, Role, Side
+from .venue import Venue, fee_places
 
 __all__ = ["FEE_ACCOUNT", "EngineStateError", "Exchange", "ExchangeState", "HistoryQuery", "IdGenerator", "IdState"]
 
@@ -133,36 +133,38 @@ class HistoryQuery:
 TradeListener = Callable[["Exchange", str], None]
 
 
-# Per trade, in matching order: (maker, price ticks, lots, quote units, then the same two as Decimal, buyer
-# fee, seller fee); the Decimals because the ledger, fills and tape take them and fees are Decimal products.
-_Legs = list[tuple[Order, int, int, int, Decimal, Decimal, Decimal, Decimal]]
+# Per trade, in matching order: (maker, price ticks, lots, quote units, buyer fee, seller fee), the fees at
+# the ledger's scale.
+_Legs = list[tuple[Order, int, int, int, int, int]]
 _NO_LEGS: _Legs = []  # shared by every order that takes nothing: never appended to
 
 
 class _Plan:
     """A placement being planned: the taker's running figures (in its integer units) and the trades found so far."""
 
-    __slots__ = ("buy", "buyer_rate", "deal", "grid", "legs", "locked", "seller_rate")
+    __slots__ = ("amount_s", "buy", "buyer_fee", "deal", "legs", "locked", "lot_s", "seller_fee")
 
     def __init__(self, taker: Order, venue: Venue) -> None:
-        m = venue.market
         self.buy = buy = taker.side is Side.BUY
-        self.grid = venue.grid
+        self.lot_s = venue.grid.lot_s
+        self.amount_s = venue.grid.amount_s
         self.locked = taker.locked_units
         self.deal = 0
         self.legs: _Legs = []
         # The taker pays the taker rate on what it receives, the maker the maker rate.
         if buy:
-            self.buyer_rate, self.seller_rate = m.taker_fee_rate, m.maker_fee_rate
+            self.buyer_fee, self.seller_fee = venue.taker_base_fee, venue.maker_quote_fee
         else:
-            self.buyer_rate, self.seller_rate = m.maker_fee_rate, m.taker_fee_rate
+            self.buyer_fee, self.seller_fee = venue.maker_base_fee, venue.taker_quote_fee
 
 
-def _units(value: Decimal, places: int) -> int | None:
-    """``value`` as a whole number of 10**-places, or ``None`` when it has more decimals than that."""
-    scaled = EXACT.scaleb(value, places)
-    n = int(scaled)
-    return n if n == scaled else None
+def ledger_scale(markets: Iterable[Market]) -> int:
+    """Decimals the ledger keeps: enough that every fee (a trade amount x a pair's rate) and admin amount is whole."""
+    scale = MIN_SCALE
+    for m in markets:
+        rate_places = max(fee_places(m.maker_fee_rate), fee_places(m.taker_fee_rate))
+        scale = max(scale, m.quote_precision + m.base_precision + rate_places)
+    return scale
 
 
 class Exchange:
@@ -174,10 +176,11 @@ class Exchange:
         self.markets = MarketRegistry(markets)
         self.seed = seed
         self.ids = IdGenerator(seed)
-        self.ledger = Ledger()
+        scale = ledger_scale(self.markets)
+        self.ledger = Ledger(scale)
         self.accounts: dict[str, Account] = {}
         self.accounts_by_key: dict[str, Account] = {}
-        self.venues: dict[str, Venue] = {m.symbol: Venue(m) for m in self.markets}
+        self.venues: dict[str, Venue] = {m.symbol: Venue(m, scale) for m in self.markets}
         self._store = OrderStore()
         # Called after a placement on any pair traded (each venue has its own list too: Venue.after_trade).
         self.after_match: list[TradeListener] = []
@@ -335,7 +338,10 @@ class Exchange:
                 if a.api_key in self.accounts_by_key:
                     raise EngineStateError(f"api-key of account {a.account_id!r} given twice")
                 self.accounts_by_key[a.api_key] = a
-        self.ledger.load(state.balances, state.net_external)
+        try:
+            self.ledger.load(state.balances, state.net_external)
+        except LedgerError as exc:
+            raise EngineStateError(str(exc)) from None
         for symbol, price in state.last_prices.items():
             self.venue(symbol).last_price = price
         store = self._store
@@ -367,7 +373,7 @@ class Exchange:
         with self.lock:
             out = list(self._store.problems())
             out += [f"{coin}: balances and net external flow differ by {v}" for coin, v in self.audit().items() if v]
-            locks: dict[tuple[str, str], Decimal] = {}
+            locks: dict[tuple[str, str], int] = {}
             max_seq, max_oid, max_tid = 0, 0, 0
             resting = 0
             for o in self._store.values():
@@ -387,16 +393,20 @@ class Exchange:
                             f"order {o.order_id}: open, but locks {o.locked} where it needs {dec(want, o.lock_places)}"
                         )
                     key = (o.account_id, o.lock_coin)
-                    locks[key] = AUDIT.add(locks.get(key, ZERO), o.locked)
+                    locks[key] = locks.get(key, 0) + o.locked_ledger_units
                 elif o.locked_units:
                     out.append(f"order {o.order_id}: closed, yet locks {o.locked}")
                 for f in self._store.fills_by_order.get(o.order_id, ()):
                     max_tid = max(max_tid, int(f.trade_id))
-            for acct in list(self.ledger.accounts()):
-                for coin, bal in self.ledger.balances_of(acct).items():
-                    if bal.locked != locks.pop((acct, coin), ZERO):
-                        out.append(f"{acct} {coin}: locked {bal.locked} is not what its open orders lock")
-            out += [f"{a} {c}: open orders lock {v}, the ledger nothing" for (a, c), v in locks.items() if v]
+            ledger = self.ledger
+            for acct in list(ledger.accounts()):
+                for coin in ledger.balances_of(acct):
+                    held = ledger.locked_units(acct, coin)
+                    if held != locks.pop((acct, coin), 0):
+                        out.append(f"{acct} {coin}: locked {ledger.dec(held)} is not what its open orders lock")
+            out += [
+                f"{a} {c}: open orders lock {ledger.dec(v)}, the ledger nothing" for (a, c), v in locks.items() if v
+            ]
             if resting != sum(len(v.book) for v in self.venues.values()):
                 out.append("the books do not hold exactly the open orders")
             for v in self.venues.values():
@@ -558,22 +568,22 @@ class Exchange:
         if type_ is OrderType.LIMIT:
             if price is None or price <= 0:
                 raise ParameterError("price must be greater than 0 for a limit order")
-            ticks = _units(price, m.quote_precision)
+            ticks = units(price, m.quote_precision)
             if ticks is None:
                 why = f"price has more than {m.quote_precision} decimals"
                 raise PricePrecisionError(why) if self.price_precision_code == "10059" else ParameterError(why)
-            lots = _units(vol, m.base_precision)
+            lots = units(vol, m.base_precision)
             if lots is None:
                 raise VolumePrecisionError(f"volume has more than {m.base_precision} decimals")
             return ticks, lots
         if side is Side.BUY:
             # A market buy's volume is the quote amount to spend.
-            if _units(vol, m.quote_precision) is None:
+            if units(vol, m.quote_precision) is None:
                 raise VolumePrecisionError(f"quote amount has more than {m.quote_precision} decimals")
-            units = _units(vol, venue.grid.amount_scale)
-            assert units is not None  # on the tick grid, so on the finer amount grid
-            return 0, units
-        lots = _units(vol, m.base_precision)
+            budget = units(vol, venue.grid.amount_scale)
+            assert budget is not None  # on the tick grid, so on the finer amount grid
+            return 0, budget
+        lots = units(vol, m.base_precision)
         if lots is None:
             raise VolumePrecisionError(f"volume has more than {m.base_precision} decimals")
         return 0, lots
@@ -589,10 +599,11 @@ class Exchange:
         if not m.is_open:
             raise MarketClosed(m.symbol)
         account_id = acct.account_id
-        lock_amount = dec(lock_units, grid.amount_scale if buy else grid.bp)
-        free = self.ledger.free(account_id, lock_coin)
+        lock_amount = lock_units * (grid.amount_s if buy else grid.lot_s)  # at the ledger's scale
+        free = self.ledger.free_units(account_id, lock_coin)
         if free < lock_amount:
-            raise InsufficientBalance(f"{lock_coin} free {free} < needed {lock_amount}")
+            needed = dec(lock_units, grid.amount_scale if buy else grid.bp)
+            raise InsufficientBalance(f"{lock_coin} free {self.ledger.dec(free)} < needed {needed}")
         now = self.clock.now_ms()
         # Positional: the constructor's order (a keyword call costs a fifth more, once per placement).
         order = Order(
@@ -614,7 +625,7 @@ class Exchange:
             OrderStatus.NEW,
             0,
             0,
-            ZERO,
+            0,
             m.base if buy else m.quote,
             lock_units,
             0,
@@ -684,13 +695,11 @@ class Exchange:
             raise LedgerError(
                 f"trade {qty} lots @ {price} ticks beyond the orders' locks ({buyer_locked}, {seller_locked})"
             )
-        grid = plan.grid
-        qty_d, amount_d = dec(qty, grid.bp), dec(amount, grid.amount_scale)
-        buyer_fee, seller_fee = mul(qty_d, plan.buyer_rate), mul(amount_d, plan.seller_rate)
-        if buyer_fee > qty_d or seller_fee > amount_d:
-            raise LedgerError(f"trade {qty_d} @ {price} ticks: a fee above what its side receives")
+        buyer_fee, seller_fee = qty * plan.buyer_fee, amount * plan.seller_fee
+        if buyer_fee > qty * plan.lot_s or seller_fee > amount * plan.amount_s:
+            raise LedgerError(f"trade {qty} lots @ {price} ticks: a fee above what its side receives")
         plan.deal += qty
-        plan.legs.append((maker, price, qty, amount, qty_d, amount_d, buyer_fee, seller_fee))
+        plan.legs.append((maker, price, qty, amount, buyer_fee, seller_fee))
 
     def _apply(
         self,
@@ -699,12 +708,12 @@ class Exchange:
         legs: _Legs,
         satisfied: bool,
         lock_coin: str,
-        lock_amount: Decimal,
+        lock_amount: int,
         now: int,
     ) -> None:
         ledger = self.ledger
         account_id = order.account_id
-        ledger.lock(account_id, lock_coin, lock_amount)
+        ledger.lock_units(account_id, lock_coin, lock_amount)
         self._seq += 1
         order.seq = self._seq
         order.order_id = self.ids.order_id()
@@ -715,28 +724,40 @@ class Exchange:
             return
         m = venue.market
         base, quote = m.base, m.quote
-        qp = venue.grid.qp
+        grid = venue.grid
+        qp, bp, amount_scale, scale = grid.qp, grid.bp, grid.amount_scale, grid.scale
+        lot_s, amount_s = grid.lot_s, grid.amount_s
         book = venue.book
         tape = venue.tape
         symbol = m.symbol
         taker_buys = order.side is Side.BUY
-        settle = ledger.settle_trade
+        settle = ledger.settle_units
         add_fill = store.add_fill
         next_trade_id = self.ids.trade_id
-        for maker, ticks, qty, amount, qty_d, amount_d, buyer_fee, seller_fee in legs:
+        for maker, ticks, qty, amount, buyer_fee, seller_fee in legs:
             buyer, seller = (order, maker) if taker_buys else (maker, order)
             settle(
-                buyer.account_id, seller.account_id, base, quote, qty_d, amount_d, buyer_fee, seller_fee, FEE_ACCOUNT
+                buyer.account_id,
+                seller.account_id,
+                base,
+                quote,
+                qty * lot_s,
+                amount * amount_s,
+                buyer_fee,
+                seller_fee,
+                FEE_ACCOUNT,
             )
             buyer.locked_units -= amount
             seller.locked_units -= qty
-            price = dec(ticks, qp)
+            # The fills and the tape keep Decimal (their readers are the edge's).
+            price, qty_d, amount_d = dec(ticks, qp), dec(qty, bp), dec(amount, amount_scale)
             trade_id = next_trade_id()
-            for o, fee in ((buyer, buyer_fee), (seller, seller_fee)):
+            for o, fee_units in ((buyer, buyer_fee), (seller, seller_fee)):
                 o.deal_lots += qty
                 o.deal_units += amount
-                o.fee = add(o.fee, fee)
+                o.fee_units += fee_units
                 o.utime = now
+                fee = dec(fee_units, scale)
                 add_fill(
                     Fill(
                         trade_id,
@@ -756,7 +777,7 @@ class Exchange:
             if maker.deal_lots == maker.volume_lots:
                 maker.status = OrderStatus.FILLED
                 if maker.locked_units:  # a resting buy locks exactly price * left; nothing should remain
-                    ledger.unlock(maker.account_id, maker.lock_coin, maker.locked)
+                    ledger.unlock_units(maker.account_id, maker.lock_coin, maker.locked_ledger_units)
                     maker.locked_units = 0
                 book.remove(maker)
             else:
@@ -773,7 +794,7 @@ class Exchange:
             if left == 0:
                 order.status = OrderStatus.FILLED
                 if order.locked_units:  # a buy that filled below its limit price
-                    ledger.unlock(order.account_id, order.lock_coin, order.locked)
+                    ledger.unlock_units(order.account_id, order.lock_coin, order.locked_ledger_units)
                     order.locked_units = 0
                 return
             if order.side is Side.BUY:
@@ -781,7 +802,7 @@ class Exchange:
                 # resting buy always locks exactly price * left.
                 excess = order.locked_units - order.price_ticks * left
                 if excess:
-                    ledger.unlock(order.account_id, order.quote, dec(excess, order.grid.amount_scale))
+                    ledger.unlock_units(order.account_id, order.quote, excess * order.grid.amount_s)
                     order.locked_units -= excess
             order.status = OrderStatus.PARTIALLY_FILLED if order.deal_lots else OrderStatus.NEW
             book.add(order)
@@ -790,7 +811,7 @@ class Exchange:
         if order.side is Side.BUY:
             order.volume_lots = order.deal_lots
         if order.locked_units:
-            ledger.unlock(order.account_id, order.lock_coin, order.locked)
+            ledger.unlock_units(order.account_id, order.lock_coin, order.locked_ledger_units)
             order.locked_units = 0
         if order.deal_lots and satisfied:
             order.status = OrderStatus.FILLED
@@ -886,7 +907,7 @@ class Exchange:
     def _cancel(self, order: Order) -> None:
         # The unlock checks before it moves anything and is the only step that can fail.
         if order.locked_units:
-            self.ledger.unlock(order.account_id, order.lock_coin, order.locked)
+            self.ledger.unlock_units(order.account_id, order.lock_coin, order.locked_ledger_units)
             order.locked_units = 0
         self.venues[order.symbol].book.remove(order)
         order.status = OrderStatus.PARTIALLY_CANCELED if order.deal_lots else OrderStatus.CANCELED

@@ -9,7 +9,7 @@ from enum import IntEnum
 from types import MappingProxyType
 from typing import NamedTuple
 
-from .money import EXACT, ZERO
+from .money import ZERO, dec, units
 
 __all__ = [
     "Fill",
@@ -74,32 +74,16 @@ class Grid:
     A quote amount is price x volume, so at 10**-(qp+bp) every trade's amount is an exact integer.
     """
 
-    __slots__ = ("amount_scale", "bp", "qp")
+    __slots__ = ("amount_s", "amount_scale", "bp", "lot_s", "qp", "scale")
 
-    def __init__(self, quote_precision: int, base_precision: int) -> None:
+    def __init__(self, quote_precision: int, base_precision: int, scale: int) -> None:
         self.qp = quote_precision
         self.bp = base_precision
         self.amount_scale = quote_precision + base_precision
-
-    def to_int(self, value: Decimal, places: int) -> int | None:
-        """``value`` in units of 10**-places; ``None`` when it is not a whole number of them."""
-        scaled = EXACT.scaleb(value, places)
-        n = int(scaled)
-        return n if n == scaled else None
-
-
-def dec(n: int, places: int) -> Decimal:
-    """The Decimal of ``n`` units of 10**-places, without trailing zeros past the point ("64000", not "64000.00").
-
-    Trailing zeros dropped so snapshots and messages read as the figures people typed; exact (the
-    context traps any rounding).
-    """
-    if not n:
-        return ZERO
-    while places > 0 and not n % 10:
-        n //= 10
-        places -= 1
-    return EXACT.scaleb(Decimal(n), -places) if places else Decimal(n)
+        # The ledger's scale (10**-scale of a coin), and what turns lots and quote units into it.
+        self.scale = scale
+        self.lot_s: int = 10 ** (scale - base_precision)
+        self.amount_s: int = 10 ** (scale - self.amount_scale)
 
 
 @dataclass(slots=True)
@@ -136,7 +120,7 @@ class Order:
     ``price_ticks`` (0 for market orders), ``volume_lots``, ``deal_lots``: ticks and lots.
     ``quote_units`` (limit: price x volume; market buy: the budget), ``deal_units``: quote at 10**-(qp+bp).
     ``locked_units``: in the coin it spends - quote at 10**-(qp+bp) for a buy, base lots for a sell.
-    ``fee`` stays Decimal: a fee is an amount times an arbitrary rate.
+    ``fee_units``: at the ledger's scale (``grid.scale``), where an amount times a fee rate is whole.
     """
 
     __slots__ = (
@@ -147,8 +131,8 @@ class Order:
         "ctime",
         "deal_lots",
         "deal_units",
-        "fee",
         "fee_coin",
+        "fee_units",
         "grid",
         "locked_units",
         "order_id",
@@ -185,7 +169,7 @@ class Order:
         status: OrderStatus,
         deal_lots: int,
         deal_units: int,
-        fee: Decimal,
+        fee_units: int,
         fee_coin: str,
         locked_units: int,
         cancel_blocked_until: int,
@@ -209,7 +193,7 @@ class Order:
         self.status = status
         self.deal_lots = deal_lots
         self.deal_units = deal_units
-        self.fee = fee
+        self.fee_units = fee_units
         self.fee_coin = fee_coin
         self.locked_units = locked_units
         self.cancel_blocked_until = cancel_blocked_until
@@ -238,6 +222,16 @@ class Order:
     @property
     def deal_amount(self) -> Decimal:
         return dec(self.deal_units, self.grid.amount_scale)
+
+    @property
+    def fee(self) -> Decimal:
+        return dec(self.fee_units, self.grid.scale)
+
+    @property
+    def locked_ledger_units(self) -> int:
+        """``locked_units`` at the ledger's scale."""
+        g = self.grid
+        return self.locked_units * (g.amount_s if self.side is Side.BUY else g.lot_s)
 
     @property
     def locked(self) -> Decimal:
@@ -305,12 +299,13 @@ class Order:
             ("deal_volume", r.deal_volume, grid.bp),
             ("deal_amount", r.deal_amount, grid.amount_scale),
             ("locked", r.locked, places),
+            ("fee", r.fee, grid.scale),
         ):
-            n = grid.to_int(value, p) if value.is_finite() else None
+            n = units(value, p) if value.is_finite() else None
             if n is None:
                 raise ValueError(f"order {r.order_id}: {name} {value} is off the grid of {r.symbol}")
             ints.append(n)
-        price, volume, quote_units, deal_lots, deal_units, locked = ints
+        price, volume, quote_units, deal_lots, deal_units, locked, fee = ints
         return cls(
             r.order_id,
             r.account_id,
@@ -330,7 +325,7 @@ class Order:
             r.status,
             deal_lots,
             deal_units,
-            r.fee,
+            fee,
             r.fee_coin,
             locked,
             r.cancel_blocked_until,

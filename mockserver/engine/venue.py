@@ -9,7 +9,7 @@ from typing import Any
 from .book import OrderBook
 from .marketdata import TradeTape
 from .markets import Market
-from .money import EXACT, add, mul
+from .money import EXACT, add, decimals_of, mul, units
 from .orders import Grid
 
 __all__ = ["Venue"]
@@ -28,6 +28,21 @@ def _floor_units(value: Decimal, places: int) -> int:
     return int(EXACT.scaleb(value, places).to_integral_value(rounding=ROUND_FLOOR, context=_WIDE))
 
 
+def fee_places(rate: Decimal) -> int:
+    """Decimals a fee rate adds to the amount it multiplies."""
+    return decimals_of(rate)
+
+
+def _fee_factor(rate: Decimal, headroom: int) -> int:
+    """``rate`` x 10**headroom as an integer (the exchange picks a ledger scale that leaves the headroom)."""
+    places = fee_places(rate)
+    n = units(rate, places)
+    if n is None or headroom < places:
+        raise ValueError(f"fee rate {rate} needs more decimals than the ledger keeps")
+    factor: int = n * 10 ** (headroom - places)
+    return factor
+
+
 class Venue:
     """Everything per pair lives here, so adding per-pair state means adding a slot, not a parallel dict."""
 
@@ -38,29 +53,38 @@ class Venue:
         "grid",
         "last_price",
         "lot",
+        "maker_base_fee",
+        "maker_quote_fee",
         "market",
         "max_units",
         "min_lots",
         "min_units",
         "symbol",
+        "taker_base_fee",
+        "taker_quote_fee",
         "tape",
         "tick",
     )
 
-    def __init__(self, market: Market) -> None:
+    def __init__(self, market: Market, scale: int) -> None:
         self.market = market
         self.symbol = market.symbol
-        self.grid = Grid(market.quote_precision, market.base_precision)
+        self.grid = Grid(market.quote_precision, market.base_precision, scale)
         self.book = OrderBook(market.symbol, self.grid)
         self.tape = TradeTape()
         self.last_price: Decimal = market.reference_price
         self.tick = market.tick
         self.lot = market.lot
         # The pair's minimums and maximum on its integer grid (lots; quote at 10**-(qp+bp)): one int compare each.
-        scale = self.grid.amount_scale
+        amount_scale = self.grid.amount_scale
         self.min_lots = _ceil_units(market.min_volume, market.base_precision)
-        self.min_units = _ceil_units(market.min_amount, scale)
-        self.max_units = _floor_units(market.max_amount, scale)
+        self.min_units = _ceil_units(market.min_amount, amount_scale)
+        self.max_units = _floor_units(market.max_amount, amount_scale)
+        # A fee at the ledger's scale is one product: lots (base fee) or quote units (quote fee) x these.
+        self.maker_base_fee = _fee_factor(market.maker_fee_rate, scale - market.base_precision)
+        self.taker_base_fee = _fee_factor(market.taker_fee_rate, scale - market.base_precision)
+        self.maker_quote_fee = _fee_factor(market.maker_fee_rate, scale - self.grid.amount_scale)
+        self.taker_quote_fee = _fee_factor(market.taker_fee_rate, scale - self.grid.amount_scale)
         # (last price, buy floor, sell ceiling, lowest buy ticks, highest sell ticks)
         self._band: tuple[Decimal, Decimal, Decimal, int, int] | None = None
         # The pair's market model: called (exchange, symbol) after a placement on it traded, e.g. to
