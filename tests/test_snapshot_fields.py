@@ -17,7 +17,7 @@ from mockserver.engine import (
     EngineStateError,
     Exchange,
     ExchangeState,
-    Fill,
+    FillRecord,
     IdState,
     LiquidityState,
     OrderRecord,
@@ -31,7 +31,17 @@ from mockserver.engine.accounts import Balance
 from mockserver.state import MockState
 
 #: Every class whose instances make up engine state. A new one must be listed in ENGINE_MODELS too.
-STATE_CLASSES = {ExchangeState, IdState, Account, Balance, OrderRecord, Fill, WalletState, WalletRecord, LiquidityState}
+STATE_CLASSES = {
+    ExchangeState,
+    IdState,
+    Account,
+    Balance,
+    OrderRecord,
+    FillRecord,
+    WalletState,
+    WalletRecord,
+    LiquidityState,
+}
 
 #: Keys of the document that are not the engine's (the run around it).
 NOT_ENGINE_KEYS = {
@@ -234,6 +244,10 @@ LIVE_ATTRIBUTES: dict[str, dict[str, str]] = {
         "tape": "ExchangeState.tapes",
         "last_price": "ExchangeState.last_prices",
         "_band": "cache (derived from last_price)",
+        "_band_ticks": "cache (derived from last_price)",
+        "_last": "cache (last_price in ticks, as the last trade set it)",
+        "_buy_factor": "configuration (derived from the market)",
+        "_sell_factor": "configuration (derived from the market)",
         "after_trade": "wiring",
     },
     "Ledger": {

@@ -15,7 +15,19 @@ from .exchange import FEE_ACCOUNT, EngineStateError, Exchange, ExchangeState, Hi
 from .liquidity import LIQUIDITY_ACCOUNT, LiquidityProvider, LiquidityState
 from .marketdata import INTERVALS, Candle, SyntheticPath, TradeTape, candles
 from .markets import Market, MarketRegistry, load_markets
-from .orders import Fill, Grid, Order, OrderRecord, OrderStatus, OrderStore, OrderType, PlaceRequest, Role, Side
+from .orders import (
+    Fill,
+    FillRecord,
+    Grid,
+    Order,
+    OrderRecord,
+    OrderStatus,
+    OrderStore,
+    OrderType,
+    PlaceRequest,
+    Role,
+    Side,
+)
 from .venue import Venue
 from .wallet import WITHDRAWALS_ACCOUNT, Wallet, WalletRecord, WalletState
 
@@ -32,6 +44,7 @@ __all__ = [
     "Exchange",
     "ExchangeState",
     "Fill",
+    "FillRecord",
     "Grid",
     "HistoryQuery",
     "IdGenerator",

@@ -38,7 +38,7 @@ from .book import OrderBook
 from .marketdata import TradeTape
 from .markets import Market, MarketRegistry
 from .money import add, ceil_to_step, dec, floor_to_step, units
-from .orders import Fill, Order, OrderRecord, OrderStatus, OrderStore, OrderType, PlaceRequest, Role, Side
+from .orders import Fill, FillRecord, Order, OrderRecord, OrderStatus, OrderStore, OrderType, PlaceRequest, Role, Side
 from .venue import Venue, fee_places
 
 __all__ = ["FEE_ACCOUNT", "EngineStateError", "Exchange", "ExchangeState", "HistoryQuery", "IdGenerator", "IdState"]
@@ -113,7 +113,7 @@ class ExchangeState:
     net_external: dict[str, Decimal]
     last_prices: dict[str, Decimal]
     orders: list[OrderRecord]
-    fills: dict[str, list[Fill]]
+    fills: dict[str, list[FillRecord]]
     tapes: dict[str, list[tuple[int, Decimal, Decimal]]] = field(default_factory=dict)
 
 
@@ -300,7 +300,7 @@ class Exchange:
                 net_external=self.ledger.net_external(),
                 last_prices=self.last_prices,
                 orders=[o.record() for o in store.values()],
-                fills={oid: list(fs) for oid, fs in store.fills_by_order.items()},
+                fills={oid: [f.record() for f in fs] for oid, fs in store.fills_by_order.items()},
                 tapes={s: v.tape.rows() for s, v in self.venues.items()},
             )
 
@@ -356,7 +356,7 @@ class Exchange:
                 raise EngineStateError(f"order {r.order_id}: no market {r.symbol!r}")
             try:
                 o = Order.from_record(r, home.grid)
-                store.add(o, list(state.fills.get(o.order_id, ())))
+                store.add(o, [Fill.from_record(f, home.grid) for f in state.fills.get(o.order_id, ())])
             except ValueError as exc:
                 raise EngineStateError(str(exc)) from None
             live.append(o)
@@ -725,7 +725,7 @@ class Exchange:
         m = venue.market
         base, quote = m.base, m.quote
         grid = venue.grid
-        qp, bp, amount_scale, scale = grid.qp, grid.bp, grid.amount_scale, grid.scale
+        qp, bp = grid.qp, grid.bp
         lot_s, amount_s = grid.lot_s, grid.amount_s
         book = venue.book
         tape = venue.tape
@@ -749,15 +749,12 @@ class Exchange:
             )
             buyer.locked_units -= amount
             seller.locked_units -= qty
-            # The fills and the tape keep Decimal (their readers are the edge's).
-            price, qty_d, amount_d = dec(ticks, qp), dec(qty, bp), dec(amount, amount_scale)
             trade_id = next_trade_id()
-            for o, fee_units in ((buyer, buyer_fee), (seller, seller_fee)):
+            for o, fee in ((buyer, buyer_fee), (seller, seller_fee)):
                 o.deal_lots += qty
                 o.deal_units += amount
-                o.fee_units += fee_units
+                o.fee_units += fee
                 o.utime = now
-                fee = dec(fee_units, scale)
                 add_fill(
                     Fill(
                         trade_id,
@@ -765,13 +762,14 @@ class Exchange:
                         o.account_id,
                         symbol,
                         o.side,
-                        price,
-                        qty_d,
-                        amount_d,
+                        ticks,
+                        qty,
+                        amount,
                         fee,
                         o.fee_coin,
                         Role.TAKER if o is order else Role.MAKER,
                         now,
+                        grid,
                     )
                 )
             if maker.deal_lots == maker.volume_lots:
@@ -782,8 +780,10 @@ class Exchange:
                 book.remove(maker)
             else:
                 maker.status = OrderStatus.PARTIALLY_FILLED
-            venue.last_price = price
-            tape.record(now, price, qty_d, amount_d)
+            # The tape keeps Decimal (candles and the trade feed read it).
+            price = dec(ticks, qp)
+            venue.traded_at(price, ticks)
+            tape.record(now, price, dec(qty, bp))
         self._settle_remainder(order, book, satisfied)
 
     def _settle_remainder(self, order: Order, book: OrderBook, satisfied: bool) -> None:

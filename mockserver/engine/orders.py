@@ -13,6 +13,7 @@ from .money import ZERO, dec, units
 
 __all__ = [
     "Fill",
+    "FillRecord",
     "Grid",
     "Order",
     "OrderRecord",
@@ -333,11 +334,8 @@ class Order:
         )
 
 
-class Fill(NamedTuple):
-    """One side of one trade, as ``order/deal/list`` reports it.
-
-    Immutable history; a named tuple because two are built per trade and a frozen dataclass costs four times as much.
-    """
+class FillRecord(NamedTuple):
+    """One side of one trade as plain Decimal data: what snapshots save and a restore installs."""
 
     trade_id: str
     order_id: str
@@ -351,6 +349,91 @@ class Fill(NamedTuple):
     fee_coin: str
     role: Role
     time_ms: int
+
+
+class Fill(NamedTuple):
+    """One side of one trade, as ``order/deal/list`` reports it; figures in the pair's integer units.
+
+    Immutable history; a named tuple because two are built per trade and a frozen dataclass costs
+    four times as much. ``price``, ``volume``, ``amount`` and ``fee`` read as Decimal.
+    """
+
+    trade_id: str
+    order_id: str
+    account_id: str
+    symbol: str
+    side: Side
+    price_ticks: int
+    lots: int
+    amount_units: int  # quote at 10**-(qp+bp)
+    fee_units: int  # at the ledger's scale
+    fee_coin: str
+    role: Role
+    time_ms: int
+    grid: Grid
+
+    @property
+    def price(self) -> Decimal:
+        return dec(self.price_ticks, self.grid.qp)
+
+    @property
+    def volume(self) -> Decimal:
+        return dec(self.lots, self.grid.bp)
+
+    @property
+    def amount(self) -> Decimal:
+        return dec(self.amount_units, self.grid.amount_scale)
+
+    @property
+    def fee(self) -> Decimal:
+        return dec(self.fee_units, self.grid.scale)
+
+    def record(self) -> FillRecord:
+        return FillRecord(
+            self.trade_id,
+            self.order_id,
+            self.account_id,
+            self.symbol,
+            self.side,
+            self.price,
+            self.volume,
+            self.amount,
+            self.fee,
+            self.fee_coin,
+            self.role,
+            self.time_ms,
+        )
+
+    @classmethod
+    def from_record(cls, r: FillRecord, grid: Grid) -> Fill:
+        """The live fill of a record; ``ValueError`` when a figure is off the pair's grid."""
+        ints = []
+        for name, value, places in (
+            ("price", r.price, grid.qp),
+            ("volume", r.volume, grid.bp),
+            ("amount", r.amount, grid.amount_scale),
+            ("fee", r.fee, grid.scale),
+        ):
+            n = units(value, places) if value.is_finite() else None
+            if n is None:
+                raise ValueError(f"fill {r.trade_id}: {name} {value} is off the grid of {r.symbol}")
+            ints.append(n)
+        price, lots, amount, fee = ints
+        return cls(
+            r.trade_id,
+            r.order_id,
+            r.account_id,
+            r.symbol,
+            r.side,
+            price,
+            lots,
+            amount,
+            fee,
+            r.fee_coin,
+            r.role,
+            r.time_ms,
+            grid,
+        )
 
 
 class OrderStore:

@@ -43,11 +43,23 @@ def _fee_factor(rate: Decimal, headroom: int) -> int:
     return factor
 
 
+def _fraction(value: Decimal) -> tuple[int, int]:
+    """``value`` as (numerator, 10**decimals), exactly."""
+    places = decimals_of(value)
+    n = units(value, places)
+    assert n is not None
+    return n, 10**places
+
+
 class Venue:
     """Everything per pair lives here, so adding per-pair state means adding a slot, not a parallel dict."""
 
     __slots__ = (
         "_band",
+        "_band_ticks",
+        "_buy_factor",
+        "_last",
+        "_sell_factor",
         "after_trade",
         "book",
         "grid",
@@ -85,8 +97,12 @@ class Venue:
         self.taker_base_fee = _fee_factor(market.taker_fee_rate, scale - market.base_precision)
         self.maker_quote_fee = _fee_factor(market.maker_fee_rate, scale - self.grid.amount_scale)
         self.taker_quote_fee = _fee_factor(market.taker_fee_rate, scale - self.grid.amount_scale)
-        # (last price, buy floor, sell ceiling, lowest buy ticks, highest sell ticks)
-        self._band: tuple[Decimal, Decimal, Decimal, int, int] | None = None
+        # (1 + offset) as (numerator, 10**decimals): the band in ticks is then integer arithmetic.
+        self._buy_factor = _fraction(add(_ONE, market.min_buy_price_offset))
+        self._sell_factor = _fraction(add(_ONE, market.max_sell_price_offset))
+        self._band: tuple[Decimal, Decimal, Decimal] | None = None  # (last price, buy floor, sell ceiling)
+        self._band_ticks: tuple[Decimal, int, int] | None = None  # (last price, lowest buy, highest sell ticks)
+        self._last: tuple[Decimal, int] | None = None  # (last price, its ticks) as the last trade set them
         # The pair's market model: called (exchange, symbol) after a placement on it traded, e.g. to
         # replenish synthetic liquidity. Wiring, not state: a snapshot does not hold it.
         self.after_trade: list[Callable[[Any, str], None]] = []
@@ -99,15 +115,28 @@ class Venue:
             m = self.market
             floor = mul(last, add(_ONE, m.min_buy_price_offset))
             ceiling = mul(last, add(_ONE, m.max_sell_price_offset))
-            qp = m.quote_precision
-            band = self._band = (last, floor, ceiling, _ceil_units(floor, qp), _floor_units(ceiling, qp))
+            band = self._band = (last, floor, ceiling)
         return band[1], band[2]
+
+    def traded_at(self, price: Decimal, ticks: int) -> None:
+        """A trade set the last price (``ticks`` of it known, so the band need not convert it back)."""
+        self.last_price = price
+        self._last = (price, ticks)
 
     def band_ticks(self) -> tuple[int, int]:
         """:meth:`band` in ticks: a price in ticks is inside exactly when ``low <= ticks <= high``."""
-        band = self._band
-        if band is None or band[0] is not self.last_price:
-            self.band()
-            band = self._band
-            assert band is not None
-        return band[3], band[4]
+        last = self.last_price
+        cached = self._band_ticks
+        if cached is not None and cached[0] is last:
+            return cached[1], cached[2]
+        known = self._last
+        qp = self.market.quote_precision
+        ticks = known[1] if known is not None and known[0] is last else units(last, qp)
+        if ticks is None:  # an admin price off the tick grid: the Decimal band, rounded inwards
+            floor, ceiling = self.band()
+            low, high = _ceil_units(floor, qp), _floor_units(ceiling, qp)
+        else:  # ceil(ticks * f) and floor(ticks * g): the ticks t with floor <= t * tick <= ceiling
+            (bn, bd), (sn, sd) = self._buy_factor, self._sell_factor
+            low, high = -((-ticks * bn) // bd), (ticks * sn) // sd
+        self._band_ticks = (last, low, high)
+        return low, high
