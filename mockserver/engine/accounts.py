@@ -179,7 +179,8 @@ class Ledger:
         return Balance(dec(row[0], self.scale), dec(row[1], self.scale))
 
     def free_units(self, account_id: str, coin: str) -> int:
-        row = self._row(account_id, coin)
+        coins = self._balances.get(account_id)  # _row inlined: once per placement
+        row = coins.get(coin) if coins is not None else None
         return row[0] if row is not None else 0
 
     def locked_units(self, account_id: str, coin: str) -> int:
@@ -224,7 +225,8 @@ class Ledger:
         # Check before touching anything: a refused lock must not even add an empty row.
         if n < 0:
             raise LedgerError(f"lock: amount {self.dec(n)} is negative")
-        row = self._row(account_id, coin)
+        coins = self._balances.get(account_id)  # _row inlined: once per placement
+        row = coins.get(coin) if coins is not None else None
         free = row[0] if row is not None else 0
         if free < n:
             raise InsufficientBalance(f"{coin} free {self.dec(free)} < needed {self.dec(n)}")

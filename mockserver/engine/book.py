@@ -102,13 +102,17 @@ class OrderBook:
 
     def queues(self, side: Side) -> Iterator[tuple[int, dict[str, Order]]]:
         """(ticks, the level's live queue) best first, for matching: the caller must not change the book meanwhile."""
-        levels = self._bids if side is Side.BUY else self._asks
-        sign = -1 if side is Side.BUY else 1
+        buy = side is Side.BUY
+        levels, top = (self._bids, self._bid_top) if buy else (self._asks, self._ask_top)
+        if top is None:
+            return
+        # The top from the cached key (a dict lookup); deeper levels by position, since a sweep takes a
+        # level or two and a full sorted iterator costs more to start than that.
+        yield (-top if buy else top), levels[top]
         peek = levels.peekitem
-        # By position: a sweep takes a level or two, and a full sorted iterator costs more to start than that.
-        for i in range(len(levels)):
+        for i in range(1, len(levels)):
             k, level = peek(i)
-            yield (-k if sign < 0 else k), level
+            yield (-k if buy else k), level
 
     def _walk(self, side: Side) -> Iterator[tuple[int, dict[str, Order]]]:
         if side is Side.BUY:

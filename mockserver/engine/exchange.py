@@ -551,7 +551,7 @@ class Exchange:
         """
         with self.lock:
             venue = self.venues.get(symbol) or self.venue(symbol)
-            acct = self._require_account(account_id)
+            acct = self.accounts.get(account_id) or self._require_account(account_id)
             return self._place(acct, venue, side, OrderType.LIMIT, price_ticks, lots, client_id)
 
     def _to_grid(
@@ -720,7 +720,11 @@ class Exchange:
         store = self._store
         store.add(order)
         if not legs:
-            self._settle_remainder(order, venue.book, satisfied)
+            if order.type is OrderType.LIMIT:
+                # Nothing traded: it rests whole, already NEW and locking exactly price * volume (or volume).
+                venue.book.add(order)
+            else:
+                self._settle_remainder(order, venue.book, satisfied)
             return
         m = venue.market
         base, quote = m.base, m.quote
