@@ -137,6 +137,7 @@ TradeListener = Callable[["Exchange", str], None]
 # the ledger's scale.
 _Legs = list[tuple[Order, int, int, int, int, int]]
 _NO_LEGS: _Legs = []  # shared by every order that takes nothing: never appended to
+_NOTHING: tuple[_Legs, bool] = (_NO_LEGS, False)  # the plan of an order that takes nothing (no tuple per order)
 
 
 class _Plan:
@@ -655,7 +656,7 @@ class Exchange:
         book = venue.book
         best = book.best_ticks(opposite)
         if best is None or (limit and (best > limit_price if buy else best < limit_price)):
-            return _NO_LEGS, False  # nothing to take: the common case of an order that rests
+            return _NOTHING  # nothing to take: the common case of an order that rests
         plan = _Plan(taker, venue)
         market_buy = buy and not limit
         volume = taker.volume_lots

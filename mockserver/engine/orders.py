@@ -436,6 +436,27 @@ class Fill(NamedTuple):
         )
 
 
+class _FillsView(Mapping[str, list[Fill]]):
+    """Read-only: every order id -> its fills, an empty list for an order that never traded."""
+
+    __slots__ = ("_by_id", "_fills")
+
+    def __init__(self, by_id: dict[str, Order], fills: dict[str, list[Fill]]) -> None:
+        self._by_id = by_id
+        self._fills = fills
+
+    def __getitem__(self, order_id: str) -> list[Fill]:
+        if order_id not in self._by_id:
+            raise KeyError(order_id)
+        return self._fills.get(order_id) or []
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
 class OrderStore:
     """Every order the exchange ever accepted, and the indexes on them; the only writer of those indexes."""
 
@@ -447,7 +468,7 @@ class OrderStore:
         self._by_client: dict[tuple[str, str], list[Order]] = {}
         self._fills: dict[str, list[Fill]] = {}
         self._view: Mapping[str, Order] = MappingProxyType(self._by_id)
-        self._fills_view: Mapping[str, list[Fill]] = MappingProxyType(self._fills)
+        self._fills_view: Mapping[str, list[Fill]] = _FillsView(self._by_id, self._fills)
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -479,10 +500,16 @@ class OrderStore:
         mine.append(order)
         if order.client_id is not None:
             self._by_client.setdefault((order.account_id, order.client_id), []).append(order)
-        self._fills[oid] = fills if fills is not None else []
+        if fills:  # most orders never trade: no list (and no garbage-collector work) for those
+            self._fills[oid] = fills
 
     def add_fill(self, fill: Fill) -> None:
-        self._fills[fill.order_id].append(fill)
+        mine = self._fills.get(fill.order_id)
+        if mine is None:
+            if fill.order_id not in self._by_id:
+                raise KeyError(fill.order_id)
+            mine = self._fills[fill.order_id] = []
+        mine.append(fill)
 
     def of_account(self, account_id: str) -> list[Order]:
         """The account's orders, oldest first (a copy)."""
@@ -528,7 +555,7 @@ class OrderStore:
                     yield f"order {o.order_id} of account {account_id!r} missing from the id index"
         if seen != len(self._by_id):
             yield f"{len(self._by_id)} orders by id, {seen} by account"
-        if set(self._fills) != set(self._by_id):
+        if not set(self._fills) <= set(self._by_id):
             yield "fills are indexed for orders the store does not hold (or the other way round)"
         for oid, fills in self._fills.items():
             for f in fills:
