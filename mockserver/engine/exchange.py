@@ -632,6 +632,18 @@ class Exchange:
             0,
             grid,
         )
+        book = venue.book
+        best = book.best_ticks(Side.SELL if buy else Side.BUY)
+        if type_ is OrderType.LIMIT and (best is None or (best > ticks if buy else best < ticks)):
+            # Nothing to take, the common case: it rests whole, already NEW and locking exactly what was
+            # checked above (the same steps as _apply, inline: this is most placements).
+            self.ledger.lock_units(account_id, lock_coin, lock_amount)
+            self._seq += 1
+            order.seq = self._seq
+            order.order_id = self.ids.order_id()
+            self._store.add(order)
+            book.add(order)
+            return order
         legs, satisfied = self._plan(order, venue)
         # Nothing has changed so far; from here on every move was proved possible above.
         self._apply(order, venue, legs, satisfied, lock_coin, lock_amount, now)
