@@ -748,6 +748,7 @@ class Exchange:
         tape = venue.tape
         symbol = m.symbol
         taker_buys = order.side is Side.BUY
+        buyer_role, seller_role = (Role.TAKER, Role.MAKER) if taker_buys else (Role.MAKER, Role.TAKER)
         settle = ledger.settle_units
         add_fill = store.add_fill
         next_trade_id = self.ids.trade_id
@@ -767,28 +768,49 @@ class Exchange:
             buyer.locked_units -= amount
             seller.locked_units -= qty
             trade_id = next_trade_id()
-            for o, fee in ((buyer, buyer_fee), (seller, seller_fee)):
-                o.deal_lots += qty
-                o.deal_units += amount
-                o.fee_units += fee
-                o.utime = now
-                add_fill(
-                    Fill(
-                        trade_id,
-                        o.order_id,
-                        o.account_id,
-                        symbol,
-                        o.side,
-                        ticks,
-                        qty,
-                        amount,
-                        fee,
-                        o.fee_coin,
-                        Role.TAKER if o is order else Role.MAKER,
-                        now,
-                        grid,
-                    )
+            # Buyer's fill first, then the seller's; written out twice rather than looped (no tuples per trade).
+            buyer.deal_lots += qty
+            buyer.deal_units += amount
+            buyer.fee_units += buyer_fee
+            buyer.utime = now
+            add_fill(
+                Fill(
+                    trade_id,
+                    buyer.order_id,
+                    buyer.account_id,
+                    symbol,
+                    Side.BUY,
+                    ticks,
+                    qty,
+                    amount,
+                    buyer_fee,
+                    buyer.fee_coin,
+                    buyer_role,
+                    now,
+                    grid,
                 )
+            )
+            seller.deal_lots += qty
+            seller.deal_units += amount
+            seller.fee_units += seller_fee
+            seller.utime = now
+            add_fill(
+                Fill(
+                    trade_id,
+                    seller.order_id,
+                    seller.account_id,
+                    symbol,
+                    Side.SELL,
+                    ticks,
+                    qty,
+                    amount,
+                    seller_fee,
+                    seller.fee_coin,
+                    seller_role,
+                    now,
+                    grid,
+                )
+            )
             if maker.deal_lots == maker.volume_lots:
                 maker.status = OrderStatus.FILLED
                 if maker.locked_units:  # a resting buy locks exactly price * left; nothing should remain
