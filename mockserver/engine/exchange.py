@@ -537,7 +537,7 @@ class Exchange:
         with self.lock:
             venue = self.venues.get(req.symbol) or self.venue(req.symbol)
             side, type_ = req.side, req.type
-            acct = self._require_account(account_id)
+            acct = self.accounts.get(account_id) or self._require_account(account_id)
             ticks, qty = self._to_grid(venue, side, type_, req.volume, req.price)
             return self._place(acct, venue, side, type_, ticks, qty, req.client_id)
 
