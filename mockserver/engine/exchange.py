@@ -601,10 +601,6 @@ class Exchange:
             raise MarketClosed(m.symbol)
         account_id = acct.account_id
         lock_amount = lock_units * (grid.amount_s if buy else grid.lot_s)  # at the ledger's scale
-        free = self.ledger.free_units(account_id, lock_coin)
-        if free < lock_amount:
-            needed = dec(lock_units, grid.amount_scale if buy else grid.bp)
-            raise InsufficientBalance(f"{lock_coin} free {self.ledger.dec(free)} < needed {needed}")
         now = self.clock.now_ms()
         # Positional: the constructor's order (a keyword call costs a fifth more, once per placement).
         order = Order(
@@ -635,8 +631,9 @@ class Exchange:
         book = venue.book
         best = book.best_ticks(Side.SELL if buy else Side.BUY)
         if type_ is OrderType.LIMIT and (best is None or (best > ticks if buy else best < ticks)):
-            # Nothing to take, the common case: it rests whole, already NEW and locking exactly what was
-            # checked above (the same steps as _apply, inline: this is most placements).
+            # Nothing to take, the common case: it rests whole, already NEW (the same steps as _apply,
+            # inline: this is most placements). The lock is the balance check: it refuses (InsufficientBalance,
+            # the same message as below) before it changes anything, and nothing else has changed yet.
             self.ledger.lock_units(account_id, lock_coin, lock_amount)
             self._seq += 1
             order.seq = self._seq
@@ -644,6 +641,10 @@ class Exchange:
             self._store.add(order)
             book.add(order)
             return order
+        free = self.ledger.free_units(account_id, lock_coin)
+        if free < lock_amount:
+            needed = dec(lock_units, grid.amount_scale if buy else grid.bp)
+            raise InsufficientBalance(f"{lock_coin} free {self.ledger.dec(free)} < needed {needed}")
         legs, satisfied = self._plan(order, venue)
         # Nothing has changed so far; from here on every move was proved possible above.
         self._apply(order, venue, legs, satisfied, lock_coin, lock_amount, now)
