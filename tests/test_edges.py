@@ -16,7 +16,7 @@ from mockserver.api.ratelimit import DEFAULT_LIMIT, MAX_TRACKED
 from mockserver.control.controller import Controller
 from mockserver.control.snapshot import dump
 from mockserver.engine import OrderType, PlaceRequest, Side
-from mockserver.engine.accounts import LedgerError
+from mockserver.engine.accounts import Balance, LedgerError
 from mockserver.engine.exchange import Exchange
 
 from .helpers import Signed, err, ok
@@ -226,11 +226,14 @@ def test_ledger_moves_check_before_they_apply() -> None:
 def test_the_audit_computes_whatever_the_ledger_holds() -> None:
     ex = create_app(Config(liquidity=False)).state.mock.exchange
     acct = ex.create_account()
-    bal = ex.ledger.balance(acct.account_id, "USDT")
-    bal.free = Decimal("1E-58")  # a value no bounded input can build any more: the audit still computes
-    bal.locked = Decimal("9" * 60)
+    # The ledger holds integers of 10**-scale: its finest unit and sixty nines, beyond any bounded input.
+    scale = ex.ledger.scale
+    tiny = Decimal(1).scaleb(-scale)
+    balances = ex.ledger.export_balances()
+    balances[acct.account_id] = {"USDT": Balance(tiny, Decimal("9" * 60))}
+    ex.ledger.load(balances, ex.ledger.net_external())
     audit = ex.audit()
-    assert audit["USDT"] == Decimal("9" * 60 + "." + "0" * 57 + "1")  # exact, not rounded
+    assert audit["USDT"] == Decimal("9" * 60 + "." + "0" * (scale - 1) + "1")  # exact, not rounded
 
 
 # ------------------------------------------------------------ rate limiter

@@ -17,10 +17,10 @@ from mockserver.engine import (
     EngineStateError,
     Exchange,
     ExchangeState,
-    Fill,
+    FillRecord,
     IdState,
     LiquidityState,
-    Order,
+    OrderRecord,
     OrderType,
     PlaceRequest,
     Side,
@@ -31,7 +31,17 @@ from mockserver.engine.accounts import Balance
 from mockserver.state import MockState
 
 #: Every class whose instances make up engine state. A new one must be listed in ENGINE_MODELS too.
-STATE_CLASSES = {ExchangeState, IdState, Account, Balance, Order, Fill, WalletState, WalletRecord, LiquidityState}
+STATE_CLASSES = {
+    ExchangeState,
+    IdState,
+    Account,
+    Balance,
+    OrderRecord,
+    FillRecord,
+    WalletState,
+    WalletRecord,
+    LiquidityState,
+}
 
 #: Keys of the document that are not the engine's (the run around it).
 NOT_ENGINE_KEYS = {
@@ -124,7 +134,7 @@ def test_every_engine_field_reaches_the_document() -> None:
     doc = dump(_busy_state())
     engine = {f.name for f in fields(ExchangeState)}
     assert engine <= set(doc)
-    assert set(doc["orders"][0]) == {f.name for f in fields(Order)}
+    assert set(doc["orders"][0]) == {f.name for f in fields(OrderRecord)}
     assert set(doc["wallet"]) == {f.name for f in fields(WalletState)}
     assert set(doc["liquidity"]) == {f.name for f in fields(LiquidityState)}
     assert set(doc["ids"]) == {f.name for f in fields(IdState)}
@@ -222,16 +232,29 @@ LIVE_ATTRIBUTES: dict[str, dict[str, str]] = {
         "symbol": "configuration",
         "tick": "configuration (derived from the market)",
         "lot": "configuration (derived from the market)",
+        "grid": "configuration (derived from the market)",
+        "min_lots": "configuration (derived from the market)",
+        "min_units": "configuration (derived from the market)",
+        "max_units": "configuration (derived from the market)",
+        "maker_base_fee": "configuration (derived from the market)",
+        "maker_quote_fee": "configuration (derived from the market)",
+        "taker_base_fee": "configuration (derived from the market)",
+        "taker_quote_fee": "configuration (derived from the market)",
         "book": "derived from open orders",
         "tape": "ExchangeState.tapes",
         "last_price": "ExchangeState.last_prices",
         "_band": "cache (derived from last_price)",
+        "_band_ticks": "cache (derived from last_price)",
+        "_last": "cache (last_price in ticks, as the last trade set it)",
+        "_buy_factor": "configuration (derived from the market)",
+        "_sell_factor": "configuration (derived from the market)",
         "after_trade": "wiring",
     },
     "Ledger": {
         "_balances": "ExchangeState.balances",
         "_net_external": "ExchangeState.net_external",
         "_undo": "transient (an open transaction)",
+        "scale": "configuration (derived from the markets)",
     },
     "OrderStore": {
         "_by_id": "ExchangeState.orders",

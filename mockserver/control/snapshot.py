@@ -41,11 +41,11 @@ from ..engine import (
     EngineStateError,
     Exchange,
     ExchangeState,
-    Fill,
+    FillRecord,
     IdState,
     LiquidityProvider,
     LiquidityState,
-    Order,
+    OrderRecord,
     OrderStatus,
     OrderType,
     Side,
@@ -80,7 +80,7 @@ def _enc(value: Any) -> Any:
         if type(value) in _POSITIONAL:
             return [_enc(getattr(value, f.name)) for f in fields(value)]
         return {f.name: _enc(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, tuple) and hasattr(value, "_fields"):  # an engine named tuple (Fill)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # an engine named tuple (FillRecord)
         return {name: _enc(v) for name, v in zip(value._fields, value, strict=True)}
     if isinstance(value, bool) or value is None:
         return value
@@ -445,8 +445,8 @@ ENGINE_MODELS: dict[type, type[Strict] | None] = {
     IdState: SnapIds,
     Account: SnapAccount,
     Balance: None,
-    Order: SnapOrder,
-    Fill: SnapFill,
+    OrderRecord: SnapOrder,
+    FillRecord: SnapFill,
     WalletState: SnapWallet,
     WalletRecord: SnapRecord,
     LiquidityState: SnapLiquidity,

@@ -7,6 +7,15 @@ order sits in one :class:`OrderStore`, the only writer of the order indexes; the
 their methods - ``export_state``/``load_state`` (plain dataclasses: what snapshots
 save), ``savepoint``, ``delete_account``, ``forget_orders``, ``set_last_price`` -
 and never touches a private attribute (tests/test_engine_boundary.py).
+
+Integers inside, Decimal at the edges: per pair, prices are integer ticks
+(10**-quotePrecision), base quantities lots (10**-basePrecision) and quote amounts
+units of 10**-(qp+bp), so price x lots is exact; balances and fees are integers at
+the ledger's one scale (``Ledger.scale``, at least 40 decimals, wider when a pair's
+fee rate needs it). Decimal is parsed once on entry (``PlaceRequest``, admin
+amounts) and read back through the objects' old names (``Order.price``,
+``Fill.fee``, ``Balance``...); snapshots carry the Decimal records
+(``OrderRecord``, ``FillRecord``, ``Balance``).
 """
 
 from .accounts import ALL_PERMISSIONS, Account, Balance, Ledger
@@ -15,7 +24,19 @@ from .exchange import FEE_ACCOUNT, EngineStateError, Exchange, ExchangeState, Hi
 from .liquidity import LIQUIDITY_ACCOUNT, LiquidityProvider, LiquidityState
 from .marketdata import INTERVALS, Candle, SyntheticPath, TradeTape, candles
 from .markets import Market, MarketRegistry, load_markets
-from .orders import Fill, Order, OrderStatus, OrderStore, OrderType, PlaceRequest, Role, Side
+from .orders import (
+    Fill,
+    FillRecord,
+    Grid,
+    Order,
+    OrderRecord,
+    OrderStatus,
+    OrderStore,
+    OrderType,
+    PlaceRequest,
+    Role,
+    Side,
+)
 from .venue import Venue
 from .wallet import WITHDRAWALS_ACCOUNT, Wallet, WalletRecord, WalletState
 
@@ -32,6 +53,8 @@ __all__ = [
     "Exchange",
     "ExchangeState",
     "Fill",
+    "FillRecord",
+    "Grid",
     "HistoryQuery",
     "IdGenerator",
     "IdState",
@@ -42,6 +65,7 @@ __all__ = [
     "MarketRegistry",
     "Order",
     "OrderBook",
+    "OrderRecord",
     "OrderStatus",
     "OrderStore",
     "OrderType",

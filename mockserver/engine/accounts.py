@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import InsufficientBalance
-from .money import AUDIT, ZERO, add, sub
+from .money import ZERO, dec, units
 
-__all__ = ["ALL_PERMISSIONS", "Account", "Balance", "Ledger", "LedgerError"]
+__all__ = ["ALL_PERMISSIONS", "MIN_SCALE", "Account", "Balance", "Ledger", "LedgerError"]
 
 #: Permission flags a key can carry. Endpoints name the one they need.
 ALL_PERMISSIONS: frozenset[str] = frozenset({"read", "trade", "withdraw", "transfer"})
@@ -33,16 +33,31 @@ class Account:
 
 @dataclass(slots=True)
 class Balance:
+    """One coin of one account as Decimal: what reads and snapshots see (the ledger holds integers)."""
+
     free: Decimal = ZERO
     locked: Decimal = ZERO
+
+
+#: The fewest decimals a ledger keeps: above the 30 an admin amount may carry, with room for a fee on it.
+MIN_SCALE = 40
 
 
 class LedgerError(RuntimeError):
     """A money move that would break an invariant (a bug, never the client's fault); nothing was applied."""
 
 
+# A row is [free, locked] in units of 10**-scale: a two-item list is the cheapest mutable pair.
+_Row = list[int]
+
+
 class Ledger:
-    """Free and locked balances per account per coin.
+    """Free and locked balances per account per coin, as integers of 10**-``scale`` of the coin.
+
+    ``scale`` is chosen (by the exchange) so every amount the engine forms is a whole number of
+    units: trade amounts, fees (an amount times a rate), admin and wallet amounts. A Decimal that
+    is not one is refused, never rounded. The ``*_units`` methods are the engine's integer path;
+    the others take and give Decimal (the edge).
 
     Money enters only through :meth:`mint` and leaves only through :meth:`burn`
     (admin funding and withdrawal); every other method moves it. So for every
@@ -50,15 +65,30 @@ class Ledger:
     checks exactly that.
 
     Every method computes and checks all of its legs before it changes
-    anything. Inside :meth:`atomic`, a composite operation (a trade's four legs,
-    a transfer and its fee, an order's whole matching run) is all-or-nothing: an
-    exception anywhere puts every balance back as it was.
+    anything. Inside :meth:`atomic`, a composite operation (a transfer and its
+    fee, an admin block) is all-or-nothing: an exception anywhere puts every
+    balance back as it was.
     """
 
-    def __init__(self) -> None:
-        self._balances: dict[str, dict[str, Balance]] = {}
-        self._net_external: dict[str, Decimal] = {}
+    def __init__(self, scale: int = MIN_SCALE) -> None:
+        self.scale = scale
+        self._balances: dict[str, dict[str, _Row]] = {}
+        self._net_external: dict[str, int] = {}
         self._undo: list[tuple[Any, ...]] | None = None
+
+    # ------------------------------------------------------------ units
+
+    def to_units(self, amount: Decimal, what: str) -> int:
+        """``amount`` in the ledger's units; :class:`LedgerError` when not finite and non-negative, or not exact."""
+        if not amount.is_finite() or amount < 0:
+            raise LedgerError(f"{what}: amount {amount} is not a finite non-negative decimal")
+        n = units(amount, self.scale)
+        if n is None:
+            raise LedgerError(f"{what}: amount {amount} has more than {self.scale} decimals")
+        return n
+
+    def dec(self, n: int) -> Decimal:
+        return dec(n, self.scale)
 
     # ------------------------------------------------------------ atomicity
 
@@ -75,7 +105,7 @@ class Ledger:
         if started:
             self.commit()
 
-    # The same as three calls, for the engine's hot path (a generator context costs more than a trade).
+    # The same as three calls, for callers that cannot use a with-block.
     def begin(self) -> bool:
         """Start recording undo steps; ``False`` when a transaction is already open (this one joins it)."""
         if self._undo is not None:
@@ -95,8 +125,9 @@ class Ledger:
         for entry in reversed(undo):
             kind = entry[0]
             if kind == "bal":
-                _, bal, free, locked = entry
-                bal.free, bal.locked = free, locked
+                _, row, free, locked = entry
+                row[0] = free
+                row[1] = locked
             elif kind == "row":
                 _, account_id, coin = entry
                 coins = self._balances.get(account_id)
@@ -114,94 +145,114 @@ class Ledger:
                 _, account_id, coins_before = entry
                 self._balances[account_id] = coins_before
 
-    def _set(self, bal: Balance, free: Decimal, locked: Decimal) -> None:
+    def _set(self, row: _Row, free: int, locked: int) -> None:
         if self._undo is not None:
-            self._undo.append(("bal", bal, bal.free, bal.locked))
-        bal.free = free
-        bal.locked = locked
+            self._undo.append(("bal", row, row[0], row[1]))
+        row[0] = free
+        row[1] = locked
 
-    def _set_external(self, coin: str, value: Decimal) -> None:
+    def _set_external(self, coin: str, value: int) -> None:
         if self._undo is not None:
             self._undo.append(("ext", coin, self._net_external.get(coin)))
         self._net_external[coin] = value
 
-    # --------------------------------------------------------------- reads
-
-    def balance(self, account_id: str, coin: str) -> Balance:
+    def _row_or_new(self, account_id: str, coin: str) -> _Row:
         coins = self._balances.get(account_id)
         if coins is None:
             coins = self._balances[account_id] = {}
-        bal = coins.get(coin)
-        if bal is None:
-            bal = coins[coin] = Balance()
+        row = coins.get(coin)
+        if row is None:
+            row = coins[coin] = [0, 0]
             if self._undo is not None:
                 self._undo.append(("row", account_id, coin))
-        return bal
+        return row
 
-    def free(self, account_id: str, coin: str) -> Decimal:
-        """Free balance, without creating an entry for a coin the account never held."""
-        bal = self._balances.get(account_id, {}).get(coin)
-        return bal.free if bal is not None else ZERO
-
-    def locked(self, account_id: str, coin: str) -> Decimal:
-        bal = self._balances.get(account_id, {}).get(coin)
-        return bal.locked if bal is not None else ZERO
-
-    def balances_of(self, account_id: str) -> dict[str, Balance]:
-        return self._balances.get(account_id, {})
-
-    # --------------------------------------------------------------- moves
-
-    @staticmethod
-    def _positive(amount: Decimal, what: str) -> None:
-        if not amount.is_finite() or amount < 0:
-            raise LedgerError(f"{what}: amount {amount} is not a finite non-negative decimal")
-
-    def mint(self, account_id: str, coin: str, amount: Decimal) -> None:
-        """Create ``amount`` of ``coin`` in the account (admin funding)."""
-        self._positive(amount, "mint")
-        new_free = add(self.free(account_id, coin), amount)
-        new_ext = add(self._net_external.get(coin, ZERO), amount)
-        bal = self.balance(account_id, coin)
-        self._set(bal, new_free, bal.locked)
-        self._set_external(coin, new_ext)
-
-    def burn(self, account_id: str, coin: str, amount: Decimal) -> None:
-        """Destroy ``amount`` of free ``coin`` (admin withdrawal); raises when it is not there."""
-        self._positive(amount, "burn")
-        free = self.free(account_id, coin)
-        if free < amount:
-            raise InsufficientBalance(f"{coin} free {free} < {amount}")
-        new_free = sub(free, amount)
-        new_ext = sub(self._net_external.get(coin, ZERO), amount)
-        bal = self.balance(account_id, coin)
-        self._set(bal, new_free, bal.locked)
-        self._set_external(coin, new_ext)
-
-    def _row(self, account_id: str, coin: str) -> Balance | None:
+    def _row(self, account_id: str, coin: str) -> _Row | None:
         coins = self._balances.get(account_id)
         return coins.get(coin) if coins is not None else None
 
+    # --------------------------------------------------------------- reads
+
+    def balance(self, account_id: str, coin: str) -> Balance:
+        """The row as Decimal (a copy; the row is created when the account never held the coin)."""
+        row = self._row_or_new(account_id, coin)
+        return Balance(dec(row[0], self.scale), dec(row[1], self.scale))
+
+    def free_units(self, account_id: str, coin: str) -> int:
+        coins = self._balances.get(account_id)  # _row inlined: once per placement
+        row = coins.get(coin) if coins is not None else None
+        return row[0] if row is not None else 0
+
+    def locked_units(self, account_id: str, coin: str) -> int:
+        row = self._row(account_id, coin)
+        return row[1] if row is not None else 0
+
+    def free(self, account_id: str, coin: str) -> Decimal:
+        """Free balance, without creating an entry for a coin the account never held."""
+        return dec(self.free_units(account_id, coin), self.scale)
+
+    def locked(self, account_id: str, coin: str) -> Decimal:
+        return dec(self.locked_units(account_id, coin), self.scale)
+
+    def balances_of(self, account_id: str) -> dict[str, Balance]:
+        """The account's rows as Decimal (copies)."""
+        s = self.scale
+        return {c: Balance(dec(r[0], s), dec(r[1], s)) for c, r in self._balances.get(account_id, {}).items()}
+
+    # --------------------------------------------------------------- moves
+
+    def mint(self, account_id: str, coin: str, amount: Decimal) -> None:
+        """Create ``amount`` of ``coin`` in the account (admin funding)."""
+        n = self.to_units(amount, "mint")
+        row = self._row_or_new(account_id, coin)
+        self._set(row, row[0] + n, row[1])
+        self._set_external(coin, self._net_external.get(coin, 0) + n)
+
+    def burn(self, account_id: str, coin: str, amount: Decimal) -> None:
+        """Destroy ``amount`` of free ``coin`` (admin withdrawal); raises when it is not there."""
+        n = self.to_units(amount, "burn")
+        free = self.free_units(account_id, coin)
+        if free < n:
+            raise InsufficientBalance(f"{coin} free {self.dec(free)} < {amount}")
+        row = self._row_or_new(account_id, coin)
+        self._set(row, free - n, row[1])
+        self._set_external(coin, self._net_external.get(coin, 0) - n)
+
     def lock(self, account_id: str, coin: str, amount: Decimal) -> None:
+        self.lock_units(account_id, coin, self.to_units(amount, "lock"))
+
+    def lock_units(self, account_id: str, coin: str, n: int) -> None:
         # Check before touching anything: a refused lock must not even add an empty row.
-        self._positive(amount, "lock")
-        bal = self._row(account_id, coin)
-        free = bal.free if bal is not None else ZERO
-        if free < amount:
-            raise InsufficientBalance(f"{coin} free {free} < needed {amount}")
-        if bal is None:
-            bal = self.balance(account_id, coin)
-        self._set(bal, sub(free, amount), add(bal.locked, amount))
+        if n < 0:
+            raise LedgerError(f"lock: amount {self.dec(n)} is negative")
+        coins = self._balances.get(account_id)  # _row inlined: once per placement
+        row = coins.get(coin) if coins is not None else None
+        free = row[0] if row is not None else 0
+        if free < n:
+            raise InsufficientBalance(f"{coin} free {self.dec(free)} < needed {self.dec(n)}")
+        if row is None:
+            row = self._row_or_new(account_id, coin)
+        if self._undo is not None:
+            self._undo.append(("bal", row, row[0], row[1]))
+        row[0] = free - n
+        row[1] += n
 
     def unlock(self, account_id: str, coin: str, amount: Decimal) -> None:
-        self._positive(amount, "unlock")
-        bal = self._row(account_id, coin)
-        locked = bal.locked if bal is not None else ZERO
-        if locked < amount:
-            raise LedgerError(f"unlock {amount} {coin} beyond locked {locked}")
-        if bal is None:
-            bal = self.balance(account_id, coin)
-        self._set(bal, add(bal.free, amount), sub(locked, amount))
+        self.unlock_units(account_id, coin, self.to_units(amount, "unlock"))
+
+    def unlock_units(self, account_id: str, coin: str, n: int) -> None:
+        if n < 0:
+            raise LedgerError(f"unlock: amount {self.dec(n)} is negative")
+        row = self._row(account_id, coin)
+        locked = row[1] if row is not None else 0
+        if locked < n:
+            raise LedgerError(f"unlock {self.dec(n)} {coin} beyond locked {self.dec(locked)}")
+        if row is None:
+            row = self._row_or_new(account_id, coin)
+        if self._undo is not None:
+            self._undo.append(("bal", row, row[0], row[1]))
+        row[0] += n
+        row[1] = locked - n
 
     def settle_trade(
         self,
@@ -215,117 +266,160 @@ class Ledger:
         seller_fee: Decimal,
         fee_account: str,
     ) -> None:
+        """:meth:`settle_units` in Decimal."""
+        u = self.to_units
+        self.settle_units(
+            buyer,
+            seller,
+            base,
+            quote,
+            u(qty, "settle"),
+            u(amount, "settle"),
+            u(buyer_fee, "fee"),
+            u(seller_fee, "fee"),
+            fee_account,
+        )
+
+    def settle_units(
+        self,
+        buyer: str,
+        seller: str,
+        base: str,
+        quote: str,
+        qty: int,
+        amount: int,
+        buyer_fee: int,
+        seller_fee: int,
+        fee_account: str,
+    ) -> None:
         """One trade's legs at once: quote buyer -> seller, base seller -> buyer, each fee out of what its side gets.
 
         Checked before anything moves (the locks cover the amounts, each fee is at most what its side
-        receives, every amount is finite and non-negative), then applied.
+        receives, every amount is non-negative), then applied.
         """
-        # The engine's own products of finite amounts: finite; only the sign needs a look.
         if qty <= 0 or amount <= 0 or buyer_fee < 0 or seller_fee < 0:
-            raise LedgerError(f"trade of {qty} for {amount} (fees {buyer_fee}, {seller_fee}): not positive")
+            d = self.dec
+            raise LedgerError(f"trade of {d(qty)} for {d(amount)} (fees {d(buyer_fee)}, {d(seller_fee)}): not positive")
         bq, sb = self._row(buyer, quote), self._row(seller, base)
-        if bq is None or bq.locked < amount:
-            raise LedgerError(f"settling {amount} {quote} beyond locked {bq.locked if bq else ZERO}")
-        if sb is None or sb.locked < qty:
-            raise LedgerError(f"settling {qty} {base} beyond locked {sb.locked if sb else ZERO}")
+        if bq is None or bq[1] < amount:
+            raise LedgerError(f"settling {self.dec(amount)} {quote} beyond locked {self.dec(bq[1] if bq else 0)}")
+        if sb is None or sb[1] < qty:
+            raise LedgerError(f"settling {self.dec(qty)} {base} beyond locked {self.dec(sb[1] if sb else 0)}")
         if buyer_fee > qty or seller_fee > amount:
             raise LedgerError("a fee above what its side receives")
-        if self._undo is not None:  # inside a transaction: the recorded moves
-            self.transfer_locked(buyer, seller, quote, amount)
-            self.transfer_locked(seller, buyer, base, qty)
-            if buyer_fee:
-                self.transfer_free(buyer, fee_account, base, buyer_fee)
-            if seller_fee:
-                self.transfer_free(seller, fee_account, quote, seller_fee)
-            return
+        undo = self._undo
         # Rows are fetched one move at a time: buyer, seller and fee account may share rows.
-        bq.locked = sub(bq.locked, amount)
-        sq = self.balance(seller, quote)
-        sq.free = add(sq.free, amount)
-        sb.locked = sub(sb.locked, qty)
-        bb = self.balance(buyer, base)
-        bb.free = add(bb.free, qty)
+        row = self._row_or_new
+        if undo is not None:
+            undo.append(("bal", bq, bq[0], bq[1]))
+        bq[1] -= amount
+        sq = row(seller, quote)
+        if undo is not None:
+            undo.append(("bal", sq, sq[0], sq[1]))
+        sq[0] += amount - seller_fee
+        if undo is not None:
+            undo.append(("bal", sb, sb[0], sb[1]))
+        sb[1] -= qty
+        bb = row(buyer, base)
+        if undo is not None:
+            undo.append(("bal", bb, bb[0], bb[1]))
+        bb[0] += qty - buyer_fee
         if buyer_fee:
-            bb.free = sub(bb.free, buyer_fee)
-            fb = self.balance(fee_account, base)
-            fb.free = add(fb.free, buyer_fee)
+            fb = row(fee_account, base)
+            if undo is not None:
+                undo.append(("bal", fb, fb[0], fb[1]))
+            fb[0] += buyer_fee
         if seller_fee:
-            sq.free = sub(sq.free, seller_fee)
-            fq = self.balance(fee_account, quote)
-            fq.free = add(fq.free, seller_fee)
+            fq = row(fee_account, quote)
+            if undo is not None:
+                undo.append(("bal", fq, fq[0], fq[1]))
+            fq[0] += seller_fee
 
     def transfer_locked(self, src: str, dst: str, coin: str, amount: Decimal) -> None:
         """Move locked funds of ``src`` into the free balance of ``dst`` (settlement)."""
-        self._positive(amount, "settle")
-        locked = self.locked(src, coin)
-        if locked < amount:
-            raise LedgerError(f"settling {amount} {coin} beyond locked {locked}")
+        n = self.to_units(amount, "settle")
+        locked = self.locked_units(src, coin)
+        if locked < n:
+            raise LedgerError(f"settling {amount} {coin} beyond locked {self.dec(locked)}")
         if src == dst:
-            self.unlock(src, coin, amount)
+            self.unlock_units(src, coin, n)
             return
-        new_src_locked = sub(locked, amount)
-        new_dst_free = add(self.free(dst, coin), amount)
-        s = self.balance(src, coin)
-        d = self.balance(dst, coin)
-        self._set(s, s.free, new_src_locked)
-        self._set(d, new_dst_free, d.locked)
+        s = self._row_or_new(src, coin)
+        self._set(s, s[0], locked - n)
+        d = self._row_or_new(dst, coin)
+        self._set(d, d[0] + n, d[1])
 
     def transfer_free(self, src: str, dst: str, coin: str, amount: Decimal) -> None:
-        self._positive(amount, "transfer")
-        free = self.free(src, coin)
-        if free < amount:
-            raise LedgerError(f"transfer {amount} {coin} beyond free {free}")
+        n = self.to_units(amount, "transfer")
+        free = self.free_units(src, coin)
+        if free < n:
+            raise LedgerError(f"transfer {amount} {coin} beyond free {self.dec(free)}")
         if src == dst:
             return
-        new_src_free = sub(free, amount)
-        new_dst_free = add(self.free(dst, coin), amount)
-        s = self.balance(src, coin)
-        d = self.balance(dst, coin)
-        self._set(s, new_src_free, s.locked)
-        self._set(d, new_dst_free, d.locked)
+        s = self._row_or_new(src, coin)
+        self._set(s, free - n, s[1])
+        d = self._row_or_new(dst, coin)
+        self._set(d, d[0] + n, d[1])
 
     # --------------------------------------------------------------- audit
 
     def totals(self) -> dict[str, Decimal]:
-        """Sum of free + locked per coin over every account (in a context wide enough never to fail)."""
-        out: dict[str, Decimal] = {}
+        """Sum of free + locked per coin over every account."""
+        out: dict[str, int] = {}
         for coins in self._balances.values():
-            for coin, bal in coins.items():
-                out[coin] = AUDIT.add(out.get(coin, ZERO), AUDIT.add(bal.free, bal.locked))
-        return out
+            for coin, row in coins.items():
+                out[coin] = out.get(coin, 0) + row[0] + row[1]
+        return {c: self.dec(v) for c, v in out.items()}
 
     def audit(self) -> dict[str, Decimal]:
         """Per coin, totals minus net external flow; all zero when money is conserved."""
-        totals = self.totals()
-        coins = set(totals) | set(self._net_external)
-        return {c: AUDIT.subtract(totals.get(c, ZERO), self._net_external.get(c, ZERO)) for c in sorted(coins)}
+        out: dict[str, int] = {}
+        for coins in self._balances.values():
+            for coin, row in coins.items():
+                out[coin] = out.get(coin, 0) + row[0] + row[1]
+        ext = self._net_external
+        return {c: self.dec(out.get(c, 0) - ext.get(c, 0)) for c in sorted(set(out) | set(ext))}
 
     def export_balances(self) -> dict[str, dict[str, Balance]]:
-        """A copy of every balance row."""
-        return {a: {c: Balance(b.free, b.locked) for c, b in coins.items()} for a, coins in self._balances.items()}
+        """A copy of every balance row, as Decimal."""
+        s = self.scale
+        return {
+            a: {c: Balance(dec(r[0], s), dec(r[1], s)) for c, r in coins.items()} for a, coins in self._balances.items()
+        }
 
     def net_external(self) -> dict[str, Decimal]:
-        """A copy of the net money minted minus burned, per coin."""
-        return dict(self._net_external)
+        """A copy of the net money minted minus burned, per coin, as Decimal."""
+        return {c: self.dec(v) for c, v in self._net_external.items()}
 
     def load(self, balances: dict[str, dict[str, Balance]], net_external: dict[str, Decimal]) -> None:
-        """Replace every balance and the external flow (taking ownership of the rows)."""
+        """Replace every balance and the external flow; :class:`LedgerError` (nothing changed) for an inexact figure."""
+
+        def exact(value: Decimal, where: str) -> int:
+            n = units(value, self.scale) if value.is_finite() else None
+            if n is None:
+                raise LedgerError(f"{where}: {value} is not a whole number of 10**-{self.scale}")
+            return n
+
+        rows = {
+            a: {c: [exact(b.free, f"{a} {c} free"), exact(b.locked, f"{a} {c} locked")] for c, b in coins.items()}
+            for a, coins in balances.items()
+        }
+        ext = {c: exact(v, f"net external {c}") for c, v in net_external.items()}
         self._undo = None
-        self._balances = {a: dict(coins) for a, coins in balances.items()}
-        self._net_external = dict(net_external)
+        self._balances = rows
+        self._net_external = ext
 
     def accounts(self) -> Iterator[str]:
         return iter(self._balances)
 
     def drop(self, account_id: str) -> dict[str, Balance]:
-        """Forget an account's balances (its money counts as burned)."""
+        """Forget an account's balances (its money counts as burned); returns them as Decimal."""
         coins = self._balances.get(account_id, {})
-        new_ext = {
-            coin: sub(self._net_external.get(coin, ZERO), add(bal.free, bal.locked)) for coin, bal in coins.items()
-        }
+        new_ext = {coin: self._net_external.get(coin, 0) - row[0] - row[1] for coin, row in coins.items()}
         if self._undo is not None:
             self._undo.append(("acct", account_id, coins))
         self._balances.pop(account_id, None)
         for coin, value in new_ext.items():
             self._set_external(coin, value)
-        return coins
+        s = self.scale
+        return {c: Balance(dec(r[0], s), dec(r[1], s)) for c, r in coins.items()}

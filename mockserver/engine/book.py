@@ -1,8 +1,10 @@
 """A price-time priority order book for one pair.
 
 Levels are insertion-ordered dicts (order id -> order): FIFO within a price and
-O(1) cancel. Inside this module bids are keyed by negated price so both sides
-iterate best-first; nothing outside it ever sees that key.
+O(1) cancel. Keys are integer ticks; inside this module bids are keyed by negated
+ticks so both sides iterate best-first; nothing outside it ever sees that key.
+The ``*_ticks`` reads and :meth:`queues` speak ticks (the engine's); the others
+answer Decimal (the edge's).
 """
 
 from __future__ import annotations
@@ -12,22 +14,23 @@ from decimal import Decimal
 
 from sortedcontainers import SortedDict
 
-from .money import ZERO, add, sub
-from .orders import Order, Side
+from .money import dec
+from .orders import Grid, Order, Side
 
 __all__ = ["OrderBook"]
 
 
 class OrderBook:
-    __slots__ = ("_ask_top", "_asks", "_bid_top", "_bids", "_size", "symbol")
+    __slots__ = ("_ask_top", "_asks", "_bid_top", "_bids", "_size", "grid", "symbol")
 
-    def __init__(self, symbol: str) -> None:
+    def __init__(self, symbol: str, grid: Grid) -> None:
         self.symbol = symbol
-        self._bids: SortedDict = SortedDict()  # -price -> {order_id: Order}
-        self._asks: SortedDict = SortedDict()  # price -> {order_id: Order}
+        self.grid = grid
+        self._bids: SortedDict = SortedDict()  # -ticks -> {order_id: Order}
+        self._asks: SortedDict = SortedDict()  # ticks -> {order_id: Order}
         # The best key of each side, kept on every change: every placement asks for it first.
-        self._bid_top: Decimal | None = None
-        self._ask_top: Decimal | None = None
+        self._bid_top: int | None = None
+        self._ask_top: int | None = None
         self._size = 0
 
     def __len__(self) -> int:
@@ -35,7 +38,7 @@ class OrderBook:
 
     def add(self, order: Order) -> None:
         if order.side is Side.BUY:
-            k = -order.price
+            k = -order.price_ticks
             level = self._bids.get(k)
             if level is None:
                 level = self._bids[k] = {}
@@ -43,7 +46,7 @@ class OrderBook:
                 if top is None or k < top:
                     self._bid_top = k
         else:
-            k = order.price
+            k = order.price_ticks
             level = self._asks.get(k)
             if level is None:
                 level = self._asks[k] = {}
@@ -55,9 +58,9 @@ class OrderBook:
 
     def remove(self, order: Order) -> bool:
         if order.side is Side.BUY:
-            levels, k = self._bids, -order.price
+            levels, k = self._bids, -order.price_ticks
         else:
-            levels, k = self._asks, order.price
+            levels, k = self._asks, order.price_ticks
         level = levels.get(k)
         if level is None or level.pop(order.order_id, None) is None:
             return False
@@ -80,30 +83,38 @@ class OrderBook:
     def level_count(self, side: Side) -> int:
         return len(self._bids if side is Side.BUY else self._asks)
 
-    def best(self, side: Side) -> Decimal | None:
+    def best_ticks(self, side: Side) -> int | None:
         if side is Side.BUY:
             k = self._bid_top
             return None if k is None else -k
         return self._ask_top
 
+    def best(self, side: Side) -> Decimal | None:
+        t = self.best_ticks(side)
+        return None if t is None else dec(t, self.grid.qp)
+
     def worst(self, side: Side) -> Decimal | None:
         levels = self._bids if side is Side.BUY else self._asks
         if not levels:
             return None
-        k: Decimal = levels.peekitem(-1)[0]
-        return -k if side is Side.BUY else k
+        k: int = levels.peekitem(-1)[0]
+        return dec(-k if side is Side.BUY else k, self.grid.qp)
 
-    def queues(self, side: Side) -> Iterator[tuple[Decimal, dict[str, Order]]]:
-        """(price, the level's live queue) best first, for matching: the caller must not change the book meanwhile."""
-        levels = self._bids if side is Side.BUY else self._asks
-        sign = -1 if side is Side.BUY else 1
+    def queues(self, side: Side) -> Iterator[tuple[int, dict[str, Order]]]:
+        """(ticks, the level's live queue) best first, for matching: the caller must not change the book meanwhile."""
+        buy = side is Side.BUY
+        levels, top = (self._bids, self._bid_top) if buy else (self._asks, self._ask_top)
+        if top is None:
+            return
+        # The top from the cached key (a dict lookup); deeper levels by position, since a sweep takes a
+        # level or two and a full sorted iterator costs more to start than that.
+        yield (-top if buy else top), levels[top]
         peek = levels.peekitem
-        # By position: a sweep takes a level or two, and a full sorted iterator costs more to start than that.
-        for i in range(len(levels)):
+        for i in range(1, len(levels)):
             k, level = peek(i)
-            yield (-k if sign < 0 else k), level
+            yield (-k if buy else k), level
 
-    def _walk(self, side: Side) -> Iterator[tuple[Decimal, dict[str, Order]]]:
+    def _walk(self, side: Side) -> Iterator[tuple[int, dict[str, Order]]]:
         if side is Side.BUY:
             for k, level in self._bids.items():
                 yield -k, level
@@ -112,16 +123,15 @@ class OrderBook:
 
     def levels(self, side: Side) -> Iterator[tuple[Decimal, list[Order]]]:
         """(price, orders in time priority) best first."""
-        for price, level in self._walk(side):
-            yield price, list(level.values())
+        qp = self.grid.qp
+        for ticks, level in self._walk(side):
+            yield dec(ticks, qp), list(level.values())
 
     def aggregated(self, side: Side) -> Iterator[tuple[Decimal, Decimal]]:
         """(price, total left volume) best first."""
-        for price, level in self._walk(side):
-            total = ZERO
-            for o in level.values():
-                total = add(total, sub(o.volume, o.deal_volume))
-            yield price, total
+        qp, bp = self.grid.qp, self.grid.bp
+        for ticks, level in self._walk(side):
+            yield dec(ticks, qp), dec(sum(o.volume_lots - o.deal_lots for o in level.values()), bp)
 
     def orders(self) -> Iterator[Order]:
         for levels in (self._bids, self._asks):
@@ -138,11 +148,11 @@ class OrderBook:
                 if not level:
                     yield f"book {self.symbol}: an empty {side.name} level at {k}"
                 for o in level.values():
-                    if o.side is not side or (-o.price if side is Side.BUY else o.price) != k:
+                    if o.side is not side or (-o.price_ticks if side is Side.BUY else o.price_ticks) != k:
                         yield f"book {self.symbol}: order {o.order_id} filed at the wrong level"
         if self._size != sum(len(level) for levels in (self._bids, self._asks) for level in levels.values()):
             yield f"book {self.symbol}: size {self._size} is not the number of orders it holds"
 
     def is_crossed(self) -> bool:
-        bid, ask = self.best(Side.BUY), self.best(Side.SELL)
+        bid, ask = self.best_ticks(Side.BUY), self.best_ticks(Side.SELL)
         return bid is not None and ask is not None and bid >= ask

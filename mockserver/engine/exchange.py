@@ -17,7 +17,7 @@ import random
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_DOWN, Context, Decimal
+from decimal import Decimal
 from typing import Any
 
 from ..clock import Clock
@@ -33,13 +33,13 @@ from ..errors import (
     PricePrecisionError,
     VolumePrecisionError,
 )
-from .accounts import ALL_PERMISSIONS, Account, Balance, Ledger, LedgerError
+from .accounts import ALL_PERMISSIONS, MIN_SCALE, Account, Balance, Ledger, LedgerError
 from .book import OrderBook
 from .marketdata import TradeTape
 from .markets import Market, MarketRegistry
-from .money import AUDIT, EXACT, ZERO, add, ceil_to_step, decimals_of, div_down, floor_to_step, mul, sub
-from .orders import Fill, Order, OrderStatus, OrderStore, OrderType, PlaceRequest, Role, Side
-from .venue import Venue
+from .money import add, ceil_to_step, dec, floor_to_step, units
+from .orders import Fill, FillRecord, Order, OrderRecord, OrderStatus, OrderStore, OrderType, PlaceRequest, Role, Side
+from .venue import Venue, fee_places
 
 __all__ = ["FEE_ACCOUNT", "EngineStateError", "Exchange", "ExchangeState", "HistoryQuery", "IdGenerator", "IdState"]
 
@@ -112,8 +112,8 @@ class ExchangeState:
     balances: dict[str, dict[str, Balance]]
     net_external: dict[str, Decimal]
     last_prices: dict[str, Decimal]
-    orders: list[Order]
-    fills: dict[str, list[Fill]]
+    orders: list[OrderRecord]
+    fills: dict[str, list[FillRecord]]
     tapes: dict[str, list[tuple[int, Decimal, Decimal]]] = field(default_factory=dict)
 
 
@@ -133,30 +133,39 @@ class HistoryQuery:
 TradeListener = Callable[["Exchange", str], None]
 
 
-# (maker, price, qty, amount, buyer fee, seller fee) per trade, in matching order.
-_Legs = list[tuple[Order, Decimal, Decimal, Decimal, Decimal, Decimal]]
+# Per trade, in matching order: (maker, price ticks, lots, quote units, buyer fee, seller fee), the fees at
+# the ledger's scale.
+_Legs = list[tuple[Order, int, int, int, int, int]]
 _NO_LEGS: _Legs = []  # shared by every order that takes nothing: never appended to
+_NOTHING: tuple[_Legs, bool] = (_NO_LEGS, False)  # the plan of an order that takes nothing (no tuple per order)
 
 
 class _Plan:
-    """A placement being planned: the taker's running figures and the trades found so far."""
+    """A placement being planned: the taker's running figures (in its integer units) and the trades found so far."""
 
-    __slots__ = ("deal_volume", "legs", "locked", "taker")
+    __slots__ = ("amount_s", "buy", "buyer_fee", "deal", "legs", "locked", "lot_s", "seller_fee")
 
-    def __init__(self, taker: Order) -> None:
-        self.taker = taker
-        self.locked = taker.locked
-        self.deal_volume = ZERO
+    def __init__(self, taker: Order, venue: Venue) -> None:
+        self.buy = buy = taker.side is Side.BUY
+        self.lot_s = venue.grid.lot_s
+        self.amount_s = venue.grid.amount_s
+        self.locked = taker.locked_units
+        self.deal = 0
         self.legs: _Legs = []
+        # The taker pays the taker rate on what it receives, the maker the maker rate.
+        if buy:
+            self.buyer_fee, self.seller_fee = venue.taker_base_fee, venue.maker_quote_fee
+        else:
+            self.buyer_fee, self.seller_fee = venue.maker_base_fee, venue.taker_quote_fee
 
 
-# Wide enough that quantizing any bounded amount never overflows; a failed quantize answers NaN (never equal).
-_GRID = Context(prec=200, rounding=ROUND_DOWN, traps=[])
-
-
-def _fits(value: Decimal, step: Decimal, places: int) -> bool:
-    """``value`` is a multiple of ``step`` (= 10**-places): one quantize, the exact count only when that says no."""
-    return value.quantize(step, context=_GRID) == value or decimals_of(value) <= places
+def ledger_scale(markets: Iterable[Market]) -> int:
+    """Decimals the ledger keeps: enough that every fee (a trade amount x a pair's rate) and admin amount is whole."""
+    scale = MIN_SCALE
+    for m in markets:
+        rate_places = max(fee_places(m.maker_fee_rate), fee_places(m.taker_fee_rate))
+        scale = max(scale, m.quote_precision + m.base_precision + rate_places)
+    return scale
 
 
 class Exchange:
@@ -168,10 +177,11 @@ class Exchange:
         self.markets = MarketRegistry(markets)
         self.seed = seed
         self.ids = IdGenerator(seed)
-        self.ledger = Ledger()
+        scale = ledger_scale(self.markets)
+        self.ledger = Ledger(scale)
         self.accounts: dict[str, Account] = {}
         self.accounts_by_key: dict[str, Account] = {}
-        self.venues: dict[str, Venue] = {m.symbol: Venue(m) for m in self.markets}
+        self.venues: dict[str, Venue] = {m.symbol: Venue(m, scale) for m in self.markets}
         self._store = OrderStore()
         # Called after a placement on any pair traded (each venue has its own list too: Venue.after_trade).
         self.after_match: list[TradeListener] = []
@@ -290,8 +300,8 @@ class Exchange:
                 balances=self.ledger.export_balances(),
                 net_external=self.ledger.net_external(),
                 last_prices=self.last_prices,
-                orders=[replace(o) for o in store.values()],
-                fills={oid: list(fs) for oid, fs in store.fills_by_order.items()},
+                orders=[o.record() for o in store.values()],
+                fills={oid: [f.record() for f in fs] for oid, fs in store.fills_by_order.items()},
                 tapes={s: v.tape.rows() for s, v in self.venues.items()},
             )
 
@@ -329,7 +339,10 @@ class Exchange:
                 if a.api_key in self.accounts_by_key:
                     raise EngineStateError(f"api-key of account {a.account_id!r} given twice")
                 self.accounts_by_key[a.api_key] = a
-        self.ledger.load(state.balances, state.net_external)
+        try:
+            self.ledger.load(state.balances, state.net_external)
+        except LedgerError as exc:
+            raise EngineStateError(str(exc)) from None
         for symbol, price in state.last_prices.items():
             self.venue(symbol).last_price = price
         store = self._store
@@ -337,15 +350,21 @@ class Exchange:
         for v in self.venues.values():
             v.book.clear()
             v.tape.clear()
-        for o in state.orders:
+        live: list[Order] = []
+        for r in state.orders:
+            home = self.venues.get(r.symbol)
+            if home is None:
+                raise EngineStateError(f"order {r.order_id}: no market {r.symbol!r}")
             try:
-                store.add(o, list(state.fills.get(o.order_id, ())))
+                o = Order.from_record(r, home.grid)
+                store.add(o, [Fill.from_record(f, home.grid) for f in state.fills.get(o.order_id, ())])
             except ValueError as exc:
                 raise EngineStateError(str(exc)) from None
+            live.append(o)
         for oid in state.fills:
             if oid not in store:
                 raise EngineStateError(f"fills of order {oid}, which does not exist")
-        for o in sorted((o for o in state.orders if o.status.is_open), key=lambda o: o.seq):
+        for o in sorted((o for o in live if o.status.is_open), key=lambda o: o.seq):
             self.venue(o.symbol).book.add(o)
         for symbol, rows in state.tapes.items():
             self.venue(symbol).tape.load(rows)
@@ -355,7 +374,7 @@ class Exchange:
         with self.lock:
             out = list(self._store.problems())
             out += [f"{coin}: balances and net external flow differ by {v}" for coin, v in self.audit().items() if v]
-            locks: dict[tuple[str, str], Decimal] = {}
+            locks: dict[tuple[str, str], int] = {}
             max_seq, max_oid, max_tid = 0, 0, 0
             resting = 0
             for o in self._store.values():
@@ -368,21 +387,27 @@ class Exchange:
                     continue
                 if o.status.is_open:
                     resting += 1
-                    left = sub(o.volume, o.deal_volume)
-                    want = mul(o.price, left) if o.side is Side.BUY else left
-                    if o.type is not OrderType.LIMIT or left <= 0 or o.locked != want:
-                        out.append(f"order {o.order_id}: open, but locks {o.locked} where it needs {want}")
+                    left = o.volume_lots - o.deal_lots
+                    want = o.price_ticks * left if o.side is Side.BUY else left
+                    if o.type is not OrderType.LIMIT or left <= 0 or o.locked_units != want:
+                        out.append(
+                            f"order {o.order_id}: open, but locks {o.locked} where it needs {dec(want, o.lock_places)}"
+                        )
                     key = (o.account_id, o.lock_coin)
-                    locks[key] = AUDIT.add(locks.get(key, ZERO), o.locked)
-                elif o.locked:
+                    locks[key] = locks.get(key, 0) + o.locked_ledger_units
+                elif o.locked_units:
                     out.append(f"order {o.order_id}: closed, yet locks {o.locked}")
                 for f in self._store.fills_by_order.get(o.order_id, ()):
                     max_tid = max(max_tid, int(f.trade_id))
-            for acct in list(self.ledger.accounts()):
-                for coin, bal in self.ledger.balances_of(acct).items():
-                    if bal.locked != locks.pop((acct, coin), ZERO):
-                        out.append(f"{acct} {coin}: locked {bal.locked} is not what its open orders lock")
-            out += [f"{a} {c}: open orders lock {v}, the ledger nothing" for (a, c), v in locks.items() if v]
+            ledger = self.ledger
+            for acct in list(ledger.accounts()):
+                for coin in ledger.balances_of(acct):
+                    held = ledger.locked_units(acct, coin)
+                    if held != locks.pop((acct, coin), 0):
+                        out.append(f"{acct} {coin}: locked {ledger.dec(held)} is not what its open orders lock")
+            out += [
+                f"{a} {c}: open orders lock {ledger.dec(v)}, the ledger nothing" for (a, c), v in locks.items() if v
+            ]
             if resting != sum(len(v.book) for v in self.venues.values()):
                 out.append("the books do not hold exactly the open orders")
             for v in self.venues.values():
@@ -511,7 +536,10 @@ class Exchange:
         """
         with self.lock:
             venue = self.venues.get(req.symbol) or self.venue(req.symbol)
-            return self._place(account_id, venue, req.side, req.type, req.volume, req.price, req.client_id, False)
+            side, type_ = req.side, req.type
+            acct = self.accounts.get(account_id) or self._require_account(account_id)
+            ticks, qty = self._to_grid(venue, side, type_, req.volume, req.price)
+            return self._place(acct, venue, side, type_, ticks, qty, req.client_id)
 
     def place_ticks(
         self, account_id: str, symbol: str, side: Side, price_ticks: int, lots: int, client_id: str | None = None
@@ -524,33 +552,57 @@ class Exchange:
         """
         with self.lock:
             venue = self.venues.get(symbol) or self.venue(symbol)
-            m = venue.market
-            price = EXACT.scaleb(Decimal(price_ticks), -m.quote_precision)
-            volume = EXACT.scaleb(Decimal(lots), -m.base_precision)
-            return self._place(account_id, venue, side, OrderType.LIMIT, volume, price, client_id, True)
+            acct = self.accounts.get(account_id) or self._require_account(account_id)
+            return self._place(acct, venue, side, OrderType.LIMIT, price_ticks, lots, client_id)
+
+    def _to_grid(
+        self, venue: Venue, side: Side, type_: OrderType, vol: Decimal, price: Decimal | None
+    ) -> tuple[int, int]:
+        """The Decimal edge: (price ticks, quantity) for the integer rules, or the request's error.
+
+        The quantity is lots, except for a market buy: its quote amount at 10**-(qp+bp).
+        Checked in the order the exchange reports them: signs, then decimals.
+        """
+        m = venue.market
+        if vol <= 0:
+            raise ParameterError("volume must be greater than 0")
+        if type_ is OrderType.LIMIT:
+            if price is None or price <= 0:
+                raise ParameterError("price must be greater than 0 for a limit order")
+            ticks = units(price, m.quote_precision)
+            if ticks is None:
+                why = f"price has more than {m.quote_precision} decimals"
+                raise PricePrecisionError(why) if self.price_precision_code == "10059" else ParameterError(why)
+            lots = units(vol, m.base_precision)
+            if lots is None:
+                raise VolumePrecisionError(f"volume has more than {m.base_precision} decimals")
+            return ticks, lots
+        if side is Side.BUY:
+            # A market buy's volume is the quote amount to spend.
+            if units(vol, m.quote_precision) is None:
+                raise VolumePrecisionError(f"quote amount has more than {m.quote_precision} decimals")
+            budget = units(vol, venue.grid.amount_scale)
+            assert budget is not None  # on the tick grid, so on the finer amount grid
+            return 0, budget
+        lots = units(vol, m.base_precision)
+        if lots is None:
+            raise VolumePrecisionError(f"volume has more than {m.base_precision} decimals")
+        return 0, lots
 
     def _place(
-        self,
-        account_id: str,
-        venue: Venue,
-        side: Side,
-        type_: OrderType,
-        volume: Decimal,
-        price: Decimal | None,
-        client_id: str | None,
-        on_grid: bool,
+        self, acct: Account, venue: Venue, side: Side, type_: OrderType, ticks: int, qty: int, client_id: str | None
     ) -> Order:
-        acct = self._require_account(account_id)
         m = venue.market
-        coin_amounts = self._check_rules(venue, side, type_, volume, price, on_grid)
-        lock_coin, lock_amount, order_volume, quote_amount = coin_amounts
+        grid = venue.grid
+        lock_units, order_lots, quote_units = self._check_rules(venue, side, type_, ticks, qty)
+        buy = side is Side.BUY
+        lock_coin = m.quote if buy else m.base
         if not m.is_open:
             raise MarketClosed(m.symbol)
-        free = self.ledger.free(account_id, lock_coin)
-        if free < lock_amount:
-            raise InsufficientBalance(f"{lock_coin} free {free} < needed {lock_amount}")
+        account_id = acct.account_id
+        lock_amount = lock_units * (grid.amount_s if buy else grid.lot_s)  # at the ledger's scale
         now = self.clock.now_ms()
-        # Positional: Order's field order (a keyword call costs a fifth more, once per placement).
+        # Positional: the constructor's order (a keyword call costs a fifth more, once per placement).
         order = Order(
             "",
             account_id,
@@ -560,23 +612,42 @@ class Exchange:
             m.quote,
             side,
             type_,
-            price if type_ is OrderType.LIMIT and price is not None else ZERO,
-            order_volume,
-            quote_amount,
+            ticks,
+            order_lots,
+            quote_units,
             client_id,
             now,
             now,
             0,
             OrderStatus.NEW,
-            ZERO,
-            ZERO,
-            ZERO,
-            m.base if side is Side.BUY else m.quote,
-            lock_amount,
+            0,
+            0,
+            0,
+            m.base if buy else m.quote,
+            lock_units,
+            0,
+            grid,
         )
+        book = venue.book
+        best = book.best_ticks(Side.SELL if buy else Side.BUY)
+        if type_ is OrderType.LIMIT and (best is None or (best > ticks if buy else best < ticks)):
+            # Nothing to take, the common case: it rests whole, already NEW (the same steps as _apply,
+            # inline: this is most placements). The lock is the balance check: it refuses (InsufficientBalance,
+            # the same message as below) before it changes anything, and nothing else has changed yet.
+            self.ledger.lock_units(account_id, lock_coin, lock_amount)
+            self._seq += 1
+            order.seq = self._seq
+            order.order_id = self.ids.order_id()
+            self._store.add(order)
+            book.add(order)
+            return order
+        free = self.ledger.free_units(account_id, lock_coin)
+        if free < lock_amount:
+            needed = dec(lock_units, grid.amount_scale if buy else grid.bp)
+            raise InsufficientBalance(f"{lock_coin} free {self.ledger.dec(free)} < needed {needed}")
         legs, satisfied = self._plan(order, venue)
         # Nothing has changed so far; from here on every move was proved possible above.
-        self._apply(order, venue, legs, satisfied, lock_coin, now)
+        self._apply(order, venue, legs, satisfied, lock_coin, lock_amount, now)
         if legs:
             # After the placement is applied: a listener's own placements are placements of their own.
             for listener in venue.after_trade:
@@ -589,150 +660,202 @@ class Exchange:
         """Find the trades ``taker`` makes against the opposite side, best price first, oldest first.
 
         Returns the trades' legs and whether the taker is satisfied - a market order that
-        stops because the book ran dry is not.
+        stops because the book ran dry is not. Every leg is checked here; nothing is applied.
         """
         buy = taker.side is Side.BUY
         limit = taker.type is OrderType.LIMIT
-        limit_price = taker.price
+        limit_price = taker.price_ticks
         opposite = Side.SELL if buy else Side.BUY
-        best = venue.book.best(opposite)
+        book = venue.book
+        best = book.best_ticks(opposite)
         if best is None or (limit and (best > limit_price if buy else best < limit_price)):
-            return _NO_LEGS, False  # nothing to take: the common case of an order that rests
-        m = venue.market
-        plan = _Plan(taker)
+            return _NOTHING  # nothing to take: the common case of an order that rests
+        plan = _Plan(taker, venue)
         market_buy = buy and not limit
-        volume = taker.volume
-        bp = m.base_precision
+        volume = taker.volume_lots
         satisfied = False
         trade = self._trade
-        for price, level in venue.book.queues(opposite):
+        for price, level in book.queues(opposite):
             if limit and (price > limit_price if buy else price < limit_price):
                 break
             for maker in level.values():
-                wanted = div_down(plan.locked, price, bp) if market_buy else sub(volume, plan.deal_volume)
+                wanted = plan.locked // price if market_buy else volume - plan.deal
                 if wanted <= 0:
                     satisfied = True
                     break
-                maker_left = sub(maker.volume, maker.deal_volume)
+                maker_left = maker.volume_lots - maker.deal_lots
                 if wanted < maker_left:
                     # The taker is spent at this price (nothing it could still want fills a lot).
-                    trade(plan, maker, price, wanted, m)
+                    trade(plan, maker, price, wanted)
                     satisfied = True
                     break
-                trade(plan, maker, price, maker_left, m)
+                trade(plan, maker, price, maker_left)
             if satisfied:
                 break
-        if (market_buy and plan.legs and not plan.locked) or (not market_buy and plan.deal_volume == volume):
+        if (market_buy and plan.legs and not plan.locked) or (not market_buy and plan.deal == volume):
             satisfied = True
         return plan.legs, satisfied
 
-    def _trade(self, plan: _Plan, maker: Order, price: Decimal, qty: Decimal, m: Market) -> None:
-        """Plan one trade: compute and check its legs (nothing is applied here)."""
-        amount = mul(price, qty)
-        taker = plan.taker
-        if taker.side is Side.BUY:
-            buyer_fee, seller_fee = mul(qty, m.taker_fee_rate), mul(amount, m.maker_fee_rate)
-            buyer_locked, seller_locked = plan.locked, maker.locked
-            plan.locked = sub(plan.locked, amount)
+    def _trade(self, plan: _Plan, maker: Order, price: int, qty: int) -> None:
+        """Plan one trade of ``qty`` lots at ``price`` ticks: compute and check its legs (nothing is applied here)."""
+        amount = price * qty
+        if plan.buy:
+            buyer_locked, seller_locked = plan.locked, maker.locked_units
+            plan.locked -= amount
         else:
-            buyer_fee, seller_fee = mul(qty, m.maker_fee_rate), mul(amount, m.taker_fee_rate)
-            buyer_locked, seller_locked = maker.locked, plan.locked
-            plan.locked = sub(plan.locked, qty)
+            buyer_locked, seller_locked = maker.locked_units, plan.locked
+            plan.locked -= qty
         if buyer_locked < amount or seller_locked < qty or qty <= 0:
-            raise LedgerError(f"trade {qty} @ {price} beyond the orders' locks ({buyer_locked}, {seller_locked})")
-        if buyer_fee > qty or seller_fee > amount:
-            raise LedgerError(f"trade {qty} @ {price}: a fee above what its side receives")
-        plan.deal_volume = add(plan.deal_volume, qty)
+            raise LedgerError(
+                f"trade {qty} lots @ {price} ticks beyond the orders' locks ({buyer_locked}, {seller_locked})"
+            )
+        buyer_fee, seller_fee = qty * plan.buyer_fee, amount * plan.seller_fee
+        if buyer_fee > qty * plan.lot_s or seller_fee > amount * plan.amount_s:
+            raise LedgerError(f"trade {qty} lots @ {price} ticks: a fee above what its side receives")
+        plan.deal += qty
         plan.legs.append((maker, price, qty, amount, buyer_fee, seller_fee))
 
-    def _apply(self, order: Order, venue: Venue, legs: _Legs, satisfied: bool, lock_coin: str, now: int) -> None:
+    def _apply(
+        self,
+        order: Order,
+        venue: Venue,
+        legs: _Legs,
+        satisfied: bool,
+        lock_coin: str,
+        lock_amount: int,
+        now: int,
+    ) -> None:
         ledger = self.ledger
         account_id = order.account_id
-        ledger.lock(account_id, lock_coin, order.locked)
+        ledger.lock_units(account_id, lock_coin, lock_amount)
         self._seq += 1
         order.seq = self._seq
         order.order_id = self.ids.order_id()
         store = self._store
         store.add(order)
         if not legs:
-            self._settle_remainder(order, venue.book, satisfied)
+            if order.type is OrderType.LIMIT:
+                # Nothing traded: it rests whole, already NEW and locking exactly price * volume (or volume).
+                venue.book.add(order)
+            else:
+                self._settle_remainder(order, venue.book, satisfied)
             return
         m = venue.market
         base, quote = m.base, m.quote
+        grid = venue.grid
+        qp, bp = grid.qp, grid.bp
+        lot_s, amount_s = grid.lot_s, grid.amount_s
         book = venue.book
         tape = venue.tape
         symbol = m.symbol
         taker_buys = order.side is Side.BUY
-        settle = ledger.settle_trade
-        for maker, price, qty, amount, buyer_fee, seller_fee in legs:
+        buyer_role, seller_role = (Role.TAKER, Role.MAKER) if taker_buys else (Role.MAKER, Role.TAKER)
+        settle = ledger.settle_units
+        add_fill = store.add_fill
+        next_trade_id = self.ids.trade_id
+        for maker, ticks, qty, amount, buyer_fee, seller_fee in legs:
             buyer, seller = (order, maker) if taker_buys else (maker, order)
-            settle(buyer.account_id, seller.account_id, base, quote, qty, amount, buyer_fee, seller_fee, FEE_ACCOUNT)
-            buyer.locked = sub(buyer.locked, amount)
-            seller.locked = sub(seller.locked, qty)
-            trade_id = self.ids.trade_id()
-            for o, fee in ((buyer, buyer_fee), (seller, seller_fee)):
-                o.deal_volume = add(o.deal_volume, qty)
-                o.deal_amount = add(o.deal_amount, amount)
-                o.fee = add(o.fee, fee)
-                o.utime = now
-                store.add_fill(
-                    Fill(
-                        trade_id,
-                        o.order_id,
-                        o.account_id,
-                        symbol,
-                        o.side,
-                        price,
-                        qty,
-                        amount,
-                        fee,
-                        o.fee_coin,
-                        Role.TAKER if o is order else Role.MAKER,
-                        now,
-                    )
+            settle(
+                buyer.account_id,
+                seller.account_id,
+                base,
+                quote,
+                qty * lot_s,
+                amount * amount_s,
+                buyer_fee,
+                seller_fee,
+                FEE_ACCOUNT,
+            )
+            buyer.locked_units -= amount
+            seller.locked_units -= qty
+            trade_id = next_trade_id()
+            # Buyer's fill first, then the seller's; written out twice rather than looped (no tuples per trade).
+            buyer.deal_lots += qty
+            buyer.deal_units += amount
+            buyer.fee_units += buyer_fee
+            buyer.utime = now
+            add_fill(
+                Fill(
+                    trade_id,
+                    buyer.order_id,
+                    buyer.account_id,
+                    symbol,
+                    Side.BUY,
+                    ticks,
+                    qty,
+                    amount,
+                    buyer_fee,
+                    buyer.fee_coin,
+                    buyer_role,
+                    now,
+                    grid,
                 )
-            if maker.deal_volume == maker.volume:
+            )
+            seller.deal_lots += qty
+            seller.deal_units += amount
+            seller.fee_units += seller_fee
+            seller.utime = now
+            add_fill(
+                Fill(
+                    trade_id,
+                    seller.order_id,
+                    seller.account_id,
+                    symbol,
+                    Side.SELL,
+                    ticks,
+                    qty,
+                    amount,
+                    seller_fee,
+                    seller.fee_coin,
+                    seller_role,
+                    now,
+                    grid,
+                )
+            )
+            if maker.deal_lots == maker.volume_lots:
                 maker.status = OrderStatus.FILLED
-                if maker.locked:  # a resting buy locks exactly price * left; nothing should remain
-                    ledger.unlock(maker.account_id, maker.lock_coin, maker.locked)
-                    maker.locked = ZERO
+                if maker.locked_units:  # a resting buy locks exactly price * left; nothing should remain
+                    ledger.unlock_units(maker.account_id, maker.lock_coin, maker.locked_ledger_units)
+                    maker.locked_units = 0
                 book.remove(maker)
             else:
                 maker.status = OrderStatus.PARTIALLY_FILLED
-            venue.last_price = price
-            tape.record(now, price, qty, amount)
+            # The tape keeps Decimal (candles and the trade feed read it).
+            price = dec(ticks, qp)
+            venue.traded_at(price, ticks)
+            tape.record(now, price, dec(qty, bp))
         self._settle_remainder(order, book, satisfied)
 
     def _settle_remainder(self, order: Order, book: OrderBook, satisfied: bool) -> None:
         """After matching: rest a limit order's remainder, end a market order."""
         ledger = self.ledger
         if order.type is OrderType.LIMIT:
-            left = sub(order.volume, order.deal_volume)
+            left = order.volume_lots - order.deal_lots
             if left == 0:
                 order.status = OrderStatus.FILLED
-                if order.locked:  # a buy that filled below its limit price
-                    ledger.unlock(order.account_id, order.lock_coin, order.locked)
-                    order.locked = ZERO
+                if order.locked_units:  # a buy that filled below its limit price
+                    ledger.unlock_units(order.account_id, order.lock_coin, order.locked_ledger_units)
+                    order.locked_units = 0
                 return
             if order.side is Side.BUY:
                 # Price improvement on the taking part frees the excess now, so a
                 # resting buy always locks exactly price * left.
-                excess = sub(order.locked, mul(order.price, left))
+                excess = order.locked_units - order.price_ticks * left
                 if excess:
-                    ledger.unlock(order.account_id, order.quote, excess)
-                    order.locked = sub(order.locked, excess)
-            order.status = OrderStatus.PARTIALLY_FILLED if order.deal_volume else OrderStatus.NEW
+                    ledger.unlock_units(order.account_id, order.quote, excess * order.grid.amount_s)
+                    order.locked_units -= excess
+            order.status = OrderStatus.PARTIALLY_FILLED if order.deal_lots else OrderStatus.NEW
             book.add(order)
             return
         # Market orders never rest: what could not be filled is released.
         if order.side is Side.BUY:
-            order.volume = order.deal_volume
-        if order.locked:
-            ledger.unlock(order.account_id, order.lock_coin, order.locked)
-            order.locked = ZERO
-        if order.deal_volume and satisfied:
+            order.volume_lots = order.deal_lots
+        if order.locked_units:
+            ledger.unlock_units(order.account_id, order.lock_coin, order.locked_ledger_units)
+            order.locked_units = 0
+        if order.deal_lots and satisfied:
             order.status = OrderStatus.FILLED
-        elif order.deal_volume:
+        elif order.deal_lots:
             order.status = OrderStatus.PARTIALLY_CANCELED
         else:
             order.status = OrderStatus.CANCELED
@@ -745,65 +868,62 @@ class Exchange:
         """
         with self.lock:
             venue = self.venue(req.symbol)
+            ticks, qty = self._to_grid(venue, req.side, req.type, req.volume, req.price)
             with contextlib.suppress(PlaceRefusal):
-                self._check_rules(venue, req.side, req.type, req.volume, req.price, False)
+                self._check_rules(venue, req.side, req.type, ticks, qty)
 
-    def _check_rules(
-        self, venue: Venue, side: Side, type_: OrderType, vol: Decimal, price: Decimal | None, on_grid: bool
-    ) -> tuple[str, Decimal, Decimal, Decimal]:
-        """Return (coin to lock, amount to lock, base volume, quote amount) or raise."""
-        m = venue.market
-        if vol <= 0:
+    def _check_rules(self, venue: Venue, side: Side, type_: OrderType, ticks: int, qty: int) -> tuple[int, int, int]:
+        """Return (amount to lock in the order's lock units, base lots, quote amount at 10**-(qp+bp)) or raise.
+
+        All in integers; Decimal is built only for a refusal's message.
+        """
+        if qty <= 0:
             raise ParameterError("volume must be greater than 0")
         if type_ is OrderType.LIMIT:
-            if price is None or price <= 0:
+            if ticks <= 0:
                 raise ParameterError("price must be greater than 0 for a limit order")
-            if not on_grid and not _fits(price, venue.tick, m.quote_precision):
-                why = f"price has more than {m.quote_precision} decimals"
-                raise PricePrecisionError(why) if self.price_precision_code == "10059" else ParameterError(why)
-            if not on_grid and not _fits(vol, venue.lot, m.base_precision):
-                raise VolumePrecisionError(f"volume has more than {m.base_precision} decimals")
-            if vol < m.min_volume:
-                raise MinVolumeNotMet(f"volume {vol} < minVolume {m.min_volume}")
-            amount = mul(price, vol)
-            if amount < m.min_amount:
-                raise MinAmountNotMet(f"price*volume {amount} < minPrice {m.min_amount}")
-            if amount > m.max_amount:
-                raise MaxAmountExceeded(f"price*volume {amount} > maxAmount {m.max_amount}")
-            self._check_band(venue, side, price)
+            if qty < venue.min_lots:
+                m = venue.market
+                raise MinVolumeNotMet(f"volume {dec(qty, m.base_precision)} < minVolume {m.min_volume}")
+            amount = ticks * qty
+            if amount < venue.min_units:
+                m = venue.market
+                raise MinAmountNotMet(f"price*volume {dec(amount, venue.grid.amount_scale)} < minPrice {m.min_amount}")
+            if amount > venue.max_units:
+                m = venue.market
+                raise MaxAmountExceeded(
+                    f"price*volume {dec(amount, venue.grid.amount_scale)} > maxAmount {m.max_amount}"
+                )
+            if self.price_band != "off":
+                low, high = venue.band_ticks()
+                if (ticks < low) if side is Side.BUY else (ticks > high):
+                    self._refuse_band(venue, side, ticks)
             if side is Side.BUY:
-                return m.quote, amount, vol, amount
-            return m.base, vol, vol, amount
+                return amount, qty, amount
+            return qty, qty, amount
         if side is Side.BUY:
-            # A market buy's volume is the quote amount to spend.
-            if not _fits(vol, venue.tick, m.quote_precision):
-                raise VolumePrecisionError(f"quote amount has more than {m.quote_precision} decimals")
-            if vol < m.min_amount:
-                raise MinAmountNotMet(f"amount {vol} < minPrice {m.min_amount}")
-            if vol > m.max_amount:
-                raise MaxAmountExceeded(f"amount {vol} > maxAmount {m.max_amount}")
-            return m.quote, vol, ZERO, vol
-        if not _fits(vol, venue.lot, m.base_precision):
-            raise VolumePrecisionError(f"volume has more than {m.base_precision} decimals")
-        if vol < m.min_volume:
-            raise MinVolumeNotMet(f"volume {vol} < minVolume {m.min_volume}")
-        return m.base, vol, vol, ZERO
+            # A market buy's quantity is the quote amount to spend.
+            if qty < venue.min_units:
+                m = venue.market
+                raise MinAmountNotMet(f"amount {dec(qty, venue.grid.amount_scale)} < minPrice {m.min_amount}")
+            if qty > venue.max_units:
+                m = venue.market
+                raise MaxAmountExceeded(f"amount {dec(qty, venue.grid.amount_scale)} > maxAmount {m.max_amount}")
+            return qty, 0, qty
+        if qty < venue.min_lots:
+            m = venue.market
+            raise MinVolumeNotMet(f"volume {dec(qty, m.base_precision)} < minVolume {m.min_volume}")
+        return qty, qty, 0
 
-    def _check_band(self, venue: Venue, side: Side, price: Decimal) -> None:
+    def _refuse_band(self, venue: Venue, side: Side, ticks: int) -> None:
         """A limit price outside the pair's band around the last price is refused (shape: a switch)."""
-        if self.price_band == "off":
-            return
         m = venue.market
         floor, ceiling = venue.band()
+        price = dec(ticks, m.quote_precision)
+        last = venue.last_price
         if side is Side.BUY:
-            if price >= floor:
-                return
-            last = venue.last_price
             rule = f"buy price {price} below {floor} = last {last} x (1 + minBuyPriceOffset {m.min_buy_price_offset})"
         else:
-            if price <= ceiling:
-                return
-            last = venue.last_price
             rule = (
                 f"sell price {price} above {ceiling} = last {last} x (1 + maxSellPriceOffset {m.max_sell_price_offset})"
             )
@@ -826,11 +946,11 @@ class Exchange:
 
     def _cancel(self, order: Order) -> None:
         # The unlock checks before it moves anything and is the only step that can fail.
-        if order.locked:
-            self.ledger.unlock(order.account_id, order.lock_coin, order.locked)
-            order.locked = ZERO
+        if order.locked_units:
+            self.ledger.unlock_units(order.account_id, order.lock_coin, order.locked_ledger_units)
+            order.locked_units = 0
         self.venues[order.symbol].book.remove(order)
-        order.status = OrderStatus.PARTIALLY_CANCELED if order.deal_volume else OrderStatus.CANCELED
+        order.status = OrderStatus.PARTIALLY_CANCELED if order.deal_lots else OrderStatus.CANCELED
         order.utime = self.clock.now_ms()
 
     def cancel_by_client_id(self, account_id: str, client_id: str, symbol: str | None = None) -> int:

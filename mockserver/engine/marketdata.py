@@ -82,7 +82,7 @@ class TradeTape:
         self.prices: list[Decimal] = []
         self.volumes: list[Decimal] = []
 
-    def record(self, t_ms: int, price: Decimal, volume: Decimal, amount: Decimal) -> int:
+    def record(self, t_ms: int, price: Decimal, volume: Decimal, amount: Decimal | None = None) -> int:
         """Add a trade in time order; returns its index, or -1 when the tape was trimmed past it."""
         del amount
         if not self.times or t_ms >= self.times[-1]:

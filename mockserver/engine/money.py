@@ -27,6 +27,7 @@ __all__ = [
     "ZERO",
     "add",
     "ceil_to_step",
+    "dec",
     "decimals_of",
     "div_down",
     "floor_to_step",
@@ -35,6 +36,7 @@ __all__ = [
     "parse_decimal",
     "quantize_down",
     "sub",
+    "units",
 ]
 
 ZERO = Decimal(0)
@@ -94,3 +96,29 @@ def fmt(value: Decimal) -> str:
         return "0"
     text = format(value.normalize(_ROUNDING), "f")
     return text
+
+
+_POW10 = [10**k for k in range(400)]
+
+
+def dec(n: int, places: int) -> Decimal:
+    """The Decimal of ``n`` units of 10**-places, without trailing zeros past the point ("64000", not "64000.00").
+
+    Trailing zeros dropped so snapshots and messages read as the figures people typed; exact (the
+    context traps any rounding).
+    """
+    if not n:
+        return ZERO
+    if not places:
+        return Decimal(n)
+    q, r = divmod(n, _POW10[places] if places < 400 else 10**places)
+    if not r:
+        return Decimal(q)
+    return EXACT.scaleb(Decimal(n), -places).normalize(EXACT)
+
+
+def units(value: Decimal, places: int) -> int | None:
+    """``value`` as a whole number of 10**-places, or ``None`` when it has more decimals than that."""
+    scaled = EXACT.scaleb(value, places)
+    n = int(scaled)
+    return n if n == scaled else None

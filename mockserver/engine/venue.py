@@ -3,33 +3,106 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 from typing import Any
 
 from .book import OrderBook
 from .marketdata import TradeTape
 from .markets import Market
-from .money import add, mul
+from .money import EXACT, add, decimals_of, mul, units
+from .orders import Grid
 
 __all__ = ["Venue"]
 
 _ONE = Decimal(1)
+_WIDE = Context(prec=400)
+
+
+def _ceil_units(value: Decimal, places: int) -> int:
+    """The fewest units of 10**-places not below ``value``: ``n >= value`` exactly when ``n >= this``."""
+    return int(EXACT.scaleb(value, places).to_integral_value(rounding=ROUND_CEILING, context=_WIDE))
+
+
+def _floor_units(value: Decimal, places: int) -> int:
+    """The most units of 10**-places not above ``value``: ``n <= value`` exactly when ``n <= this``."""
+    return int(EXACT.scaleb(value, places).to_integral_value(rounding=ROUND_FLOOR, context=_WIDE))
+
+
+def fee_places(rate: Decimal) -> int:
+    """Decimals a fee rate adds to the amount it multiplies."""
+    return decimals_of(rate)
+
+
+def _fee_factor(rate: Decimal, headroom: int) -> int:
+    """``rate`` x 10**headroom as an integer (the exchange picks a ledger scale that leaves the headroom)."""
+    places = fee_places(rate)
+    n = units(rate, places)
+    if n is None or headroom < places:
+        raise ValueError(f"fee rate {rate} needs more decimals than the ledger keeps")
+    factor: int = n * 10 ** (headroom - places)
+    return factor
+
+
+def _fraction(value: Decimal) -> tuple[int, int]:
+    """``value`` as (numerator, 10**decimals), exactly."""
+    places = decimals_of(value)
+    n = units(value, places)
+    assert n is not None
+    return n, 10**places
 
 
 class Venue:
     """Everything per pair lives here, so adding per-pair state means adding a slot, not a parallel dict."""
 
-    __slots__ = ("_band", "after_trade", "book", "last_price", "lot", "market", "symbol", "tape", "tick")
+    __slots__ = (
+        "_band",
+        "_band_ticks",
+        "_buy_factor",
+        "_last",
+        "_sell_factor",
+        "after_trade",
+        "book",
+        "grid",
+        "last_price",
+        "lot",
+        "maker_base_fee",
+        "maker_quote_fee",
+        "market",
+        "max_units",
+        "min_lots",
+        "min_units",
+        "symbol",
+        "taker_base_fee",
+        "taker_quote_fee",
+        "tape",
+        "tick",
+    )
 
-    def __init__(self, market: Market) -> None:
+    def __init__(self, market: Market, scale: int) -> None:
         self.market = market
         self.symbol = market.symbol
-        self.book = OrderBook(market.symbol)
+        self.grid = Grid(market.quote_precision, market.base_precision, scale)
+        self.book = OrderBook(market.symbol, self.grid)
         self.tape = TradeTape()
         self.last_price: Decimal = market.reference_price
         self.tick = market.tick
         self.lot = market.lot
+        # The pair's minimums and maximum on its integer grid (lots; quote at 10**-(qp+bp)): one int compare each.
+        amount_scale = self.grid.amount_scale
+        self.min_lots = _ceil_units(market.min_volume, market.base_precision)
+        self.min_units = _ceil_units(market.min_amount, amount_scale)
+        self.max_units = _floor_units(market.max_amount, amount_scale)
+        # A fee at the ledger's scale is one product: lots (base fee) or quote units (quote fee) x these.
+        self.maker_base_fee = _fee_factor(market.maker_fee_rate, scale - market.base_precision)
+        self.taker_base_fee = _fee_factor(market.taker_fee_rate, scale - market.base_precision)
+        self.maker_quote_fee = _fee_factor(market.maker_fee_rate, scale - self.grid.amount_scale)
+        self.taker_quote_fee = _fee_factor(market.taker_fee_rate, scale - self.grid.amount_scale)
+        # (1 + offset) as (numerator, 10**decimals): the band in ticks is then integer arithmetic.
+        self._buy_factor = _fraction(add(_ONE, market.min_buy_price_offset))
+        self._sell_factor = _fraction(add(_ONE, market.max_sell_price_offset))
         self._band: tuple[Decimal, Decimal, Decimal] | None = None  # (last price, buy floor, sell ceiling)
+        self._band_ticks: tuple[Decimal, int, int] | None = None  # (last price, lowest buy, highest sell ticks)
+        self._last: tuple[Decimal, int] | None = None  # (last price, its ticks) as the last trade set them
         # The pair's market model: called (exchange, symbol) after a placement on it traded, e.g. to
         # replenish synthetic liquidity. Wiring, not state: a snapshot does not hold it.
         self.after_trade: list[Callable[[Any, str], None]] = []
@@ -44,3 +117,26 @@ class Venue:
             ceiling = mul(last, add(_ONE, m.max_sell_price_offset))
             band = self._band = (last, floor, ceiling)
         return band[1], band[2]
+
+    def traded_at(self, price: Decimal, ticks: int) -> None:
+        """A trade set the last price (``ticks`` of it known, so the band need not convert it back)."""
+        self.last_price = price
+        self._last = (price, ticks)
+
+    def band_ticks(self) -> tuple[int, int]:
+        """:meth:`band` in ticks: a price in ticks is inside exactly when ``low <= ticks <= high``."""
+        last = self.last_price
+        cached = self._band_ticks
+        if cached is not None and cached[0] is last:
+            return cached[1], cached[2]
+        known = self._last
+        qp = self.market.quote_precision
+        ticks = known[1] if known is not None and known[0] is last else units(last, qp)
+        if ticks is None:  # an admin price off the tick grid: the Decimal band, rounded inwards
+            floor, ceiling = self.band()
+            low, high = _ceil_units(floor, qp), _floor_units(ceiling, qp)
+        else:  # ceil(ticks * f) and floor(ticks * g): the ticks t with floor <= t * tick <= ceiling
+            (bn, bd), (sn, sd) = self._buy_factor, self._sell_factor
+            low, high = -((-ticks * bn) // bd), (ticks * sn) // sd
+        self._band_ticks = (last, low, high)
+        return low, high
