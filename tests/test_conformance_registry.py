@@ -183,7 +183,14 @@ def test_the_bundle_machine_catches_a_broken_ledger_with_a_shrunk_program(
     program = v.example.splitlines()
     assert program[:2] == ["Failing test case: <state machine>", "state = LedgerMachine()"], v.example
     shown = [line for line in program if not line.startswith("state.client_view_matches_engine")]
-    assert [line.split("(")[0] for line in shown[2:-1]] == [s.split("(")[0] for s in steps], v.example
+    kinds = [line.split("(")[0] for line in shown[2:-1]]
+    wanted = [s.split("(")[0] for s in steps]
+    # Shrunk, though not always to the very minimum: the shrinker may stop one step short of it
+    # (seen in about one run in five: a cancel of the placed order before the query). The steps
+    # that make the failure must all be there, in order, with at most one more.
+    rest = iter(kinds)
+    assert all(any(k == w for k in rest) for w in wanted), v.example
+    assert len(kinds) <= len(wanted) + 1, v.example
     for s in steps:
         assert any(line.startswith(s) for line in program), (s, v.example)
 
