@@ -18,6 +18,7 @@ from mockserver.control.snapshot import dump
 from mockserver.engine import OrderType, PlaceRequest, Side
 from mockserver.engine.accounts import Balance, LedgerError
 from mockserver.engine.exchange import Exchange
+from mockserver.errors import ParameterError
 
 from .helpers import Signed, err, ok
 from .test_errors import _fingerprint
@@ -335,3 +336,39 @@ def test_a_body_cut_short_by_a_departed_client_is_not_processed() -> None:
     entry = list(state.journal)[-1]
     assert (entry.verdict, entry.operation) == ("disconnected", "place_order")
     assert _state_doc(state) == before
+
+
+HOSTILE = ["NaN", "sNaN", "Infinity", "-Infinity", "1e999999999", "1e-999999999", "1E+100000", "1E-100000"]
+
+
+@pytest.mark.parametrize("figure", HOSTILE)
+@pytest.mark.parametrize("where", ["volume", "price"])
+@pytest.mark.parametrize("order_type", [OrderType.LIMIT, OrderType.MARKET])
+def test_the_engine_refuses_hostile_figures_as_the_exchange_would(
+    figure: str, where: str, order_type: OrderType
+) -> None:
+    """Callers of the engine itself (embedders, the counterparty) get the exchange's error, never a decimal trap."""
+    state = create_app(Config(liquidity=False, frozen_at_ms=1_760_000_000_000)).state.mock
+    ex = state.exchange
+    assert state.demo is not None
+    before = dump(state)
+    volume, price = (Decimal(figure), Decimal("64000")) if where == "volume" else (Decimal("0.001"), Decimal(figure))
+    req = PlaceRequest("BTCUSDT", Side.BUY, order_type, volume, price)
+    if order_type is OrderType.MARKET and where == "price":
+        # A market order's price is not read at all (a market buy's volume is its quote amount).
+        assert not ex.place(state.demo.account_id, req._replace(volume=Decimal(10))).status.is_open
+        return
+    with pytest.raises(Exception) as refused:
+        ex.place(state.demo.account_id, req)
+    assert isinstance(refused.value, ParameterError), repr(refused.value)
+    assert refused.value.detail.startswith(f"{where} "), refused.value.detail
+    assert dump(state) == before
+
+
+@pytest.mark.parametrize(("ticks", "lots"), [(10**200 + 1, 100), (6_400_000, 10**200 + 1), (True, 100), (0, 100)])
+def test_the_integer_entry_refuses_figures_off_any_grid(ticks: int, lots: int) -> None:
+    state = create_app(Config(liquidity=False)).state.mock
+    assert state.demo is not None
+    with pytest.raises(ParameterError) as refused:
+        state.exchange.place_ticks(state.demo.account_id, "BTCUSDT", Side.BUY, ticks, lots)
+    assert refused.value.code == "2"

@@ -168,6 +168,26 @@ def ledger_scale(markets: Iterable[Market]) -> int:
     return scale
 
 
+#: The widest figure the engine takes from a caller: far beyond any market's limits, small enough
+#: that scaling it to the grid costs nothing (1E+100000 took half a second to turn into an int).
+MAX_INTEGER_DIGITS = 40
+MAX_DECIMALS = 60
+
+
+def _finite_and_bounded(value: Decimal, what: str) -> None:
+    """Refuse what no market takes before any arithmetic: NaN, infinities, huge or finer-than-any-grid figures."""
+    if not value.is_finite():
+        raise ParameterError(f"{what} must be a finite number, not {value}")
+    if value and value.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ParameterError(f"{what} has more than {MAX_INTEGER_DIGITS} integer digits")
+    _sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    if exponent < -MAX_DECIMALS:
+        zeros = len(digits) - len(bytes(digits).rstrip(b"\x00"))  # trailing zeros are not decimals
+        if exponent + zeros < -MAX_DECIMALS:
+            raise ParameterError(f"{what} has more than {MAX_DECIMALS} decimals")
+
+
 class Exchange:
     """All of the mock exchange's state and rules."""
 
@@ -553,6 +573,12 @@ class Exchange:
         with self.lock:
             venue = self.venues.get(symbol) or self.venue(symbol)
             acct = self.accounts.get(account_id) or self._require_account(account_id)
+            m = venue.market
+            for n, what, places in ((price_ticks, "price", m.quote_precision), (lots, "volume", m.base_precision)):
+                if type(n) is not int or n <= 0:
+                    raise ParameterError(f"{what} must be a positive whole number of grid steps, not {n!r}")
+                if n >= 10 ** (MAX_INTEGER_DIGITS + places):
+                    raise ParameterError(f"{what} has more than {MAX_INTEGER_DIGITS} integer digits")
             return self._place(acct, venue, side, OrderType.LIMIT, price_ticks, lots, client_id)
 
     def _to_grid(
@@ -564,9 +590,12 @@ class Exchange:
         Checked in the order the exchange reports them: signs, then decimals.
         """
         m = venue.market
+        _finite_and_bounded(vol, "volume")
         if vol <= 0:
             raise ParameterError("volume must be greater than 0")
         if type_ is OrderType.LIMIT:
+            if price is not None:
+                _finite_and_bounded(price, "price")
             if price is None or price <= 0:
                 raise ParameterError("price must be greater than 0 for a limit order")
             ticks = units(price, m.quote_precision)
