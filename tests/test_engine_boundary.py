@@ -19,7 +19,6 @@ NOT_ENGINE = {
     ("control/persist.py", "state.faults._rng"),
     ("api/journal.py", "entry._size"),  # JournalEntry, in its own module
     ("api/journal.py", "old._size"),
-    ("control/snapshot.py", "store._size"),  # mockserver.api.auth.NonceStore
 }
 
 

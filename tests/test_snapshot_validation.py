@@ -148,6 +148,20 @@ def test_restore_refuses_what_the_engine_never_holds(busy: tuple[TestClient, Moc
             "wallet: withdrawals not cancelled total 0 USDT, but the withdrawals account holds 10 free and 0 locked",
         ),
     ]
+    other = _first(snap, lambda o: o["order_id"] != snap["orders"][mine]["order_id"])
+    demo_uid = next(a["uid"] for a in snap["accounts"] if a["account_id"] == "demo")
+    cases += [
+        # Time priority is by seq, and an order's uid is its account's: a restore must not break either.
+        (
+            lambda d: d["orders"][other].__setitem__("seq", snap["orders"][mine]["seq"]),
+            f"engine invariant broken: order {snap['orders'][max(mine, other)]['order_id']}: "
+            f"seq {snap['orders'][mine]['seq']} given twice",
+        ),
+        (
+            lambda d: d["orders"][mine].__setitem__("uid", 1),
+            f"engine invariant broken: order {snap['orders'][mine]['order_id']}: uid 1, but its account's is {demo_uid}",
+        ),
+    ]
     for fn, error in cases:
         doc = mutated(fn)
         before = admin(client, "GET", "/snapshot")

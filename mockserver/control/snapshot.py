@@ -20,7 +20,6 @@ rule broken refuses the whole snapshot with :class:`SnapshotError`.
 from __future__ import annotations
 
 import functools
-import heapq
 import random
 import re
 from dataclasses import fields, is_dataclass, replace
@@ -162,32 +161,12 @@ def dump(state: MockState) -> dict[str, Any]:
 
 def dump_nonces(store: NonceStore) -> list[list[Any]]:
     """The nonce memory as ``[expiry second, api_key, [nonce, ...]]`` rows, soonest expiry first."""
-    rows: list[list[Any]] = []
-    with store._lock:
-        for sec in sorted(store._buckets):
-            for api_key, entries in store._buckets[sec].items():
-                seen = store._seen.get(api_key, {})
-                live = [n for n in entries if seen.get(n) is entries]
-                if live:
-                    rows.append([sec, api_key, live])
-    return rows
+    return store.export_rows()
 
 
 def load_nonces(store: NonceStore, rows: list[tuple[int, str, list[str]]]) -> None:
     """Fill an empty store with dumped rows (each nonce keeps its expiry second)."""
-    with store._lock:
-        for sec, api_key, nonces in rows:
-            bucket = store._buckets.get(sec)
-            if bucket is None:
-                bucket = store._buckets[sec] = {}
-                store._heap.append(sec)
-            entries = bucket.setdefault(api_key, [])
-            seen = store._seen.setdefault(api_key, {})
-            for n in nonces:
-                entries.append(n)
-                seen[n] = entries
-                store._size += 1
-        heapq.heapify(store._heap)
+    store.load_rows(rows)
 
 
 # ------------------------------------------------------------ document schema

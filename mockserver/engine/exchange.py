@@ -397,10 +397,18 @@ class Exchange:
             locks: dict[tuple[str, str], int] = {}
             max_seq, max_oid, max_tid = 0, 0, 0
             resting = 0
+            seqs: set[int] = set()
+            trades: dict[str, int] = {}
             for o in self._store.values():
                 max_seq, max_oid = max(max_seq, o.seq), max(max_oid, int(o.order_id))
-                if o.account_id not in self.accounts:
+                if o.seq in seqs:  # time priority is by seq: two orders with one would tie
+                    out.append(f"order {o.order_id}: seq {o.seq} given twice")
+                seqs.add(o.seq)
+                owner = self.accounts.get(o.account_id)
+                if owner is None:
                     out.append(f"order {o.order_id}: no account {o.account_id!r}")
+                elif owner.uid != o.uid:
+                    out.append(f"order {o.order_id}: uid {o.uid}, but its account's is {owner.uid}")
                 v = self.venues.get(o.symbol)
                 if v is None:
                     out.append(f"order {o.order_id}: no market {o.symbol!r}")
@@ -419,6 +427,9 @@ class Exchange:
                     out.append(f"order {o.order_id}: closed, yet locks {o.locked}")
                 for f in self._store.fills_by_order.get(o.order_id, ()):
                     max_tid = max(max_tid, int(f.trade_id))
+                    trades[f.trade_id] = trades.get(f.trade_id, 0) + 1
+            # A trade is one taker fill and one maker fill.
+            out += [f"trade {t}: on {n} fills, not 2" for t, n in trades.items() if n > 2]
             ledger = self.ledger
             for acct in list(ledger.accounts()):
                 for coin in ledger.balances_of(acct):
