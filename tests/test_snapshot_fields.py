@@ -223,6 +223,7 @@ LIVE_ATTRIBUTES: dict[str, dict[str, str]] = {
         "markets": "configuration (the markets file)",
         "after_match": "wiring",
         "fund_listeners": "wiring",
+        "market_models": "wiring",
         "price_band": "configuration (fidelity switch)",
         "price_precision_code": "configuration (fidelity switch)",
         "cancel_stall_ms": "configuration (fidelity switch)",

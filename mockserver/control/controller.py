@@ -19,7 +19,7 @@ from ..api import bounds
 from ..api.faults import FaultRule
 from ..api.journal import JournalEntry, is_secret_header
 from ..clock import Clock
-from ..engine import Account, Exchange, Market, OrderType, PlaceRequest, Side
+from ..engine import Account, OrderType, PlaceRequest, Side
 from ..engine.accounts import Balance, LedgerError
 from ..engine.money import add, mul
 from ..errors import BitunixError, PlaceRefusal
@@ -401,35 +401,18 @@ class Controller:
                     raise AdminError(400, f"{what}: {err.msg} ({err.detail})") from None
             m = ex.market(sym)
             placed = []
-            liquidity = self.state.liquidity
-            # A level that trades makes the liquidity provider replenish from its random stream:
-            # a refused call must leave that stream where it was too, or same-seed runs part ways.
-            rng_before = liquidity.export_state() if liquidity is not None else None
-            try:
-                with ex.savepoint():  # one refused level puts every level of the call back
-                    if BOOK_ACCOUNT not in ex.accounts:
-                        ex.create_account(
-                            account_id=BOOK_ACCOUNT, api_key="", secret="", system=True, label="book seeder"
-                        )
-                    placed = self._seed_levels(ex, m, orders)
-            except BaseException:
-                if liquidity is not None and rng_before is not None:
-                    liquidity.load_state(rng_before)
-                raise
+            with ex.savepoint():  # one refused level puts every level of the call back, and the seeder account
+                if BOOK_ACCOUNT not in ex.accounts:
+                    ex.create_account(account_id=BOOK_ACCOUNT, api_key="", secret="", system=True, label="book seeder")
+                for req in orders:
+                    assert req.price is not None
+                    coin, need = (m.quote, mul(req.volume, req.price)) if req.side is Side.BUY else (m.base, req.volume)
+                    ex.fund(BOOK_ACCOUNT, coin, need)
+                    try:
+                        placed.append(ex.place(BOOK_ACCOUNT, req).order_id)
+                    except PlaceRefusal as refusal:
+                        raise AdminError(400, f"refused: {refusal}") from None
             return {"symbol": sym, "order_ids": placed, "depth": self.book(sym)}
-
-    @staticmethod
-    def _seed_levels(ex: Exchange, m: Market, orders: list[PlaceRequest]) -> list[str]:
-        placed: list[str] = []
-        for req in orders:
-            assert req.price is not None
-            coin, need = (m.quote, mul(req.volume, req.price)) if req.side is Side.BUY else (m.base, req.volume)
-            ex.fund(BOOK_ACCOUNT, coin, need)
-            try:
-                placed.append(ex.place(BOOK_ACCOUNT, req).order_id)
-            except PlaceRefusal as refusal:
-                raise AdminError(400, f"refused: {refusal}") from None
-        return placed
 
     def clear_book(self, symbol: str) -> dict[str, Any]:
         """Cancel every resting order of the pair, whoever owns it (locked funds go back)."""

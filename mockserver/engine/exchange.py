@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from ..clock import Clock
 from ..errors import (
@@ -188,6 +188,14 @@ def _finite_and_bounded(value: Decimal, what: str) -> None:
             raise ParameterError(f"{what} has more than {MAX_DECIMALS} decimals")
 
 
+class MarketModel(Protocol):
+    """A participant attached to the exchange whose own state a savepoint must restore too."""
+
+    def export_state(self) -> Any: ...
+
+    def load_state(self, state: Any, /) -> None: ...
+
+
 class Exchange:
     """All of the mock exchange's state and rules."""
 
@@ -205,6 +213,9 @@ class Exchange:
         self._store = OrderStore()
         # Called after a placement on any pair traded (each venue has its own list too: Venue.after_trade).
         self.after_match: list[TradeListener] = []
+        # Market models with state of their own (the liquidity provider's random stream): a
+        # savepoint puts it back with the exchange, since a trade inside one makes them draw.
+        self.market_models: list[MarketModel] = []
         # Called with (account_id, coin, amount) after every admin funding, e.g. to list deposits.
         self.fund_listeners: list[Callable[[str, str, Decimal], None]] = []
         self.started_ms = self.clock.now_ms()
@@ -277,10 +288,13 @@ class Exchange:
         with self.lock:
             if orders:
                 saved = self.export_state()
+                models = [(model, model.export_state()) for model in self.market_models]
                 try:
                     yield
                 except BaseException:
                     self._install(saved)
+                    for model, state in models:
+                        model.load_state(state)
                     raise
                 return
             ids, seq, account_seq = self.ids.export_state(), self._seq, self._account_seq

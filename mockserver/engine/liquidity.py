@@ -72,6 +72,7 @@ class LiquidityProvider:
         """Become the market model of every pair: replenish after each trade there."""
         for venue in self.exchange.venues.values():
             venue.after_trade.append(self.replenish)
+        self.exchange.market_models.append(self)
 
     def seed_all(self) -> None:
         for m in self.exchange.markets:
