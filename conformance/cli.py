@@ -48,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--loopback", action="store_true", help="start the mock on 127.0.0.1:0 (drivers always do)")
     p.add_argument("--rule", action="append", help="run only this rule (repeatable)")
     p.add_argument("--examples", type=int, default=25, help="hypothesis examples per property (default 25)")
+    p.add_argument(
+        "--derandomize",
+        action="store_true",
+        help="the same generated examples on every run (reproducible verdicts; default: fresh examples each run)",
+    )
     p.add_argument("--out", type=Path, default=Path("conformance-report"), help="report directory")
     sub.add_parser("rules", help="list the rules")
     args = parser.parse_args(argv)
@@ -64,7 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(args.rule or ()) - set(RULES.ids()))
     if unknown:
         parser.error(f"unknown --rule {', '.join(unknown)}; the rules: {', '.join(RULES.ids())}")
-    report = run(factory, client_name=name, mode=mode, url=args.url, only=args.rule, examples=args.examples)
+    report = run(
+        factory,
+        client_name=name,
+        mode=mode,
+        url=args.url,
+        only=args.rule,
+        examples=args.examples,
+        derandomize=args.derandomize,
+    )
     for path in report.write(args.out):
         print(f"wrote {path}", file=sys.stderr)
     for w in report.warnings():

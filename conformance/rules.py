@@ -83,6 +83,8 @@ class Context:
     factory: AdapterFactory
     reference: AdapterFactory
     examples: int = 25
+    #: the same generated examples on every run (hypothesis ``derandomize``): reproducible verdicts
+    derandomize: bool = False
     _open: list[Adapter] = field(default_factory=list)
     #: documented rules the client's requests broke during the current rule, by docrules id
     warnings: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -206,11 +208,18 @@ def _crash_hint(ctx: Context) -> str:
 PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
 
 
-def _settings(**kw: Any) -> settings:
+def _settings(ctx: Context, **kw: Any) -> settings:
     """Settings for a property rule: no deadline (the client's latency is not judged), no example
-    database (each run judges afresh), no health checks (a slow client is still judged), no explain."""
+    database (each run judges afresh), no health checks (a slow client is still judged), no explain;
+    with ``ctx.derandomize``, the same examples on every run."""
     return settings(
-        deadline=None, suppress_health_check=list(HealthCheck), database=None, phases=PHASES, print_blob=False, **kw
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+        phases=PHASES,
+        print_blob=False,
+        derandomize=ctx.derandomize,
+        **kw,
     )
 
 
@@ -352,7 +361,7 @@ def check_signing_generated(ctx: Context) -> None:
         seen = [0]  # the newest journal entry id already judged
         texts = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20)
 
-        @_settings(max_examples=ctx.examples)
+        @_settings(ctx, max_examples=ctx.examples)
         @given(
             client_id=texts,
             order_id=texts,
@@ -722,7 +731,7 @@ def check_ledger(ctx: Context) -> None:
         ctx,
         lambda: run_state_machine_as_test(
             machine,
-            settings=_settings(max_examples=max(3, ctx.examples // 5), stateful_step_count=steps),
+            settings=_settings(ctx, max_examples=max(3, ctx.examples // 5), stateful_step_count=steps),
         ),
     )
 

@@ -232,6 +232,7 @@ def run(
     rules: Sequence[Rule] = RULES,
     only: Sequence[str] | None = None,
     examples: int = 25,
+    derandomize: bool = False,
     stream: TextIO | None = sys.stderr,
 ) -> Report:
     """Judge the client built by ``factory`` rule by rule. Starts (and stops) a mock unless given ``target``."""
@@ -241,7 +242,7 @@ def run(
         raise ValueError(f"no conformance rule {', '.join(map(repr, unknown))}; the rules: {names}")
     own = target is None
     tgt = target or Target.start(mode, url)
-    ctx = Context(tgt, factory, reference_factory, examples=examples)
+    ctx = Context(tgt, factory, reference_factory, examples=examples, derandomize=derandomize)
     report = Report(client_name, tgt.mode)
     chosen = [r for r in rules if only is None or r.id in only]
     show = _progress(stream) if stream is not None else None

@@ -14,6 +14,7 @@ def test_engine_and_memory_parts_report_structure() -> None:
     assert nonces["nonces"] == 2_000 and nonces["bytes_per_nonce"] > 0
     engine["ops_per_s_rounds"] = summarize([engine["ops_per_s"]] * 5)
     conformance = {"passing_s": summarize([2.0, 2.05, 2.0, 1.98, 2.0]), "failing_s": summarize([12.0] * 5)}
+    conformance |= {"passing_wall_s": summarize([2.1] * 5), "failing_wall_s": summarize([12.5] * 5)}
     res = {"when": "now", "machine": "test", "engine": engine, "nonces": nonces, "conformance": conformance}
     res["verdicts"] = verdicts(res)
     assert res["verdicts"]["place_ratio"]["verdict"] == "NOT RUN"

@@ -233,5 +233,43 @@ def test_the_bench_times_a_passing_and_a_failing_run() -> None:
     from bench.conformance_time import conformance_times
 
     times = conformance_times(rounds=1)
-    assert set(times) == {"passing_s", "failing_s"}
+    assert set(times) == {"passing_s", "failing_s", "passing_wall_s", "failing_wall_s"}
     assert all(len(v) == 1 and v[0] > 0 for v in times.values())
+
+
+def test_a_derandomized_run_draws_the_same_examples_every_time() -> None:
+    """``derandomize=True`` (``conformance run --derandomize``): two runs ask the client the same things;
+    without it, hypothesis draws fresh examples each run."""
+    from conformance import reference_factory, run
+
+    def asked(derandomize: bool) -> list[str]:
+        calls: list[str] = []
+
+        class Recording:
+            def __init__(self, inner: Any) -> None:
+                self.inner = inner
+
+            def __getattr__(self, name: str) -> Any:
+                method = getattr(self.inner, name)
+                if not callable(method):
+                    return method
+
+                def record(*args: Any, **kwargs: Any) -> Any:
+                    calls.append(f"{name}{args!r}")
+                    return method(*args, **kwargs)
+
+                return record
+
+        def factory(*args: Any) -> Any:
+            return Recording(reference_factory(*args))
+
+        report = run(
+            factory, client_name="r", stream=None, only=["signing.generated"], examples=10, derandomize=derandomize
+        )
+        assert [v.status for v in report.verdicts] == ["pass"]
+        return calls
+
+    first = asked(True)
+    assert len(first) >= 40  # 10 examples x 4 operations
+    assert asked(True) == first
+    assert asked(False) != first
