@@ -216,22 +216,28 @@ class Journal:
         if kept_body is not body:
             entry.extra["body_truncated_from"] = len(body)
         if self.enabled:
+            # What measure() counts, inline: the response, detail and key are still empty here.
+            size = ENTRY_OVERHEAD + header_bytes + len(method) + len(path) + len(kept_query) + len(kept_body)
+            size += len(client or "") + (len(repr(entry.extra)) if entry.extra else 0)
+            entries = self._entries
             with self._lock:
-                entry._size = entry.measure()
+                entry._size = size
                 entry._journal = self
-                self._entries.append(entry)
-                self._bytes += entry._size
-                self._evict()
+                entries.append(entry)
+                self._bytes += size
+                if len(entries) > self.size or self._bytes > self.max_bytes:
+                    self._evict()
         return entry
 
     def _resize(self, entry: JournalEntry) -> None:
+        size = entry.measure()
         with self._lock:
             if entry._journal is not self:  # evicted meanwhile
                 return
-            size = entry.measure()
             self._bytes += size - entry._size
             entry._size = size
-            self._evict()
+            if self._bytes > self.max_bytes:
+                self._evict()
 
     def _evict(self) -> None:
         entries = self._entries

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import orjson
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from ..clock import http_date
 from ..engine.accounts import Account
@@ -500,12 +500,16 @@ class _Disconnected:
 DISCONNECTED = _Disconnected()
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | _Disconnected | None:
-    """The whole body, ``None`` once it passes ``limit`` bytes, or DISCONNECTED when the client left mid-body."""
+async def _read_body(receive: Receive, limit: int, first: Message | None = None) -> bytes | _Disconnected | None:
+    """The whole body, ``None`` once it passes ``limit`` bytes, or DISCONNECTED when the client left mid-body.
+
+    ``first``: the body's first message when the caller has already received it.
+    """
     chunks: list[bytes] = []
     size = 0
     while True:
-        message = await receive()
+        message = first if first is not None else await receive()
+        first = None
         if message["type"] == "http.disconnect":
             return DISCONNECTED  # a truncated body is never processed
         chunk = message.get("body", b"")
@@ -596,16 +600,22 @@ class ExchangeRoute:
         too_large = True
         # A declared length over the limit is refused unread (len check first: no int() of a huge text).
         if not (declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit)):
-            read = await _read_body(receive, limit)
-            if isinstance(read, _Disconnected):
-                ctx = self._context(method, path, raw_query, headers, b"", client_ip, state.clock.now_ms())
-                detail = "the client closed the connection before its body was complete; not processed"
-                self.pipeline.record(ctx, Verdict("disconnected", None, detail, Reply(0, b"", [])))
-                log_request(ctx.entry)
-                return
-            if read is not None:
-                body, too_large = read, False
-        ctx = self._context(method, path, raw_query, headers, body, client_ip, state.clock.now_ms())
+            message = await receive()
+            chunk = message.get("body", b"")
+            if message["type"] == "http.request" and not message.get("more_body", False) and len(chunk) <= limit:
+                body, too_large = chunk, False  # the whole body in one message: the usual request
+            else:
+                read = await _read_body(receive, limit, message)
+                if isinstance(read, _Disconnected):
+                    ctx = self._context(method, path, raw_query, headers, b"", client_ip, state.clock.now_ms())
+                    detail = "the client closed the connection before its body was complete; not processed"
+                    self.pipeline.record(ctx, Verdict("disconnected", None, detail, Reply(0, b"", [])))
+                    log_request(ctx.entry)
+                    return
+                if read is not None:
+                    body, too_large = read, False
+        now = state.clock.now_ms()
+        ctx = self._context(method, path, raw_query, headers, body, client_ip, now)
         ctx.generation, ctx.too_large = generation, too_large
         decision = state.faults.decide(method, path, headers.get("api-key")) if state.faults else None
         if decision is not None:
@@ -618,7 +628,9 @@ class ExchangeRoute:
         if drop:
             ctx.entry.extra["dropped"] = True
         log_request(ctx.entry)
-        await send_reply(send, reply, drop=drop, date=http_date(state.clock.now_ms()))
+        # The arrival time serves unless a fault held the request (a request never moves the clock).
+        date = http_date(now if decision is None else state.clock.now_ms())
+        await send_reply(send, reply, drop=drop, date=date)
 
     def _context(
         self, method: str, path: str, raw_query: bytes, headers: dict[str, str], body: bytes, ip: str | None, now: int
