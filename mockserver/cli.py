@@ -31,6 +31,7 @@ from .api.auth import DEFAULT_PROFILE, PROFILES
 from .config import ADMIN_PREFIX, Config
 from .control.access import is_loopback_host
 from .fidelity import parse_switches
+from .gcpolicy import FREEZE_S, GcPolicy
 
 __all__ = ["ENV_PREFIX", "GRACEFUL_SHUTDOWN_S", "build_parser", "env_name", "main", "parse_args"]
 
@@ -315,14 +316,11 @@ def main(argv: list[str] | None = None, *, environ: Mapping[str, str] | None = N
         return 130
 
 
-GC_FREEZE_S = 1.0
-
-
-async def _freeze_survivors() -> None:
-    """Move what survived the last second out of the collector's sight (the server's lifetime)."""
+async def _freeze_survivors(policy: GcPolicy) -> None:
+    """Run the collector policy for the server's lifetime (see mockserver.gcpolicy)."""
     while True:
-        await asyncio.sleep(GC_FREEZE_S)
-        gc.freeze()
+        await asyncio.sleep(FREEZE_S)
+        policy.tick()
 
 
 class _QuietCancel(logging.Filter):
@@ -454,21 +452,17 @@ def _serve(args: argparse.Namespace) -> int:
             lines.append(f"  admin token  {token}")
         print("\n".join(lines), flush=True)
 
-    # Long-lived objects built at start-up (markets, seeded books) never need collecting.
-    gc.collect()
-    gc.freeze()
-    # Every request leaves long-lived objects (orders, journal entries, nonces) and makes almost no
-    # cycles. A collection's pause grows with the objects it walks: young generations stay small
-    # (<= 50k objects, a few ms), and what has survived a second is frozen (see GC_FREEZE_S), so a
-    # full collection walks one second of survivors, not the whole exchange. Measured in-process
-    # on signed place+cancel: the worst pause fell from ~40 ms (thresholds 20000/50/50) to ~7 ms.
+    # Young collections stay rare and small: survivors are frozen every FREEZE_S, and a reset's
+    # garbage is collected on the next tick (mockserver.gcpolicy says why and what it measured).
+    policy = GcPolicy(app.state.mock)
+    policy.start()
     gc.set_threshold(5_000, 10, 10)
     ready_file: Path | None = args.ready_file
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
-            self.freezer = asyncio.get_running_loop().create_task(_freeze_survivors())
+            self.freezer = asyncio.get_running_loop().create_task(_freeze_survivors(policy))
             if self.started and ready_file is not None:
                 partial = ready_file.with_name(ready_file.name + ".partial")
                 partial.write_text(json.dumps(banner) + "\n", "utf-8")
