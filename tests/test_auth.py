@@ -8,7 +8,15 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import Config, canonical_query, sign
-from mockserver.api.auth import DEFAULT_PROFILE, PROFILES, NonceStore, QueryForm, digest_input, query_pairs
+from mockserver.api.auth import (
+    DEFAULT_PROFILE,
+    PROFILES,
+    SWEEP_PER_ADD,
+    NonceStore,
+    QueryForm,
+    digest_input,
+    query_pairs,
+)
 
 from .helpers import auth_headers, fresh_nonce, sign_parts
 
@@ -159,6 +167,39 @@ def test_nonce_memory_expires_with_the_window() -> None:
     assert store.add("k", "late", t0 + 200_000, t0 + 62_000)  # the first thousand are forgotten here
     assert len(store) == 1
     assert store.add("k", "n5", t0 + 200_000, t0 + 62_000)
+
+
+def test_expired_nonces_are_forgotten_a_few_per_call() -> None:
+    """A passed second stops counting at once; its entries are deleted SWEEP_PER_ADD per add, not all in one call."""
+    store = NonceStore()
+    t0 = 1_000_000_000_000
+    assert store.add("k", "keep", t0 + 120_000, t0)  # a live nonce: the key's dicts stay
+    for i in range(1000):
+        assert store.add("k", f"n{i}", t0 + 60_000, t0)
+
+    def held() -> int:  # entries still in the key's dicts, live or waiting for the sweep
+        return sum(len(shard) for shard in store._seen["k"])
+
+    assert store.add("k", "late", t0 + 200_000, t0 + 62_000)
+    assert len(store) == 2  # "keep" and "late" are live
+    assert held() == 2 + 1000 - SWEEP_PER_ADD
+    assert store.add("k", "n999", t0 + 200_000, t0 + 62_000)  # expired, not swept yet: a new use, not a replay
+    assert not store.add("k", "n999", t0 + 200_000, t0 + 62_000)  # but now it is live again
+    for i in range(1000 // SWEEP_PER_ADD):
+        store.add("k", f"more{i}", t0 + 200_000, t0 + 62_000)
+    assert held() == len(store) == 3 + 1000 // SWEEP_PER_ADD
+    store.expire(t0 + 300_000)
+    assert len(store) == 0 and "k" not in store._seen  # a key with no live nonce keeps no dicts
+
+
+def test_clearing_a_key_leaves_no_expiry_behind() -> None:
+    store = NonceStore()
+    t0 = 1_000_000_000_000
+    store.add("k", "a", t0 + 60_000, t0)
+    store.clear("k")
+    assert store.add("k", "a", t0 + 60_000, t0)  # forgotten with the key, and counted once
+    store.expire(t0 + 120_000)
+    assert len(store) == 0 and store.export_rows() == []
 
 
 def test_profile_table_is_documented() -> None:

@@ -17,6 +17,7 @@ import hashlib
 import heapq
 import hmac
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -39,6 +40,7 @@ __all__ = [
     "DEFAULT_PROFILE",
     "NONCE_HORIZON_MS",
     "PROFILES",
+    "SWEEP_PER_ADD",
     "AuthResult",
     "NonceStore",
     "QueryForm",
@@ -154,80 +156,122 @@ def sign(nonce: str, timestamp: str, api_key: str, secret: str, query: str = "",
 #: grows or sweeps out its deleted slots; a shard is 1/64 of that.
 NONCE_SHARDS = 64
 _SHARD_MASK = NONCE_SHARDS - 1
+#: Expired nonces forgotten per call of :meth:`NonceStore.add`. Forgetting a whole second's worth
+#: at once (11k nonces at 11k signed calls/s) stalled one call for 3-5 ms every second; a few per
+#: call keep up with any rate (each call adds one) and bound what one call pays.
+SWEEP_PER_ADD = 16
+
+
+class _Bucket(list[str]):
+    """The nonces of one api-key that expire in one second; ``sec`` is that second."""
+
+    __slots__ = ("sec",)
+
+    def __init__(self, sec: int) -> None:
+        super().__init__()
+        self.sec = sec
 
 
 class NonceStore:
     """Nonces seen per api-key, forgotten once the timestamp window has passed them.
 
-    Memory is one dict slot plus one list slot per live nonce: entries are
-    grouped in per-second expiry buckets (a heap of seconds), and each entry's
-    value is its bucket list itself, so no per-entry int or tuple is kept.
+    Memory is one dict slot plus one list slot per live nonce: entries are grouped in
+    per-second expiry buckets (a heap of seconds), and each entry's value is its bucket
+    itself, so no per-entry int or tuple is kept. When a second passes, its buckets stop
+    counting at once (``len`` and the replay check see only live nonces), and their entries
+    are deleted a few per :meth:`add` (:data:`SWEEP_PER_ADD`), so no call pays for a whole
+    second of them.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._seen: dict[str, list[dict[str, list[str]]]] = {}  # api-key -> shards: nonce -> its bucket list
+        self._seen: dict[str, list[dict[str, _Bucket]]] = {}  # api-key -> shards: nonce -> its bucket
         self._live: dict[str, int] = {}  # api-key -> live nonces
-        self._buckets: dict[int, dict[str, list[str]]] = {}
+        self._buckets: dict[int, dict[str, _Bucket]] = {}  # second -> api-key -> bucket (live seconds)
         self._heap: list[int] = []
         self._size = 0
+        # Buckets whose second has passed, waiting to be deleted from the shards: (api-key, bucket),
+        # and how far into the first one the sweep has got.
+        self._expired: deque[tuple[str, _Bucket]] = deque()
+        self._swept = 0
 
     def __len__(self) -> int:
         return self._size
 
     def add(self, api_key: str, nonce: str, expires_ms: int, now_ms: int) -> bool:
         """Remember ``nonce``; ``False`` if it is already remembered (a replay)."""
+        now_sec = now_ms // 1000
         with self._lock:
             heap = self._heap
-            if heap and heap[0] <= now_ms // 1000:
-                self._expire(now_ms)
-            return self._remember(api_key, nonce, expires_ms // 1000 + 1)
+            if heap and heap[0] <= now_sec:
+                self._retire(now_sec)
+            if self._expired:
+                self._sweep(SWEEP_PER_ADD)
+            return self._remember(api_key, nonce, expires_ms // 1000 + 1, now_sec)
 
-    def _remember(self, api_key: str, nonce: str, sec: int) -> bool:
+    def _remember(self, api_key: str, nonce: str, sec: int, now_sec: int) -> bool:
         shards = self._seen.get(api_key)
         if shards is None:
             shards = self._seen[api_key] = [{} for _ in range(NONCE_SHARDS)]
         seen = shards[hash(nonce) & _SHARD_MASK]
-        if nonce in seen:
-            return False
+        old = seen.get(nonce)
+        if old is not None and old.sec > now_sec:
+            return False  # (an expired entry not swept yet is simply replaced)
         bucket = self._buckets.get(sec)
         if bucket is None:
             bucket = self._buckets[sec] = {}
             heapq.heappush(self._heap, sec)
         entries = bucket.get(api_key)
         if entries is None:
-            entries = bucket[api_key] = []
+            entries = bucket[api_key] = _Bucket(sec)
         entries.append(nonce)
         seen[nonce] = entries
         self._live[api_key] = self._live.get(api_key, 0) + 1
         self._size += 1
         return True
 
-    def expire(self, now_ms: int) -> None:
-        with self._lock:
-            self._expire(now_ms)
-
-    def _expire(self, now_ms: int) -> None:
-        now_sec = now_ms // 1000
+    def _retire(self, now_sec: int) -> None:
+        """Stop counting every bucket whose second has passed; queue its entries for the sweep."""
         heap = self._heap
         while heap and heap[0] <= now_sec:
             sec = heapq.heappop(heap)
             for api_key, entries in self._buckets.pop(sec).items():
-                shards = self._seen.get(api_key)
-                if shards is None:
-                    continue
-                gone = 0
-                for n in entries:
-                    seen = shards[hash(n) & _SHARD_MASK]
-                    if seen.get(n) is entries:
-                        del seen[n]
-                        gone += 1
-                self._size -= gone
-                left = self._live[api_key] - gone
+                # clear() takes a key out of every bucket, so each entry here is still remembered.
+                left = self._live[api_key] - len(entries)
+                self._size -= len(entries)
                 if left:
                     self._live[api_key] = left
-                else:
+                    self._expired.append((api_key, entries))
+                else:  # the key's last nonces: drop its shards whole, nothing to sweep
                     del self._seen[api_key], self._live[api_key]
+
+    def _sweep(self, budget: int) -> None:
+        """Delete up to ``budget`` expired entries from the shards (all of them with a negative budget)."""
+        queue = self._expired
+        while queue and budget:
+            api_key, entries = queue[0]
+            shards = self._seen.get(api_key)
+            i = self._swept
+            if shards is not None:
+                end = len(entries) if budget < 0 else min(len(entries), i + budget)
+                for n in entries[i:end]:
+                    seen = shards[hash(n) & _SHARD_MASK]
+                    if seen.get(n) is entries:  # not replaced since by a newer use of the same nonce
+                        del seen[n]
+                budget -= end - i
+                i = end
+            else:
+                i = len(entries)  # the key was cleared or went quiet: its shards are gone
+            if i >= len(entries):
+                queue.popleft()
+                i = 0
+            self._swept = i
+
+    def expire(self, now_ms: int) -> None:
+        """Forget every nonce the window has passed, now (not a few per call)."""
+        with self._lock:
+            self._retire(now_ms // 1000)
+            self._sweep(-1)
 
     def clear(self, api_key: str | None = None) -> None:
         with self._lock:
@@ -236,10 +280,14 @@ class NonceStore:
                 self._live.clear()
                 self._buckets.clear()
                 self._heap.clear()
+                self._expired.clear()
+                self._swept = 0
                 self._size = 0
             else:
                 self._seen.pop(api_key, None)
                 self._size -= self._live.pop(api_key, 0)
+                for bucket in self._buckets.values():
+                    bucket.pop(api_key, None)
 
     def export_rows(self) -> list[list[object]]:
         """The live nonces as ``[expiry second, api_key, [nonce, ...]]`` rows, soonest expiry first."""
@@ -260,7 +308,7 @@ class NonceStore:
         with self._lock:
             for sec, api_key, nonces in rows:
                 for n in nonces:
-                    self._remember(api_key, n, sec)
+                    self._remember(api_key, n, sec, 0)
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass pays object.__setattr__ per field on every signed call
