@@ -374,3 +374,28 @@ def test_cost_per_state_changing_request(tmp_path: Path, capsys: pytest.CaptureF
             f"extra {statistics.median(extra) * 1e6:.0f} us [{min(extra) * 1e6:.0f}..{max(extra) * 1e6:.0f}]"
         )
     assert all(c > 0 for c in cost["memory"] + cost["state"])
+
+
+def test_fault_counters_carry_the_random_stream_across_a_restart() -> None:
+    """What a state directory keeps of the faults besides the rules: the next draws are the same ones."""
+    import json
+
+    from mockserver.api.faults import FaultRule, Faults
+
+    def rule() -> FaultRule:
+        return FaultRule(action="latency", latency_ms=1, latency_max_ms=1000, probability=0.5)
+
+    first = Faults(seed=7)
+    first.add(rule())
+    for _ in range(25):
+        first.decide("GET", "/x", None)
+    counters = json.loads(json.dumps(first.counters()))  # through JSON, as the checkpoint stores it
+    expected = [first.decide("GET", "/x", None) for _ in range(40)]
+
+    second = Faults(seed=0)
+    second.add(rule())
+    second.load_counters(counters)
+    got = [second.decide("GET", "/x", None) for _ in range(40)]
+    assert [d and d.delay_ms for d in got] == [d and d.delay_ms for d in expected]
+    assert any(d is None for d in got) and any(d is not None for d in got)
+    assert second.counters()["ids"] == first.counters()["ids"] and second.seed == 7

@@ -136,6 +136,20 @@ class Faults:
         with self._lock:
             return list(self._rules)
 
+    def counters(self) -> dict[str, Any]:
+        """What a restart must keep besides the rules: the seed, the id counter and the random stream (JSON)."""
+        with self._lock:
+            version, internal, gauss = self._rng.getstate()
+            return {"seed": self.seed, "ids": self._ids, "rng": [version, list(internal), gauss]}
+
+    def load_counters(self, counters: dict[str, Any]) -> None:
+        """Continue from :meth:`counters` (after the rules are added): ids and random draws go on as before."""
+        version, internal, gauss = counters["rng"]
+        with self._lock:
+            self.seed = int(counters["seed"])
+            self._ids = int(counters["ids"])
+            self._rng.setstate((version, tuple(internal), gauss))
+
     def decide(self, method: str, path: str, api_key: str | None) -> Decision | None:
         """Count the request against every matching rule; ``None`` when no rule fires."""
         if not self._rules:

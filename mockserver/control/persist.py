@@ -40,7 +40,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import random
 import re
 import sqlite3
 import sys
@@ -230,11 +229,6 @@ class Store:
 # ------------------------------------------------------------ state document
 
 
-def _rng_doc(rng: random.Random) -> list[Any]:
-    version, internal, gauss = rng.getstate()
-    return [version, list(internal), gauss]
-
-
 def state_doc(state: MockState) -> dict[str, Any]:
     """The snapshot plus what a restart keeps and a snapshot leaves out."""
     faults, cp, rl = state.faults, state.counterparty, state.rate_limiter
@@ -244,12 +238,7 @@ def state_doc(state: MockState) -> dict[str, Any]:
         "snapshot": dump(state),
         "switches": dict(state.extras.get("switches", {})),
         "rate_limits": {"enabled": rl.enabled, "overrides": dict(rl.overrides)},
-        "faults": {
-            "seed": faults.seed,
-            "ids": faults._ids,
-            "rng": _rng_doc(faults._rng),
-            "rules": [asdict(r) for r in faults.rules()],
-        },
+        "faults": {**faults.counters(), "rules": [asdict(r) for r in faults.rules()]},
         "counterparty": {
             "ids": cp._ids,
             "scripts": [{**asdict(s), "fraction": str(s.fraction)} for s in cp.scripts],
@@ -276,9 +265,7 @@ def restore_doc(config: Config, raw: bytes) -> MockState:
         state.faults.clear(int(f["seed"]))
         for rule in f["rules"]:
             state.faults.add(FaultRule(**rule))
-        state.faults._ids = int(f["ids"])
-        version, internal, gauss = f["rng"]
-        state.faults._rng.setstate((version, tuple(internal), gauss))
+        state.faults.load_counters(f)
         cp = doc["counterparty"]
         for s in cp["scripts"]:
             script_id = s.pop("id")
