@@ -15,7 +15,7 @@ from decimal import Decimal
 from sortedcontainers import SortedDict
 
 from .money import dec
-from .orders import Grid, Order, Side
+from .orders import BUY, SELL, Grid, Order, Side
 
 __all__ = ["OrderBook"]
 
@@ -37,7 +37,7 @@ class OrderBook:
         return self._size
 
     def add(self, order: Order) -> None:
-        if order.side is Side.BUY:
+        if order.side is BUY:
             k = -order.price_ticks
             level = self._bids.get(k)
             if level is None:
@@ -57,7 +57,7 @@ class OrderBook:
         self._size += 1
 
     def remove(self, order: Order) -> bool:
-        if order.side is Side.BUY:
+        if order.side is BUY:
             levels, k = self._bids, -order.price_ticks
         else:
             levels, k = self._asks, order.price_ticks
@@ -66,11 +66,12 @@ class OrderBook:
             return False
         if not level:
             del levels[k]
-            top = levels.peekitem(0)[0] if levels else None
-            if order.side is Side.BUY:
-                self._bid_top = top
-            else:
-                self._ask_top = top
+            # Only the emptied best level moves the cached best (a sorted peek is the slow part).
+            if order.side is BUY:
+                if k == self._bid_top:
+                    self._bid_top = levels.peekitem(0)[0] if levels else None
+            elif k == self._ask_top:
+                self._ask_top = levels.peekitem(0)[0] if levels else None
         self._size -= 1
         return True
 
@@ -81,10 +82,10 @@ class OrderBook:
         self._size = 0
 
     def level_count(self, side: Side) -> int:
-        return len(self._bids if side is Side.BUY else self._asks)
+        return len(self._bids if side is BUY else self._asks)
 
     def best_ticks(self, side: Side) -> int | None:
-        if side is Side.BUY:
+        if side is BUY:
             k = self._bid_top
             return None if k is None else -k
         return self._ask_top
@@ -94,15 +95,15 @@ class OrderBook:
         return None if t is None else dec(t, self.grid.qp)
 
     def worst(self, side: Side) -> Decimal | None:
-        levels = self._bids if side is Side.BUY else self._asks
+        levels = self._bids if side is BUY else self._asks
         if not levels:
             return None
         k: int = levels.peekitem(-1)[0]
-        return dec(-k if side is Side.BUY else k, self.grid.qp)
+        return dec(-k if side is BUY else k, self.grid.qp)
 
     def queues(self, side: Side) -> Iterator[tuple[int, dict[str, Order]]]:
         """(ticks, the level's live queue) best first, for matching: the caller must not change the book meanwhile."""
-        buy = side is Side.BUY
+        buy = side is BUY
         levels, top = (self._bids, self._bid_top) if buy else (self._asks, self._ask_top)
         if top is None:
             return
@@ -115,7 +116,7 @@ class OrderBook:
             yield (-k if buy else k), level
 
     def _walk(self, side: Side) -> Iterator[tuple[int, dict[str, Order]]]:
-        if side is Side.BUY:
+        if side is BUY:
             for k, level in self._bids.items():
                 yield -k, level
         else:
@@ -140,7 +141,7 @@ class OrderBook:
 
     def problems(self) -> Iterator[str]:
         """Every way the book disagrees with itself (none for a sound book)."""
-        for side, levels, top in ((Side.BUY, self._bids, self._bid_top), (Side.SELL, self._asks, self._ask_top)):
+        for side, levels, top in ((BUY, self._bids, self._bid_top), (SELL, self._asks, self._ask_top)):
             first = levels.peekitem(0)[0] if levels else None
             if top != first:
                 yield f"book {self.symbol}: the cached best {side.name} key {top} is not {first}"
@@ -148,11 +149,11 @@ class OrderBook:
                 if not level:
                     yield f"book {self.symbol}: an empty {side.name} level at {k}"
                 for o in level.values():
-                    if o.side is not side or (-o.price_ticks if side is Side.BUY else o.price_ticks) != k:
+                    if o.side is not side or (-o.price_ticks if side is BUY else o.price_ticks) != k:
                         yield f"book {self.symbol}: order {o.order_id} filed at the wrong level"
         if self._size != sum(len(level) for levels in (self._bids, self._asks) for level in levels.values()):
             yield f"book {self.symbol}: size {self._size} is not the number of orders it holds"
 
     def is_crossed(self) -> bool:
-        bid, ask = self.best_ticks(Side.BUY), self.best_ticks(Side.SELL)
+        bid, ask = self.best_ticks(BUY), self.best_ticks(SELL)
         return bid is not None and ask is not None and bid >= ask
