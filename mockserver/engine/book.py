@@ -21,16 +21,17 @@ __all__ = ["OrderBook"]
 
 
 class OrderBook:
-    __slots__ = ("_ask_top", "_asks", "_bid_top", "_bids", "_size", "grid", "symbol")
+    __slots__ = ("_asks", "_bids", "_size", "best_ask", "best_bid", "grid", "symbol")
 
     def __init__(self, symbol: str, grid: Grid) -> None:
         self.symbol = symbol
         self.grid = grid
         self._bids: SortedDict = SortedDict()  # -ticks -> {order_id: Order}
         self._asks: SortedDict = SortedDict()  # ticks -> {order_id: Order}
-        # The best key of each side, kept on every change: every placement asks for it first.
-        self._bid_top: int | None = None
-        self._ask_top: int | None = None
+        # The best price of each side in ticks, kept on every change: every placement reads one first
+        # (an attribute, not a call). Read-only outside this class.
+        self.best_bid: int | None = None
+        self.best_ask: int | None = None
         self._size = 0
 
     def __len__(self) -> int:
@@ -42,17 +43,17 @@ class OrderBook:
             level = self._bids.get(k)
             if level is None:
                 level = self._bids[k] = {}
-                top = self._bid_top
-                if top is None or k < top:
-                    self._bid_top = k
+                top = self.best_bid
+                if top is None or order.price_ticks > top:
+                    self.best_bid = order.price_ticks
         else:
             k = order.price_ticks
             level = self._asks.get(k)
             if level is None:
                 level = self._asks[k] = {}
-                top = self._ask_top
+                top = self.best_ask
                 if top is None or k < top:
-                    self._ask_top = k
+                    self.best_ask = k
         level[order.order_id] = order
         self._size += 1
 
@@ -68,27 +69,24 @@ class OrderBook:
             del levels[k]
             # Only the emptied best level moves the cached best (a sorted peek is the slow part).
             if order.side is BUY:
-                if k == self._bid_top:
-                    self._bid_top = levels.peekitem(0)[0] if levels else None
-            elif k == self._ask_top:
-                self._ask_top = levels.peekitem(0)[0] if levels else None
+                if -k == self.best_bid:
+                    self.best_bid = -levels.peekitem(0)[0] if levels else None
+            elif k == self.best_ask:
+                self.best_ask = levels.peekitem(0)[0] if levels else None
         self._size -= 1
         return True
 
     def clear(self) -> None:
         self._bids.clear()
         self._asks.clear()
-        self._bid_top = self._ask_top = None
+        self.best_bid = self.best_ask = None
         self._size = 0
 
     def level_count(self, side: Side) -> int:
         return len(self._bids if side is BUY else self._asks)
 
     def best_ticks(self, side: Side) -> int | None:
-        if side is BUY:
-            k = self._bid_top
-            return None if k is None else -k
-        return self._ask_top
+        return self.best_bid if side is BUY else self.best_ask
 
     def best(self, side: Side) -> Decimal | None:
         t = self.best_ticks(side)
@@ -104,12 +102,13 @@ class OrderBook:
     def queues(self, side: Side) -> Iterator[tuple[int, dict[str, Order]]]:
         """(ticks, the level's live queue) best first, for matching: the caller must not change the book meanwhile."""
         buy = side is BUY
-        levels, top = (self._bids, self._bid_top) if buy else (self._asks, self._ask_top)
-        if top is None:
+        levels, best = (self._bids, self.best_bid) if buy else (self._asks, self.best_ask)
+        if best is None:
             return
+        top = -best if buy else best
         # The top from the cached key (a dict lookup); deeper levels by position, since a sweep takes a
         # level or two and a full sorted iterator costs more to start than that.
-        yield (-top if buy else top), levels[top]
+        yield best, levels[top]
         peek = levels.peekitem
         for i in range(1, len(levels)):
             k, level = peek(i)
@@ -141,7 +140,8 @@ class OrderBook:
 
     def problems(self) -> Iterator[str]:
         """Every way the book disagrees with itself (none for a sound book)."""
-        for side, levels, top in ((BUY, self._bids, self._bid_top), (SELL, self._asks, self._ask_top)):
+        bid_key = None if self.best_bid is None else -self.best_bid
+        for side, levels, top in ((BUY, self._bids, bid_key), (SELL, self._asks, self.best_ask)):
             first = levels.peekitem(0)[0] if levels else None
             if top != first:
                 yield f"book {self.symbol}: the cached best {side.name} key {top} is not {first}"

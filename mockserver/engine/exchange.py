@@ -51,6 +51,7 @@ from .orders import (
     SELL,
     Fill,
     FillRecord,
+    FillRow,
     Order,
     OrderRecord,
     OrderStatus,
@@ -721,12 +722,12 @@ class Exchange:
         if buy:
             lock_units, lock_coin, fee_coin = amount, grid.quote, grid.base
             lock_amount = amount * grid.amount_s  # at the ledger's scale
-            best = book.best_ticks(SELL)
+            best = book.best_ask
             takes = best is not None and best <= ticks
         else:
             lock_units, lock_coin, fee_coin = lots, grid.base, grid.quote
             lock_amount = lots * grid.lot_s
-            best = book.best_ticks(BUY)
+            best = book.best_bid
             takes = best is not None and best >= ticks
         account_id = acct.account_id
         now = self.clock.now_ms()
@@ -887,9 +888,9 @@ class Exchange:
         order.seq = seq
         order.order_id = self.ids.order_id()
         store = self._store
-        store.add(order)
         book = venue.book
         if not legs:
+            store.add(order)
             if order.type is LIMIT:
                 # Nothing traded: it rests whole, already NEW and locking exactly price * volume (or volume).
                 book.add(order)
@@ -906,6 +907,8 @@ class Exchange:
         settle = ledger.settle_units
         add_fill = store.add_fill
         next_trade_id = self.ids.trade_id
+        # The taker's fills go into the store with the taker, after the loop: one list, no lookup per trade.
+        taker_fills: list[FillRow] = []
         for maker, ticks, qty, amount, buyer_fee, seller_fee in legs:
             buyer, seller = (order, maker) if taker_buys else (maker, order)
             settle(
@@ -923,55 +926,51 @@ class Exchange:
             seller.locked_units -= qty
             trade_id = next_trade_id()
             # Buyer's fill first, then the seller's; written out twice rather than looped (no tuples per trade).
-            # Built by tuple.__new__: the named tuple's own __new__ is a Python call that only forwards.
+            # Bare rows (see Fill): a tuple display, no constructor call.
             buyer.deal_lots += qty
             buyer.deal_units += amount
             buyer.fee_units += buyer_fee
             buyer.utime = now
-            add_fill(
-                _new_fill(
-                    Fill,
-                    (
-                        trade_id,
-                        buyer.order_id,
-                        buyer.account_id,
-                        symbol,
-                        _BUY,
-                        ticks,
-                        qty,
-                        amount,
-                        buyer_fee,
-                        buyer.fee_coin,
-                        buyer_role,
-                        now,
-                        grid_key,
-                    ),
-                )
+            buyer_fill: FillRow = (
+                trade_id,
+                buyer.order_id,
+                buyer.account_id,
+                symbol,
+                _BUY,
+                ticks,
+                qty,
+                amount,
+                buyer_fee,
+                buyer.fee_coin,
+                buyer_role,
+                now,
+                grid_key,
             )
             seller.deal_lots += qty
             seller.deal_units += amount
             seller.fee_units += seller_fee
             seller.utime = now
-            add_fill(
-                _new_fill(
-                    Fill,
-                    (
-                        trade_id,
-                        seller.order_id,
-                        seller.account_id,
-                        symbol,
-                        _SELL,
-                        ticks,
-                        qty,
-                        amount,
-                        seller_fee,
-                        seller.fee_coin,
-                        seller_role,
-                        now,
-                        grid_key,
-                    ),
-                )
+            seller_fill: FillRow = (
+                trade_id,
+                seller.order_id,
+                seller.account_id,
+                symbol,
+                _SELL,
+                ticks,
+                qty,
+                amount,
+                seller_fee,
+                seller.fee_coin,
+                seller_role,
+                now,
+                grid_key,
             )
+            if taker_buys:
+                taker_fills.append(buyer_fill)
+                add_fill(seller_fill)
+            else:
+                add_fill(buyer_fill)
+                taker_fills.append(seller_fill)
             if maker.deal_lots == maker.volume_lots:
                 maker.status = FILLED
                 if maker.locked_units:  # a resting buy locks exactly price * left; nothing should remain
@@ -984,6 +983,7 @@ class Exchange:
             price = _dec(ticks, qp)
             venue.traded_at(price, ticks)
             record(now, price, _dec(qty, bp))
+        store.add(order, taker_fills)
         self._settle_remainder(order, book, satisfied)
 
     def _settle_remainder(self, order: Order, book: OrderBook, satisfied: bool) -> None:
@@ -1101,7 +1101,18 @@ class Exchange:
                 return False
             if order.cancel_blocked_until and self.clock.now_ms() < order.cancel_blocked_until:
                 return False  # a cancel by clientId left the order stuck (seen live): this cancel does nothing
-            self._cancel(order)
+            # _cancel, written out (one call fewer on a third of the benchmark's ops).
+            locked = order.locked_units
+            if locked:  # the unlock checks before it moves anything and is the only step that can fail
+                g = order.grid
+                if order.side is BUY:
+                    self.ledger.unlock_units(account_id, g.quote, locked * g.amount_s)
+                else:
+                    self.ledger.unlock_units(account_id, g.base, locked * g.lot_s)
+                order.locked_units = 0
+            self.venues[order.symbol].book.remove(order)
+            order.status = PARTIALLY_CANCELED if order.deal_lots else CANCELED
+            order.utime = self.clock.now_ms()
             return True
 
     def _cancel(self, order: Order) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterator, Mapping, ValuesView
+import functools
+from collections.abc import ItemsView, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
@@ -13,6 +14,7 @@ from .money import MAX_INTEGER_DIGITS, ZERO, dec, units
 __all__ = [
     "Fill",
     "FillRecord",
+    "FillRow",
     "Grid",
     "Order",
     "OrderRecord",
@@ -413,10 +415,12 @@ class FillRecord(NamedTuple):
 class Fill(NamedTuple):
     """One side of one trade, as ``order/deal/list`` reports it; figures in the pair's integer units.
 
-    Immutable history, two per trade: a tuple of strs and ints only (side, role and grid as ints), which
-    the garbage collector stops tracking after its first look, so a long history costs later collections
-    nothing. ``side``, ``role`` and ``grid`` read as before; ``price``, ``volume``, ``amount`` and ``fee``
-    read as Decimal.
+    Immutable history, two per trade. The store keeps each as a plain :data:`FillRow` (the same
+    fields in a bare tuple) and hands out Fills built on read: a bare tuple of strs and ints is
+    one the garbage collector stops tracking after its first look (a tuple subclass never is), so
+    a long trade history costs later collections nothing. Side, role and grid are ints for the
+    same reason; ``side``, ``role`` and ``grid`` read them back as before, and ``price``,
+    ``volume``, ``amount`` and ``fee`` read as Decimal.
     """
 
     trade_id: str
@@ -512,6 +516,24 @@ class Fill(NamedTuple):
 _SIDES: dict[int, Side] = {int(s): s for s in Side}
 _ROLES: dict[int, Role] = {int(r): r for r in Role}
 
+#: A fill as the store keeps it: :class:`Fill`'s fields in a bare tuple.
+FillRow = tuple[str, str, str, str, int, int, int, int, int, str, int, int, int]
+#: An order's fills in the store: its one fill's row (most orders that trade take one fill), or a list of rows.
+_Fills = FillRow | list[FillRow]
+_fill = functools.partial(tuple.__new__, Fill)  # a row as a Fill, without the named tuple's Python-level __new__
+
+
+def _bare(fill: FillRow) -> FillRow:
+    """A Fill's fields as a bare tuple."""
+    row: FillRow = tuple(fill)  # type: ignore[assignment]  # the same thirteen fields
+    return row
+
+
+def _rows(fills: _Fills | None) -> list[FillRow]:
+    if fills is None:
+        return []
+    return fills if type(fills) is list else [fills]  # type: ignore[list-item]
+
 
 class _OrderIndex:
     """Order id -> order in SHARDS dicts chosen by the id's hash, and every order in the order it came.
@@ -587,11 +609,11 @@ class _OrderItems(ItemsView[str, Order]):
 
 
 class _FillsView(Mapping[str, list[Fill]]):
-    """Read-only: every order id -> its fills, an empty list for an order that never traded."""
+    """Read-only: every order id -> its fills (new Fills, oldest first); an empty list for an order without any."""
 
     __slots__ = ("_fills", "_index")
 
-    def __init__(self, index: _OrderIndex, fills: list[dict[str, list[Fill]]]) -> None:
+    def __init__(self, index: _OrderIndex, fills: list[dict[str, _Fills]]) -> None:
         self._index = index
         self._fills = fills
 
@@ -599,7 +621,7 @@ class _FillsView(Mapping[str, list[Fill]]):
         h = hash(order_id) & _MASK
         if order_id not in self._index.shards[h]:
             raise KeyError(order_id)
-        return self._fills[h].get(order_id) or []
+        return [_fill(row) for row in _rows(self._fills[h].get(order_id))]
 
     def __contains__(self, order_id: object) -> bool:
         return order_id in self._index.shards[hash(order_id) & _MASK]
@@ -626,7 +648,7 @@ class OrderStore:
         self._by_id = _OrderIndex()
         self._by_account: list[dict[str, list[Order]]] = [{} for _ in range(SHARDS)]
         self._by_client: list[dict[tuple[str, str], list[Order]]] = [{} for _ in range(SHARDS)]
-        self._fills: list[dict[str, list[Fill]]] = [{} for _ in range(SHARDS)]
+        self._fills: list[dict[str, _Fills]] = [{} for _ in range(SHARDS)]
         self._view: Mapping[str, Order] = _IdsView(self._by_id)
         self._fills_view: Mapping[str, list[Fill]] = _FillsView(self._by_id, self._fills)
 
@@ -643,13 +665,14 @@ class OrderStore:
 
     @property
     def fills_by_order(self) -> Mapping[str, list[Fill]]:
-        """Read-only: order id -> its fills, oldest first (the lists are the store's: do not change them)."""
+        """Read-only: order id -> its fills, oldest first (each read builds a new list of new Fills)."""
         return self._fills_view
 
     def get(self, order_id: str) -> Order | None:
         return self._by_id.shards[hash(order_id) & _MASK].get(order_id)
 
-    def add(self, order: Order, fills: list[Fill] | None = None) -> None:
+    def add(self, order: Order, fills: Sequence[FillRow] | None = None) -> None:
+        """Index a new order, with the fills it already has (Fills or bare rows, oldest first)."""
         oid = order.order_id
         h = hash(oid) & _MASK
         index = self._by_id
@@ -667,19 +690,26 @@ class OrderStore:
         if order.client_id is not None:
             key = (account_id, order.client_id)
             self._by_client[hash(key) & _MASK].setdefault(key, []).append(order)
-        if fills:  # most orders never trade: no list (and no garbage-collector work) for those
-            self._fills[h][oid] = fills
+        if fills:  # most orders never trade: nothing stored for those
+            rows: list[FillRow] = [row if type(row) is tuple else _bare(row) for row in fills]
+            self._fills[h][oid] = rows[0] if len(rows) == 1 else rows
 
-    def add_fill(self, fill: Fill) -> None:
-        oid = fill.order_id
+    def add_fill(self, fill: FillRow) -> None:
+        """One more fill of a stored order (a Fill or a bare row)."""
+        if type(fill) is not tuple:
+            fill = _bare(fill)  # a Fill: kept as its bare row
+        oid = fill[1]
         h = hash(oid) & _MASK
         fills = self._fills[h]
         mine = fills.get(oid)
         if mine is None:
             if oid not in self._by_id.shards[h]:
                 raise KeyError(oid)
-            mine = fills[oid] = []
-        mine.append(fill)
+            fills[oid] = fill
+        elif type(mine) is list:
+            mine.append(fill)
+        else:
+            fills[oid] = [mine, fill]  # type: ignore[list-item]  # the second fill: a list from now on
 
     def of_account(self, account_id: str) -> list[Order]:
         """The account's orders, oldest first (a copy)."""
@@ -693,7 +723,7 @@ class OrderStore:
         return list(self._by_client[hash(key) & _MASK].get(key, ()))
 
     def fills(self, order_id: str) -> list[Fill]:
-        return list(self._fills[hash(order_id) & _MASK].get(order_id, ()))
+        return [_fill(row) for row in _rows(self._fills[hash(order_id) & _MASK].get(order_id))]
 
     def values(self) -> Iterator[Order]:
         """Every order, oldest first."""
@@ -747,9 +777,13 @@ class OrderStore:
             if not set(fills_shard) <= set(index.shards[h]):
                 yield "fills are indexed for orders the store does not hold (or the other way round)"
             for oid, fills in fills_shard.items():
-                for f in fills:
-                    if f.order_id != oid:
-                        yield f"fill {f.trade_id} of order {f.order_id} filed under {oid}"
+                if type(fills) is list and len(fills) < 2:
+                    yield f"order {oid}: fills kept as a list of {len(fills)}"
+                for row in _rows(fills):
+                    if type(row) is not tuple or len(row) != len(Fill._fields):
+                        yield f"order {oid}: a fill that is not a fill row"
+                    elif row[1] != oid:
+                        yield f"fill {row[0]} of order {row[1]} filed under {oid}"
         for h, clients in enumerate(self._by_client):
             for (account_id, client_id), orders in clients.items():
                 if hash((account_id, client_id)) & _MASK != h:
