@@ -1,14 +1,36 @@
 """The engine alone, in-process: a place/cancel/match mix on a deep book.
 
 The workload (issue #13): on a book of ``resting`` orders of BTCUSDT, each op is,
-at random, 50 % a resting limit order 1-3000 ticks off the mid, 30 % a cancel of
-a random open order, 20 % a crossing limit of 0.001 at the best opposite price.
-Every op goes through the engine's public placement path with all of its rules,
-locks, fees and fills; nothing is skipped to look fast.
+at random, 50 % a resting limit order 1-3000 whole-unit price steps off the mid
+with 1-20 x 0.001 BTC, 30 % a cancel of a random open order, 20 % a crossing
+limit of 0.001 at the best opposite price.
+
+What is timed and what is not:
+
+* Not timed: every random draw. The seeded stream is drawn up front by
+  :func:`_workload`, in exactly the order the ops consume it (the resting
+  orders' draws, then one ``random()`` per op choosing its kind, then each op's
+  own draws), so it is the same workload draw for draw as when the draws sat
+  inside the loop. A cancel's index is ``randrange(n)`` of the open-id list's
+  length at that op, known up front because that length depends only on the
+  op kinds (a placement appends, a cancel pops; fills do not touch it).
+  Building the resting book and the final ``audit()``/``problems()`` checks
+  are not timed either.
+  The integer run also turns each resting order's draws into its price in
+  ticks and volume in lots up front (two multiplications per order), so its
+  loop calls ``Exchange.place_ticks`` directly, through ``functools.partial``.
+* Timed (CPU time, ``time.process_time``): each op's call into the engine's
+  public entry - ``Exchange.place_ticks``/``Exchange.cancel`` for the integer
+  run, ``Exchange.place`` with a ``PlaceRequest`` built in the loop (its
+  Decimal volume and price too) for the Decimal run - with all of its rules,
+  locks, fees and fills; the best-price read before each crossing order; and
+  the loop's own bookkeeping (the open-id list's swap and pop). Nothing is
+  skipped to look fast.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import random
 import time
@@ -18,9 +40,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mockserver.engine import Exchange
+    from mockserver.engine import Exchange, Order, Side
 
 __all__ = ["engine_benchmark"]
+
+#: Op kinds of a workload step.
+PLACE, CANCEL, MATCH = 0, 1, 2
+#: A resting order's draws: (side, whole-unit price steps off the mid, volume in 0.001 BTC).
+Resting = tuple["Side", int, int]
+#: One op: (kind, side, steps, volume) for PLACE, (kind, None, index, 0) for CANCEL, (kind, side, 0, 0) for MATCH.
+Step = tuple[int, "Side | None", int, int]
 
 
 def _exchange(seed: int) -> tuple[random.Random, Exchange, str, str]:
@@ -34,48 +63,69 @@ def _exchange(seed: int) -> tuple[random.Random, Exchange, str, str]:
     return random.Random(seed), ex, maker, taker
 
 
+def _workload(rng: random.Random, resting: int, ops: int) -> tuple[list[Resting], list[Step]]:
+    """Every draw of the seeded workload, in the order the ops would have drawn them inside the loop."""
+    from mockserver.engine import Side
+
+    sides = (Side.BUY, Side.SELL)
+    book = [(rng.choice(sides), rng.randint(1, 3000), rng.randint(1, 20)) for _ in range(resting)]
+    plan = [rng.random() for _ in range(ops)]
+    steps: list[Step] = []
+    open_count = resting  # the loop's open-id list: +1 per placement, -1 per cancel
+    for r in plan:
+        if r < 0.5:
+            steps.append((PLACE, rng.choice(sides), rng.randint(1, 3000), rng.randint(1, 20)))
+            open_count += 1
+        elif r < 0.8 and open_count:
+            steps.append((CANCEL, None, rng.randrange(open_count), 0))
+            open_count -= 1
+        else:
+            steps.append((MATCH, rng.choice(sides), 0, 0))
+    return book, steps
+
+
 def _drive(
     ex: Exchange,
     maker: str,
-    rng: random.Random,
-    place_resting: Callable[[], str],
+    book_draws: list[Resting],
+    steps: list[Step],
+    place_resting: Callable[[Any, int, int], Any],
     best_of: Callable[[Any], Any],
     place_crossing: Callable[[Any, Any], object],
-    resting: int,
-    ops: int,
 ) -> dict[str, Any]:
-    """The workload through the given entry: rest ``resting`` orders, then time ``ops`` mixed ops."""
+    """The workload through the given entry: rest the book's orders, then time the mixed ops."""
     from mockserver.engine import Side
 
     book = ex.venue("BTCUSDT").book
+    resting = len(book_draws)
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    open_ids = [place_resting() for _ in range(resting)]
+    open_ids = [place_resting(side, a, b).order_id for side, a, b in book_draws]
     per_order = (tracemalloc.get_traced_memory()[0] - before) / resting
     tracemalloc.stop()
 
-    sides = (Side.BUY, Side.SELL)
-    plan = [rng.random() for _ in range(ops)]
+    buy, sell = Side.BUY, Side.SELL
+    cancel = ex.cancel
     counts = {"place": 0, "cancel": 0, "match": 0}
+    placed = cancelled = matched = 0
     t0 = time.process_time()
-    for r in plan:
-        if r < 0.5:
-            open_ids.append(place_resting())
-            counts["place"] += 1
-        elif r < 0.8 and open_ids:
-            i = rng.randrange(len(open_ids))
-            open_ids[i], open_ids[-1] = open_ids[-1], open_ids[i]
-            ex.cancel(maker, open_ids.pop())
-            counts["cancel"] += 1
+    for kind, side, a, b in steps:
+        if kind == PLACE:
+            open_ids.append(place_resting(side, a, b).order_id)
+            placed += 1
+        elif kind == CANCEL:
+            open_ids[a], open_ids[-1] = open_ids[-1], open_ids[a]
+            cancel(maker, open_ids.pop())
+            cancelled += 1
         else:
-            side = rng.choice(sides)
-            best = best_of(Side.SELL if side is Side.BUY else Side.BUY)
+            best = best_of(sell if side is buy else buy)
             if best is None:
                 continue
             place_crossing(side, best)
-            counts["match"] += 1
+            matched += 1
     elapsed = time.process_time() - t0
+    counts.update(place=placed, cancel=cancelled, match=matched)
     audit = ex.audit()
     return {
         "resting_at_start": resting,
@@ -93,20 +143,21 @@ def _run_decimal(resting: int, ops: int, seed: int) -> dict[str, Any]:
     from mockserver.engine import OrderType, PlaceRequest, Side
 
     rng, ex, maker, taker = _exchange(seed)
+    book_draws, steps = _workload(rng, resting, ops)
     mid = 64000
+    milli = Decimal("0.001")
+    limit = OrderType.LIMIT
+    place = ex.place
 
-    def place_resting() -> str:
-        side = rng.choice((Side.BUY, Side.SELL))
-        ticks = rng.randint(1, 3000)
-        price = mid - ticks if side is Side.BUY else mid + ticks
-        volume = Decimal("0.001") * rng.randint(1, 20)
-        return ex.place(maker, PlaceRequest("BTCUSDT", side, OrderType.LIMIT, volume, Decimal(price))).order_id
+    def place_resting(side: Side, steps_off: int, size: int) -> Order:
+        price = mid - steps_off if side is Side.BUY else mid + steps_off
+        return place(maker, PlaceRequest("BTCUSDT", side, limit, milli * size, Decimal(price)))
 
     def place_crossing(side: Side, best: Decimal) -> object:
-        return ex.place(taker, PlaceRequest("BTCUSDT", side, OrderType.LIMIT, Decimal("0.001"), best))
+        return place(taker, PlaceRequest("BTCUSDT", side, limit, milli, best))
 
     book = ex.venue("BTCUSDT").book
-    return _drive(ex, maker, rng, place_resting, book.best, place_crossing, resting, ops)
+    return _drive(ex, maker, book_draws, steps, place_resting, book.best, place_crossing)
 
 
 def _run_ticks(resting: int, ops: int, seed: int) -> dict[str, Any]:
@@ -114,24 +165,26 @@ def _run_ticks(resting: int, ops: int, seed: int) -> dict[str, Any]:
     from mockserver.engine import Side
 
     rng, ex, maker, taker = _exchange(seed)
+    book_draws, steps = _workload(rng, resting, ops)
     venue = ex.venue("BTCUSDT")
     m = venue.market
     tick, lot = 10**m.quote_precision, 10**m.base_precision  # grid steps per whole price / base unit
     mid = 64000 * tick
     milli = lot // 1000  # 0.001 BTC in lots
-    place = ex.place_ticks
-    sides = (Side.BUY, Side.SELL)
+    buy = Side.BUY
 
-    def place_resting() -> str:
-        side = rng.choice(sides)
-        ticks = rng.randint(1, 3000) * tick  # whole-unit steps, as the Decimal run's prices
-        price = mid - ticks if side is Side.BUY else mid + ticks
-        return place(maker, "BTCUSDT", side, price, milli * rng.randint(1, 20)).order_id
+    def on_grid(side: Side, steps_off: int, size: int) -> tuple[Side, int, int]:
+        """A resting order's draws as (side, price in ticks, lots): whole-unit steps off the mid."""
+        return side, mid - steps_off * tick if side is buy else mid + steps_off * tick, milli * size
 
-    def place_crossing(side: Side, best: int) -> object:
-        return place(taker, "BTCUSDT", side, best, milli)
-
-    return _drive(ex, maker, rng, place_resting, venue.book.best_ticks, place_crossing, resting, ops)
+    book_draws = [on_grid(*draw) for draw in book_draws]
+    steps = [
+        (kind, *on_grid(side, a, b)) if kind == PLACE and side is not None else (kind, side, a, b)
+        for kind, side, a, b in steps
+    ]
+    place_resting = functools.partial(ex.place_ticks, maker, "BTCUSDT")
+    place_crossing = functools.partial(ex.place_ticks, taker, "BTCUSDT", lots=milli)
+    return _drive(ex, maker, book_draws, steps, place_resting, venue.book.best_ticks, place_crossing)
 
 
 def engine_benchmark(resting: int = 10_000, ops: int = 100_000, seed: int = 1) -> dict[str, Any]:

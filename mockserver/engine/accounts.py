@@ -243,7 +243,8 @@ class Ledger:
     def unlock_units(self, account_id: str, coin: str, n: int) -> None:
         if n < 0:
             raise LedgerError(f"unlock: amount {self.dec(n)} is negative")
-        row = self._row(account_id, coin)
+        coins = self._balances.get(account_id)  # _row inlined: once per cancel
+        row = coins.get(coin) if coins is not None else None
         locked = row[1] if row is not None else 0
         if locked < n:
             raise LedgerError(f"unlock {self.dec(n)} {coin} beyond locked {self.dec(locked)}")
@@ -300,7 +301,10 @@ class Ledger:
         if qty <= 0 or amount <= 0 or buyer_fee < 0 or seller_fee < 0:
             d = self.dec
             raise LedgerError(f"trade of {d(qty)} for {d(amount)} (fees {d(buyer_fee)}, {d(seller_fee)}): not positive")
-        bq, sb = self._row(buyer, quote), self._row(seller, base)
+        balances = self._balances
+        buyer_coins, seller_coins = balances.get(buyer), balances.get(seller)
+        bq = buyer_coins.get(quote) if buyer_coins is not None else None
+        sb = seller_coins.get(base) if seller_coins is not None else None
         if bq is None or bq[1] < amount:
             raise LedgerError(f"settling {self.dec(amount)} {quote} beyond locked {self.dec(bq[1] if bq else 0)}")
         if sb is None or sb[1] < qty:
@@ -308,6 +312,26 @@ class Ledger:
         if buyer_fee > qty or seller_fee > amount:
             raise LedgerError("a fee above what its side receives")
         undo = self._undo
+        if undo is None and buyer_coins is not None and seller_coins is not None:
+            # The usual case, outside a transaction: no undo steps, rows read straight from the dicts.
+            # Still one move at a time, each row fetched just before its move: buyer, seller and fee
+            # account may share rows, and a missing row is created (then found by the next fetch).
+            bq[1] -= amount
+            sq = seller_coins.get(quote) or self._row_or_new(seller, quote)
+            sq[0] += amount - seller_fee
+            sb[1] -= qty
+            bb = buyer_coins.get(base) or self._row_or_new(buyer, base)
+            bb[0] += qty - buyer_fee
+            if buyer_fee or seller_fee:
+                fees = balances.get(fee_account)
+                if buyer_fee:
+                    fb = (fees.get(base) if fees is not None else None) or self._row_or_new(fee_account, base)
+                    fb[0] += buyer_fee
+                    fees = balances.get(fee_account)
+                if seller_fee:
+                    fq = (fees.get(quote) if fees is not None else None) or self._row_or_new(fee_account, quote)
+                    fq[0] += seller_fee
+            return
         # Rows are fetched one move at a time: buyer, seller and fee account may share rows.
         row = self._row_or_new
         if undo is not None:

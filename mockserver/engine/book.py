@@ -15,49 +15,50 @@ from decimal import Decimal
 from sortedcontainers import SortedDict
 
 from .money import dec
-from .orders import Grid, Order, Side
+from .orders import BUY, SELL, Grid, Order, Side
 
 __all__ = ["OrderBook"]
 
 
 class OrderBook:
-    __slots__ = ("_ask_top", "_asks", "_bid_top", "_bids", "_size", "grid", "symbol")
+    __slots__ = ("_asks", "_bids", "_size", "best_ask", "best_bid", "grid", "symbol")
 
     def __init__(self, symbol: str, grid: Grid) -> None:
         self.symbol = symbol
         self.grid = grid
         self._bids: SortedDict = SortedDict()  # -ticks -> {order_id: Order}
         self._asks: SortedDict = SortedDict()  # ticks -> {order_id: Order}
-        # The best key of each side, kept on every change: every placement asks for it first.
-        self._bid_top: int | None = None
-        self._ask_top: int | None = None
+        # The best price of each side in ticks, kept on every change: every placement reads one first
+        # (an attribute, not a call). Read-only outside this class.
+        self.best_bid: int | None = None
+        self.best_ask: int | None = None
         self._size = 0
 
     def __len__(self) -> int:
         return self._size
 
     def add(self, order: Order) -> None:
-        if order.side is Side.BUY:
+        if order.side is BUY:
             k = -order.price_ticks
             level = self._bids.get(k)
             if level is None:
                 level = self._bids[k] = {}
-                top = self._bid_top
-                if top is None or k < top:
-                    self._bid_top = k
+                top = self.best_bid
+                if top is None or order.price_ticks > top:
+                    self.best_bid = order.price_ticks
         else:
             k = order.price_ticks
             level = self._asks.get(k)
             if level is None:
                 level = self._asks[k] = {}
-                top = self._ask_top
+                top = self.best_ask
                 if top is None or k < top:
-                    self._ask_top = k
+                    self.best_ask = k
         level[order.order_id] = order
         self._size += 1
 
     def remove(self, order: Order) -> bool:
-        if order.side is Side.BUY:
+        if order.side is BUY:
             levels, k = self._bids, -order.price_ticks
         else:
             levels, k = self._asks, order.price_ticks
@@ -66,56 +67,55 @@ class OrderBook:
             return False
         if not level:
             del levels[k]
-            top = levels.peekitem(0)[0] if levels else None
-            if order.side is Side.BUY:
-                self._bid_top = top
-            else:
-                self._ask_top = top
+            # Only the emptied best level moves the cached best (a sorted peek is the slow part).
+            if order.side is BUY:
+                if -k == self.best_bid:
+                    self.best_bid = -levels.peekitem(0)[0] if levels else None
+            elif k == self.best_ask:
+                self.best_ask = levels.peekitem(0)[0] if levels else None
         self._size -= 1
         return True
 
     def clear(self) -> None:
         self._bids.clear()
         self._asks.clear()
-        self._bid_top = self._ask_top = None
+        self.best_bid = self.best_ask = None
         self._size = 0
 
     def level_count(self, side: Side) -> int:
-        return len(self._bids if side is Side.BUY else self._asks)
+        return len(self._bids if side is BUY else self._asks)
 
     def best_ticks(self, side: Side) -> int | None:
-        if side is Side.BUY:
-            k = self._bid_top
-            return None if k is None else -k
-        return self._ask_top
+        return self.best_bid if side is BUY else self.best_ask
 
     def best(self, side: Side) -> Decimal | None:
         t = self.best_ticks(side)
         return None if t is None else dec(t, self.grid.qp)
 
     def worst(self, side: Side) -> Decimal | None:
-        levels = self._bids if side is Side.BUY else self._asks
+        levels = self._bids if side is BUY else self._asks
         if not levels:
             return None
         k: int = levels.peekitem(-1)[0]
-        return dec(-k if side is Side.BUY else k, self.grid.qp)
+        return dec(-k if side is BUY else k, self.grid.qp)
 
     def queues(self, side: Side) -> Iterator[tuple[int, dict[str, Order]]]:
         """(ticks, the level's live queue) best first, for matching: the caller must not change the book meanwhile."""
-        buy = side is Side.BUY
-        levels, top = (self._bids, self._bid_top) if buy else (self._asks, self._ask_top)
-        if top is None:
+        buy = side is BUY
+        levels, best = (self._bids, self.best_bid) if buy else (self._asks, self.best_ask)
+        if best is None:
             return
+        top = -best if buy else best
         # The top from the cached key (a dict lookup); deeper levels by position, since a sweep takes a
         # level or two and a full sorted iterator costs more to start than that.
-        yield (-top if buy else top), levels[top]
+        yield best, levels[top]
         peek = levels.peekitem
         for i in range(1, len(levels)):
             k, level = peek(i)
             yield (-k if buy else k), level
 
     def _walk(self, side: Side) -> Iterator[tuple[int, dict[str, Order]]]:
-        if side is Side.BUY:
+        if side is BUY:
             for k, level in self._bids.items():
                 yield -k, level
         else:
@@ -140,7 +140,8 @@ class OrderBook:
 
     def problems(self) -> Iterator[str]:
         """Every way the book disagrees with itself (none for a sound book)."""
-        for side, levels, top in ((Side.BUY, self._bids, self._bid_top), (Side.SELL, self._asks, self._ask_top)):
+        bid_key = None if self.best_bid is None else -self.best_bid
+        for side, levels, top in ((BUY, self._bids, bid_key), (SELL, self._asks, self.best_ask)):
             first = levels.peekitem(0)[0] if levels else None
             if top != first:
                 yield f"book {self.symbol}: the cached best {side.name} key {top} is not {first}"
@@ -148,11 +149,11 @@ class OrderBook:
                 if not level:
                     yield f"book {self.symbol}: an empty {side.name} level at {k}"
                 for o in level.values():
-                    if o.side is not side or (-o.price_ticks if side is Side.BUY else o.price_ticks) != k:
+                    if o.side is not side or (-o.price_ticks if side is BUY else o.price_ticks) != k:
                         yield f"book {self.symbol}: order {o.order_id} filed at the wrong level"
         if self._size != sum(len(level) for levels in (self._bids, self._asks) for level in levels.values()):
             yield f"book {self.symbol}: size {self._size} is not the number of orders it holds"
 
     def is_crossed(self) -> bool:
-        bid, ask = self.best_ticks(Side.BUY), self.best_ticks(Side.SELL)
+        bid, ask = self.best_ticks(BUY), self.best_ticks(SELL)
         return bid is not None and ask is not None and bid >= ask

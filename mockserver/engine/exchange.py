@@ -13,6 +13,7 @@ money that the plan proved is there.
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -37,8 +38,29 @@ from .accounts import ALL_PERMISSIONS, MIN_SCALE, Account, Balance, Ledger, Ledg
 from .book import OrderBook
 from .marketdata import TradeTape
 from .markets import Market, MarketRegistry
-from .money import add, ceil_to_step, dec, floor_to_step, units
-from .orders import Fill, FillRecord, Order, OrderRecord, OrderStatus, OrderStore, OrderType, PlaceRequest, Role, Side
+from .money import MAX_DECIMALS, MAX_INTEGER_DIGITS, add, ceil_to_step, dec, floor_to_step, units
+from .orders import (
+    BUY,
+    CANCELED,
+    FILLED,
+    LIMIT,
+    NEW,
+    OPEN,
+    PARTIALLY_CANCELED,
+    PARTIALLY_FILLED,
+    SELL,
+    Fill,
+    FillRecord,
+    FillRow,
+    Order,
+    OrderRecord,
+    OrderStatus,
+    OrderStore,
+    OrderType,
+    PlaceRequest,
+    Role,
+    Side,
+)
 from .venue import Venue, fee_places
 
 __all__ = ["FEE_ACCOUNT", "EngineStateError", "Exchange", "ExchangeState", "HistoryQuery", "IdGenerator", "IdState"]
@@ -139,6 +161,16 @@ _Legs = list[tuple[Order, int, int, int, int, int]]
 _NO_LEGS: _Legs = []  # shared by every order that takes nothing: never appended to
 _NOTHING: tuple[_Legs, bool] = (_NO_LEGS, False)  # the plan of an order that takes nothing (no tuple per order)
 
+# A fill's side and role as plain ints (see Fill), and its constructor without the named tuple's Python-level __new__.
+_BUY, _SELL = int(BUY), int(SELL)
+_MAKER, _TAKER = int(Role.MAKER), int(Role.TAKER)
+_new_fill = tuple.__new__
+
+# The tape's Decimal price and size of a trade: a pair trades at a few recurring prices and sizes, and
+# Decimal is immutable, so one object serves them all (and keeps the venue's band cache, keyed by the
+# last price's identity, warm).
+_dec = functools.lru_cache(maxsize=4096)(dec)
+
 
 class _Plan:
     """A placement being planned: the taker's running figures (in its integer units) and the trades found so far."""
@@ -146,7 +178,7 @@ class _Plan:
     __slots__ = ("amount_s", "buy", "buyer_fee", "deal", "legs", "locked", "lot_s", "seller_fee")
 
     def __init__(self, taker: Order, venue: Venue) -> None:
-        self.buy = buy = taker.side is Side.BUY
+        self.buy = buy = taker.side is BUY
         self.lot_s = venue.grid.lot_s
         self.amount_s = venue.grid.amount_s
         self.locked = taker.locked_units
@@ -166,12 +198,6 @@ def ledger_scale(markets: Iterable[Market]) -> int:
         rate_places = max(fee_places(m.maker_fee_rate), fee_places(m.taker_fee_rate))
         scale = max(scale, m.quote_precision + m.base_precision + rate_places)
     return scale
-
-
-#: The widest figure the engine takes from a caller: far beyond any market's limits, small enough
-#: that scaling it to the grid costs nothing (1E+100000 took half a second to turn into an int).
-MAX_INTEGER_DIGITS = 40
-MAX_DECIMALS = 60
 
 
 def _finite_and_bounded(value: Decimal, what: str) -> None:
@@ -430,8 +456,8 @@ class Exchange:
                 if o.status.is_open:
                     resting += 1
                     left = o.volume_lots - o.deal_lots
-                    want = o.price_ticks * left if o.side is Side.BUY else left
-                    if o.type is not OrderType.LIMIT or left <= 0 or o.locked_units != want:
+                    want = o.price_ticks * left if o.side is BUY else left
+                    if o.type is not LIMIT or left <= 0 or o.locked_units != want:
                         out.append(
                             f"order {o.order_id}: open, but locks {o.locked} where it needs {dec(want, o.lock_places)}"
                         )
@@ -583,7 +609,22 @@ class Exchange:
             venue = self.venues.get(req.symbol) or self.venue(req.symbol)
             side, type_ = req.side, req.type
             acct = self.accounts.get(account_id) or self._require_account(account_id)
-            ticks, qty = self._to_grid(venue, side, type_, req.volume, req.price)
+            price = req.price
+            if type_ is LIMIT and price is not None:
+                # The usual request in one pass: a finite, positive figure short of MAX_INTEGER_DIGITS that
+                # is whole on the grid (whose places are at most MAX_DECIMALS) passes every check of
+                # _to_grid. Anything else goes through _to_grid, whose order of refusals answers it.
+                vol, grid = req.volume, venue.grid
+                try:
+                    ticks = units(price, grid.qp) if price.is_finite() and price.adjusted() < MAX_INTEGER_DIGITS else 0
+                    lots = units(vol, grid.bp) if vol.is_finite() and vol.adjusted() < MAX_INTEGER_DIGITS else 0
+                except ArithmeticError:  # a coefficient too long for the exact context: _to_grid refuses it
+                    ticks = lots = 0
+                if ticks and lots and ticks > 0 and lots > 0 and grid.qp <= MAX_DECIMALS and grid.bp <= MAX_DECIMALS:
+                    return self._place_limit(acct, venue, side, ticks, lots, req.client_id)
+            ticks, qty = self._to_grid(venue, side, type_, req.volume, price)
+            if type_ is LIMIT:
+                return self._place_limit(acct, venue, side, ticks, qty, req.client_id)
             return self._place(acct, venue, side, type_, ticks, qty, req.client_id)
 
     def place_ticks(
@@ -598,13 +639,26 @@ class Exchange:
         with self.lock:
             venue = self.venues.get(symbol) or self.venue(symbol)
             acct = self.accounts.get(account_id) or self._require_account(account_id)
-            m = venue.market
-            for n, what, places in ((price_ticks, "price", m.quote_precision), (lots, "volume", m.base_precision)):
-                if type(n) is not int or n <= 0:
-                    raise ParameterError(f"{what} must be a positive whole number of grid steps, not {n!r}")
-                if n >= 10 ** (MAX_INTEGER_DIGITS + places):
-                    raise ParameterError(f"{what} has more than {MAX_INTEGER_DIGITS} integer digits")
-            return self._place(acct, venue, side, OrderType.LIMIT, price_ticks, lots, client_id)
+            grid = venue.grid
+            if not (
+                type(price_ticks) is int
+                and type(lots) is int
+                and 0 < price_ticks < grid.max_ticks
+                and 0 < lots < grid.max_lots
+            ):
+                self._refuse_steps(venue, price_ticks, lots)
+            return self._place_limit(acct, venue, side, price_ticks, lots, client_id)
+
+    @staticmethod
+    def _refuse_steps(venue: Venue, price_ticks: object, lots: object) -> None:
+        """The error of grid steps ``place_ticks`` does not take, price first."""
+        m = venue.market
+        for n, what, places in ((price_ticks, "price", m.quote_precision), (lots, "volume", m.base_precision)):
+            if type(n) is not int or n <= 0:
+                raise ParameterError(f"{what} must be a positive whole number of grid steps, not {n!r}")
+            if n >= 10 ** (MAX_INTEGER_DIGITS + places):
+                raise ParameterError(f"{what} has more than {MAX_INTEGER_DIGITS} integer digits")
+        raise AssertionError("grid steps refused without a reason")  # pragma: no cover
 
     def _to_grid(
         self, venue: Venue, side: Side, type_: OrderType, vol: Decimal, price: Decimal | None
@@ -618,7 +672,7 @@ class Exchange:
         _finite_and_bounded(vol, "volume")
         if vol <= 0:
             raise ParameterError("volume must be greater than 0")
-        if type_ is OrderType.LIMIT:
+        if type_ is LIMIT:
             if price is not None:
                 _finite_and_bounded(price, "price")
             if price is None or price <= 0:
@@ -631,7 +685,7 @@ class Exchange:
             if lots is None:
                 raise VolumePrecisionError(f"volume has more than {m.base_precision} decimals")
             return ticks, lots
-        if side is Side.BUY:
+        if side is BUY:
             # A market buy's volume is the quote amount to spend.
             if units(vol, m.quote_precision) is None:
                 raise VolumePrecisionError(f"quote amount has more than {m.quote_precision} decimals")
@@ -643,27 +697,89 @@ class Exchange:
             raise VolumePrecisionError(f"volume has more than {m.base_precision} decimals")
         return 0, lots
 
+    def _place_limit(
+        self, acct: Account, venue: Venue, side: Side, ticks: int, lots: int, client_id: str | None
+    ) -> Order:
+        """A limit order whose ticks and lots are positive grid steps: the pair's rules, then rest or match.
+
+        Most placements rest without taking anything, so that case is written out here in full; the
+        rules are the integer compares of :meth:`_check_rules`, which is called (and raises the
+        refusal, in its order) only when one of them fails.
+        """
+        amount = ticks * lots
+        if lots < venue.min_lots or amount < venue.min_units or amount > venue.max_units:
+            self._check_rules(venue, side, LIMIT, ticks, lots)
+        buy = side is BUY
+        if self.price_band != "off":
+            low, high = venue.band_ticks()
+            if (ticks < low) if buy else (ticks > high):
+                self._refuse_band(venue, side, ticks)
+        if not venue.market.is_open:
+            raise MarketClosed(venue.symbol)
+        grid = venue.grid
+        book = venue.book
+        # A buy locks price x volume in quote units, a sell its lots; the fee comes out of what it receives.
+        if buy:
+            lock_units, lock_coin, fee_coin = amount, grid.quote, grid.base
+            lock_amount = amount * grid.amount_s  # at the ledger's scale
+            best = book.best_ask
+            takes = best is not None and best <= ticks
+        else:
+            lock_units, lock_coin, fee_coin = lots, grid.base, grid.quote
+            lock_amount = lots * grid.lot_s
+            best = book.best_bid
+            takes = best is not None and best >= ticks
+        account_id = acct.account_id
+        now = self.clock.now_ms()
+        if not takes:
+            # Nothing to take: it rests whole, NEW, locking exactly price * volume (or volume). The lock is
+            # the balance check: it refuses (InsufficientBalance, as _take would) before it changes anything.
+            self.ledger.lock_units(account_id, lock_coin, lock_amount)
+            seq = self._seq = self._seq + 1
+            # Positional, in the constructor's order (a keyword call costs a fifth more, once per placement).
+            order = Order(
+                self.ids.order_id(),
+                account_id,
+                acct.uid,
+                side,
+                LIMIT,
+                ticks,
+                lots,
+                amount,
+                client_id,
+                now,
+                seq,
+                fee_coin,
+                lock_units,
+                grid,
+            )
+            self._store.add(order)
+            book.add(order)
+            return order
+        order = Order(
+            "", account_id, acct.uid, side, LIMIT, ticks, lots, amount, client_id, now, 0, fee_coin,
+            lock_units, grid,
+        )  # fmt: skip
+        return self._take(order, venue, lock_coin, lock_amount, now)
+
     def _place(
         self, acct: Account, venue: Venue, side: Side, type_: OrderType, ticks: int, qty: int, client_id: str | None
     ) -> Order:
+        """Any order on the grid (market orders come here; limit orders take :meth:`_place_limit`)."""
+        if type_ is LIMIT:
+            return self._place_limit(acct, venue, side, ticks, qty, client_id)
         m = venue.market
         grid = venue.grid
         lock_units, order_lots, quote_units = self._check_rules(venue, side, type_, ticks, qty)
-        buy = side is Side.BUY
-        lock_coin = m.quote if buy else m.base
+        buy = side is BUY
         if not m.is_open:
             raise MarketClosed(m.symbol)
-        account_id = acct.account_id
         lock_amount = lock_units * (grid.amount_s if buy else grid.lot_s)  # at the ledger's scale
         now = self.clock.now_ms()
-        # Positional: the constructor's order (a keyword call costs a fifth more, once per placement).
         order = Order(
             "",
-            account_id,
+            acct.account_id,
             acct.uid,
-            m.symbol,
-            m.base,
-            m.quote,
             side,
             type_,
             ticks,
@@ -671,43 +787,29 @@ class Exchange:
             quote_units,
             client_id,
             now,
-            now,
             0,
-            OrderStatus.NEW,
-            0,
-            0,
-            0,
-            m.base if buy else m.quote,
+            grid.base if buy else grid.quote,
             lock_units,
-            0,
             grid,
         )
-        book = venue.book
-        best = book.best_ticks(Side.SELL if buy else Side.BUY)
-        if type_ is OrderType.LIMIT and (best is None or (best > ticks if buy else best < ticks)):
-            # Nothing to take, the common case: it rests whole, already NEW (the same steps as _apply,
-            # inline: this is most placements). The lock is the balance check: it refuses (InsufficientBalance,
-            # the same message as below) before it changes anything, and nothing else has changed yet.
-            self.ledger.lock_units(account_id, lock_coin, lock_amount)
-            self._seq += 1
-            order.seq = self._seq
-            order.order_id = self.ids.order_id()
-            self._store.add(order)
-            book.add(order)
-            return order
-        free = self.ledger.free_units(account_id, lock_coin)
+        return self._take(order, venue, grid.quote if buy else grid.base, lock_amount, now)
+
+    def _take(self, order: Order, venue: Venue, lock_coin: str, lock_amount: int, now: int) -> Order:
+        """Plan the order's trades against the book, check every leg, then apply them all."""
+        free = self.ledger.free_units(order.account_id, lock_coin)
         if free < lock_amount:
-            needed = dec(lock_units, grid.amount_scale if buy else grid.bp)
+            needed = dec(order.locked_units, order.lock_places)
             raise InsufficientBalance(f"{lock_coin} free {self.ledger.dec(free)} < needed {needed}")
         legs, satisfied = self._plan(order, venue)
         # Nothing has changed so far; from here on every move was proved possible above.
         self._apply(order, venue, legs, satisfied, lock_coin, lock_amount, now)
         if legs:
             # After the placement is applied: a listener's own placements are placements of their own.
+            symbol = venue.symbol
             for listener in venue.after_trade:
-                listener(self, m.symbol)
+                listener(self, symbol)
             for listener in self.after_match:
-                listener(self, m.symbol)
+                listener(self, symbol)
         return order
 
     def _plan(self, taker: Order, venue: Venue) -> tuple[_Legs, bool]:
@@ -716,10 +818,10 @@ class Exchange:
         Returns the trades' legs and whether the taker is satisfied - a market order that
         stops because the book ran dry is not. Every leg is checked here; nothing is applied.
         """
-        buy = taker.side is Side.BUY
-        limit = taker.type is OrderType.LIMIT
+        buy = taker.side is BUY
+        limit = taker.type is LIMIT
         limit_price = taker.price_ticks
-        opposite = Side.SELL if buy else Side.BUY
+        opposite = SELL if buy else BUY
         book = venue.book
         best = book.best_ticks(opposite)
         if best is None or (limit and (best > limit_price if buy else best < limit_price)):
@@ -782,31 +884,31 @@ class Exchange:
         ledger = self.ledger
         account_id = order.account_id
         ledger.lock_units(account_id, lock_coin, lock_amount)
-        self._seq += 1
-        order.seq = self._seq
+        seq = self._seq = self._seq + 1
+        order.seq = seq
         order.order_id = self.ids.order_id()
         store = self._store
-        store.add(order)
+        book = venue.book
         if not legs:
-            if order.type is OrderType.LIMIT:
+            store.add(order)
+            if order.type is LIMIT:
                 # Nothing traded: it rests whole, already NEW and locking exactly price * volume (or volume).
-                venue.book.add(order)
+                book.add(order)
             else:
-                self._settle_remainder(order, venue.book, satisfied)
+                self._settle_remainder(order, book, satisfied)
             return
-        m = venue.market
-        base, quote = m.base, m.quote
         grid = venue.grid
+        base, quote, symbol, grid_key = grid.base, grid.quote, grid.symbol, grid.key
         qp, bp = grid.qp, grid.bp
         lot_s, amount_s = grid.lot_s, grid.amount_s
-        book = venue.book
-        tape = venue.tape
-        symbol = m.symbol
-        taker_buys = order.side is Side.BUY
-        buyer_role, seller_role = (Role.TAKER, Role.MAKER) if taker_buys else (Role.MAKER, Role.TAKER)
+        record = venue.tape.record
+        taker_buys = order.side is BUY
+        buyer_role, seller_role = (_TAKER, _MAKER) if taker_buys else (_MAKER, _TAKER)
         settle = ledger.settle_units
         add_fill = store.add_fill
         next_trade_id = self.ids.trade_id
+        # The taker's fills go into the store with the taker, after the loop: one list, no lookup per trade.
+        taker_fills: list[FillRow] = []
         for maker, ticks, qty, amount, buyer_fee, seller_fee in legs:
             buyer, seller = (order, maker) if taker_buys else (maker, order)
             settle(
@@ -824,95 +926,99 @@ class Exchange:
             seller.locked_units -= qty
             trade_id = next_trade_id()
             # Buyer's fill first, then the seller's; written out twice rather than looped (no tuples per trade).
+            # Bare rows (see Fill): a tuple display, no constructor call.
             buyer.deal_lots += qty
             buyer.deal_units += amount
             buyer.fee_units += buyer_fee
             buyer.utime = now
-            add_fill(
-                Fill(
-                    trade_id,
-                    buyer.order_id,
-                    buyer.account_id,
-                    symbol,
-                    Side.BUY,
-                    ticks,
-                    qty,
-                    amount,
-                    buyer_fee,
-                    buyer.fee_coin,
-                    buyer_role,
-                    now,
-                    grid,
-                )
+            buyer_fill: FillRow = (
+                trade_id,
+                buyer.order_id,
+                buyer.account_id,
+                symbol,
+                _BUY,
+                ticks,
+                qty,
+                amount,
+                buyer_fee,
+                buyer.fee_coin,
+                buyer_role,
+                now,
+                grid_key,
             )
             seller.deal_lots += qty
             seller.deal_units += amount
             seller.fee_units += seller_fee
             seller.utime = now
-            add_fill(
-                Fill(
-                    trade_id,
-                    seller.order_id,
-                    seller.account_id,
-                    symbol,
-                    Side.SELL,
-                    ticks,
-                    qty,
-                    amount,
-                    seller_fee,
-                    seller.fee_coin,
-                    seller_role,
-                    now,
-                    grid,
-                )
+            seller_fill: FillRow = (
+                trade_id,
+                seller.order_id,
+                seller.account_id,
+                symbol,
+                _SELL,
+                ticks,
+                qty,
+                amount,
+                seller_fee,
+                seller.fee_coin,
+                seller_role,
+                now,
+                grid_key,
             )
+            if taker_buys:
+                taker_fills.append(buyer_fill)
+                add_fill(seller_fill)
+            else:
+                add_fill(buyer_fill)
+                taker_fills.append(seller_fill)
             if maker.deal_lots == maker.volume_lots:
-                maker.status = OrderStatus.FILLED
+                maker.status = FILLED
                 if maker.locked_units:  # a resting buy locks exactly price * left; nothing should remain
                     ledger.unlock_units(maker.account_id, maker.lock_coin, maker.locked_ledger_units)
                     maker.locked_units = 0
                 book.remove(maker)
             else:
-                maker.status = OrderStatus.PARTIALLY_FILLED
-            # The tape keeps Decimal (candles and the trade feed read it).
-            price = dec(ticks, qp)
+                maker.status = PARTIALLY_FILLED
+            # The tape keeps Decimal (candles and the trade feed read it); the same few prices and sizes recur.
+            price = _dec(ticks, qp)
             venue.traded_at(price, ticks)
-            tape.record(now, price, dec(qty, bp))
+            record(now, price, _dec(qty, bp))
+        store.add(order, taker_fills)
         self._settle_remainder(order, book, satisfied)
 
     def _settle_remainder(self, order: Order, book: OrderBook, satisfied: bool) -> None:
         """After matching: rest a limit order's remainder, end a market order."""
         ledger = self.ledger
-        if order.type is OrderType.LIMIT:
+        if order.type is LIMIT:
             left = order.volume_lots - order.deal_lots
             if left == 0:
-                order.status = OrderStatus.FILLED
+                order.status = FILLED
                 if order.locked_units:  # a buy that filled below its limit price
                     ledger.unlock_units(order.account_id, order.lock_coin, order.locked_ledger_units)
                     order.locked_units = 0
                 return
-            if order.side is Side.BUY:
+            if order.side is BUY:
                 # Price improvement on the taking part frees the excess now, so a
                 # resting buy always locks exactly price * left.
                 excess = order.locked_units - order.price_ticks * left
                 if excess:
                     ledger.unlock_units(order.account_id, order.quote, excess * order.grid.amount_s)
                     order.locked_units -= excess
-            order.status = OrderStatus.PARTIALLY_FILLED if order.deal_lots else OrderStatus.NEW
+            order.status = PARTIALLY_FILLED if order.deal_lots else NEW
             book.add(order)
             return
         # Market orders never rest: what could not be filled is released.
-        if order.side is Side.BUY:
+        if order.side is BUY:
             order.volume_lots = order.deal_lots
         if order.locked_units:
             ledger.unlock_units(order.account_id, order.lock_coin, order.locked_ledger_units)
             order.locked_units = 0
         if order.deal_lots and satisfied:
-            order.status = OrderStatus.FILLED
+            order.status = FILLED
         elif order.deal_lots:
-            order.status = OrderStatus.PARTIALLY_CANCELED
+            order.status = PARTIALLY_CANCELED
         else:
-            order.status = OrderStatus.CANCELED
+            order.status = CANCELED
 
     def precheck(self, req: PlaceRequest) -> None:
         """Raise the request-level error ``place`` would raise, without changing anything.
@@ -933,7 +1039,7 @@ class Exchange:
         """
         if qty <= 0:
             raise ParameterError("volume must be greater than 0")
-        if type_ is OrderType.LIMIT:
+        if type_ is LIMIT:
             if ticks <= 0:
                 raise ParameterError("price must be greater than 0 for a limit order")
             if qty < venue.min_lots:
@@ -950,12 +1056,12 @@ class Exchange:
                 )
             if self.price_band != "off":
                 low, high = venue.band_ticks()
-                if (ticks < low) if side is Side.BUY else (ticks > high):
+                if (ticks < low) if side is BUY else (ticks > high):
                     self._refuse_band(venue, side, ticks)
-            if side is Side.BUY:
+            if side is BUY:
                 return amount, qty, amount
             return qty, qty, amount
-        if side is Side.BUY:
+        if side is BUY:
             # A market buy's quantity is the quote amount to spend.
             if qty < venue.min_units:
                 m = venue.market
@@ -975,7 +1081,7 @@ class Exchange:
         floor, ceiling = venue.band()
         price = dec(ticks, m.quote_precision)
         last = venue.last_price
-        if side is Side.BUY:
+        if side is BUY:
             rule = f"buy price {price} below {floor} = last {last} x (1 + minBuyPriceOffset {m.min_buy_price_offset})"
         else:
             rule = (
@@ -989,22 +1095,38 @@ class Exchange:
         """Cancel an open order of this account. Unknown, foreign or finished orders: ``False``."""
         with self.lock:
             order = self._store.get(order_id)
-            if order is None or order.account_id != account_id or not order.status.is_open:
+            if order is None or order.account_id != account_id or order.status not in OPEN:
                 return False
             if symbol is not None and order.symbol != symbol.upper():
                 return False
             if order.cancel_blocked_until and self.clock.now_ms() < order.cancel_blocked_until:
                 return False  # a cancel by clientId left the order stuck (seen live): this cancel does nothing
-            self._cancel(order)
+            # _cancel, written out (one call fewer on a third of the benchmark's ops).
+            locked = order.locked_units
+            if locked:  # the unlock checks before it moves anything and is the only step that can fail
+                g = order.grid
+                if order.side is BUY:
+                    self.ledger.unlock_units(account_id, g.quote, locked * g.amount_s)
+                else:
+                    self.ledger.unlock_units(account_id, g.base, locked * g.lot_s)
+                order.locked_units = 0
+            self.venues[order.symbol].book.remove(order)
+            order.status = PARTIALLY_CANCELED if order.deal_lots else CANCELED
+            order.utime = self.clock.now_ms()
             return True
 
     def _cancel(self, order: Order) -> None:
         # The unlock checks before it moves anything and is the only step that can fail.
-        if order.locked_units:
-            self.ledger.unlock_units(order.account_id, order.lock_coin, order.locked_ledger_units)
+        locked = order.locked_units
+        if locked:
+            g = order.grid
+            if order.side is BUY:
+                self.ledger.unlock_units(order.account_id, g.quote, locked * g.amount_s)
+            else:
+                self.ledger.unlock_units(order.account_id, g.base, locked * g.lot_s)
             order.locked_units = 0
         self.venues[order.symbol].book.remove(order)
-        order.status = OrderStatus.PARTIALLY_CANCELED if order.deal_lots else OrderStatus.CANCELED
+        order.status = PARTIALLY_CANCELED if order.deal_lots else CANCELED
         order.utime = self.clock.now_ms()
 
     def cancel_by_client_id(self, account_id: str, client_id: str, symbol: str | None = None) -> int:
@@ -1069,7 +1191,7 @@ class Exchange:
         with self.lock:
             book = self.venue(symbol).book
             out: list[list[tuple[Decimal, Decimal]]] = []
-            for side, rounder in ((Side.SELL, ceil_to_step), (Side.BUY, floor_to_step)):
+            for side, rounder in ((SELL, ceil_to_step), (BUY, floor_to_step)):
                 levels: list[tuple[Decimal, Decimal]] = []
                 for price, vol in book.aggregated(side):
                     p = rounder(price, step)

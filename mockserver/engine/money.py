@@ -24,6 +24,8 @@ from decimal import (
 __all__ = [
     "AUDIT",
     "EXACT",
+    "MAX_DECIMALS",
+    "MAX_INTEGER_DIGITS",
     "ZERO",
     "add",
     "ceil_to_step",
@@ -50,6 +52,11 @@ AUDIT = Context(prec=2000, Emax=10**6, Emin=-(10**6), traps=[InvalidOperation])
 add = EXACT.add
 sub = EXACT.subtract
 mul = EXACT.multiply
+
+#: The widest figure the engine takes from a caller: far beyond any market's limits, small enough
+#: that scaling it to the grid costs nothing (1E+100000 took half a second to turn into an int).
+MAX_INTEGER_DIGITS = 40
+MAX_DECIMALS = 60
 
 # Plain decimal text as the exchange's examples send it: no sign, no exponent.
 _PLAIN = re.compile(r"\A[0-9]+(?:\.[0-9]+)?\Z")

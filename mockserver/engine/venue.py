@@ -81,7 +81,7 @@ class Venue:
     def __init__(self, market: Market, scale: int) -> None:
         self.market = market
         self.symbol = market.symbol
-        self.grid = Grid(market.quote_precision, market.base_precision, scale)
+        self.grid = Grid(market.quote_precision, market.base_precision, scale, market.symbol, market.base, market.quote)
         self.book = OrderBook(market.symbol, self.grid)
         self.tape = TradeTape()
         self.last_price: Decimal = market.reference_price
