@@ -18,7 +18,7 @@ from mockserver.engine import (
     Side,
     load_markets,
 )
-from mockserver.engine.money import ZERO, add, mul
+from mockserver.engine.money import ZERO, add, dec, fmt, mul, text
 from mockserver.errors import BitunixError, PlaceRefusal
 
 MARKETS = load_markets()
@@ -197,3 +197,18 @@ def test_the_integer_entry_places_exactly_like_the_decimal_one(steps: list[tuple
         text = json.dumps(state, default=lambda d: str(d.normalize()) if isinstance(d, Decimal) else str(d))
         results.append((outcomes, text))
     assert results[0] == results[1]
+
+
+@given(n=st.integers(min_value=-(10**60), max_value=10**60), places=st.integers(min_value=0, max_value=80))
+def test_integer_text_is_the_decimal_formatting(n: int, places: int) -> None:
+    """``text`` (the account read's formatter) writes what ``fmt(dec(...))`` writes, without a Decimal."""
+    assert text(n, places) == fmt(dec(n, places))
+
+
+def test_the_account_read_shows_each_balance_as_before() -> None:
+    ex = Exchange(MARKETS, seed=1)
+    acct = ex.create_account(balances={"USDT": Decimal("1000.5"), "BTC": Decimal("0.00000001"), "ETH": Decimal(0)})
+    ex.place(acct.account_id, PlaceRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, Decimal("0.001"), Decimal("20000.1")))
+    shown = ex.balance_texts(acct.account_id)
+    assert shown == [(c, fmt(b.free), fmt(b.locked)) for c, b in ex.balances(acct.account_id).items()]
+    assert shown == [("BTC", "0.00000001", "0"), ("ETH", "0", "0"), ("USDT", "980.4999", "20.0001")]

@@ -160,8 +160,8 @@ def kline_history(call: Call) -> Any:
 @handles("account")
 def account(call: Call) -> Any:
     rows = [
-        {"coin": coin, "balance": serialize.json_number(b.free), "balanceLocked": serialize.json_number(b.locked)}
-        for coin, b in call.state.exchange.balances(call.account_id).items()
+        {"coin": coin, "balance": serialize.number_text(free), "balanceLocked": serialize.number_text(locked)}
+        for coin, free, locked in call.state.exchange.balance_texts(call.account_id)
     ]
     return rows or None  # an empty account answers null (seen live)
 

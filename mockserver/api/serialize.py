@@ -22,6 +22,7 @@ __all__ = [
     "fmt_price",
     "iso",
     "json_number",
+    "number_text",
     "order",
     "placed",
     "refused",
@@ -42,6 +43,11 @@ def fmt_price(value: Decimal, places: int) -> str:
 def json_number(value: Decimal) -> orjson.Fragment:
     """A Decimal emitted as an exact JSON number (never through float)."""
     return orjson.Fragment(fmt(value).encode("ascii"))
+
+
+def number_text(text: str) -> orjson.Fragment:
+    """Plain decimal text (as the engine formats it) emitted as a JSON number."""
+    return orjson.Fragment(text.encode("ascii"))
 
 
 def _ratio(num: Decimal, den: Decimal, places: int) -> Decimal:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import InsufficientBalance
-from .money import ZERO, dec, units
+from .money import ZERO, dec, text, units
 
 __all__ = ["ALL_PERMISSIONS", "MIN_SCALE", "Account", "Balance", "Ledger", "LedgerError"]
 
@@ -198,6 +198,12 @@ class Ledger:
         """The account's rows as Decimal (copies)."""
         s = self.scale
         return {c: Balance(dec(r[0], s), dec(r[1], s)) for c, r in self._balances.get(account_id, {}).items()}
+
+    def balance_texts(self, account_id: str) -> list[tuple[str, str, str]]:
+        """The account's rows as (coin, free, locked) plain decimal text, by coin (what the account read shows)."""
+        s = self.scale
+        rows = self._balances.get(account_id, {})
+        return [(c, text(r[0], s), text(r[1], s)) for c, r in sorted(rows.items())]
 
     # --------------------------------------------------------------- moves
 

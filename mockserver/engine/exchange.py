@@ -564,6 +564,11 @@ class Exchange:
         with self.lock:
             return {c: Balance(b.free, b.locked) for c, b in sorted(self.ledger.balances_of(account_id).items())}
 
+    def balance_texts(self, account_id: str) -> list[tuple[str, str, str]]:
+        """(coin, free, locked) as plain decimal text, by coin: :meth:`balances` formatted, without Decimals."""
+        with self.lock:
+            return self.ledger.balance_texts(account_id)
+
     def _require_account(self, account_id: str) -> Account:
         acct = self.accounts.get(account_id)
         if acct is None:

@@ -124,6 +124,20 @@ def dec(n: int, places: int) -> Decimal:
     return EXACT.scaleb(Decimal(n), -places).normalize(EXACT)
 
 
+def text(n: int, places: int) -> str:
+    """``fmt(dec(n, places))`` without building the Decimal: plain digits, no trailing zeros ("0.001", "64000").
+
+    Read paths format every balance of an account on each call; this is integer arithmetic only.
+    """
+    if not n:
+        return "0"
+    sign = "-" if n < 0 else ""
+    q, r = divmod(-n if n < 0 else n, _POW10[places] if places < 400 else 10**places)
+    if not r:
+        return f"{sign}{q}"
+    return f"{sign}{q}.{str(r).rjust(places, '0').rstrip('0')}"
+
+
 def units(value: Decimal, places: int) -> int | None:
     """``value`` as a whole number of 10**-places, or ``None`` when it has more decimals than that."""
     scaled = EXACT.scaleb(value, places)
