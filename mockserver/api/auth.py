@@ -160,10 +160,12 @@ _SHARD_MASK = NONCE_SHARDS - 1
 #: at once (11k nonces at 11k signed calls/s) stalled one call for 3-5 ms every second; a few per
 #: call keep up with any rate (each call adds one) and bound what one call pays.
 SWEEP_PER_ADD = 16
+#: The ``sec`` of a bucket whose second has passed: never "later than now", whatever the clock does.
+_RETIRED = -1
 
 
 class _Bucket(list[str]):
-    """The nonces of one api-key that expire in one second; ``sec`` is that second."""
+    """The nonces of one api-key that expire in one second; ``sec`` is that second (or _RETIRED)."""
 
     __slots__ = ("sec",)
 
@@ -172,28 +174,32 @@ class _Bucket(list[str]):
         self.sec = sec
 
 
+_Shards = list["dict[str, _Bucket] | None"]
+
+
 class NonceStore:
     """Nonces seen per api-key, forgotten once the timestamp window has passed them.
 
     Memory is one dict slot plus one list slot per live nonce: entries are grouped in
     per-second expiry buckets (a heap of seconds), and each entry's value is its bucket
-    itself, so no per-entry int or tuple is kept. When a second passes, its buckets stop
-    counting at once (``len`` and the replay check see only live nonces), and their entries
-    are deleted a few per :meth:`add` (:data:`SWEEP_PER_ADD`), so no call pays for a whole
-    second of them.
+    itself, so no per-entry int or tuple is kept; a key's 64 dicts are made as its nonces
+    first land in them. When a second passes, its buckets stop counting at once (``len``
+    and the replay check see only live nonces), and their entries are deleted a few per
+    :meth:`add` (:data:`SWEEP_PER_ADD`) - never a whole second, a whole key or a whole
+    bucket freed in one call, so no call pays for a burst that came before it.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._seen: dict[str, list[dict[str, _Bucket]]] = {}  # api-key -> shards: nonce -> its bucket
+        self._seen: dict[str, _Shards] = {}  # api-key -> shards: nonce -> its bucket
         self._live: dict[str, int] = {}  # api-key -> live nonces
         self._buckets: dict[int, dict[str, _Bucket]] = {}  # second -> api-key -> bucket (live seconds)
         self._heap: list[int] = []
         self._size = 0
-        # Buckets whose second has passed, waiting to be deleted from the shards: (api-key, bucket),
-        # and how far into the first one the sweep has got.
+        # Buckets whose second has passed, waiting to be emptied from their tail: (api-key, bucket),
+        # and per key how many are queued (its dicts are dropped once none is left and none is live).
         self._expired: deque[tuple[str, _Bucket]] = deque()
-        self._swept = 0
+        self._queued: dict[str, int] = {}
 
     def __len__(self) -> int:
         return self._size
@@ -212,11 +218,14 @@ class NonceStore:
     def _remember(self, api_key: str, nonce: str, sec: int, now_sec: int) -> bool:
         shards = self._seen.get(api_key)
         if shards is None:
-            shards = self._seen[api_key] = [{} for _ in range(NONCE_SHARDS)]
-        seen = shards[hash(nonce) & _SHARD_MASK]
+            shards = self._seen[api_key] = [None] * NONCE_SHARDS
+        i = hash(nonce) & _SHARD_MASK
+        seen = shards[i]
+        if seen is None:
+            seen = shards[i] = {}
         old = seen.get(nonce)
         if old is not None and old.sec > now_sec:
-            return False  # (an expired entry not swept yet is simply replaced)
+            return False  # (an entry of a passed second, not swept yet, is simply replaced)
         bucket = self._buckets.get(sec)
         if bucket is None:
             bucket = self._buckets[sec] = {}
@@ -231,41 +240,45 @@ class NonceStore:
         return True
 
     def _retire(self, now_sec: int) -> None:
-        """Stop counting every bucket whose second has passed; queue its entries for the sweep."""
-        heap = self._heap
+        """Stop counting every bucket whose second has passed and queue it for the sweep (O(1) per bucket)."""
+        heap, live, queued = self._heap, self._live, self._queued
         while heap and heap[0] <= now_sec:
             sec = heapq.heappop(heap)
             for api_key, entries in self._buckets.pop(sec).items():
                 # clear() takes a key out of every bucket, so each entry here is still remembered.
-                left = self._live[api_key] - len(entries)
+                entries.sec = _RETIRED  # forgotten from now on, even if the clock is moved back
                 self._size -= len(entries)
+                left = live[api_key] - len(entries)
                 if left:
-                    self._live[api_key] = left
-                    self._expired.append((api_key, entries))
-                else:  # the key's last nonces: drop its shards whole, nothing to sweep
-                    del self._seen[api_key], self._live[api_key]
+                    live[api_key] = left
+                else:
+                    del live[api_key]
+                self._expired.append((api_key, entries))
+                queued[api_key] = queued.get(api_key, 0) + 1
 
     def _sweep(self, budget: int) -> None:
-        """Delete up to ``budget`` expired entries from the shards (all of them with a negative budget)."""
+        """Delete up to ``budget`` retired entries (all of them with a negative budget), from each bucket's tail."""
         queue = self._expired
         while queue and budget:
             api_key, entries = queue[0]
             shards = self._seen.get(api_key)
-            i = self._swept
-            if shards is not None:
-                end = len(entries) if budget < 0 else min(len(entries), i + budget)
-                for n in entries[i:end]:
+            while entries and budget:
+                n = entries.pop()  # from the tail: the bucket shrinks as it goes, never freed whole
+                budget -= 1
+                if shards is not None:
                     seen = shards[hash(n) & _SHARD_MASK]
-                    if seen.get(n) is entries:  # not replaced since by a newer use of the same nonce
+                    if seen is not None and seen.get(n) is entries:  # not replaced by a newer use since
                         del seen[n]
-                budget -= end - i
-                i = end
-            else:
-                i = len(entries)  # the key was cleared or went quiet: its shards are gone
-            if i >= len(entries):
-                queue.popleft()
-                i = 0
-            self._swept = i
+            if entries:
+                return
+            queue.popleft()
+            left = self._queued[api_key] - 1
+            if left:
+                self._queued[api_key] = left
+                continue
+            del self._queued[api_key]
+            if api_key not in self._live:
+                self._seen.pop(api_key, None)  # a quiet key keeps no dicts (all empty by now)
 
     def expire(self, now_ms: int) -> None:
         """Forget every nonce the window has passed, now (not a few per call)."""
@@ -281,7 +294,7 @@ class NonceStore:
                 self._buckets.clear()
                 self._heap.clear()
                 self._expired.clear()
-                self._swept = 0
+                self._queued.clear()
                 self._size = 0
             else:
                 self._seen.pop(api_key, None)
@@ -298,7 +311,9 @@ class NonceStore:
                     shards = self._seen.get(api_key)
                     if shards is None:
                         continue
-                    live = [n for n in entries if shards[hash(n) & _SHARD_MASK].get(n) is entries]
+                    live = [
+                        n for n in entries if (d := shards[hash(n) & _SHARD_MASK]) is not None and d.get(n) is entries
+                    ]
                     if live:
                         rows.append([sec, api_key, live])
         return rows
