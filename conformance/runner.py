@@ -49,12 +49,19 @@ def _warning_line(w: dict[str, Any]) -> str:
     return f"{w['rule']} ({w['requests']} requests, e.g. {w['example']}): {w['detail']}"
 
 
+#: How a report names where its examples came from (``Report.derandomize``).
+DRAWS = {True: "derandomized (the same examples as any derandomized run)", False: "fresh examples"}
+
+
 @dataclass
 class Report:
     client: str
     mode: str
     verdicts: list[Verdict] = field(default_factory=list)
     seconds: float = 0.0
+    #: hypothesis examples per property rule, and whether they were the same as every other derandomized run's
+    examples: int = 25
+    derandomize: bool = False
 
     @property
     def passed(self) -> bool:
@@ -102,6 +109,8 @@ class Report:
             "passed": self.passed,
             "verdict": self.verdict,
             "seconds": round(self.seconds, 2),
+            "examples": self.examples,
+            "derandomize": self.derandomize,
             "warnings": self.warnings(),
             "rules": [asdict(v) for v in self.verdicts],
         }
@@ -111,7 +120,8 @@ class Report:
             f"# Bitunix spot conformance: {self.client}",
             "",
             f"Mode: {self.mode}. Verdict: **{self.verdict}** "
-            f"({self.summary().partition(': ')[2]}) in {self.seconds:.1f} s.",
+            f"({self.summary().partition(': ')[2]}) in {self.seconds:.1f} s; {self.examples} examples per "
+            f"property rule, {DRAWS[self.derandomize]}.",
             "",
             "| rule | result | what it checks |",
             "|---|---|---|",
@@ -243,7 +253,7 @@ def run(
     own = target is None
     tgt = target or Target.start(mode, url)
     ctx = Context(tgt, factory, reference_factory, examples=examples, derandomize=derandomize)
-    report = Report(client_name, tgt.mode)
+    report = Report(client_name, tgt.mode, examples=examples, derandomize=derandomize)
     chosen = [r for r in rules if only is None or r.id in only]
     show = _progress(stream) if stream is not None else None
     statuses: dict[str, str] = {}
