@@ -452,8 +452,8 @@ def _serve(args: argparse.Namespace) -> int:
             lines.append(f"  admin token  {token}")
         print("\n".join(lines), flush=True)
 
-    # Young collections stay rare and small: survivors are frozen every FREEZE_S, and a reset's
-    # garbage is collected on the next tick (mockserver.gcpolicy says why and what it measured).
+    # Every FREEZE_S a tick collects what the last one left and freezes the survivors, so no
+    # collection walks more than one tick's objects (mockserver.gcpolicy says why and what it measured).
     policy = GcPolicy(app.state.mock)
     policy.start()
     gc.set_threshold(5_000, 10, 10)
