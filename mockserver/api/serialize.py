@@ -21,7 +21,6 @@ __all__ = [
     "fmt",
     "fmt_price",
     "iso",
-    "json_number",
     "number_text",
     "order",
     "placed",
@@ -40,13 +39,8 @@ def fmt_price(value: Decimal, places: int) -> str:
     return format(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN), "f")
 
 
-def json_number(value: Decimal) -> orjson.Fragment:
-    """A Decimal emitted as an exact JSON number (never through float)."""
-    return orjson.Fragment(fmt(value).encode("ascii"))
-
-
 def number_text(text: str) -> orjson.Fragment:
-    """Plain decimal text (as the engine formats it) emitted as a JSON number."""
+    """Plain decimal text (``fmt`` or the engine's ``money.text``) emitted as an exact JSON number (never a float)."""
     return orjson.Fragment(text.encode("ascii"))
 
 
