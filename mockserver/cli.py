@@ -316,7 +316,7 @@ def main(argv: list[str] | None = None, *, environ: Mapping[str, str] | None = N
         return 130
 
 
-async def _freeze_survivors(policy: GcPolicy) -> None:
+async def _run_gc_policy(policy: GcPolicy) -> None:
     """Run the collector policy for the server's lifetime (see mockserver.gcpolicy)."""
     while True:
         await asyncio.sleep(FREEZE_S)
@@ -462,7 +462,7 @@ def _serve(args: argparse.Namespace) -> int:
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
-            self.freezer = asyncio.get_running_loop().create_task(_freeze_survivors(policy))
+            self.freezer = asyncio.get_running_loop().create_task(_run_gc_policy(policy))
             if self.started and ready_file is not None:
                 partial = ready_file.with_name(ready_file.name + ".partial")
                 partial.write_text(json.dumps(banner) + "\n", "utf-8")
