@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 import pytest
 from starlette.testclient import TestClient
@@ -39,6 +39,11 @@ COVERED = {
     "url-encoded-values",
     "ampersand-separators",
     "wrong-secret",
+    "stringified-nested-value",
+    "url-encoded-query",
+    "case-insensitive-sort",
+    "latin1-digest-input",
+    "secret-whitespace",
 }
 
 Params = dict[str, str]
@@ -317,6 +322,188 @@ def test_a_two_key_client_that_mixes_up_its_secrets() -> None:
         )
 
 
+# ----------------------------------------------------------------- 8. body fields as k=v pairs joined with nothing
+
+
+def equals_fields_signer(slot: str) -> Signer:
+    """Signs the params and body fields as sorted k=v pairs with no separator ("k=v" + "k2=v2"), in the
+    query slot before the JSON body, or instead of the body."""
+
+    def signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+        fields = "".join(f"{k}={v}" for k, v in sorted({**params, **(body or {})}.items()))
+        payload = compact(body)
+        if slot == "query":
+            return finish(nonce, ts, DEMO_API_KEY, fields, payload), payload.encode()
+        return finish(nonce, ts, DEMO_API_KEY, "", fields), payload.encode()
+
+    return signer
+
+
+def test_body_fields_signed_as_equals_pairs_before_the_body(app_state: Any) -> None:
+    header, _ = call(app_state, equals_fields_signer("query"), "POST", "/order/place_order", body=ORDER)
+    assert header == (
+        f"body-signed-as-query: {MISTAKES['body-signed-as-query']} "
+        "(you signed the query as 'price=60000side=2symbol=BTCUSDTtype=1volume=0.01')"
+    )
+
+
+def test_body_fields_signed_as_equals_pairs_instead_of_the_body(app_state: Any) -> None:
+    header, _ = call(app_state, equals_fields_signer("body"), "POST", "/order/place_order", body=ORDER)
+    assert header == (
+        f"body-as-sorted-fields: {MISTAKES['body-as-sorted-fields']} "
+        "(you signed the body as 'price=60000side=2symbol=BTCUSDTtype=1volume=0.01')"
+    )
+
+
+# ----------------------------------------------------------------- 9. a nested value stringified by the language
+
+CANCEL = {"orderIdList": [{"orderId": "1", "symbol": "BTCUSDT"}]}
+BATCH = {"orderList": [ORDER, {**ORDER, "side": 1, "price": "70000"}]}
+
+
+def python_params_signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+    """A generic Python client: signs every parameter, body fields included, as sorted key + str(value)."""
+    merged = {**params, **(body or {})}
+    query = "".join(k + str(v) for k, v in sorted(merged.items()))
+    payload = compact(body)
+    return finish(nonce, ts, DEMO_API_KEY, query, payload), payload.encode()
+
+
+def js_template_signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+    """A JavaScript client: `${k}${v}` over the sorted body fields, signed instead of the JSON it sends."""
+
+    def js(v: Any) -> str:
+        if isinstance(v, dict):
+            return "[object Object]"
+        if isinstance(v, list):
+            return ",".join(js(x) for x in v)
+        return str(v)
+
+    signed = "".join(k + js(v) for k, v in sorted((body or {}).items()))
+    return finish(nonce, ts, DEMO_API_KEY, "", signed), compact(body).encode()
+
+
+def test_a_nested_value_stringified_by_python(app_state: Any) -> None:
+    header, found = call(app_state, python_params_signer, "POST", "/order/cancel", body=CANCEL)
+    assert found["mistake"] == "stringified-nested-value"
+    assert header == (
+        f"stringified-nested-value: {MISTAKES['stringified-nested-value']} "
+        """(you signed the query as "orderIdList[{'orderId': '1', 'symbol': 'BTCUSDT'}]")"""
+    )
+
+
+def test_nested_values_stringified_by_javascript(app_state: Any) -> None:
+    header, _ = call(app_state, js_template_signer, "POST", "/order/place_order/batch", body=BATCH)
+    assert header == (
+        f"stringified-nested-value: {MISTAKES['stringified-nested-value']} "
+        "(you signed the body as 'orderList[object Object],[object Object]')"
+    )
+
+
+def test_flat_fields_signed_by_python_stay_body_signed_as_query(app_state: Any) -> None:
+    """No nested value: str() and JSON write the fields alike, so it is the plain mistake."""
+    header, _ = call(app_state, python_params_signer, "POST", "/order/pending/list", body={"symbol": "BTCUSDT"})
+    assert header == (
+        f"body-signed-as-query: {MISTAKES['body-signed-as-query']} (you signed the query as 'symbolBTCUSDT')"
+    )
+
+
+# ----------------------------------------------------------------- 10. a URL query string, sorted, sent unsorted
+
+
+@pytest.mark.parametrize(
+    ("quote_via", "signed"),
+    [("plus", "clientId=grid+bot%2F7&orderId=123"), ("percent", "clientId=grid%20bot%2F7&orderId=123")],
+)
+def test_sorted_url_query_string_sent_in_another_order(app_state: Any, quote_via: str, signed: str) -> None:
+    """PyPI's client: urlencode(sorted(params)) signed; the HTTP library sends the dict in its own order."""
+
+    def signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+        encoded = urlencode(sorted(params.items()), quote_via=quote if quote_via == "percent" else quote_plus)
+        return finish(nonce, ts, DEMO_API_KEY, encoded, ""), b""
+
+    params = {"orderId": "123", "clientId": "grid bot/7"}
+    header, _ = call(app_state, signer, "GET", "/order/detail", params)
+    assert header == (
+        f"url-encoded-query: {MISTAKES['url-encoded-query']} "
+        f"(you signed the query as {signed!r}; expected 'clientIdgrid bot/7orderId123')"
+    )
+
+
+# ----------------------------------------------------------------- 11. keys sorted ignoring case
+
+
+def case_insensitive_signer(
+    nonce: str, ts: str, method: str, path: str, params: Params, body: Body
+) -> tuple[str, bytes]:
+    """Sorts keys the way a human reads them (str.lower / localeCompare), then signs key+value."""
+    query = "".join(k + v for k, v in sorted(params.items(), key=lambda kv: kv[0].lower()))
+    return finish(nonce, ts, DEMO_API_KEY, query, ""), b""
+
+
+def test_query_keys_sorted_ignoring_case(app_state: Any) -> None:
+    params = {"orderId": "1", "b": "2", "B": "1", "a1": "x", "_z": "0"}
+    header, _ = call(app_state, case_insensitive_signer, "GET", "/order/detail", params)
+    assert header == (
+        f"case-insensitive-sort: {MISTAKES['case-insensitive-sort']} "
+        "(you signed the query as '_z0a1xb2B1orderId1'; expected 'B1_z0a1xb2orderId1')"
+    )
+
+
+# ----------------------------------------------------------------- 12. a latin-1 digest input
+
+
+def latin1_signer(style: str) -> Signer:
+    """Java's getBytes(ISO_8859_1) ('?' for what latin-1 lacks) or Node's Buffer.from(s, 'latin1')."""
+
+    def signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+        payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False) if body is not None else ""
+        text = nonce + ts + DEMO_API_KEY + "".join(k + v for k, v in sorted(params.items())) + payload
+        if style == "java":
+            raw = text.encode("latin-1", "replace")
+        else:
+            raw = bytes(unit & 0xFF for unit in memoryview(text.encode("utf-16-le")).cast("H"))
+        return sha(sha(raw) + DEMO_SECRET), payload.encode()
+
+    return signer
+
+
+def test_a_latin1_digest_input_with_a_non_ascii_body(app_state: Any) -> None:
+    body = {**ORDER, "clientId": "café ☕"}
+    header, _ = call(app_state, latin1_signer("java"), "POST", "/order/place_order", body=body)
+    assert header == (
+        f"latin1-digest-input: {MISTAKES['latin1-digest-input']} (its first non-ASCII character is U+00E9)"
+    )
+
+
+def test_a_latin1_digest_input_with_a_non_ascii_query(app_state: Any) -> None:
+    header, _ = call(app_state, latin1_signer("node"), "GET", "/order/detail", {"orderId": "比特币42"})
+    assert header == (
+        f"latin1-digest-input: {MISTAKES['latin1-digest-input']} (its first non-ASCII character is U+6BD4)"
+    )
+
+
+# ----------------------------------------------------------------- 13. a secret with whitespace around it
+
+
+@pytest.mark.parametrize(
+    ("padded", "where"),
+    [
+        (DEMO_SECRET + "\n", "a trailing newline ('\\n')"),
+        (DEMO_SECRET + "\r\n", "a trailing CR LF ('\\r\\n')"),
+        (" " + DEMO_SECRET + " ", "a space on each side"),
+    ],
+)
+def test_a_secret_read_with_whitespace(app_state: Any, padded: str, where: str) -> None:
+    def signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+        payload = compact(body)
+        return finish(nonce, ts, DEMO_API_KEY, "", payload, secret=padded), payload.encode()
+
+    header, found = call(app_state, signer, "POST", "/order/place_order", body=ORDER)
+    assert found["mistake"] == "secret-whitespace"
+    assert header == f"secret-whitespace: {MISTAKES['secret-whitespace']} (the sign matches the secret with {where})"
+
+
 # ----------------------------------------------------------------- the doctor stays exact and bounded
 
 
@@ -332,9 +519,10 @@ def test_no_candidate_is_reported_unless_it_reproduces_the_sign() -> None:
         profile=PROFILES["live"],
         deadline_s=3600.0,
     )
-    # 10 query forms, 2 seconds, 13 formulas, 14 body variants (1 stripped, 4 fields as query, 2 fields as
-    # body, 7 re-serializations: the rest are duplicates or the bytes sent), the upper-cased nonce
-    assert (found.mistake, found.hashes) == ("unknown", 39)
+    # 11 query forms, 2 seconds, 18 formulas (5 of them the secret with whitespace), 17 body variants (1
+    # stripped, 6 fields as query, 3 fields as body, 7 re-serializations: the rest are duplicates or the bytes
+    # sent), the upper-cased nonce; no latin-1 forms (the input is ASCII), no str() forms (nothing nested)
+    assert (found.mistake, found.hashes) == ("unknown", 49)
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,13 @@
 """The signature doctor: when a ``sign`` is wrong, find which usual mistake produces it.
 
 The exchange only says ``100005 result.api.parameter.sign.illegal``. The doctor
-recomputes the signature under each classic mistake (unsorted query, ``k=v`` or
-``k=v&`` forms, URL-encoded values, a re-serialized, sorted, pretty or space-stripped
-body, the body's fields signed as a query, seconds instead of milliseconds, a
-single hash, HMAC, upper-case hex, the secret in the wrong place, the api-key left
-out, another nonce...) and names the one whose result equals the ``sign`` received,
+recomputes the signature under each classic mistake (an unsorted or case-insensitively
+sorted query, ``k=v`` or ``k=v&`` forms, URL-encoded values or a whole URL query string,
+a re-serialized, sorted, pretty or space-stripped body, the body's fields signed as a
+query - nested values stringified by the client's language too -, seconds instead of
+milliseconds, a single hash, HMAC, upper-case hex, a latin-1 digest input, the secret
+in the wrong place or with whitespace around it, the api-key left out, another
+nonce...) and names the one whose result equals the ``sign`` received,
 with the digest input the exchange expected. Cheap, specific checks come first; a
 mistake is named only when its recomputed sign equals the one received. It runs
 only after a signature failed, so valid traffic never pays for it. Pure: no HTTP.
@@ -42,20 +44,27 @@ __all__ = [
 MISTAKES: dict[str, str] = {
     "uppercase-hex": "the sign is upper-case hex; send sha256 hex digests in lower case",
     "unsorted-query": "query parameters were signed in the order sent; sort them by key first",
+    "case-insensitive-sort": "query keys were sorted ignoring case (or by a locale's collation); sort them by code "
+    "point: upper case before lower case (B before _ before a)",
     "equals-in-query": "the query parameter was signed as k=v; join the key directly to its value (orderId123, "
     "not orderId=123)",
     "ampersand-separators": "the query was signed as k=v&k2=v2; join each key directly to its value (k1v1k2v2)",
     "equals-separators": "the query was signed as k=vk2=v2 (the spot doc page's example); join key and value directly",
     "url-encoded-values": "query values were signed URL-encoded; sign the raw (decoded) values, sorted by key",
+    "url-encoded-query": "the query was signed as a URL query string (k=v&k2=v2, values percent-encoded); sign the "
+    "raw (decoded) values sorted by key, each key joined directly to its value (k1v1k2v2)",
     "query-with-question-mark": "the query was signed with its leading '?'; sign the canonical query only",
     "reserialized-body": "the body signed is not the bytes sent (re-serialized JSON); sign exactly the bytes you send",
     "pretty-body": "a pretty-printed body was signed but a different one sent; sign exactly the bytes you send",
     "sorted-body": "the body was signed with its keys sorted but sent in another order; sign exactly the bytes "
     "you send",
-    "body-as-sorted-fields": "the body's fields, sorted and joined as a query (k1v1k2v2 or k1=v1&k2=v2), were "
-    "signed instead of the JSON sent; sign exactly the bytes you send",
+    "body-as-sorted-fields": "the body's fields, sorted and joined as a query (k1v1k2v2, k1=v1k2=v2 or "
+    "k1=v1&k2=v2), were signed instead of the JSON sent; sign exactly the bytes you send",
     "body-signed-as-query": "the body's fields were also signed as query parameters; the query part is only "
     "the URL's own parameters (empty for a plain POST), the body part the JSON bytes sent",
+    "stringified-nested-value": "the body's fields were signed as key/value text and a nested value (a list or an "
+    "object) was written by the language's own to-string (Python str(): [{'orderId': '1'}], JavaScript: [object "
+    "Object]), not as the JSON sent; the exchange hashes the body bytes as sent: sign exactly the bytes you send",
     "spaces-stripped-in-strings": "every space was removed from the body before signing, inside string values "
     "too; sign exactly the bytes you send",
     "body-on-get": "a body ('{}' or 'null') was signed on a GET; GET requests sign an empty body",
@@ -67,6 +76,10 @@ MISTAKES: dict[str, str] = {
     "hmac-instead-of-sha256": "HMAC-SHA256 was used; the exchange uses plain SHA-256 twice, not HMAC",
     "secret-first": "the secret was put before the digest; the second round is sha256(digest + secret)",
     "secret-in-first-round": "the secret went into the first hash; it belongs only in the second round",
+    "latin1-digest-input": "the digest input was encoded as latin-1 (ISO-8859-1), so its non-ASCII characters became "
+    "other bytes; encode nonce + timestamp + api-key + query as UTF-8 and append the body bytes as sent",
+    "secret-whitespace": "the secret was used with whitespace around it (a trailing newline or spaces, as read from "
+    "a file or an environment variable); strip the secret before signing",
     "uppercase-digest": "the first digest was upper-cased before the second round; use lower-case hex",
     "api-key-omitted": "the api-key was left out of the digest input (nonce + timestamp + api-key + query + body)",
     "wrong-order": "the digest input parts are in the wrong order; it is nonce + timestamp + api-key + query + body",
@@ -182,6 +195,37 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def _joined(items: list[tuple[str, str]]) -> tuple[str, str, str]:
+    """Pairs joined as a client joins a query: k1v1k2v2, k1=v1k2=v2, k1=v1&k2=v2."""
+    return (
+        "".join(k + v for k, v in items),
+        "".join(f"{k}={v}" for k, v in items),
+        "&".join(f"{k}={v}" for k, v in items),
+    )
+
+
+def _python_str(value: Any) -> str:
+    """A JSON value as Python's ``str()`` writes it: "[{'orderId': '1'}]", True, None."""
+    return value if isinstance(value, str) else str(value)
+
+
+def _js_string(value: Any) -> str:
+    """A JSON value as JavaScript's ``String()`` (a template literal) writes it: [object Object], "a,b"."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return "[object Object]"
+    if isinstance(value, list):  # Array.prototype.join: null items are empty, nested arrays flattened
+        return ",".join("" if v is None else _js_string(v) for v in value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return str(value)
+
+
 def _bodies(body: bytes, doc: dict[str, Any], pairs: list[tuple[str, str]]) -> Iterator[tuple[str, str | None, bytes]]:
     """What a client may have signed instead of the body it sent: (mistake, query or None for the
     canonical one, body). The most specific first; every candidate is distinct from the bytes sent."""
@@ -201,20 +245,27 @@ def _bodies(body: bytes, doc: dict[str, Any], pairs: list[tuple[str, str]]) -> I
             except (ValueError, RecursionError):
                 same_doc = False
             yield ("reserialized-body" if same_doc else "spaces-stripped-in-strings"), None, stripped
-    # The fields as query pairs: signed in the query slot as well as the body, or instead of the body.
-    fields = [(k, _text(v)) for k, v in doc.items()]
-    if fields:  # '{}' has none: signing it as a query would be the canonical form itself
+    # The fields as query pairs: signed in the query slot as well as the body, or instead of the body;
+    # nested values as JSON, then (only when there are any) as Python's str() and JavaScript's String() write them.
+    nested = any(isinstance(v, dict | list) for v in doc.values())
+    queries: set[str] = set()
+    for texts, as_query, instead in (
+        (_text, "body-signed-as-query", "body-as-sorted-fields"),
+        *(((_python_str, "stringified-nested-value", "stringified-nested-value"),) if nested else ()),
+        *(((_js_string, "stringified-nested-value", "stringified-nested-value"),) if nested else ()),
+    ):
+        fields = [(k, texts(v)) for k, v in doc.items()]
+        if not fields:  # '{}' has none: signing it as a query would be the canonical form itself
+            break
         by_key = sorted(fields, key=lambda kv: kv[0])
-        merged = sorted(pairs + fields, key=lambda kv: kv[0])
-        forms: dict[str, None] = {}
-        for items in (merged, pairs + fields):
-            forms["".join(k + v for k, v in items)] = None
-            forms["&".join(f"{k}={v}" for k, v in items)] = None
-        for q in forms:
-            yield "body-signed-as-query", q, body
-        for raw in ("".join(k + v for k, v in by_key).encode(), "&".join(f"{k}={v}" for k, v in by_key).encode()):
-            if fresh(raw):
-                yield "body-as-sorted-fields", None, raw
+        for items in (sorted(pairs + fields, key=lambda kv: kv[0]), pairs + fields):
+            for q in _joined(items):
+                if q not in queries:
+                    queries.add(q)
+                    yield as_query, q, body
+        for q in _joined(by_key):
+            if fresh(q.encode()):
+                yield instead, None, q.encode()
     # Re-serialized JSON: in the order sent first, so a body already sorted stays "reserialized".
     for sort in (False, True):
         for ascii_only in (False, True):
@@ -246,7 +297,15 @@ def _queries(raw_query: bytes, profile: VerificationProfile) -> Iterator[tuple[s
             seen.add(q)
             yield mistake, q
 
-    joiner = "=" if profile.query_forms[0] == QueryForm.EQUALS else ""  # the profile's own form, unsorted
+    joiner = "=" if profile.query_forms[0] == QueryForm.EQUALS else ""  # the profile's own form
+    seen.add(canonical_query(pairs, QueryForm.EQUALS if joiner else QueryForm.CONCAT))  # the right one
+    # Sorted, but not by code point: ignoring case (stable), or a collation's upper/lower tie-break.
+    for fold in (
+        lambda kv: kv[0].lower(),
+        lambda kv: (kv[0].lower(), kv[0]),
+        lambda kv: (kv[0].lower(), kv[0].swapcase()),
+    ):
+        yield from once("case-insensitive-sort", "".join(k + joiner + v for k, v in sorted(pairs, key=fold)))
     yield from once("unsorted-query", "".join(k + joiner + v for k, v in pairs))
     if len(pairs) == 1 and not joiner:  # orderId=123: not a separator mistake, the "=" itself
         k, v = pairs[0]
@@ -255,13 +314,17 @@ def _queries(raw_query: bytes, profile: VerificationProfile) -> Iterator[tuple[s
     elif len(pairs) > 1:  # '&' between parameters: only a mistake when there are several
         yield from once("ampersand-separators", "&".join(f"{k}={v}" for k, v in ordered))
         yield from once("ampersand-separators", "&".join(f"{k}={v}" for k, v in pairs))
-        yield from once("ampersand-separators", text)
         if QueryForm.EQUALS not in profile.query_forms:
             yield from once("equals-separators", canonical_query(pairs, QueryForm.EQUALS))
+    encoders: tuple[Callable[[str], str], ...] = (lambda v: quote(v, safe=""), quote, quote_plus)
+    if len(pairs) > 1:
+        # A whole URL query string (an HTTP library's encoder): as sent, or sorted and sent in another order.
+        yield from once("url-encoded-query", text)
+        for encode in encoders:
+            yield from once("url-encoded-query", "&".join(f"{encode(k)}={encode(v)}" for k, v in ordered))
     # Sorted, values percent-encoded: as sent, or as the client's own encoder wrote them (sent unsorted).
-    seen.add(canonical_query(pairs, QueryForm.EQUALS if joiner else QueryForm.CONCAT))  # nothing was encoded
     yield from once("url-encoded-values", "".join(k + joiner + v for k, v in wire))
-    for encode in (lambda v: quote(v, safe=""), quote, quote_plus):
+    for encode in encoders:
         yield from once("url-encoded-values", "".join(k + joiner + encode(v) for k, v in ordered))
     yield from once("query-with-question-mark", "?" + text)
     yield from once("query-with-question-mark", "?" + canonical_query(pairs))
@@ -271,7 +334,8 @@ def _shown(mistake: str, signed_query: str | None, body: bytes) -> str:
     """What the client signed, when it is short and says more than the message alone."""
     if signed_query is not None:
         return f" (you signed the query as {signed_query[:200]!r})"
-    if mistake in ("body-as-sorted-fields", "spaces-stripped-in-strings", "sorted-body") and len(body) <= 200:
+    shows_body = ("body-as-sorted-fields", "stringified-nested-value", "spaces-stripped-in-strings", "sorted-body")
+    if mistake in shows_body and len(body) <= 200:
         return f" (you signed the body as {body.decode('utf-8', 'backslashreplace')!r})"
     return ""
 
@@ -360,6 +424,44 @@ def diagnose(
     return result(mistake, MISTAKES[mistake] + extra)
 
 
+#: Whitespace a secret picks up when read from a file, a .env line or a terminal paste, and how to say it.
+_PADDINGS = (
+    ("", "\n", "a trailing newline ('\\n')"),
+    ("", "\r\n", "a trailing CR LF ('\\r\\n')"),
+    ("", " ", "a trailing space"),
+    (" ", "", "a leading space"),
+    (" ", " ", "a space on each side"),
+)
+
+
+def _padded_secrets(secret: str) -> Iterator[tuple[str, str]]:
+    for before, after, where in _PADDINGS:
+        yield before + secret + after, where
+
+
+def _latin1(raw_input: bytes, secret: str, same: Callable[[int, Callable[[], str]], bool]) -> str | None:
+    """The digest input as a latin-1 encoder writes the same text: unencodable characters as '?' (Java's
+    getBytes(ISO_8859_1)), as the low byte of each UTF-16 unit (Node's 'latin1'/'binary'), or dropped."""
+    try:
+        text = raw_input.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    units = text.encode("utf-16-le")
+    seen: set[bytes] = {raw_input}
+    for encoded in (
+        text.encode("latin-1", "replace"),
+        units[::2],
+        text.encode("latin-1", "ignore"),
+    ):
+        if encoded in seen:
+            continue
+        seen.add(encoded)
+        if same(len(encoded), lambda encoded=encoded: _h(_h(encoded) + secret)):  # type: ignore[misc]
+            first = next(c for c in text if not c.isascii())
+            return f" (its first non-ASCII character is U+{ord(first):04X})"
+    return None
+
+
 def _search(
     method: str,
     raw_query: bytes,
@@ -411,6 +513,13 @@ def _search(
     for mistake, cost, compute in checks:
         if same(cost, compute):
             return mistake, ""
+    for padded, where in _padded_secrets(secret):
+        if same(64 + len(padded), lambda padded=padded: _h(digest + padded)):  # type: ignore[misc]
+            return "secret-whitespace", f" (the sign matches the secret with {where})"
+    if len(body) <= MAX_VARIANT_BODY and not raw_input.isascii():  # re-encoding is bounded like the body variants
+        found = _latin1(raw_input, secret, same)
+        if found is not None:
+            return "latin1-digest-input", found
     doc = _object(body)
     if doc is not None:
         pairs = query_pairs(raw_query) if raw_query else []
