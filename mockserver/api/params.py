@@ -31,7 +31,7 @@ from .bounds import (
 )
 from .docrules import Warning, warn
 
-__all__ = ["REFUSED", "Kind", "Param", "Validator", "compile_params", "validate"]
+__all__ = ["ISO_PATTERN", "REFUSED", "Kind", "Param", "Validator", "compile_params", "validate"]
 
 #: Key under which a per-item list holds a bad element's ParameterError instead of its values.
 REFUSED = "_refused"
@@ -82,7 +82,9 @@ class Param:
         }.get(self.kind, "string")
 
 
-_ISO = re.compile(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:?\d{2})\Z")
+#: ISO-8601 times as the validator reads them (the OpenAPI document declares the same pattern).
+ISO_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:?[0-9]{2})$"
+_ISO = re.compile(ISO_PATTERN.replace("^", "\\A", 1).removesuffix("$") + "\\Z")
 
 
 def _as_int(p: Param, value: Any) -> int:

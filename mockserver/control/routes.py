@@ -499,10 +499,13 @@ ADMIN_ROUTES: list[AdminRoute] = [
 
 def admin_openapi() -> list[dict[str, Any]]:
     out = []
+    paths_seen = [r.path for r in ADMIN_ROUTES]
     for r in ADMIN_ROUTES:
+        name = r.path.strip("/").replace("/", "_").replace(".", "_").replace("{", "").replace("}", "")
+        # Operation ids are unique in a document: a path served by several methods names the method.
+        shared = paths_seen.count(r.path) > 1
         op: dict[str, Any] = {
-            "operationId": "admin_"
-            + r.path.strip("/").replace("/", "_").replace(".", "_").replace("{", "").replace("}", ""),
+            "operationId": "admin_" + (f"{r.method.lower()}_" if shared else "") + name,
             "summary": r.summary,
             "tags": ["admin (mock only)"],
             "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": r.response}}}},
@@ -512,8 +515,18 @@ def admin_openapi() -> list[dict[str, Any]]:
             request = dict(r.request)
             schemas = request.pop("$defs", {})  # nested models: referenced as #/components/schemas/<name>
             op["requestBody"] = {"required": False, "content": {"application/json": {"schema": request}}}
+        # Every {name} in the path is declared (OpenAPI requires it); an entry id is read as an integer.
+        params: list[dict[str, Any]] = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer" if name == "entry_id" else "string"},
+            }
+            for name in re.findall(r"\{(\w+)\}", r.path)
+        ]
         if not r.open:
-            op["parameters"] = [
+            params.append(
                 {
                     "name": ADMIN_TOKEN_HEADER,
                     "in": "header",
@@ -521,7 +534,9 @@ def admin_openapi() -> list[dict[str, Any]]:
                     "schema": {"type": "string"},
                     "description": "required when the server was started with an admin token",
                 }
-            ]
+            )
+        if params:
+            op["parameters"] = params
         out.append({"method": r.method, "path": ADMIN_PREFIX + r.path, "operation": op, "schemas": schemas})
     return out
 
