@@ -11,6 +11,11 @@ driver in another language are judged identically:
 * an exchange error is raised as :class:`ClientError` carrying the exchange ``code``
   (an adapter translates its client's exceptions into it). Anything else raised is a
   crash, and the kit reports it as one.
+
+Two operations are optional (:data:`OPTIONAL_OPERATIONS`): ``sign`` (the client's signer on
+given inputs) and ``signed_get`` (a signed GET of a path with given query parameters, through
+the client's own request path). Spot's signed GETs take at most one parameter, so only
+``signed_get`` lets the kit see how the client sorts several.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
     "OPERATIONS",
+    "OPTIONAL_OPERATIONS",
     "Adapter",
     "AdapterFactory",
     "ClientCrashed",
@@ -51,6 +57,10 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "order_detail": ("order_id",),
     "order_deals": ("order_id", "symbol"),
 }
+
+
+#: Operations a client may lack: a rule that needs one is reported skipped without it.
+OPTIONAL_OPERATIONS = frozenset({"sign", "signed_get"})
 
 
 class ClientError(Exception):
@@ -206,6 +216,16 @@ class ReferenceAdapter:
         query = signing.canonical_query([(k, v) for k, v in query_params])
         return signing.sign(nonce, timestamp, api_key, secret, query, body.encode("utf-8"))
 
+    def signed_get(self, path: str, params: list[list[str]]) -> Any:
+        """Optional operation: a signed GET of ``path`` with these query parameters; the answer's ``data``."""
+        from client_ref._core import OPERATIONS as CLIENT_OPERATIONS
+        from client_ref._core import Call
+
+        name = next((n for n, op in CLIENT_OPERATIONS.items() if op.path == path and op.method == "GET"), None)
+        if name is None:
+            raise ClientError("transport", f"the reference client has no GET operation at {path}")
+        return self._run(lambda: self.client.run(Call(name, dict((k, v) for k, v in params), lambda d: d)))
+
     def close(self) -> None:
         self.client.close()
 
@@ -335,6 +355,16 @@ class DriverAdapter:
                 from .rules import RuleSkipped
 
                 raise RuleSkipped("the driver does not implement the optional 'sign' operation") from None
+            raise
+
+    def signed_get(self, path: str, params: list[list[str]]) -> Any:
+        try:
+            return self.request("signed_get", {"path": path, "params": params})
+        except ClientError as err:
+            if err.code == "unsupported":
+                from .rules import RuleSkipped
+
+                raise RuleSkipped("the driver does not implement the optional 'signed_get' operation") from None
             raise
 
     def close(self) -> None:

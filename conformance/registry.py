@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, overload
 
-from .adapter import OPERATIONS
+from .adapter import OPERATIONS, OPTIONAL_OPERATIONS
 
 if TYPE_CHECKING:
     from .rules import Context
@@ -49,7 +49,7 @@ class Rule:
     check: Check
     #: rules that must pass (or warn, or be skipped) first; otherwise this one is reported blocked
     requires: tuple[str, ...] = ()
-    #: the client operations the check calls (adapter or driver ops; ``sign`` is optional)
+    #: the client operations the check calls (adapter or driver ops; ``sign`` and ``signed_get`` are optional)
     ops: tuple[str, ...] = ()
     #: README table: when the rule passes, when it warns (None: it cannot), when it fails
     passes: str = ""
@@ -60,8 +60,8 @@ class Rule:
 class Registry(Sequence[Rule]):
     """The rules in declaration (= run) order; ``registry.get(id)`` looks one up."""
 
-    #: operations a rule may name: every adapter operation and the optional offline signer
-    KNOWN_OPS = frozenset(OPERATIONS) | {"sign"}
+    #: operations a rule may name: every adapter operation and the optional ones
+    KNOWN_OPS = frozenset(OPERATIONS) | OPTIONAL_OPERATIONS
 
     def __init__(self) -> None:
         self._rules: dict[str, Rule] = {}

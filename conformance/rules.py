@@ -261,8 +261,8 @@ def check_signing_vectors(ctx: Context) -> None:
             if got != v["sign"]:
                 raise RuleFailed(
                     f"vector {v['name']!r}: sign {got!r}, expected {v['sign']!r}. The exchange hashes exactly "
-                    f"{v['digest_input']!r} (canonical query {v['canonical_query']!r}: keys sorted, key+value, no "
-                    "separators, values not URL-encoded), then sha256_hex(digest + secret).",
+                    f"{v['digest_input']!r} (canonical query {v['canonical_query']!r}: keys sorted by code point, "
+                    "key+value, no separators, values not URL-encoded), then sha256_hex(digest + secret).",
                     example=json.dumps(i, ensure_ascii=False),
                 )
 
@@ -386,6 +386,58 @@ def check_signing_generated(ctx: Context) -> None:
                     )
 
         _hypothesis(ctx, signed_requests_pass)
+
+
+#: Query keys whose code-point order ("B" < "_z" < "a" < "a1" < "b") differs from every case-insensitive or
+#: locale order, sent in neither order; orderId makes it an order_detail the exchange answers.
+QUERY_SORT_PARAMS = [["orderId", "1"], ["b", "2"], ["a1", "x"], ["B", "1"], ["_z", "0"], ["a", "y"]]
+QUERY_SORT_PATH = "/api/spot/v1/order/detail"
+CODE_POINT = (
+    "the exchange signs query keys sorted by code point (upper case before '_' before lower case: "
+    "B1_z0aya1xb2orderId1 here), not ignoring case, by locale or in the order sent"
+)
+
+
+@rule(
+    "signing.query-sort",
+    title="Query keys are signed sorted by code point",
+    statement="A signed GET whose query keys differ in case is not refused: the keys are signed sorted by code "
+    "point, not ignoring case or by locale (optional op).",
+    requires=("nonce.unique", "timestamp.fresh"),
+    ops=("signed_get",),
+    passes="a signed GET with keys B, _z, a, a1, b, orderId is accepted (optional `signed_get` op; skipped without it)",
+    fails="it is refused (100005): keys signed ignoring case, by locale or unsorted (the doctor's diagnosis)",
+)
+def check_query_sort(ctx: Context) -> None:
+    """Spot's signed GETs take at most one parameter, so only a GET with several, through the client's own
+    request path, shows its sort; the mock's journal and signature doctor say how it signed them."""
+    with ctx.client() as (adapter, acct):
+        if getattr(adapter, "signed_get", None) is None:
+            raise RuleSkipped("the adapter has no signed_get(path, params) operation; add one to have the sort checked")
+        try:
+            _call(adapter, "signed_get", QUERY_SORT_PATH, [list(p) for p in QUERY_SORT_PARAMS])
+        except ClientError:
+            pass  # judged from the journal, whatever the client made of the answer
+        except ClientCrashed as crash:
+            raise RuleFailed(f"the client crashed: {crash}", traceback=crash.excerpt) from None
+        for e in _signed(ctx, acct["api_key"]):
+            if e["code"] not in SIGNED_REJECTIONS:
+                continue
+            diagnosis = e.get("diagnosis")
+            mistake = diagnosis.get("mistake", "") if isinstance(diagnosis, dict) else ""
+            said = f"{mistake}: {diagnosis.get('message', '')}" if isinstance(diagnosis, dict) else ""
+            if mistake in ("case-insensitive-sort", "unsorted-query"):
+                how = "ignoring case (or by locale)" if mistake == "case-insensitive-sort" else "in the order sent"
+                raise RuleFailed(
+                    f"a signed GET with query keys that differ in case was refused ({e['code']} {e['verdict']}): "
+                    f"the client signed the keys {how}; {CODE_POINT}. The signature doctor: {said}",
+                    **ctx.evidence(e),
+                )
+            raise RuleFailed(
+                f"a signed GET with several query keys was refused by the exchange's auth ({e['code']} "
+                f"{e['verdict']}); {CODE_POINT}" + (f". The signature doctor: {said}" if said else ""),
+                **ctx.evidence(e),
+            )
 
 
 SKEW_RECIPE = (

@@ -8,6 +8,7 @@ import os
 import time
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
@@ -244,3 +245,42 @@ class SideSwappedDetail(ReferenceAdapter):
 
 def side_swapped_detail(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
     return SideSwappedDetail(_client(base_url, api_key, secret, transport))
+
+
+class _CaseInsensitiveQuery(httpx.BaseTransport):
+    """Sorts query keys the way people read them (str.lower, as localeCompare nearly does), sends them in
+    that order and signs them so: right for every spot call (one key at most), wrong once keys differ in case."""
+
+    def __init__(self, inner: httpx.BaseTransport, api_key: str, secret: str) -> None:
+        self.inner, self.api_key, self.secret = inner, api_key, secret
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.query and "nonce" in request.headers:
+            pairs = sorted(parse_qsl(request.url.query.decode(), keep_blank_values=True), key=lambda kv: kv[0].lower())
+            headers = dict(request.headers)
+            query = "".join(k + v for k, v in pairs)
+            headers["sign"] = ref_signing.sign(headers["nonce"], headers["timestamp"], self.api_key, self.secret, query)
+            url = request.url.copy_with(query=urlencode(pairs).encode())
+            request = httpx.Request(request.method, url, headers=headers)
+        return self.inner.handle_request(request)
+
+
+class NoSigner(ReferenceAdapter):
+    """A client whose signer is not exposed on its own: the kit cannot call ``sign``."""
+
+    sign = None  # type: ignore[assignment]
+
+
+def case_insensitive_sort(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
+    inner = transport if transport is not None else httpx.HTTPTransport()
+    return NoSigner(_client(base_url, api_key, secret, _CaseInsensitiveQuery(inner, api_key, secret)))
+
+
+class NoSignedGet(ReferenceAdapter):
+    """A client without a generic signed GET: the sort rule cannot be judged."""
+
+    signed_get = None  # type: ignore[assignment]
+
+
+def no_signed_get(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
+    return NoSignedGet(_client(base_url, api_key, secret, transport))

@@ -15,6 +15,7 @@ import pytest
 
 from conformance import RULES, driver_factory, reference_factory, run
 from conformance.cli import main as cli_main
+from mockserver.api.doctor import MISTAKES
 
 from . import conformance_doubles as doubles
 
@@ -55,6 +56,32 @@ def test_a_broken_client_fails_exactly_the_rule_for_its_flaw(double: str, failin
             assert set(next(r for r in RULES if r.id == v.rule).requires) & failing, v.rule
         else:
             assert v.status in ("pass", "fail"), (v.rule, v.status)
+
+
+def test_a_case_insensitive_sort_fails_even_without_the_sign_operation() -> None:
+    """The client's signer is not exposed (signing.vectors is skipped); its signed GET with keys that differ in
+    case is refused, and the mock's signature doctor says how it sorted them."""
+    report = run(doubles.case_insensitive_sort, client_name="ci-sort", stream=None, examples=5)
+    statuses = {v.rule: v.status for v in report.verdicts}
+    assert statuses == {**{r: "pass" for r in ALL}, "signing.vectors": "skipped", "signing.query-sort": "fail"}
+    (v,) = [v for v in report.verdicts if v.rule == "signing.query-sort"]
+    assert v.message == (
+        "a signed GET with query keys that differ in case was refused (100005 SignatureError): the client signed the "
+        "keys ignoring case (or by locale); the exchange signs query keys sorted by code point (upper case before '_' "
+        "before lower case: B1_z0aya1xb2orderId1 here), not ignoring case, by locale or in the order sent. The "
+        f"signature doctor: case-insensitive-sort: {MISTAKES['case-insensitive-sort']} (you signed the query as "
+        "'_z0aya1xB1b2orderId1'; expected 'B1_z0aya1xb2orderId1')"
+    )
+    assert v.diagnosis.startswith("SignatureError (100005): ") and v.curl.startswith("curl -sS -X GET ")
+
+
+def test_a_client_without_signed_get_is_skipped_with_the_reason() -> None:
+    report = run(doubles.no_signed_get, client_name="no-get", stream=None, only=["signing.query-sort"])
+    (v,) = report.verdicts
+    assert (v.status, v.message) == (
+        "skipped",
+        "the adapter has no signed_get(path, params) operation; add one to have the sort checked",
+    )
 
 
 def test_failures_carry_the_servers_verdict_and_a_repro() -> None:

@@ -36,7 +36,7 @@ def _noop(ctx: Context) -> None:
 
 def test_every_rule_is_registered_once_with_its_check() -> None:
     ids = RULES.ids()
-    assert len(ids) == len(set(ids)) == len(RULES) == 11
+    assert len(ids) == len(set(ids)) == len(RULES) == 12
     for r in RULES:
         assert callable(r.check) and r.check.__module__ == "conformance.rules", r.id
         assert r.title and r.statement and r.passes and r.fails, r.id
@@ -52,7 +52,7 @@ def test_prerequisites_name_rules_registered_before_them() -> None:
 
 def test_rules_name_only_known_operations() -> None:
     for r in RULES:
-        assert r.ops and set(r.ops) <= set(OPERATIONS) | {"sign"}, r.id
+        assert r.ops and set(r.ops) <= set(OPERATIONS) | {"sign", "signed_get"}, r.id
 
 
 def test_the_registry_refuses_a_duplicate_an_unknown_prerequisite_or_operation() -> None:
@@ -120,7 +120,7 @@ class _Recording:
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._inner, name)
-        if name in OPERATIONS or name == "sign":
+        if name in OPERATIONS or name in ("sign", "signed_get"):
             self._calls.add(name)
         return attr
 

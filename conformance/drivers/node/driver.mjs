@@ -196,6 +196,11 @@ const OPS = {
     return (rows || []).map((f) => ({ price: f.price, volume: f.volume, fee: f.fee, maker: String(f.role) === "1" }));
   },
   sign: async (a) => sign(a.nonce, a.timestamp, a.api_key, a.secret, canonicalQuery(a.query_params), a.body),
+  // Optional: a signed GET through the same request path as every operation (the kit checks the key sort).
+  signed_get: async (a) => {
+    if (!a.path.startsWith(SPOT)) throw new ExchangeError("unsupported", `not a spot path: ${a.path}`, "Unsupported");
+    return await call("GET", a.path.slice(SPOT.length), Object.fromEntries(a.params), true);
+  },
 };
 
 const lines = createInterface({ input: process.stdin, terminal: false });
