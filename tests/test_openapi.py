@@ -9,16 +9,20 @@ from the document, as client developers use it) answers the README's example bod
 from __future__ import annotations
 
 import ast
+import copy
 import json
 import os
 import re
 import shutil
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -26,11 +30,14 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 from starlette.testclient import TestClient
 
-from mockserver import Config, create_app
+from mockserver import DEMO_API_KEY, DEMO_SECRET, Config, create_app
 from mockserver.api.endpoints import ENDPOINTS, Endpoint
 from mockserver.api.openapi import example_request
 from mockserver.api.params import REFUSED, Kind, Param, _coerce, compile_params
 from mockserver.errors import ParameterError
+from mockserver.testing import MockServer
+
+from .helpers import sign_parts
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text("utf-8")
@@ -206,16 +213,20 @@ def prism_command() -> list[str]:
     return [str(binary)]
 
 
-@pytest.fixture
-def prism(document: dict[str, Any], tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def prism(tmp_path: Path, document: dict[str, Any], *args: str) -> Iterator[tuple[str, Path]]:
+    """Prism on 127.0.0.1, port 0, serving ``document`` (``mock`` or ``proxy UPSTREAM``): its URL and log."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("Prism needs node and npm, and this machine has no node or no npm on PATH")
     spec = tmp_path / "openapi.json"
     spec.write_text(json.dumps(document), "utf-8")
     log = tmp_path / "prism.log"
+    mode, *rest = args
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [*prism_command(), "mock", str(spec), "-h", "127.0.0.1", "-p", "0"], stdout=out, stderr=subprocess.STDOUT
+            [*prism_command(), mode, str(spec), *rest, "-h", "127.0.0.1", "-p", "0"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + 60
@@ -223,7 +234,7 @@ def prism(document: dict[str, Any], tmp_path: Path) -> Iterator[str]:
             assert proc.poll() is None, f"prism exited: {log.read_text()[-2000:]}"
             assert time.monotonic() < deadline, f"prism did not start: {log.read_text()[-2000:]}"
             time.sleep(0.1)
-        yield found.group(1)
+        yield found.group(1), log
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -234,8 +245,9 @@ SIGNED = {"api-key": "k", "nonce": "n" * 32, "timestamp": "1724285700000", "sign
 
 @pytest.mark.slow
 @pytest.mark.install
-def test_prism_takes_the_readme_body_and_every_example(prism: str) -> None:
-    with httpx.Client(base_url=prism, timeout=30) as http:
+def test_prism_mock_takes_the_readme_body_and_every_example(document: dict[str, Any], tmp_path: Path) -> None:
+    """Prism's mock server, generated from the document as client developers use it, validates requests."""
+    with prism(tmp_path, document, "mock") as (url, _), httpx.Client(base_url=url, timeout=30) as http:
         for body in readme_bodies():
             resp = http.post(PLACE, json=body, headers=SIGNED)
             assert resp.status_code == 200, resp.text
@@ -253,3 +265,53 @@ def test_prism_takes_the_readme_body_and_every_example(prism: str) -> None:
         (("body", "side"), "type"),
         (("body", "side"), "oneOf"),
     }
+
+
+def signed_example(ep: Endpoint, now_ms: int) -> tuple[str, dict[str, str], bytes]:
+    """``ep``'s example as a client sends it, signed with the demo key: (path and query, headers, body)."""
+    example = example_request(ep)
+    pairs = [(k, str(v)) for k, v in example.items()] if ep.in_query else []
+    body = b"" if ep.in_query else json.dumps(example, separators=(",", ":")).encode()
+    headers = {"content-type": "application/json"}
+    if ep.auth:
+        nonce, ts = uuid.uuid4().hex, str(now_ms)
+        sign = sign_parts(nonce, ts, DEMO_API_KEY, DEMO_SECRET, "".join(k + v for k, v in sorted(pairs)), body)
+        headers.update({"api-key": DEMO_API_KEY, "nonce": nonce, "timestamp": ts, "sign": sign})
+    return ep.path + ("?" + urlencode(pairs) if pairs else ""), headers, body
+
+
+@pytest.mark.slow
+@pytest.mark.install
+@pytest.mark.parametrize("broken", [False, True], ids=["served", "orderId-declared-integer"])
+def test_prism_proxy_validates_the_mocks_answers(document: dict[str, Any], tmp_path: Path, broken: bool) -> None:
+    """Prism as a validating proxy in front of a running mock: every endpoint's example, signed, reaches the mock
+    and its answer matches the document. A document that lies about a field (orderId an integer) is caught."""
+    doc = copy.deepcopy(document)
+    if broken:
+        placed = doc["paths"][PLACE]["post"]["responses"]["200"]["content"]["application/json"]["schema"]["anyOf"][0]
+        placed["properties"]["data"]["anyOf"][0]["properties"]["orderId"] = {"type": "integer"}
+    answers: dict[str, tuple[int, Any]] = {}
+    bodies: dict[str, Any] = {}
+    with (
+        MockServer(liquidity=False) as mock,
+        prism(tmp_path, doc, "proxy", mock.url, "--errors") as (url, _),
+        httpx.Client(base_url=url, timeout=30) as http,
+    ):
+        for ep in ENDPOINTS:
+            target, headers, body = signed_example(ep, mock.state.clock.now_ms())
+            resp = http.request(ep.method, target, headers=headers, content=body or None)
+            answers[ep.operation] = (resp.status_code, resp.json().get("code"))
+            bodies[ep.operation] = resp.json()
+    if broken:
+        assert answers.pop("place_order")[0] == 500  # Prism's violation error, not the mock's answer
+        violation = bodies["place_order"]
+        assert violation["title"] == "Request/Response not valid"
+        assert violation["validation"][0] == {
+            "location": ["response", "body", "data", "orderId"],
+            "severity": "Error",
+            "code": "type",
+            "message": "Response body property data.orderId must be integer",
+        }
+    # the mock's own codes: the wallet examples name records that do not exist, or a non-whitelisted address
+    refused = {"withdraw": "110008", "withdraw_cancel": "2", "inside_transfer": "2", "inside_transfer_cancel": "2"}
+    assert answers == {op: (200, refused.get(op, "0")) for op in (ep.operation for ep in ENDPOINTS) if op in answers}
