@@ -171,7 +171,7 @@ def _call(adapter: Any, op: str, *args: Any) -> Any:
     """Run an operation; a non-ClientError exception is a crash, reported with its operation and traceback."""
     try:
         return getattr(adapter, op)(*args)
-    except ClientError:
+    except (ClientError, RuleSkipped):  # a driver without an optional operation skips the rule
         raise
     except ClientCrashed as crash:
         crash.operation = crash.operation or op

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -82,6 +83,23 @@ def test_a_client_without_signed_get_is_skipped_with_the_reason() -> None:
         "skipped",
         "the adapter has no signed_get(path, params) operation; add one to have the sort checked",
     )
+
+
+UNSUPPORTED_DRIVER = """
+import json, sys
+for line in sys.stdin:
+    request = json.loads(line)
+    error = {"code": "unsupported", "msg": "no op " + request["op"], "type": "Unsupported"}
+    print(json.dumps({"id": request["id"], "ok": False, "error": error}), flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_driver_without_signed_get_is_skipped_with_the_reason() -> None:
+    command = f"{shlex.quote(sys.executable)} -c {shlex.quote(UNSUPPORTED_DRIVER)}"
+    report = run(driver_factory(command), client_name="bare", stream=None, only=["signing.query-sort"])
+    (v,) = report.verdicts
+    assert (v.status, v.message) == ("skipped", "the driver does not implement the optional 'signed_get' operation")
 
 
 def test_failures_carry_the_servers_verdict_and_a_repro() -> None:
