@@ -76,7 +76,7 @@ def test_a_request_in_flight_across_a_reset_is_refused_and_changes_nothing(how: 
         reply = out["reply"]
         assert reply.status_code == 200
         assert reply.json() == {"code": "500", "msg": "System error", "data": None, "success": False}
-        assert "began before the exchange was reset or restored" in reply.headers["x-mock-diagnosis"]
+        assert "began before the exchange was reset, restored or deleted" in reply.headers["x-mock-diagnosis"]
         entries = admin.requests()
         assert [(e["operation"], e["verdict"], e["code"]) for e in entries] == [
             ("place_order", "reset-in-flight", "500")
@@ -285,8 +285,9 @@ def test_1_leaves_a_request_in_flight(bitunix_mock):
 def test_2_never_sees_it_applied(bitunix_mock):
     SEEN_KEYS.append(bitunix_mock.api_key)
     LEFT["thread"].join(10)
-    assert LEFT["reply"].json()["code"] == "500"
-    assert [(e["operation"], e["verdict"]) for e in bitunix_mock.requests()] == [("place_order", "reset-in-flight")]
+    assert LEFT["reply"].json()["code"] == "500"  # test 1's tenant was deleted while it was in flight
+    assert "reset, restored or deleted" in LEFT["reply"].headers["x-mock-diagnosis"]
+    assert bitunix_mock.requests() == []  # another test's request never shows in this test's journal
     assert bitunix_mock.admin.status()["orders"] == 0
     assert len(set(SEEN_KEYS)) == 2  # never the same key twice
 
@@ -302,6 +303,17 @@ def test_marker(bitunix_mock, bitunix_account):
 def test_marker_does_not_leak(bitunix_mock):
     assert bitunix_mock.admin.status()["profile"] == "live"
     assert bitunix_mock.admin.switches()["empty_lists"] == "null"
+
+
+def test_the_default_world(bitunix_mock):
+    status = bitunix_mock.admin.status()
+    assert (status["seed"], status["profile"], status["resting"], status["journal"]) == (0, "live", 0, 0)
+    assert bitunix_mock.url.rsplit("/", 2)[-2:] == ["t", bitunix_mock.tenant]
+
+
+@pytest.mark.bitunix(liquidity=True)
+def test_the_market_maker_when_the_marker_asks(bitunix_mock):
+    assert bitunix_mock.admin.status()["resting"] > 0
 
 
 def test_where(bitunix_mock):
@@ -375,24 +387,36 @@ def test_a_suite_in_process(tmp_path: Path) -> None:
 
 
 def test_the_same_suite_against_an_external_server(tmp_path: Path) -> None:
-    with server_process("--no-liquidity", "--admin-token", "tok-123") as banner:
-        result = _pytest(
-            tmp_path, USER_TESTS, env={"BITUNIX_MOCK_URL": banner["url"], "BITUNIX_MOCK_ADMIN_TOKEN": "tok-123"}
-        )
+    """One default world: this server runs its market maker (the CLI's default), seed 3 and profile strict,
+    yet each test sees what it sees in-process - its tenant is built from its marker over the default world."""
+    with server_process("--seed", "3", "--profile", "strict", "--admin-token", "tok-123") as banner:
+        url = banner["url"]
+        result = _pytest(tmp_path, USER_TESTS, env={"BITUNIX_MOCK_URL": url, "BITUNIX_MOCK_ADMIN_TOKEN": "tok-123"})
         names = re.findall(r"^def (test_\w+)", USER_TESTS, re.M)
         assert {n: result.get(n) for n in names} == dict.fromkeys(names, "PASSED"), result["output"]
-        # --bitunix-url does the same; the marker's liquidity cannot be changed on a running server
-        (tmp_path / "test_user.py").unlink()
-        result = _pytest(
-            tmp_path,
-            "import pytest\n@pytest.mark.bitunix(liquidity=True)\ndef test_wants_liquidity(bitunix_mock):\n    pass\n",
-            "--bitunix-url",
-            banner["url"],
-            "--bitunix-admin-token",
-            "tok-123",
+        assert f"bitunix: tests run against the mock at {url} (BITUNIX_MOCK_URL), each in a tenant of its own" in (
+            result["output"]
         )
-        assert result.get("test_wants_liquidity") == "ERROR", result["output"]
-        assert "without synthetic liquidity: start it without --no-liquidity" in result["output"]
+        with MockAdmin(url, token="tok-123") as root:
+            assert root.tenants() == []  # every test's tenant deleted at its teardown
+            assert root.status()["journal"] == 0  # and the root exchange never touched
+
+        # Without the token: the option and the variable named, no traceback (it was a MockAdminError trace).
+        result = _pytest(tmp_path, USER_TESTS, "--bitunix-url", url)
+        assert {n: result.get(n) for n in names} == dict.fromkeys(names, "ERROR"), result["output"]
+        missing = (
+            f"the mock at {url} (--bitunix-url) requires an admin token and none was given: pass "
+            "--bitunix-admin-token <token> or set BITUNIX_MOCK_ADMIN_TOKEN=<token> (the token the server was "
+            "started with: its --admin-token or BITUNIX_MOCK_ADMIN_TOKEN)"
+        )
+        assert result["output"].splitlines().count(missing) == len(names), result["output"]  # the whole line
+        assert "Traceback" not in result["output"] and "MockAdminError" not in result["output"]
+        result = _pytest(tmp_path, USER_TESTS, "--bitunix-url", url, "--bitunix-admin-token", "wrong")
+        wrong = (
+            f"the mock at {url} (--bitunix-url) refused the admin token given by --bitunix-admin-token: "
+            "missing or wrong x-mock-admin-token header; pass the token the server was started with"
+        )
+        assert result["output"].splitlines().count(wrong) == len(names), result["output"]
 
 
 def test_teardown_checks(tmp_path: Path) -> None:
