@@ -172,6 +172,7 @@ class JournalEntry(TypedDict):
     diagnosis: NotRequired[dict[str, Any]]
     faults: NotRequired[list[str]]
     dropped: NotRequired[bool]
+    tenant: NotRequired[str]  # the tenant whose exchange saw it (mockserver.tenants)
 
 
 def _given(**values: Any) -> dict[str, Any]:
