@@ -233,8 +233,8 @@ def in_process_warning(stray: list[str], serving: list[str]) -> str | None:
         seen.append(f"a Bitunix mock is serving at {', '.join(serving)}")
     target = serving[0] if serving else "http://127.0.0.1:<port>"
     return (
-        f"the Bitunix mock tests run IN-PROCESS, against a server of their own, but {' and '.join(seen)}: "
-        f"that server receives none of their requests. To test against it, set {URL_ENV}={target} "
+        f"the tests use an IN-PROCESS Bitunix mock, but {' and '.join(seen)}: "
+        f"the server meant receives none of their requests. To test against it, set {URL_ENV}={target} "
         f"(or pass --bitunix-url {target}); the admin token, if it needs one, goes in {ADMIN_TOKEN_ENV} "
         "(or --bitunix-admin-token)"
     )

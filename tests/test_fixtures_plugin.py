@@ -523,3 +523,52 @@ def test_parallel_workers_never_touch_each_other(tmp_path: Path, where: str) -> 
         assert seen["view"] == mine, (name, seen["view"])
         assert seen["keys"] == [seen["key"]]
     assert len({seen["tenant"] for seen in found.values()}) == 6
+
+
+# ------------------------------------------------------------------ a server configured, tests in-process
+
+ONE_TEST = """
+def test_uses_the_mock(bitunix_mock):
+    assert bitunix_mock.admin.status()["accounts"] == 1
+"""
+
+
+def test_a_configured_server_unused_by_in_process_tests_is_said_loudly(tmp_path: Path) -> None:
+    """The README's CI recipes used to set the server up and run every test in-process, silently."""
+    from pytest_bitunix import _serving_mocks, in_process_warning
+
+    with server_process("--no-liquidity") as banner:
+        port = str(banner["port"])
+        result = _pytest(tmp_path, ONE_TEST, env={"BITUNIX_MOCK_PORT": port, "BITUNIX_MOCK_SEED": "7"})
+        out = result["output"]
+        assert result.get("test_uses_the_mock") == "PASSED", out
+        url = f"http://127.0.0.1:{port}"
+        said = (
+            "the tests use an IN-PROCESS Bitunix mock, but BITUNIX_MOCK_PORT, "
+            f"BITUNIX_MOCK_SEED are set and a Bitunix mock is serving at {url}: the server meant receives none of "
+            f"their requests. To test against it, set BITUNIX_MOCK_URL={url} (or pass --bitunix-url {url}); the "
+            "admin token, if it needs one, goes in BITUNIX_MOCK_ADMIN_TOKEN (or --bitunix-admin-token)"
+        )
+        assert f"BitunixMockWarning: {said}" in " ".join(out.split()), out  # the warnings summary
+        header = (  # the session header, before any test runs: the variables only (no probe at start-up)
+            "bitunix: WARNING: the tests use an IN-PROCESS Bitunix mock, but "
+            "BITUNIX_MOCK_PORT, BITUNIX_MOCK_SEED are set: the server meant receives none of their requests. To test "
+            "against it, set BITUNIX_MOCK_URL=http://127.0.0.1:<port> (or pass --bitunix-url "
+            "http://127.0.0.1:<port>); the admin token, if it needs one, goes in BITUNIX_MOCK_ADMIN_TOKEN (or "
+            "--bitunix-admin-token)"
+        )
+        assert header in out.splitlines(), out
+        with MockAdmin(url) as admin:
+            assert admin.requests() == []  # what the warning says: the server saw nothing
+
+        # Pointed at it: no warning, a header naming it, and the requests reach it (in a tenant).
+        result = _pytest(tmp_path, ONE_TEST, env={"BITUNIX_MOCK_PORT": port, "BITUNIX_MOCK_URL": url})
+        assert result.get("test_uses_the_mock") == "PASSED", result["output"]
+        assert "BitunixMockWarning" not in result["output"] and "IN-PROCESS" not in result["output"]
+
+    # Nothing configured: nothing said (unless a mock really serves on the default port 8080).
+    result = _pytest(tmp_path, ONE_TEST)
+    assert result.get("test_uses_the_mock") == "PASSED", result["output"]
+    assert not any(line.startswith("bitunix:") for line in result["output"].splitlines())
+    expected = in_process_warning([], _serving_mocks([8080]))
+    assert ("BitunixMockWarning" in result["output"]) == (expected is not None), result["output"]
