@@ -322,8 +322,9 @@ class _Session:
             return f"{where} refused the plugin's admin call: {exc.message}", True
         if exc.status == 404:
             return (
-                f"{where} serves no tenants (POST /_mock/tenants answered 404), so tests cannot get an exchange "
-                "of their own: it is older than this plugin; run the version installed with it",
+                f"{where} serves no tenants, so the tests cannot get an exchange of their own (POST "
+                f"/_mock/tenants answered 404: {exc.message}); point the plugin at the server's root URL, and at "
+                "a server of the version installed with this plugin (an older one answers so too)",
                 True,
             )
         if exc.status == 400:

@@ -418,6 +418,17 @@ def test_the_same_suite_against_an_external_server(tmp_path: Path) -> None:
             "missing or wrong x-mock-admin-token header; pass the token the server was started with"
         )
         assert result["output"].splitlines().count(wrong) == len(names), result["output"]
+        # Pointed at a tenant instead of the server: a tenant has no tenants, and the message says where to point.
+        with MockAdmin(url, token="tok-123") as root:
+            tenant_url = root.create_tenant()["url"]
+        result = _pytest(tmp_path, ONE_TEST, "--bitunix-url", tenant_url, "--bitunix-admin-token", "tok-123")
+        assert result.get("test_uses_the_mock") == "ERROR", result["output"]
+        assert (
+            f"the mock at {tenant_url} (--bitunix-url) serves no tenants, so the tests cannot get an exchange of "
+            "their own (POST /_mock/tenants answered 404: a tenant has no tenants of its own: create them on the "
+            "root server (POST <root url>/_mock/tenants)); point the plugin at the server's root URL, and at a "
+            "server of the version installed with this plugin (an older one answers so too)"
+        ) in result["output"].splitlines(), result["output"]
 
 
 def test_teardown_checks(tmp_path: Path) -> None:
