@@ -386,6 +386,7 @@ def test_a_suite_in_process(tmp_path: Path) -> None:
     assert {n: result.get(n) for n in names} == dict.fromkeys(names, "PASSED"), result["output"]
 
 
+@pytest.mark.slow
 def test_the_same_suite_against_an_external_server(tmp_path: Path) -> None:
     """One default world: this server runs its market maker (the CLI's default), seed 3 and profile strict,
     yet each test sees what it sees in-process - its tenant is built from its marker over the default world."""
@@ -544,6 +545,7 @@ def test_uses_the_mock(bitunix_mock):
 """
 
 
+@pytest.mark.slow
 def test_a_configured_server_unused_by_in_process_tests_is_said_loudly(tmp_path: Path) -> None:
     """The README's CI recipes used to set the server up and run every test in-process, silently."""
     from pytest_bitunix import _serving_mocks, in_process_warning
