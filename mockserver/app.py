@@ -12,6 +12,7 @@ from .clock import http_date
 from .config import Config
 from .control.routes import admin_routes
 from .state import MockState
+from .tenants import TENANT_PREFIX, Tenants
 
 __all__ = ["MockApp", "create_app"]
 
@@ -25,13 +26,18 @@ class MockApp(Starlette):
     """
 
     exchange_routes: dict[str, ExchangeRoute]
+    tenants: Tenants | None  # the root's tenants, served under /t/<id>/ (None in a tenant's own app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            route = self.exchange_routes.get(scope["path"])
+            path = scope["path"]
+            route = self.exchange_routes.get(path)
             if route is not None:
                 scope["app"] = self
                 await route(scope, receive, send)  # sends Date from the mock clock itself
+                return
+            if self.tenants is not None and path.startswith(TENANT_PREFIX):
+                await self.tenants.serve(scope, receive, send)  # the tenant's own app, prefix stripped
                 return
             await super().__call__(scope, receive, self._dated(send))
             return
@@ -55,7 +61,8 @@ def create_app(config: Config | None = None, *, state: MockState | None = None) 
     """Build the Starlette app for ``config`` (defaults everywhere).
 
     The exchange state is on ``app.state.mock`` (a :class:`MockState`), shared by
-    every request to this app and by in-process callers - never global.
+    every request to this app and by in-process callers - never global. The app also
+    serves the root's tenants (:mod:`mockserver.tenants`) unless it is a tenant's own.
     """
     state = state or MockState.build(config or Config())
     pipeline = Pipeline(state)
@@ -70,6 +77,11 @@ def create_app(config: Config | None = None, *, state: MockState | None = None) 
     routes.append(Route("/{path:path}", ExchangeRoute(state, pipeline, None)))
     app = MockApp(routes=routes)
     app.exchange_routes = exchange_routes
+    app.tenants = None
+    if state.config.tenant_id is None:  # the root: it holds the tenants (a tenant holds none)
+        if state.tenants is None:
+            state.tenants = Tenants(state.config, create_app)
+        app.tenants = state.tenants
     app.state.mock = state
     app.state.pipeline = pipeline
     return app

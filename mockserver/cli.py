@@ -215,6 +215,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--journal-size", type=_integer(0), default=10_000, help="requests kept in the journal")
     p.add_argument("--rate-limits", action="store_true", help="enforce rate limits (110041) from the start")
     p.add_argument(
+        "--max-tenants",
+        type=_integer(0),
+        default=Config.max_tenants,
+        help="tenants (independent mocks under /t/<id>/, one per test: README, Tenants) live at once; "
+        "0 switches them off",
+    )
+    p.add_argument(
         "--log-format",
         choices=("text", "json"),
         default=None,
@@ -398,6 +405,7 @@ def _serve(args: argparse.Namespace) -> int:
         journal_size=args.journal_size,
         max_body_bytes=args.max_body_bytes,
         rate_limits=args.rate_limits,
+        max_tenants=args.max_tenants,
         admin_allowed_hosts=_csv(args.admin_allowed_hosts),
         trusted_proxies=trusted,
         state_dir=Path(args.state) if args.state else None,

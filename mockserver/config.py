@@ -54,3 +54,7 @@ class Config:
     rate_limits: bool = False  # enforce the endpoint table's rate limits (110041); off so test suites run flat out
     switches: dict[str, str] = field(default_factory=dict)  # mockserver.fidelity.SWITCHES overrides
     state_dir: Path | None = None  # keep state here across restarts and crashes (mockserver.persist)
+    # Tenants (mockserver.tenants): independent mocks under /t/<id>/ on the same port, one per test.
+    max_tenants: int = 100  # live at once; one more is refused (429) until one is deleted or expires
+    tenant_idle_s: float = 900.0  # a tenant nobody called for this long is deleted to make room for a new one
+    tenant_id: str | None = None  # set on a tenant's own config: its journal entries and log lines carry it

@@ -14,7 +14,9 @@ A whole reset or restore replaces the exchange, and the replaced one is already 
 (its objects refer to each other: ~1,700 cyclic objects at the default size). When the
 state's ``generation`` has moved since the last tick, the tick collects everything instead
 (unfreeze, collect, freeze): one full collection per tick at most, however many resets a
-test suite makes in it (~120 ms after a reset that dropped 200k resting orders).
+test suite makes in it (~120 ms after a reset that dropped 200k resting orders). Tenants
+(:mod:`mockserver.tenants`) count too: deleting one, or resetting or restoring one, drops a
+frozen exchange the same way, so the tick watches their churn as well as the root's generation.
 """
 
 from __future__ import annotations
@@ -37,19 +39,25 @@ class GcPolicy:
 
     def __init__(self, state: MockState) -> None:
         self.state = state
-        self.generation = state.generation
+        self.generation = self._generation()
         self.full_collections = 0
+
+    def _generation(self) -> int:
+        """Moves whenever an exchange was dropped: the root's reset or restore, or a tenant's (or its deletion)."""
+        tenants = self.state.tenants
+        return self.state.generation + (tenants.churn() if tenants is not None else 0)
 
     def start(self) -> None:
         """Collect once and freeze what the start-up built (markets, seeded books: never garbage)."""
         gc.collect()
         gc.freeze()
-        self.generation = self.state.generation
+        self.generation = self._generation()
 
     def tick(self) -> None:
-        """Collect what is not frozen yet (everything, after a reset or restore), then freeze the survivors."""
-        if self.state.generation != self.generation:
-            self.generation = self.state.generation
+        """Collect what is not frozen yet (everything, after a reset, restore or tenant deletion), then freeze."""
+        generation = self._generation()
+        if generation != self.generation:
+            self.generation = generation
             gc.unfreeze()
             self.full_collections += 1
         gc.collect()

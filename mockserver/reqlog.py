@@ -57,6 +57,8 @@ def record_fields(entry: JournalEntry, created: float) -> dict[str, Any]:
         "status": entry.status,
         "mock_time_ms": entry.time_ms,
     }
+    if entry.tenant is not None:
+        out["tenant"] = entry.tenant
     if entry.detail:
         out["detail"] = entry.detail
     diagnosis = entry.extra.get("diagnosis")
@@ -72,7 +74,10 @@ def record_fields(entry: JournalEntry, created: float) -> dict[str, Any]:
 
 
 class TextFormatter(logging.Formatter):
-    """``10:31:02.114 POST place_order       demo...0001  PlaceRefused 910005  placement refused: ...``"""
+    """``10:31:02.114 POST place_order       demo...0001  PlaceRefused 910005  placement refused: ...``
+
+    A tenant's request (mockserver.tenants) names it after the time: ``10:31:02.114 t/3f9c0a1b2c4d POST ...``.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         entry = getattr(record, "entry", None)
@@ -81,6 +86,8 @@ class TextFormatter(logging.Formatter):
         f = record_fields(entry, record.created)
         clock = time.strftime("%H:%M:%S", time.localtime(record.created)) + f".{int(record.created * 1000) % 1000:03d}"
         what = f["operation"] or f["path"]
+        if entry.tenant is not None:  # a tenant's request: whose exchange it was
+            clock += f" t/{entry.tenant}"
         parts = [f"{clock} {f['method']:<4} {what:<22} {f['key'] or '-':<11} {f['verdict']} {f['code'] or '-'}"]
         if f["status"] not in (200, 0):
             parts.append(f"HTTP {f['status']}")

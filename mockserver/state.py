@@ -25,6 +25,7 @@ from .fidelity import SWITCHES, parse_switches
 
 if TYPE_CHECKING:
     from .control.persist import Durable
+    from .tenants import Tenants
 
 __all__ = ["MockState"]
 
@@ -51,6 +52,7 @@ class MockState:
     counterparty: Counterparty = field(default_factory=Counterparty)
     extras: dict[str, Any] = field(default_factory=dict)
     durable: Durable | None = None  # set by mockserver.persist with a state directory; kept across replace_with
+    tenants: Tenants | None = None  # the root's (mockserver.tenants), None in a tenant; kept across replace_with
     # In-flight isolation: every reset/restore bumps it; a request begun under another one is refused.
     generation: int = 0
 
@@ -68,7 +70,7 @@ class MockState:
             clock=clock,
             exchange=exchange,
             verifier=Verifier(PROFILES[config.profile], NonceStore()),
-            journal=Journal(config.journal_size),
+            journal=Journal(config.journal_size, tenant=config.tenant_id),
             liquidity=None,
             paths={},
             coins=coins,
@@ -94,7 +96,7 @@ class MockState:
         journal = self.journal
         generation = self.generation + 1  # in-flight isolation (mockserver.inflight)
         for f in fields(self):
-            if f.name == "durable":
+            if f.name in ("durable", "tenants"):  # a reset or restore of the root leaves both alone
                 continue
             setattr(self, f.name, getattr(other, f.name))
         self.generation = generation

@@ -9,9 +9,11 @@
         ...
         assert [e["operation"] for e in bitunix_mock.requests()] == ["place_order"]
 
-``bitunix_mock`` is a freshly reset exchange per test (a real server on 127.0.0.1:0 shared by the
-session, or the external mock named by ``--bitunix-url`` / ``BITUNIX_MOCK_URL``); ``bitunix_account``
-a funded account with fresh random credentials; ``bitunix_client`` the client under test from
+``bitunix_mock`` is an exchange of the test's own: a tenant (mockserver.tenants) created for it and
+deleted after it, on a real server on 127.0.0.1:0 shared by the session or on the external mock named
+by ``--bitunix-url`` / ``BITUNIX_MOCK_URL`` - the same default world in both, and nothing another test
+(another xdist worker included) does can reset, steer or read it. ``bitunix_account`` is a funded
+account with fresh random credentials; ``bitunix_client`` the client under test from
 ``--bitunix-adapter pkg.mod:factory`` (default: the reference client).
 
 Loading this plugin is cheap: it imports pytest and the standard library only. The mock server,
@@ -22,6 +24,7 @@ suite that never uses them pays nothing (and an environment without the test ext
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -30,22 +33,30 @@ import pytest
 
 if TYPE_CHECKING:
     from conformance.adapter import Adapter
-    from mockserver.control.client import AccountInfo, JournalEntry, MockAdmin
+    from mockserver.control.client import AccountInfo, JournalEntry, MockAdmin, TenantInfo
     from mockserver.state import MockState
     from mockserver.testing import MockServer
 
-__all__ = ["DEFAULT_FUNDS", "MARKER_OPTIONS", "BitunixMock", "MarkerOptions"]
+__all__ = ["DEFAULT_FUNDS", "DEFAULT_WORLD", "MARKER_OPTIONS", "BitunixMock", "BitunixMockWarning", "MarkerOptions"]
 
 #: What ``bitunix_account`` holds unless the marker says ``balances=...``.
 DEFAULT_FUNDS: dict[str, str] = {"USDT": "100000", "BTC": "2", "ETH": "20"}
 
 URL_ENV = "BITUNIX_MOCK_URL"  # mockserver.control.client.URL_ENV (not imported: this module stays light)
 ADMIN_TOKEN_ENV = "BITUNIX_MOCK_ADMIN_TOKEN"
+DEFAULT_PORT = 8080  # where `bitunix-mock` and the container listen unless told otherwise
+
+#: The world a test gets unless its marker says otherwise - in-process and against a server alike, and
+#: the defaults of POST /_mock/tenants (mockserver.control.schema.TenantSpec; a test keeps them equal).
+#: No market maker: an order rests until the test fills it (admin.fill, a book it seeds), so a test
+#: decides every trade it sees; a test that wants live-looking books says liquidity=True.
+DEFAULT_SEED, DEFAULT_LIQUIDITY, DEFAULT_PROFILE = 0, False, "live"
+DEFAULT_WORLD = {"seed": DEFAULT_SEED, "liquidity": DEFAULT_LIQUIDITY, "profile": DEFAULT_PROFILE}
 
 MARKER_OPTIONS = {
     "profile": "verification profile for this test: live, observed, strict or docs",
-    "seed": "seed of the reset exchange (ids, synthetic liquidity and history)",
-    "liquidity": "True: the synthetic market maker fills the books; False (the default in-process): empty books",
+    "seed": "seed of the test's exchange (ids, synthetic liquidity and history); default 0",
+    "liquidity": "True: the synthetic market maker fills the books; False (the default, everywhere): empty books",
     "balances": "balances of bitunix_account, e.g. {'USDT': '1000'} (default: 100000 USDT, 2 BTC, 20 ETH)",
     "switches": "fidelity switches for this test, e.g. {'empty_lists': 'null'}",
     "assert_no_auth_failures": "True: fail the test at teardown if any request was refused by auth",
@@ -92,16 +103,21 @@ class MarkerOptions:
 class BitunixMock:
     """One test's exchange: ``url`` to point the client at, ``admin`` to steer it, ``account`` to trade with.
 
-    In-process (the default) ``server`` is the :class:`~mockserver.testing.MockServer` and ``state``
-    its live state; against an external mock (``--bitunix-url``) both are unavailable and everything
-    goes through ``admin``, so a test written with ``admin`` runs unchanged in both modes.
+    ``url`` is the test's tenant (``http://host:port/t/<id>``; ``tenant`` is the id) and ``admin`` its
+    admin API. In-process (the default) ``server`` is the session's
+    :class:`~mockserver.testing.MockServer` and ``state`` the tenant's live state; against an external
+    mock (``--bitunix-url``) both are unavailable and everything goes through ``admin``, so a test
+    written with ``admin`` runs unchanged in both modes.
     """
 
-    def __init__(self, url: str, admin: MockAdmin, server: MockServer | None, options: MarkerOptions) -> None:
+    def __init__(
+        self, url: str, admin: MockAdmin, server: MockServer | None, options: MarkerOptions, *, tenant: str = ""
+    ) -> None:
         self.url = url
         self.admin = admin
         self.server = server
         self.options = options
+        self.tenant = tenant
         self.expected: set[str] | None = set(options.expect) if options.expect is not None else None
         self._account: AccountInfo | None = None
 
@@ -115,13 +131,17 @@ class BitunixMock:
 
     @property
     def state(self) -> MockState:
-        """The server's live state (in-process only; the engine calls take its lock)."""
+        """This test's live state, its tenant's (in-process only; the engine calls take its lock)."""
         if self.server is None:
             raise RuntimeError(
                 f"bitunix_mock.state is in-process only; these tests run against the external mock {self.url}: "
                 "use bitunix_mock.admin (or skip the test when bitunix_mock.external)"
             )
-        return self.server.state
+        tenants = self.server.app.tenants
+        tenant = tenants.get(self.tenant) if tenants is not None else None
+        if tenant is None:
+            raise RuntimeError(f"this test's tenant {self.tenant!r} is gone: it was deleted")
+        return tenant.state
 
     # ------------------------------------------------------------ accounts
     @property
@@ -163,39 +183,159 @@ class BitunixMock:
         self.admin.assert_no_unexpected_requests(allowed)
 
 
-class _Servers:
-    """The session's mocks: in-process servers (one per liquidity setting, started on first use) or one URL."""
+def _label(nodeid: str) -> str:
+    """The test's node id as a tenant label (printable, at most 128 characters: its tail names the test)."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in nodeid)
+    return text if len(text) <= 128 else "..." + text[-125:]
 
-    def __init__(self, url: str | None, token: str | None) -> None:
+
+def _stray_variables(environ: Mapping[str, str]) -> list[str]:
+    """``BITUNIX_MOCK_*`` variables that configure a server, set while the tests run in-process."""
+    return sorted(k for k, v in environ.items() if k.startswith("BITUNIX_MOCK_") and k != URL_ENV and v)
+
+
+def _probe_ports(environ: Mapping[str, str]) -> list[int]:
+    ports = [DEFAULT_PORT]
+    port = environ.get("BITUNIX_MOCK_PORT", "")
+    if port.isdigit() and 0 < int(port) < 65536 and int(port) not in ports:
+        ports.append(int(port))
+    return ports
+
+
+def _serving_mocks(ports: Iterable[int]) -> list[str]:
+    """URLs of Bitunix mocks answering on loopback at ``ports`` (a service container, a background server)."""
+    import httpx
+
+    found = []
+    for port in ports:
+        url = f"http://127.0.0.1:{port}"
+        try:
+            reply = httpx.get(url + "/_mock/version", timeout=0.5)
+            if reply.status_code == 200 and reply.json().get("api") == "bitunix-spot":
+                found.append(url)
+        except (httpx.HTTPError, ValueError, AttributeError):
+            continue  # nothing there, or not a mock
+    return found
+
+
+class BitunixMockWarning(pytest.PytestWarning):
+    """The plugin's setup is probably not what was meant (e.g. a server configured, tests in-process)."""
+
+
+def in_process_warning(stray: list[str], serving: list[str]) -> str | None:
+    """What to say when the tests run in-process although a server seems meant (``None``: nothing)."""
+    if not stray and not serving:
+        return None
+    seen = []
+    if stray:
+        seen.append(f"{', '.join(stray)} {'is' if len(stray) == 1 else 'are'} set")
+    if serving:
+        seen.append(f"a Bitunix mock is serving at {', '.join(serving)}")
+    target = serving[0] if serving else "http://127.0.0.1:<port>"
+    return (
+        f"the tests use an IN-PROCESS Bitunix mock, but {' and '.join(seen)}: "
+        f"the server meant receives none of their requests. To test against it, set {URL_ENV}={target} "
+        f"(or pass --bitunix-url {target}); the admin token, if it needs one, goes in {ADMIN_TOKEN_ENV} "
+        "(or --bitunix-admin-token)"
+    )
+
+
+class _Session:
+    """The session's mock - the external one (``--bitunix-url``) or an in-process server started on first
+    use - and the tenants its tests get from it, one per test (mockserver.tenants)."""
+
+    def __init__(self, url: str | None, url_source: str, token: str | None, token_source: str | None) -> None:
         self.url = url.rstrip("/") if url else None
+        self.url_source = url_source
         self.token = token
-        self._local: dict[bool, MockServer] = {}
-        self._admins: dict[str, MockAdmin] = {}
+        self.token_source = token_source
+        self._server: MockServer | None = None
+        self._root: MockAdmin | None = None
+        self._refusal: str | None = None  # a refusal that would repeat for every test (no token, no tenants)
 
-    def get(self, liquidity: bool | None) -> tuple[str, MockServer | None]:
-        if self.url is not None:
-            return self.url, None
-        want = bool(liquidity)
-        server = self._local.get(want)
-        if server is None:
-            from mockserver.testing import MockServer
-
-            server = self._local[want] = MockServer(liquidity=want).start()
-        return server.url, server
-
-    def admin(self, url: str) -> MockAdmin:
-        admin = self._admins.get(url)
-        if admin is None:
+    def root(self) -> tuple[MockAdmin, MockServer | None]:
+        if self._root is None:
             from mockserver.control.client import MockAdmin
 
-            admin = self._admins[url] = MockAdmin(url, token=self.token)
-        return admin
+            if self.url is None:
+                message = in_process_warning(_stray_variables(os.environ), _serving_mocks(_probe_ports(os.environ)))
+                if message is not None:
+                    warnings.warn(BitunixMockWarning(message), stacklevel=1)
+                from mockserver.testing import MockServer
+
+                # The root exchange is never a test's: each gets a tenant. No market maker: nothing to build.
+                self._server = MockServer(liquidity=False).start()
+                self._root = self._server.admin
+            else:
+                self._root = MockAdmin(self.url, token=self.token)
+        return self._root, self._server
+
+    def open(self, options: MarkerOptions, label: str) -> tuple[TenantInfo, MockAdmin, MockServer | None]:
+        """A new tenant for one test, built from the marker over the default world; pytest.fail on a refusal."""
+        if self._refusal is not None:
+            pytest.fail(self._refusal, pytrace=False)
+        root, server = self.root()
+        try:
+            tenant = root.create_tenant(
+                seed=DEFAULT_SEED if options.seed is None else options.seed,
+                liquidity=DEFAULT_LIQUIDITY if options.liquidity is None else bool(options.liquidity),
+                profile=options.profile or DEFAULT_PROFILE,
+                switches=options.switches,
+                label=label,
+            )
+        except Exception as exc:  # the refusal, explained: never a traceback into the plugin
+            message, repeats = self._explain(exc)
+            if repeats:
+                self._refusal = message
+            pytest.fail(message, pytrace=False)
+        return tenant, root.tenant_admin(tenant), server
+
+    def release(self, tenant_id: str) -> None:
+        if self._root is not None:
+            self._root.delete_tenant(tenant_id)
+
+    def _explain(self, exc: Exception) -> tuple[str, bool]:
+        """``exc`` from creating a tenant as a message naming the fix, and whether every test would meet it."""
+        import httpx
+
+        from mockserver.control.client import MockAdminError
+
+        where = f"the mock at {self.url} ({self.url_source})" if self.url else "the in-process mock"
+        if isinstance(exc, httpx.TransportError):
+            return f"cannot reach {where}: {exc}; start it, or fix the URL", True
+        if not isinstance(exc, MockAdminError):
+            raise exc
+        if exc.status == 401 and self.token is None:
+            return (
+                f"{where} requires an admin token and none was given: pass --bitunix-admin-token <token> or set "
+                f"{ADMIN_TOKEN_ENV}=<token> (the token the server was started with: its --admin-token or "
+                f"{ADMIN_TOKEN_ENV})",
+                True,
+            )
+        if exc.status == 401:
+            return (
+                f"{where} refused the admin token given by {self.token_source}: {exc.message}; pass the token "
+                "the server was started with",
+                True,
+            )
+        if exc.status == 403:
+            return f"{where} refused the plugin's admin call: {exc.message}", True
+        if exc.status == 404:
+            return (
+                f"{where} serves no tenants, so the tests cannot get an exchange of their own (POST "
+                f"/_mock/tenants answered 404: {exc.message}); point the plugin at the server's root URL, and at "
+                "a server of the version installed with this plugin (an older one answers so too)",
+                True,
+            )
+        if exc.status == 400:
+            return f"@pytest.mark.bitunix: {exc.message}", False
+        return f"{where} refused a tenant for this test: HTTP {exc.status}: {exc.message}", False
 
     def close(self) -> None:
-        for admin in self._admins.values():
-            admin.close()
-        for server in self._local.values():
-            server.stop()
+        if self._root is not None and self._server is None:
+            self._root.close()
+        if self._server is not None:
+            self._server.stop()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -205,7 +345,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         group.addoption(
             "--bitunix-url",
             default=None,
-            help=f"run against this running mock (reset before each test) instead of one in-process; env {URL_ENV}",
+            help=f"run against this running mock (each test in a tenant of its own) instead of one in-process; "
+            f"env {URL_ENV}",
         )
         group.addoption(
             "--bitunix-admin-token", default=None, help=f"admin token of the --bitunix-url mock; env {ADMIN_TOKEN_ENV}"
@@ -223,48 +364,63 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def _where(config: pytest.Config) -> tuple[str | None, str]:
+    """The external mock's URL and where it came from, or ``(None, "")``: in-process."""
+    option = config.getoption("--bitunix-url", default=None)
+    if option:
+        return str(option), "--bitunix-url"
+    if os.environ.get(URL_ENV):
+        return os.environ[URL_ENV], URL_ENV
+    return None, ""
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """One line when a server is in play: which one the tests use, or LOUDLY that they do not use it."""
+    url, source = _where(config)
+    if url is not None:
+        return [f"bitunix: tests run against the mock at {url} ({source}), each in a tenant of its own"]
+    stray = _stray_variables(os.environ)
+    message = in_process_warning(stray, [])
+    return [f"bitunix: WARNING: {message}"] if message is not None else []
+
+
 @pytest.fixture(scope="session")
-def _bitunix_servers(pytestconfig: pytest.Config) -> Iterator[_Servers]:
-    url = pytestconfig.getoption("--bitunix-url") or os.environ.get(URL_ENV) or None
-    token = pytestconfig.getoption("--bitunix-admin-token") or os.environ.get(ADMIN_TOKEN_ENV) or None
-    servers = _Servers(url, token)
-    yield servers
-    servers.close()
+def _bitunix_servers(pytestconfig: pytest.Config) -> Iterator[_Session]:
+    url, url_source = _where(pytestconfig)
+    token = pytestconfig.getoption("--bitunix-admin-token") or None
+    token_source: str | None = "--bitunix-admin-token"
+    if token is None:
+        token, token_source = os.environ.get(ADMIN_TOKEN_ENV) or None, ADMIN_TOKEN_ENV
+    session = _Session(url, url_source, token, token_source if token else None)
+    yield session
+    session.close()
 
 
 @pytest.fixture
-def bitunix_mock(request: pytest.FixtureRequest, _bitunix_servers: _Servers) -> Iterator[BitunixMock]:
-    """A freshly reset mock exchange for this test (``.url``, ``.admin``, ``.account``, ``.requests()``...).
+def bitunix_mock(request: pytest.FixtureRequest, _bitunix_servers: _Session) -> Iterator[BitunixMock]:
+    """This test's own mock exchange - a tenant, deleted at teardown (``.url``, ``.admin``, ``.account``...).
 
-    Set it up with ``@pytest.mark.bitunix(profile=..., seed=..., liquidity=..., balances=..., switches=...)``.
-    A request still in flight from an earlier test is refused by the reset, never applied here.
+    Set it up with ``@pytest.mark.bitunix(profile=..., seed=..., liquidity=..., balances=..., switches=...)``;
+    what the marker does not say is the default world (seed 0, no market maker, profile live), in-process
+    and against an external server alike. Nothing another test does can reach it.
     """
     options = MarkerOptions.of(request.node)
-    url, server = _bitunix_servers.get(options.liquidity)
-    admin = _bitunix_servers.admin(url)
-    status = admin.reset(options.seed)
-    if server is None and options.liquidity is not None and (status["resting"] > 0) != options.liquidity:
-        pytest.fail(
-            f"@pytest.mark.bitunix(liquidity={options.liquidity}) but the mock at {url} was started "
-            f"{'with' if status['resting'] else 'without'} synthetic liquidity: start it "
-            f"{'without' if options.liquidity else 'with'} --no-liquidity",
-            pytrace=False,
-        )
-    if options.profile is not None:
-        admin.set_profile(options.profile)
-    if options.switches:
-        admin.set_switches(options.switches)
-    mock = BitunixMock(url, admin, server, options)
-    yield mock
-    problems = []
-    checks = [mock.assert_no_auth_failures] if options.assert_no_auth_failures else []
-    if options.assert_no_unexpected_requests or mock.expected is not None:
-        checks.append(mock.assert_no_unexpected_requests)
-    for check in checks:
-        try:
-            check()
-        except AssertionError as failed:
-            problems.append(str(failed))
+    tenant, admin, server = _bitunix_servers.open(options, _label(request.node.nodeid))
+    mock = BitunixMock(tenant["url"], admin, server, options, tenant=tenant["id"])
+    try:
+        yield mock
+        problems = []
+        checks = [mock.assert_no_auth_failures] if options.assert_no_auth_failures else []
+        if options.assert_no_unexpected_requests or mock.expected is not None:
+            checks.append(mock.assert_no_unexpected_requests)
+        for check in checks:
+            try:
+                check()
+            except AssertionError as failed:
+                problems.append(str(failed))
+    finally:
+        admin.close()
+        _bitunix_servers.release(tenant["id"])
     if problems:  # the listing says it all: no traceback into the plugin
         pytest.fail("\n".join(problems), pytrace=False)
 

@@ -76,7 +76,7 @@ def test_a_request_in_flight_across_a_reset_is_refused_and_changes_nothing(how: 
         reply = out["reply"]
         assert reply.status_code == 200
         assert reply.json() == {"code": "500", "msg": "System error", "data": None, "success": False}
-        assert "began before the exchange was reset or restored" in reply.headers["x-mock-diagnosis"]
+        assert "began before the exchange was reset, restored or deleted" in reply.headers["x-mock-diagnosis"]
         entries = admin.requests()
         assert [(e["operation"], e["verdict"], e["code"]) for e in entries] == [
             ("place_order", "reset-in-flight", "500")
@@ -285,8 +285,9 @@ def test_1_leaves_a_request_in_flight(bitunix_mock):
 def test_2_never_sees_it_applied(bitunix_mock):
     SEEN_KEYS.append(bitunix_mock.api_key)
     LEFT["thread"].join(10)
-    assert LEFT["reply"].json()["code"] == "500"
-    assert [(e["operation"], e["verdict"]) for e in bitunix_mock.requests()] == [("place_order", "reset-in-flight")]
+    assert LEFT["reply"].json()["code"] == "500"  # test 1's tenant was deleted while it was in flight
+    assert "reset, restored or deleted" in LEFT["reply"].headers["x-mock-diagnosis"]
+    assert bitunix_mock.requests() == []  # another test's request never shows in this test's journal
     assert bitunix_mock.admin.status()["orders"] == 0
     assert len(set(SEEN_KEYS)) == 2  # never the same key twice
 
@@ -302,6 +303,17 @@ def test_marker(bitunix_mock, bitunix_account):
 def test_marker_does_not_leak(bitunix_mock):
     assert bitunix_mock.admin.status()["profile"] == "live"
     assert bitunix_mock.admin.switches()["empty_lists"] == "null"
+
+
+def test_the_default_world(bitunix_mock):
+    status = bitunix_mock.admin.status()
+    assert (status["seed"], status["profile"], status["resting"], status["journal"]) == (0, "live", 0, 0)
+    assert bitunix_mock.url.rsplit("/", 2)[-2:] == ["t", bitunix_mock.tenant]
+
+
+@pytest.mark.bitunix(liquidity=True)
+def test_the_market_maker_when_the_marker_asks(bitunix_mock):
+    assert bitunix_mock.admin.status()["resting"] > 0
 
 
 def test_where(bitunix_mock):
@@ -374,25 +386,50 @@ def test_a_suite_in_process(tmp_path: Path) -> None:
     assert {n: result.get(n) for n in names} == dict.fromkeys(names, "PASSED"), result["output"]
 
 
+@pytest.mark.slow
 def test_the_same_suite_against_an_external_server(tmp_path: Path) -> None:
-    with server_process("--no-liquidity", "--admin-token", "tok-123") as banner:
-        result = _pytest(
-            tmp_path, USER_TESTS, env={"BITUNIX_MOCK_URL": banner["url"], "BITUNIX_MOCK_ADMIN_TOKEN": "tok-123"}
-        )
+    """One default world: this server runs its market maker (the CLI's default), seed 3 and profile strict,
+    yet each test sees what it sees in-process - its tenant is built from its marker over the default world."""
+    with server_process("--seed", "3", "--profile", "strict", "--admin-token", "tok-123") as banner:
+        url = banner["url"]
+        result = _pytest(tmp_path, USER_TESTS, env={"BITUNIX_MOCK_URL": url, "BITUNIX_MOCK_ADMIN_TOKEN": "tok-123"})
         names = re.findall(r"^def (test_\w+)", USER_TESTS, re.M)
         assert {n: result.get(n) for n in names} == dict.fromkeys(names, "PASSED"), result["output"]
-        # --bitunix-url does the same; the marker's liquidity cannot be changed on a running server
-        (tmp_path / "test_user.py").unlink()
-        result = _pytest(
-            tmp_path,
-            "import pytest\n@pytest.mark.bitunix(liquidity=True)\ndef test_wants_liquidity(bitunix_mock):\n    pass\n",
-            "--bitunix-url",
-            banner["url"],
-            "--bitunix-admin-token",
-            "tok-123",
+        assert (
+            f"bitunix: tests run against the mock at {url} (BITUNIX_MOCK_URL), each in a tenant of its own"
+            in (result["output"])
         )
-        assert result.get("test_wants_liquidity") == "ERROR", result["output"]
-        assert "without synthetic liquidity: start it without --no-liquidity" in result["output"]
+        with MockAdmin(url, token="tok-123") as root:
+            assert root.tenants() == []  # every test's tenant deleted at its teardown
+            assert root.status()["journal"] == 0  # and the root exchange never touched
+
+        # Without the token: the option and the variable named, no traceback (it was a MockAdminError trace).
+        result = _pytest(tmp_path, USER_TESTS, "--bitunix-url", url)
+        assert {n: result.get(n) for n in names} == dict.fromkeys(names, "ERROR"), result["output"]
+        missing = (
+            f"the mock at {url} (--bitunix-url) requires an admin token and none was given: pass "
+            "--bitunix-admin-token <token> or set BITUNIX_MOCK_ADMIN_TOKEN=<token> (the token the server was "
+            "started with: its --admin-token or BITUNIX_MOCK_ADMIN_TOKEN)"
+        )
+        assert result["output"].splitlines().count(missing) == len(names), result["output"]  # the whole line
+        assert "Traceback" not in result["output"] and "MockAdminError" not in result["output"]
+        result = _pytest(tmp_path, USER_TESTS, "--bitunix-url", url, "--bitunix-admin-token", "wrong")
+        wrong = (
+            f"the mock at {url} (--bitunix-url) refused the admin token given by --bitunix-admin-token: "
+            "missing or wrong x-mock-admin-token header; pass the token the server was started with"
+        )
+        assert result["output"].splitlines().count(wrong) == len(names), result["output"]
+        # Pointed at a tenant instead of the server: a tenant has no tenants, and the message says where to point.
+        with MockAdmin(url, token="tok-123") as root:
+            tenant_url = root.create_tenant()["url"]
+        result = _pytest(tmp_path, ONE_TEST, "--bitunix-url", tenant_url, "--bitunix-admin-token", "tok-123")
+        assert result.get("test_uses_the_mock") == "ERROR", result["output"]
+        assert (
+            f"the mock at {tenant_url} (--bitunix-url) serves no tenants, so the tests cannot get an exchange of "
+            "their own (POST /_mock/tenants answered 404: a tenant has no tenants of its own: create them on the "
+            "root server (POST <root url>/_mock/tenants)); point the plugin at the server's root URL, and at a "
+            "server of the version installed with this plugin (an older one answers so too)"
+        ) in result["output"].splitlines(), result["output"]
 
 
 def test_teardown_checks(tmp_path: Path) -> None:
@@ -428,3 +465,123 @@ def test_the_kit_files_are_package_data() -> None:
     assert driver_spec() == (ROOT / "conformance" / "DRIVER.md").read_text("utf-8")
     with example_driver() as path:
         assert path.read_bytes() == (ROOT / "conformance" / "drivers" / "node" / "driver.mjs").read_bytes()
+
+
+# ------------------------------------------------------------------ parallel workers, one server
+
+PARALLEL_TESTS = """
+import json, os, time
+
+import httpx
+import pytest
+
+ROUNDS = 8
+
+
+def run(bitunix_mock, name, price):
+    from conformance.adapter import reference_factory
+
+    admin = bitunix_mock.admin
+    admin.reset()  # what a test may do to its own exchange: it reaches no other test's
+    admin.set_price("BTCUSDT", price)
+    bitunix_client = reference_factory(bitunix_mock.url, bitunix_mock.api_key, bitunix_mock.secret, None)
+    for i in range(ROUNDS):
+        placed = bitunix_client.place_order("BTCUSDT", 2, 1, "0.001", "30000", f"{name}-{i}")
+        assert placed["accepted"], placed
+        got = httpx.get(bitunix_mock.url + "/api/spot/v1/market/last_price?symbol=BTCUSDT").json()["data"]
+        assert got == price  # nobody else's set_price or reset reached this exchange
+        time.sleep(0.01)  # let the other worker's test interleave
+    bitunix_client.close()
+    seen = bitunix_mock.requests()
+    view = [(e["operation"], json.loads(e["body"]).get("clientId") if e["body"] else None) for e in seen]
+    out = os.path.join(os.environ["JOURNAL_VIEWS"], name + ".json")
+    with open(out, "w") as f:
+        json.dump({"tenant": bitunix_mock.tenant, "key": bitunix_mock.api_key, "view": view,
+                   "keys": sorted({e["api_key"] for e in seen if e["api_key"]})}, f)
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_worker_isolation(bitunix_mock, n):
+    run(bitunix_mock, f"t{n}", f"{60000 + n}.00")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["external", "in-process"])
+def test_parallel_workers_never_touch_each_other(tmp_path: Path, where: str) -> None:
+    """`pytest -n 2` with the plugin: against one external server (it used to fail 19 of 24 tests, each
+    reset under the other worker) and in-process, every test passes and its journal held only its requests."""
+    views = tmp_path / "views"
+    views.mkdir()
+    env = {"JOURNAL_VIEWS": str(views)}
+    if where == "in-process":
+        result = _pytest(tmp_path, PARALLEL_TESTS, "-n", "2", env=env)
+        server_tenants: list[Any] = []
+    else:
+        with server_process() as banner:  # the CLI's defaults: its own root exchange runs the market maker
+            result = _pytest(tmp_path, PARALLEL_TESTS, "-n", "2", "--bitunix-url", banner["url"], env=env)
+            with MockAdmin(banner["url"]) as root:
+                server_tenants = root.tenants()
+                assert root.status()["journal"] == 0  # the root exchange saw none of it
+    outcomes = re.findall(r"^PASSED test_user.py::test_worker_isolation\[(\d)\]", result["output"], re.M)
+    assert sorted(outcomes) == [str(n) for n in range(6)], result["output"]
+    assert "2 workers" in result["output"] or "created: 2/2 workers" in result["output"], result["output"]
+    assert server_tenants == []  # each test's tenant deleted at its teardown
+    found = {p.stem: json.loads(p.read_text("utf-8")) for p in views.glob("*.json")}
+    assert sorted(found) == [f"t{n}" for n in range(6)]
+    for name, seen in found.items():
+        # The journal view held this test's requests only: its orders (its clientIds) and price reads, in order.
+        mine = [step for i in range(8) for step in (["place_order", f"{name}-{i}"], ["last_price", None])]
+        assert seen["view"] == mine, (name, seen["view"])
+        assert seen["keys"] == [seen["key"]]
+    assert len({seen["tenant"] for seen in found.values()}) == 6
+
+
+# ------------------------------------------------------------------ a server configured, tests in-process
+
+ONE_TEST = """
+def test_uses_the_mock(bitunix_mock):
+    assert bitunix_mock.admin.status()["accounts"] == 1
+"""
+
+
+@pytest.mark.slow
+def test_a_configured_server_unused_by_in_process_tests_is_said_loudly(tmp_path: Path) -> None:
+    """The README's CI recipes used to set the server up and run every test in-process, silently."""
+    from pytest_bitunix import _serving_mocks, in_process_warning
+
+    with server_process("--no-liquidity") as banner:
+        port = str(banner["port"])
+        result = _pytest(tmp_path, ONE_TEST, env={"BITUNIX_MOCK_PORT": port, "BITUNIX_MOCK_SEED": "7"})
+        out = result["output"]
+        assert result.get("test_uses_the_mock") == "PASSED", out
+        url = f"http://127.0.0.1:{port}"
+        said = (
+            "the tests use an IN-PROCESS Bitunix mock, but BITUNIX_MOCK_PORT, "
+            f"BITUNIX_MOCK_SEED are set and a Bitunix mock is serving at {url}: the server meant receives none of "
+            f"their requests. To test against it, set BITUNIX_MOCK_URL={url} (or pass --bitunix-url {url}); the "
+            "admin token, if it needs one, goes in BITUNIX_MOCK_ADMIN_TOKEN (or --bitunix-admin-token)"
+        )
+        assert f"BitunixMockWarning: {said}" in " ".join(out.split()), out  # the warnings summary
+        header = (  # the session header, before any test runs: the variables only (no probe at start-up)
+            "bitunix: WARNING: the tests use an IN-PROCESS Bitunix mock, but "
+            "BITUNIX_MOCK_PORT, BITUNIX_MOCK_SEED are set: the server meant receives none of their requests. To test "
+            "against it, set BITUNIX_MOCK_URL=http://127.0.0.1:<port> (or pass --bitunix-url "
+            "http://127.0.0.1:<port>); the admin token, if it needs one, goes in BITUNIX_MOCK_ADMIN_TOKEN (or "
+            "--bitunix-admin-token)"
+        )
+        assert header in out.splitlines(), out
+        with MockAdmin(url) as admin:
+            assert admin.requests() == []  # what the warning says: the server saw nothing
+
+        # Pointed at it: no warning, a header naming it, and the requests reach it (in a tenant).
+        result = _pytest(tmp_path, ONE_TEST, env={"BITUNIX_MOCK_PORT": port, "BITUNIX_MOCK_URL": url})
+        assert result.get("test_uses_the_mock") == "PASSED", result["output"]
+        assert "BitunixMockWarning" not in result["output"] and "IN-PROCESS" not in result["output"]
+
+    # Nothing configured: nothing said (unless a mock really serves on the default port 8080).
+    result = _pytest(tmp_path, ONE_TEST)
+    assert result.get("test_uses_the_mock") == "PASSED", result["output"]
+    assert not any(line.startswith("bitunix:") for line in result["output"].splitlines())
+    expected = in_process_warning([], _serving_mocks([8080]))
+    assert ("BitunixMockWarning" in result["output"]) == (expected is not None), result["output"]

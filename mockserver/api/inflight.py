@@ -3,9 +3,10 @@
 A test that ends while one of its requests is still in flight - a latency fault, a
 slow client thread - used to see that request land in the next test's "fresh"
 exchange. :class:`~mockserver.state.MockState` now counts its generations (every
-``replace_with`` bumps ``generation``); the HTTP layer notes the generation when a
-request arrives and, when the request is dispatched, refuses it if the state has
-been replaced meanwhile - before auth, before any handler, so nothing changes.
+``replace_with`` bumps ``generation``, and so does deleting a tenant, see
+:mod:`mockserver.tenants`); the HTTP layer notes the generation when a request
+arrives and, when the request is dispatched, refuses it if the state has been
+replaced (or deleted) meanwhile - before auth, before any handler, so nothing changes.
 
 The refusal is the exchange's own ``{"code": "500", "msg": "System error"}``
 envelope (HTTP 200, what a client must already handle), with the mock-specific
@@ -40,7 +41,7 @@ def refuse_stale(state: MockState, ctx: RequestContext, began: int) -> Verdict:
 
     err = SystemError("refused")
     detail = (
-        f"mock: this request began before the exchange was reset or restored (generation {began}, now "
+        f"mock: this request began before the exchange was reset, restored or deleted (generation {began}, now "
         f"{state.generation}); it was refused unprocessed and changed nothing"
     )
     entry = ctx.entry

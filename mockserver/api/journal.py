@@ -156,6 +156,7 @@ class JournalEntry:
     status: int = 0
     response: bytes = b""
     extra: dict[str, Any] = field(default_factory=dict)
+    tenant: str | None = None  # the tenant whose exchange saw it (mockserver.tenants); None on the root
     # The ring that holds the entry, told when the response (and so the entry's size) is set.
     _journal: Journal | None = field(default=None, repr=False, compare=False)
     _size: int = field(default=0, repr=False, compare=False)
@@ -185,7 +186,8 @@ class JournalEntry:
 
 
 class Journal:
-    def __init__(self, size: int, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, size: int, max_bytes: int = DEFAULT_MAX_BYTES, *, tenant: str | None = None) -> None:
+        self.tenant = tenant  # stamped on every entry: a tenant's requests say whose they are in logs
         self.size = max(1, size)
         self.max_bytes = max_bytes
         self._entries: deque[JournalEntry] = deque()
@@ -209,6 +211,8 @@ class Journal:
         kept_body = body if len(body) <= MAX_KEPT_BODY else body[:MAX_KEPT_BODY]
         entry = JournalEntry(next(self._ids), time_ms, method, path, kept_query, kept_headers, kept_body, client)
         entry._header_bytes = header_bytes
+        if self.tenant is not None:
+            entry.tenant = self.tenant
         if dropped:
             entry.extra["headers_dropped"] = dropped
         if kept_query is not query:

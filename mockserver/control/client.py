@@ -40,6 +40,7 @@ __all__ = [
     "JournalEntry",
     "MockAdmin",
     "MockAdminError",
+    "TenantInfo",
     "new_api_key",
     "new_secret",
 ]
@@ -76,6 +77,21 @@ class MockAdminError(RuntimeError):
         self.path = path
         self.status = status
         self.message = message
+
+
+class TenantInfo(TypedDict):
+    """A tenant (``POST /_mock/tenants``): ``url`` is its base URL, for clients and for another MockAdmin."""
+
+    id: str
+    url: str
+    label: str
+    seed: int
+    liquidity: bool
+    profile: str
+    switches: dict[str, str]
+    rate_limits: bool
+    idle_ms: int
+    requests: int
 
 
 class BalanceInfo(TypedDict):
@@ -156,6 +172,7 @@ class JournalEntry(TypedDict):
     diagnosis: NotRequired[dict[str, Any]]
     faults: NotRequired[list[str]]
     dropped: NotRequired[bool]
+    tenant: NotRequired[str]  # the tenant whose exchange saw it (mockserver.tenants)
 
 
 def _given(**values: Any) -> dict[str, Any]:
@@ -185,6 +202,7 @@ class MockAdmin:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.url = url.rstrip("/")
+        self._token, self._timeout, self._transport = token, timeout, transport  # for tenant_admin()
         headers = {"x-mock-admin-token": token} if token else {}
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout, transport=transport)
 
@@ -257,6 +275,44 @@ class MockAdmin:
     def audit(self) -> dict[str, Any]:
         """Money conservation: ``{"conserved": bool, "imbalance": {coin: amount}}``."""
         return cast(dict[str, Any], self.call("GET", "/audit"))
+
+    # -------------------------------------------------------------- tenants
+    def create_tenant(
+        self,
+        *,
+        seed: int | None = None,
+        liquidity: bool | None = None,
+        profile: str | None = None,
+        switches: Mapping[str, str] | None = None,
+        rate_limits: bool | None = None,
+        label: str | None = None,
+    ) -> TenantInfo:
+        """A new independent mock on this server, at ``info["url"]`` (README: Tenants); what is not given
+        is the default world: seed 0, no market maker, profile live, default switches, no rate limits."""
+        body = _given(
+            seed=seed,
+            liquidity=liquidity,
+            profile=profile,
+            switches=dict(switches) if switches is not None else None,
+            rate_limits=rate_limits,
+            label=label,
+        )
+        return cast(TenantInfo, self.call("POST", "/tenants", body))
+
+    def tenants(self) -> list[TenantInfo]:
+        return cast(list[TenantInfo], self.call("GET", "/tenants")["tenants"])
+
+    def tenant(self, tenant_id: str) -> TenantInfo:
+        return cast(TenantInfo, self.call("GET", f"/tenants/{_seg(tenant_id)}"))
+
+    def delete_tenant(self, tenant_id: str) -> None:
+        """Delete the tenant: its requests still in flight are refused, later ones answer 404."""
+        self.call("DELETE", f"/tenants/{_seg(tenant_id)}")
+
+    def tenant_admin(self, tenant: TenantInfo | str) -> MockAdmin:
+        """A MockAdmin of the tenant (its info or URL), with this one's token and timeout (close it when done)."""
+        url = tenant if isinstance(tenant, str) else tenant["url"]
+        return MockAdmin(url, token=self._token, timeout=self._timeout, transport=self._transport)
 
     # ------------------------------------------------------------- accounts
     def create_account(

@@ -36,12 +36,14 @@ from .schema import (
     ResetSpec,
     SchemaError,
     ScriptSpec,
+    TenantSpec,
     parse,
 )
 from .snapshot import SnapshotError, dump, load
 
 if TYPE_CHECKING:
     from ..state import MockState
+    from ..tenants import Tenants
 
 __all__ = ["BOOK_ACCOUNT", "AdminError", "Controller", "entry_json", "to_curl"]
 
@@ -101,6 +103,8 @@ def entry_json(e: JournalEntry, *, bodies: bool = True) -> dict[str, Any]:
         "status": e.status,
         **e.extra,
     }
+    if e.tenant is not None:
+        out["tenant"] = e.tenant
     if bodies:
         out["body"] = e.body.decode("utf-8", "backslashreplace")
         out["response"] = e.response.decode("utf-8", "backslashreplace")
@@ -554,3 +558,40 @@ class Controller:
                 return e
         kept = self.state.config.journal_size
         raise AdminError(404, f"no journal entry {entry_id} (the ring keeps the latest {kept})")
+
+    # ------------------------------------------------------------------ tenants (mockserver.tenants)
+
+    def _tenants(self) -> Tenants:
+        tenants = self.state.tenants
+        if tenants is None:
+            raise AdminError(
+                404,
+                "a tenant has no tenants of its own: create them on the root server (POST <root url>/_mock/tenants)",
+            )
+        return tenants
+
+    def create_tenant(self, spec: Any, base_url: str) -> dict[str, Any]:
+        """A new tenant; ``base_url`` is the root's URL as the caller reached it (the tenant's URL extends it)."""
+        tenants = self._tenants()
+        return tenants.describe(tenants.create(_spec(TenantSpec, spec)), base_url)
+
+    def tenants(self, base_url: str) -> dict[str, Any]:
+        tenants = self._tenants()
+        config = self.state.config
+        return {
+            "tenants": [tenants.describe(t, base_url) for t in tenants.all()],
+            "count": len(tenants),
+            "limit": config.max_tenants,
+            "idle_s": config.tenant_idle_s,
+        }
+
+    def tenant(self, tenant_id: str, base_url: str) -> dict[str, Any]:
+        tenants = self._tenants()
+        tenant = tenants.get(tenant_id)
+        if tenant is None:
+            raise AdminError(404, f"no tenant {tenant_id[:40]!r} (GET /_mock/tenants lists the live ones)")
+        return tenants.describe(tenant, base_url)
+
+    def delete_tenant(self, tenant_id: str) -> None:
+        if not self._tenants().delete(tenant_id):
+            raise AdminError(404, f"no tenant {tenant_id[:40]!r} (GET /_mock/tenants lists the live ones)")

@@ -37,6 +37,7 @@ from .schema import (
     ResetSpec,
     SchemaError,
     ScriptSpec,
+    TenantSpec,
     parse,
     request_schema,
 )
@@ -153,11 +154,15 @@ def _q_int(request: Request, name: str) -> int | None:
 Op = Callable[[Controller, Request], Awaitable[Any]]
 
 
-def _op(fn: Op) -> Handler:
-    """An admin handler from a controller call: JSON in, JSON out, AdminError -> its status."""
+def _op(fn: Op, *, logged: bool = True) -> Handler:
+    """An admin handler from a controller call: JSON in, JSON out, AdminError -> its status.
+
+    With a state directory a write is logged before it is answered, unless ``logged`` is False
+    (tenants: they live in memory only, so creating or deleting one is never replayed).
+    """
 
     async def handler(state: MockState, request: Request) -> Response:
-        if state.durable is not None and request.method not in ("GET", "HEAD"):
+        if logged and state.durable is not None and request.method not in ("GET", "HEAD"):
             return await state.durable.admin(run, state, request)  # a state directory: logged before answered
         return await run(state, request)
 
@@ -177,6 +182,11 @@ def _op(fn: Op) -> Handler:
 
 def _p(request: Request, name: str) -> str:
     return str(request.path_params[name])
+
+
+def _base_url(request: Request) -> str:
+    """This app's URL as the caller reached it: a tenant's includes its ``/t/<id>`` prefix (the root_path)."""
+    return f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}"
 
 
 async def _status(c: Controller, r: Request) -> Any:
@@ -342,12 +352,27 @@ async def _journal_entry(c: Controller, r: Request) -> Any:
 
 
 async def _journal_curl(c: Controller, r: Request) -> Any:
-    base = f"{r.url.scheme}://{r.url.netloc}"
-    return PlainTextResponse(to_curl(c.journal_entry(_entry_id(r)), base) + "\n")
+    return PlainTextResponse(to_curl(c.journal_entry(_entry_id(r)), _base_url(r)) + "\n")
 
 
 async def _clear_journal(c: Controller, r: Request) -> Any:
     c.state.journal.clear()
+
+
+async def _tenants(c: Controller, r: Request) -> Any:
+    return c.tenants(_base_url(r))
+
+
+async def _create_tenant(c: Controller, r: Request) -> Any:
+    return c.create_tenant(await _object(r), _base_url(r))
+
+
+async def _tenant(c: Controller, r: Request) -> Any:
+    return c.tenant(_p(r, "tenant_id"), _base_url(r))
+
+
+async def _delete_tenant(c: Controller, r: Request) -> Any:
+    c.delete_tenant(_p(r, "tenant_id"))
 
 
 def _entry_id(r: Request) -> int:
@@ -494,6 +519,27 @@ ADMIN_ROUTES: list[AdminRoute] = [
         response={"type": "string"},
     ),
     AdminRoute("DELETE", "/journal", "Empty the journal", _op(_clear_journal)),
+    AdminRoute(
+        "GET",
+        "/tenants",
+        "Live tenants (independent mocks under /t/<id>/): id, url, label, spec, idle_ms, requests; count, limit",
+        _op(_tenants, logged=False),
+    ),
+    AdminRoute(
+        "POST",
+        "/tenants",
+        "Create a tenant: {seed?, liquidity?, profile?, switches?, rate_limits?, label?}; its url serves "
+        "/api/spot/v1/... and /_mock/...",
+        _op(_create_tenant, logged=False),
+        request=request_schema(TenantSpec),
+    ),
+    AdminRoute("GET", "/tenants/{tenant_id}", "One tenant", _op(_tenant, logged=False)),
+    AdminRoute(
+        "DELETE",
+        "/tenants/{tenant_id}",
+        "Delete a tenant (its requests in flight are refused)",
+        _op(_delete_tenant, logged=False),
+    ),
 ]
 
 

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, WithJsonSchema, model_validator
 
 from ..api import bounds
-from ..api.auth import PROFILES
+from ..api.auth import DEFAULT_PROFILE, PROFILES
 from ..engine.accounts import ALL_PERMISSIONS
 from ..errors import ERROR_TABLE
 
@@ -37,6 +37,7 @@ __all__ = [
     "ResetSpec",
     "SchemaError",
     "ScriptSpec",
+    "TenantSpec",
     "parse",
 ]
 
@@ -318,6 +319,18 @@ class ResetSpec(Strict):
 
 class ProfileSpec(Strict):
     name: ProfileName
+
+
+class TenantSpec(Strict):
+    """A new tenant (mockserver.tenants). Nothing is inherited from the root exchange's own start flags:
+    the defaults are the pytest plugin's, so a test sees the same world whichever server it runs against."""
+
+    seed: Int64 = 0
+    liquidity: bool = False  # the synthetic market maker: off, as the fixture's default (README: Testing your bot)
+    profile: ProfileName = DEFAULT_PROFILE
+    switches: Annotated[dict[Name, Name], Field(max_length=64)] = Field(default_factory=dict)
+    rate_limits: bool = False
+    label: Label = ""  # who made it (the plugin: the test's node id), shown in the list
 
 
 class AccountSpec(Strict):
