@@ -23,7 +23,7 @@ from ..engine import Account, OrderType, PlaceRequest, Side
 from ..engine.accounts import Balance, LedgerError
 from ..engine.money import add, mul
 from ..errors import BitunixError, PlaceRefusal
-from .counterparty import Script
+from .counterparty import FillRefused, Script
 from .schema import (
     AccountSpec,
     BookSpec,
@@ -445,9 +445,13 @@ class Controller:
             fraction=body.fraction,
         )
         cp = self.state.counterparty
-        cp.add(script)
         if script.after_polls is None and script.at_ms is None:
-            cp.fire(self.state.exchange, script)
+            # At once: the caller waits for the answer, so a fill that cannot happen is refused, not recorded.
+            try:
+                cp.fire(self.state.exchange, script, all_or_nothing=True)
+            except FillRefused as refused:
+                raise AdminError(409, str(refused)) from None
+        cp.add(script)
         return script.to_json()
 
     # --------------------------------------------------------------- clock
