@@ -367,9 +367,8 @@ def test_rate_limits_are_switchable_and_exact_on_a_frozen_clock(client: TestClie
     assert all(
         client.get(SPOT + "/market/last_price", params={"symbol": "BTCUSDT"}).json()["code"] == "0" for _ in range(20)
     )
-    assert admin(client, "POST", "/rate-limits", {"per_second": {"fly": 1}}, status=400) == {
-        "error": "per_second.fly: unknown operation"
-    }
+    refused = admin(client, "POST", "/rate-limits", {"per_second": {"fly": 1}}, status=400)
+    assert refused["error"].startswith("per_second: unknown operation 'fly'; valid operations: account, cancel, ")
 
 
 def test_rate_limited_requests_spend_no_nonce(client: TestClient, state: MockState, signed: Signed) -> None:
