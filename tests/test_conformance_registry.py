@@ -229,6 +229,7 @@ def test_journal_since_returns_exactly_the_entries_after_the_cursor() -> None:
         target.close()
 
 
+@pytest.mark.slow  # a benchmark: two kit runs, 10-15 s
 def test_the_bench_times_a_passing_and_a_failing_run() -> None:
     from bench.conformance_time import conformance_times
 

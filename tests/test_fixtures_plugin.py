@@ -368,12 +368,14 @@ def _pytest(tmp_path: Path, source: str, *args: str, env: dict[str, str] | None 
     return {**outcomes, "output": proc.stdout + proc.stderr}
 
 
+@pytest.mark.slow  # runs pytest as a process
 def test_a_suite_in_process(tmp_path: Path) -> None:
     result = _pytest(tmp_path, USER_TESTS)
     names = re.findall(r"^def (test_\w+)", USER_TESTS, re.M)
     assert {n: result.get(n) for n in names} == dict.fromkeys(names, "PASSED"), result["output"]
 
 
+@pytest.mark.slow  # runs pytest as a process
 def test_the_same_suite_against_an_external_server(tmp_path: Path) -> None:
     with server_process("--no-liquidity", "--admin-token", "tok-123") as banner:
         result = _pytest(
@@ -395,6 +397,7 @@ def test_the_same_suite_against_an_external_server(tmp_path: Path) -> None:
         assert "without synthetic liquidity: start it without --no-liquidity" in result["output"]
 
 
+@pytest.mark.slow  # runs pytest as a process
 def test_teardown_checks(tmp_path: Path) -> None:
     result = _pytest(tmp_path, TEARDOWN_TESTS)
     out = result["output"]
@@ -410,6 +413,7 @@ def test_teardown_checks(tmp_path: Path) -> None:
     assert "@pytest.mark.bitunix: unknown option 'colour'" in out
 
 
+@pytest.mark.slow  # starts a Python process
 def test_loading_the_plugin_imports_nothing_heavy() -> None:
     code = (
         "import json, sys, pytest_bitunix\n"

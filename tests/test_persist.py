@@ -320,6 +320,7 @@ def test_one_server_per_directory(state_dir: Path, running: tuple[MockApp, TestC
         _app(state_dir)
 
 
+@pytest.mark.slow  # starts a Python process
 def test_without_state_nothing_is_imported() -> None:
     code = (
         "import sys; from mockserver.app import create_app; from mockserver import cli; create_app(); "
