@@ -29,6 +29,7 @@ def test_the_reference_client_passes_every_rule() -> None:
     assert report.passed
 
 
+@pytest.mark.slow  # a whole kit run per broken client: 11 runs, 15-30 s
 @pytest.mark.parametrize(
     ("double", "failing", "message"),
     [

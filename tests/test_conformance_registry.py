@@ -160,6 +160,7 @@ def test_the_ledger_machine_opens_its_account_in_initialize_and_keeps_orders_in_
     assert machine.session is None and not hasattr(machine, "open")  # and no hand-kept list of orders
 
 
+@pytest.mark.slow  # a stateful search and its shrinking: 3-6 s
 @pytest.mark.parametrize(
     ("double", "message", "steps"),
     [
