@@ -5,7 +5,7 @@
 """
 
 from .api.auth import PROFILES, VerificationProfile, canonical_query, sign
-from .api.endpoints import ENDPOINTS, Endpoint
+from .api.endpoints import ENDPOINTS, OPERATIONS, Endpoint, check_operations
 from .app import create_app
 from .clock import Clock
 from .config import ADMIN_PREFIX, DEMO_API_KEY, DEMO_SECRET, Config
@@ -19,6 +19,7 @@ __all__ = [
     "DEMO_SECRET",
     "ENDPOINTS",
     "ERROR_TABLE",
+    "OPERATIONS",
     "PROFILES",
     "BitunixError",
     "Clock",
@@ -29,6 +30,7 @@ __all__ = [
     "VerificationProfile",
     "__version__",
     "canonical_query",
+    "check_operations",
     "create_app",
     "sign",
 ]

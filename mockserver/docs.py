@@ -31,14 +31,18 @@ def _param_text(params: tuple[Param, ...]) -> str:
 
 
 def render_endpoints() -> str:
-    """The endpoint list: method, path, auth and permission, parameters, confidence."""
+    """The endpoint list: operation (the name journal entries, ``expect=`` and rate limits use), method, path,
+    auth and permission, parameters, confidence."""
     rows = [
-        "| group | method | path | auth (permission) | parameters | conf. |",
-        "|---|---|---|---|---|---|",
+        "| group | operation | method | path | auth (permission) | parameters | conf. |",
+        "|---|---|---|---|---|---|---|",
     ]
     for ep in ENDPOINTS:
         auth = f"signed ({ep.permission})" if ep.auth else "public"
-        rows.append(f"| {ep.group} | {ep.method} | `{ep.path}` | {auth} | {_param_text(ep.params)} | {ep.confidence} |")
+        rows.append(
+            f"| {ep.group} | `{ep.operation}` | {ep.method} | `{ep.path}` | {auth} | {_param_text(ep.params)} "
+            f"| {ep.confidence} |"
+        )
     return "\n".join(rows)
 
 

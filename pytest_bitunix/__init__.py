@@ -97,6 +97,12 @@ class MarkerOptions:
         expect: Any = opts.expect  # a marker's kwargs are not type-checked: one name or a list
         if expect is not None:
             opts.expect = [expect] if isinstance(expect, str) else [str(op) for op in expect]
+            from mockserver import check_operations  # here, not at import: the plugin stays light
+
+            try:
+                check_operations(opts.expect, "@pytest.mark.bitunix(expect=...)")
+            except ValueError as unknown:
+                pytest.fail(str(unknown), pytrace=False)
         return opts
 
 
@@ -170,7 +176,11 @@ class BitunixMock:
         return self.admin.requests(**filters)
 
     def expect(self, *operations: str) -> None:
-        """Declare operations the test may call; any other fails the test at teardown."""
+        """Declare operations the test may call; any other fails the test at teardown (ValueError on a name no
+        endpoint has)."""
+        from mockserver import check_operations
+
+        check_operations(operations, "bitunix_mock.expect()")
         self.expected = (self.expected or set()) | set(operations)
 
     def assert_no_auth_failures(self) -> None:

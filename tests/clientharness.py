@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 
 from client_ref import AsyncClient, Client
 from mockserver import Config, MockState, create_app
@@ -24,6 +25,8 @@ from .helpers import WHITELISTED
 from .serverproc import server_process
 
 MODES = ["sync-asgi", "async-asgi", "sync-uvicorn", "async-uvicorn", "sync-subprocess", "async-subprocess"]
+#: MODES as fixture params: a subprocess mode starts `python -m mockserver`, so it is in the slow set.
+MODE_PARAMS = [pytest.param(m, marks=pytest.mark.slow) if m.endswith("subprocess") else m for m in MODES]
 
 
 class Harness:

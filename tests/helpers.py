@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -88,3 +89,16 @@ def err(resp: httpx.Response) -> tuple[str, str]:
     doc = resp.json()
     assert doc["success"] is False and doc["data"] is None, doc
     return doc["code"], doc["msg"]
+
+
+#: The hypothesis profile this run uses (registered in conftest.py): "dev" unless HYPOTHESIS_PROFILE says "ci".
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+
+
+def examples(thorough: int) -> int:
+    """How many examples a property test draws: ``thorough`` under the ci profile, a fifth (at least 10) under dev.
+
+    Each test keeps its own size (a state machine step costs more than a signature check); the
+    profile scales them all, so a local run is quick and CI searches as deep as before.
+    """
+    return thorough if HYPOTHESIS_PROFILE == "ci" else max(10, thorough // 5)

@@ -138,6 +138,7 @@ def test_dns_rebinding_over_a_real_socket() -> None:
         assert http.get("/_mock/health", headers={"host": EVIL}).status_code == 200
 
 
+@pytest.mark.slow  # starts `python -m mockserver`
 def test_dns_rebinding_against_the_cli_server() -> None:
     with server_process("--no-liquidity") as banner, httpx.Client(base_url=banner["url"], timeout=10) as http:
         assert banner["admin_token"] is None
@@ -181,6 +182,7 @@ def test_x_forwarded_for_from_a_named_trusted_proxy_is_believed() -> None:
         s.client.close()
 
 
+@pytest.mark.slow  # starts `python -m mockserver`
 def test_cli_ignores_x_forwarded_for() -> None:
     with server_process("--no-liquidity") as banner:
         admin = httpx.post(banner["url"] + "/_mock/accounts", json={"ip_whitelist": ["203.0.113.7"]}, timeout=10).json()

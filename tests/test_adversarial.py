@@ -30,6 +30,9 @@ from mockserver.api.params import Kind, Param
 
 from .helpers import fresh_nonce, sign_parts
 
+# Every case runs against one `python -m mockserver` process per worker (its log is read for tracebacks).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 SPOT = "/api/spot/v1"
 PARAM = ("2", "Parameter error")

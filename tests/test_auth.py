@@ -20,7 +20,7 @@ from mockserver.api.auth import (
     query_pairs,
 )
 
-from .helpers import auth_headers, fresh_nonce, sign_parts
+from .helpers import auth_headers, examples, fresh_nonce, sign_parts
 
 # Worked examples from shared/research/bitunix-spot-spec.md §1.7 (credentials made up there).
 KEY = "b7c3e1a94f2d4c6e8a0b1d3f5e7a9c2e"
@@ -244,7 +244,7 @@ def test_a_passed_second_stays_forgotten_when_the_clock_moves_back() -> None:
         max_size=200,
     )
 )
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 def test_the_nonce_store_answers_as_a_plain_model(steps: list[tuple[str, str, int, int, int]]) -> None:
     """Against a dict (key, nonce) -> expiry second, forgotten once the second has passed."""
     store = NonceStore()

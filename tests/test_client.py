@@ -27,12 +27,12 @@ from client_ref._core import OPERATIONS
 from client_ref.calls import METHOD_FOR_OPERATION
 from mockserver import ENDPOINTS, ERROR_TABLE
 
-from .clientharness import MODES, Harness, harness
+from .clientharness import MODE_PARAMS, Harness, harness
 
 TRON = "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE"
 
 
-@pytest.fixture(params=MODES)
+@pytest.fixture(params=MODE_PARAMS)
 def h(request: pytest.FixtureRequest) -> Iterator[Harness]:
     with harness(request.param) as hx:
         yield hx

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import difflib
 
+import pytest
+
 from client_ref import _generate
 
 
+@pytest.mark.slow  # runs the generator and ruff as processes
 def test_sync_client_is_generated_from_the_async_one() -> None:
     expected = _generate.generate()
     committed = _generate.TARGET.read_text(encoding="utf-8")
@@ -30,6 +33,7 @@ def test_generated_file_says_so() -> None:
     assert _generate.COMMAND in committed.splitlines()[0]
 
 
+@pytest.mark.slow  # runs ruff as a process
 def test_the_table_turns_async_spellings_into_sync_ones() -> None:
     source = (
         "import httpx\n\n\n"

@@ -17,10 +17,12 @@ from mockserver.api.auth import PROFILES, NonceStore, Verifier, canonical_query,
 from mockserver.engine.accounts import Account
 from mockserver.errors import BitunixError
 
+from .helpers import examples
+
 NOW = 1_760_000_000_000
 CREDS = Credentials(DEMO_API_KEY, DEMO_SECRET)
 ACCOUNT = Account("demo", 1, DEMO_API_KEY, DEMO_SECRET)
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 keys = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8)

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from client_ref import errors as E
 from mockserver import Config, create_app
 
-from .clientharness import MODES, Harness, harness
+from .clientharness import MODE_PARAMS, Harness, harness
 from .helpers import Signed
 
 
@@ -47,7 +47,7 @@ def test_the_readme_recipe_recovers_from_a_moved_clock() -> None:
         assert client.get("/api/spot/v1/user/account", headers=resynced.headers()).json()["code"] == "0"
 
 
-@pytest.fixture(params=MODES)
+@pytest.fixture(params=MODE_PARAMS)
 def h(request: pytest.FixtureRequest) -> Iterator[Harness]:
     with harness(request.param) as hx:
         yield hx

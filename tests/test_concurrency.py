@@ -7,6 +7,7 @@ import threading
 from decimal import Decimal
 
 import httpx
+import pytest
 
 from mockserver import Config, create_app
 from mockserver.engine import Exchange, OrderType, PlaceRequest, Side, load_markets
@@ -28,6 +29,7 @@ def _same_nonce_headers(key: str, secret: str, n: int, now_ms: int) -> list[dict
     return out
 
 
+@pytest.mark.slow  # starts `python -m mockserver`
 def test_200_concurrent_requests_one_nonce_over_http() -> None:
     import time
 
@@ -115,6 +117,7 @@ def test_100_concurrent_orders_never_overspend_in_process() -> None:
     assert all(v == 0 for v in state.exchange.audit().values())
 
 
+@pytest.mark.slow  # starts `python -m mockserver`
 def test_100_concurrent_orders_over_a_real_server() -> None:
     import json
     import time

@@ -31,6 +31,7 @@ def test_the_reference_client_passes_every_rule() -> None:
     assert report.passed
 
 
+@pytest.mark.slow  # a whole kit run per broken client: 11 runs, 15-30 s
 @pytest.mark.parametrize(
     ("double", "failing", "message"),
     [
@@ -141,6 +142,7 @@ def test_cli_exit_status_and_files(tmp_path: Path, capsys: pytest.CaptureFixture
     assert cli_main(["rules"]) == 0 and "ledger.stateful" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # runs the Node driver
 def test_the_node_example_driver_passes_over_loopback() -> None:
     node = shutil.which("node")
     if node is None:
@@ -155,6 +157,7 @@ def test_the_node_example_driver_passes_over_loopback() -> None:
     assert [(v.rule, v.status) for v in report.verdicts] == [(r, "pass") for r in ALL], report.markdown()
 
 
+@pytest.mark.slow  # runs pytest as a process
 def test_pytest_plugin_fixtures(tmp_path: Path) -> None:
     (tmp_path / "test_bot.py").write_text(
         "from decimal import Decimal\n"

@@ -160,6 +160,7 @@ def test_the_ledger_machine_opens_its_account_in_initialize_and_keeps_orders_in_
     assert machine.session is None and not hasattr(machine, "open")  # and no hand-kept list of orders
 
 
+@pytest.mark.slow  # a stateful search and its shrinking: 3-6 s
 @pytest.mark.parametrize(
     ("double", "message", "steps"),
     [
@@ -229,6 +230,7 @@ def test_journal_since_returns_exactly_the_entries_after_the_cursor() -> None:
         target.close()
 
 
+@pytest.mark.slow  # a benchmark: two kit runs, 10-15 s
 def test_the_bench_times_a_passing_and_a_failing_run() -> None:
     from bench.conformance_time import conformance_times
 

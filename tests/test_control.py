@@ -367,9 +367,8 @@ def test_rate_limits_are_switchable_and_exact_on_a_frozen_clock(client: TestClie
     assert all(
         client.get(SPOT + "/market/last_price", params={"symbol": "BTCUSDT"}).json()["code"] == "0" for _ in range(20)
     )
-    assert admin(client, "POST", "/rate-limits", {"per_second": {"fly": 1}}, status=400) == {
-        "error": "per_second.fly: unknown operation"
-    }
+    refused = admin(client, "POST", "/rate-limits", {"per_second": {"fly": 1}}, status=400)
+    assert refused["error"].startswith("per_second: unknown operation 'fly'; valid operations: account, cancel, ")
 
 
 def test_rate_limited_requests_spend_no_nonce(client: TestClient, state: MockState, signed: Signed) -> None:
@@ -482,24 +481,35 @@ def test_a_refused_book_seed_changes_nothing_not_even_the_liquidity_stream(first
 
 
 def test_a_refused_counter_order_mints_nothing_and_opens_no_account() -> None:
-    """A script whose counter order the market refuses (here: outside the price band) leaves no trace."""
+    """A fill whose counter order the market refuses (here: outside the price band) is refused and leaves no trace."""
     from mockserver.engine import OrderType, PlaceRequest, Side
 
     state: MockState = create_app(Config(liquidity=False, frozen_at_ms=1_760_000_000_000)).state.mock
     ctl = Controller(state)
     assert state.demo is not None
-    state.exchange.place(
+    resting = state.exchange.place(
         state.demo.account_id, PlaceRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, Decimal("0.0001"), Decimal("3000000"))
     )
     ctl.set_price("BTCUSDT", "1000")  # the sell ceiling falls to 51000, below the resting buy
     before = _dump(state)
-    (hit,) = ctl.add_script({"api_key": state.demo.api_key})["fills"]
-    assert hit["skipped"].startswith("the market refused the counter order: 910005 price outside the allowed range")
-    assert _dump(state) == before
+    with pytest.raises(AdminError) as refused:
+        ctl.add_script({"api_key": state.demo.api_key})
+    assert (refused.value.status, refused.value.message) == (
+        409,
+        f"order {resting.order_id}: the market refused the counter order: 910005 price outside the allowed range "
+        "(sell price 3000000 above 51000 = last 1000 x (1 + maxSellPriceOffset 50)); nothing was traded",
+    )
+    assert _dump(state) == before and state.counterparty.scripts == []
+    # Scheduled, the same refusal is the script's recorded outcome (its caller is not waiting for an answer).
+    ctl.add_script({"api_key": state.demo.api_key, "after_polls": 1})
+    state.counterparty.fire(state.exchange, state.counterparty.scripts[0])
+    (hit,) = state.counterparty.scripts[0].result
+    assert hit["skipped"].startswith(f"order {resting.order_id}: the market refused the counter order: 910005 ")
+    assert hit["filled"] == "0" and state.exchange.order_by_id(resting.order_id).deal_volume == 0  # type: ignore[union-attr]
 
 
-def test_a_counter_order_that_trades_ahead_of_its_target_takes_its_unspent_coins_back_out() -> None:
-    """The counterparty mints what it pays; what a better-priced fill left unspent leaves the market again."""
+def test_a_fill_with_an_order_ahead_of_its_target_is_refused_and_trades_nothing() -> None:
+    """Price-time priority is not bent: an order at a better price would take the counter order, so none is placed."""
     from mockserver.control.counterparty import COUNTERPARTY_ACCOUNT
     from mockserver.engine import OrderType, PlaceRequest, Side
 
@@ -510,9 +520,68 @@ def test_a_counter_order_that_trades_ahead_of_its_target_takes_its_unspent_coins
     other = ex.create_account(balances={"BTC": Decimal(1)}).account_id
     sell = PlaceRequest("BTCUSDT", Side.SELL, OrderType.LIMIT, Decimal("0.001"), Decimal("64000"))
     target = ex.place(state.demo.account_id, sell)
-    ex.place(other, sell._replace(price=Decimal("63000")))  # rests ahead of the target at a better price
-    (hit,) = ctl.add_script({"api_key": state.demo.api_key})["fills"]
-    assert hit["filled"] == "0.001"
-    assert ex.order_by_id(target.order_id).deal_volume == 0  # type: ignore[union-attr]
-    assert ex.balances(COUNTERPARTY_ACCOUNT)["USDT"].free == 0  # 64 minted, 63 paid, 1 taken back out
+    ex.place(other, sell._replace(price=Decimal("63000"), volume=Decimal("0.0004")))  # better price: ahead
+    ex.place(other, sell._replace(volume=Decimal("0.0002")))  # same price, later: behind the target
+    before = _dump(state)
+    with pytest.raises(AdminError) as refused:
+        ctl.add_script({"api_key": state.demo.api_key, "order_id": target.order_id})
+    assert (refused.value.status, refused.value.message) == (
+        409,
+        f"order {target.order_id}: 0.0004 BTC resting ahead of it at the same or a better price would fill first "
+        "(orders of other accounts); clear the pair's book, or run without liquidity, to fill it; nothing was traded",
+    )
+    assert _dump(state) == before and COUNTERPARTY_ACCOUNT not in ex.accounts
     assert all(v == 0 for v in ex.audit().values()) and ex.problems() == []
+
+
+def test_fill_fills_the_named_order_or_says_why_not_with_the_market_maker_on(make_client: Any) -> None:
+    """The bug: with the market maker's bids above a resting buy, fill() answered done and filled 0.01 while the
+    order stayed NEW (the counter order had traded with the market maker). Now it fills that order or refuses."""
+    from mockserver.control.client import MockAdmin, MockAdminError
+
+    client, state = make_client(liquidity=True)
+    admin = MockAdmin("http://testserver", transport=client._transport)
+    admin.set_price("BTCUSDT", "60000")
+    made = admin.create_account({"USDT": "100000"})
+    key = made["api_key"]
+    signed = Signed(client, key, made["secret"], now_ms=state.clock.now_ms)
+
+    def buy(price: str) -> str:
+        order = {"side": 2, "type": 1, "volume": "0.01", "price": price, "symbol": "BTCUSDT"}
+        return str(ok(signed.post(SPOT + "/order/place_order", order))["orderId"])
+
+    def status(order_id: str) -> str:
+        return str(ok(signed.get(SPOT + "/order/detail", {"orderId": order_id}))["status"])
+
+    ahead = sum(Decimal(v) for p, v in admin.book("BTCUSDT")["bids"] if Decimal(p) >= 59500)  # the maker's
+    deep = buy("59500")
+    book = admin.book("BTCUSDT")
+    with pytest.raises(MockAdminError) as refused:
+        admin.fill(key, deep)
+    assert (refused.value.status, refused.value.message) == (
+        409,
+        f"order {deep}: {format(ahead.normalize(), 'f')} BTC resting ahead of it at the same or a better price would "
+        "fill first (orders of the synthetic market maker); clear the pair's book, or run without liquidity, to fill "
+        "it; nothing was traded",
+    )
+    assert status(deep) == "1" and admin.book("BTCUSDT") == book and admin.fills() == []
+    # Scheduled (the README's after_polls), the script reports the same reason and no fill; the order stays NEW.
+    admin.fill(key, deep, after_polls=1)
+    assert status(deep) == "1"
+    (script,) = admin.fills()
+    assert script["done"] is True and script["fills"] == [
+        {
+            "order_id": deep,
+            "volume": "0.01",
+            "filled": "0",
+            "skipped": refused.value.message.removesuffix("; nothing was traded"),
+        }
+    ]
+    # At the top of the book nothing is ahead: the named order fills, and the answer is what happened to it.
+    top = buy("60000")
+    (hit,) = admin.fill(key, top)["fills"]
+    assert (hit["order_id"], hit["filled"], hit["status"]) == (top, "0.01", "FILLED")
+    assert status(top) == "2" and status(deep) == "1"
+    with pytest.raises(MockAdminError) as gone:  # filled already: nothing to fill, and it says so
+        admin.fill(key, top)
+    assert (gone.value.status, gone.value.message) == (409, f"order {top}: no open order with this id for this api-key")

@@ -8,6 +8,7 @@ not ``self``/``cls`` fails this test - go through an engine method instead.
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "mockserver"
@@ -26,9 +27,9 @@ def _private(name: str) -> bool:
     return name.startswith("_") and not name.startswith("__")
 
 
-def engine_private_names() -> set[str]:
+def engine_private_names(root: Path = ROOT) -> set[str]:
     names: set[str] = set()
-    for path in sorted((ROOT / "engine").glob("*.py")):
+    for path in sorted((root / "engine").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if not isinstance(node, ast.ClassDef):
                 continue
@@ -51,15 +52,19 @@ def engine_private_names() -> set[str]:
     return names
 
 
-def outside_files() -> list[Path]:
-    return sorted([*(ROOT / "control").glob("*.py"), *(ROOT / "api").glob("*.py"), ROOT / "state.py"])
+def outside_files(root: Path = ROOT) -> list[Path]:
+    return sorted([*(root / "control").glob("*.py"), *(root / "api").glob("*.py"), root / "state.py"])
 
 
-def violations() -> list[str]:
-    private = engine_private_names()
+def violations(root: Path = ROOT) -> list[str]:
+    """Every ``x._name`` outside ``root/engine`` where ``_name`` is an engine private, as ``file:line: text``.
+
+    ``root`` is the package to scan (``mockserver``); the self-test passes a planted copy of its layout.
+    """
+    private = engine_private_names(root)
     found = []
-    for path in outside_files():
-        rel = path.relative_to(ROOT).as_posix()
+    for path in outside_files(root):
+        rel = path.relative_to(root).as_posix()
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if not isinstance(node, ast.Attribute) or not _private(node.attr) or node.attr not in private:
                 continue
@@ -83,14 +88,25 @@ def test_nothing_outside_the_engine_touches_engine_privates() -> None:
 
 
 def test_the_scan_catches_a_reach_in(tmp_path: Path) -> None:
-    code = "def f(ex):\n    return ex.ledger._balances, ex._seq, self_like._store\n"
-    tree = ast.parse(code)
-    private = engine_private_names()
-    hits = [
-        ast.unparse(n)
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Attribute)
-        and n.attr in private
-        and not (isinstance(n.value, ast.Name) and n.value.id == "self")
+    """A planted package: the real engine's modules, plus outside modules that reach in (and some that do not)."""
+    shutil.copytree(ROOT / "engine", tmp_path / "engine")
+    (tmp_path / "control").mkdir()
+    (tmp_path / "api").mkdir()
+    (tmp_path / "control" / "reach_in.py").write_text(
+        "def f(ex, self_like):\n"
+        "    return ex.ledger._balances, ex._seq, self_like._store\n"
+        "\n"
+        "\n"
+        "class Fine:\n"
+        "    def g(self):\n"
+        "        return self._store, self._not_an_engine_name, self.public\n",
+        "utf-8",
+    )
+    (tmp_path / "api" / "clean.py").write_text("def h(ex):\n    return ex.place, ex.__dict__\n", "utf-8")
+    (tmp_path / "state.py").write_text("def k(state):\n    return state.exchange._store\n", "utf-8")
+    assert violations(tmp_path) == [
+        "control/reach_in.py:2: ex.ledger._balances",
+        "control/reach_in.py:2: ex._seq",
+        "control/reach_in.py:2: self_like._store",
+        "state.py:2: state.exchange._store",
     ]
-    assert hits == ["ex.ledger._balances", "ex._seq", "self_like._store"]

@@ -21,6 +21,8 @@ from mockserver.engine import (
 from mockserver.engine.money import ZERO, add, dec, fmt, mul, text
 from mockserver.errors import BitunixError, PlaceRefusal
 
+from .helpers import examples
+
 MARKETS = load_markets()
 
 # One step: (account index, action, side, type, price offset in ticks, size in lots, cancel pick)
@@ -99,7 +101,7 @@ def _check_invariants(ex: Exchange) -> None:
             assert o.locked == expected
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**16), liquidity=st.booleans(), steps=st.lists(step, min_size=1, max_size=40))
 def test_random_flow_keeps_every_invariant(seed: int, liquidity: bool, steps: list) -> None:  # type: ignore[type-arg]
     ex, accounts = _exchange(seed, liquidity)
@@ -159,7 +161,7 @@ def test_partial_market_fill_is_partially_cancelled() -> None:
     assert ex.ledger.balance(b, "BTC").free == Decimal("0.49")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     steps=st.lists(
         st.tuples(st.sampled_from([Side.BUY, Side.SELL]), st.integers(-40, 40), st.integers(1, 30)),

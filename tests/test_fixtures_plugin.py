@@ -380,13 +380,14 @@ def _pytest(tmp_path: Path, source: str, *args: str, env: dict[str, str] | None 
     return {**outcomes, "output": proc.stdout + proc.stderr}
 
 
+@pytest.mark.slow  # runs pytest as a process
 def test_a_suite_in_process(tmp_path: Path) -> None:
     result = _pytest(tmp_path, USER_TESTS)
     names = re.findall(r"^def (test_\w+)", USER_TESTS, re.M)
     assert {n: result.get(n) for n in names} == dict.fromkeys(names, "PASSED"), result["output"]
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # runs pytest as a process
 def test_the_same_suite_against_an_external_server(tmp_path: Path) -> None:
     """One default world: this server runs its market maker (the CLI's default), seed 3 and profile strict,
     yet each test sees what it sees in-process - its tenant is built from its marker over the default world."""
@@ -432,6 +433,7 @@ def test_the_same_suite_against_an_external_server(tmp_path: Path) -> None:
         ) in result["output"].splitlines(), result["output"]
 
 
+@pytest.mark.slow  # runs pytest as a process
 def test_teardown_checks(tmp_path: Path) -> None:
     result = _pytest(tmp_path, TEARDOWN_TESTS)
     out = result["output"]
@@ -447,6 +449,7 @@ def test_teardown_checks(tmp_path: Path) -> None:
     assert "@pytest.mark.bitunix: unknown option 'colour'" in out
 
 
+@pytest.mark.slow  # starts a Python process
 def test_loading_the_plugin_imports_nothing_heavy() -> None:
     code = (
         "import json, sys, pytest_bitunix\n"

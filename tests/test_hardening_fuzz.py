@@ -12,9 +12,9 @@ from starlette.testclient import TestClient
 
 from mockserver import ENDPOINTS, Config, MockState, create_app
 
-from .helpers import Signed
+from .helpers import Signed, examples
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(max_examples=examples(120), deadline=None, suppress_health_check=list(HealthCheck))
 POSTS = [ep for ep in ENDPOINTS if ep.method == "POST"]
 GETS = [ep for ep in ENDPOINTS if ep.method == "GET"]
 

@@ -7,6 +7,7 @@ import gc
 import tracemalloc
 
 import httpx
+import pytest
 
 from mockserver.testing import MockServer
 
@@ -16,6 +17,7 @@ ROUNDS = 6
 PER_ROUND = 800
 
 
+@pytest.mark.slow  # a soak: 20-30 s
 def test_memory_stays_flat_while_nonces_expire() -> None:
     with MockServer(liquidity=False, journal_size=500) as mock, httpx.Client(base_url=mock.url, timeout=10) as http:
         state = mock.state

@@ -32,7 +32,7 @@ from mockserver.engine.money import ZERO, add, decimals_of
 from mockserver.errors import BitunixError, PlaceRefusal
 from mockserver.state import MockState
 
-from .helpers import WHITELISTED, fresh_nonce, sign_parts
+from .helpers import WHITELISTED, examples, fresh_nonce, sign_parts
 
 NOW_MS = 1_760_000_000_000
 SPOT = "/api/spot/v1"
@@ -415,7 +415,7 @@ class MoneyMachine(RuleBasedStateMachine):
 
 
 MoneyMachine.TestCase.settings = settings(
-    max_examples=60,
+    max_examples=examples(60),
     stateful_step_count=25,
     deadline=None,
     # No shrinking: a failing run must stay within the CI budget (shrinking a stateful run with a

@@ -7,7 +7,6 @@ import logging
 import os
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import time
@@ -321,6 +320,7 @@ def test_one_server_per_directory(state_dir: Path, running: tuple[MockApp, TestC
         _app(state_dir)
 
 
+@pytest.mark.slow  # starts a Python process
 def test_without_state_nothing_is_imported() -> None:
     code = (
         "import sys; from mockserver.app import create_app; from mockserver import cli; create_app(); "
@@ -348,32 +348,6 @@ def _round(app: MockApp, n: int) -> float:
             return (time.perf_counter() - started) / (2 * n)
 
     return asyncio.run(run())
-
-
-def test_cost_per_state_changing_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Measured, never asserted: alternating rounds with and without a state directory.
-
-    ``BITUNIX_MOCK_PERSIST_BENCH=rounds,requests`` runs a longer measurement (e.g. ``7,2000``).
-    """
-    rounds, n = (int(x) for x in os.environ.get("BITUNIX_MOCK_PERSIST_BENCH", "3,100").split(","))
-    memory, durable = create_app(), _app(tmp_path / "bench")
-    _round(memory, 20), _round(durable, 20)  # warm-up
-    cost: dict[str, list[float]] = {"memory": [], "state": []}
-    for _ in range(rounds):
-        cost["memory"].append(_round(memory, n))
-        cost["state"].append(_round(durable, n))
-    _close(durable)
-    extra = [s - m for m, s in zip(cost["memory"], cost["state"], strict=True)]
-    with capsys.disabled():
-        print(
-            f"\npersist cost ({rounds} rounds x {2 * n} requests): "
-            f"memory {statistics.median(cost['memory']) * 1e6:.0f} us/request "
-            f"[{min(cost['memory']) * 1e6:.0f}..{max(cost['memory']) * 1e6:.0f}], "
-            f"--state {statistics.median(cost['state']) * 1e6:.0f} us/request "
-            f"[{min(cost['state']) * 1e6:.0f}..{max(cost['state']) * 1e6:.0f}], "
-            f"extra {statistics.median(extra) * 1e6:.0f} us [{min(extra) * 1e6:.0f}..{max(extra) * 1e6:.0f}]"
-        )
-    assert all(c > 0 for c in cost["memory"] + cost["state"])
 
 
 def test_fault_counters_carry_the_random_stream_across_a_restart() -> None:

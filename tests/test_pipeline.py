@@ -18,11 +18,11 @@ from mockserver.api.faults import FaultRule
 from mockserver.api.pipeline import HANDLERS_BY_OPERATION, VALIDATORS, Pipeline
 from mockserver.errors import ParameterError
 
-from .helpers import Signed
+from .helpers import Signed, examples
 
 SPOT = "/api/spot/v1"
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(max_examples=examples(300), deadline=None, suppress_health_check=list(HealthCheck))
 
 
 def test_every_endpoint_has_exactly_one_handler_and_every_handler_an_endpoint() -> None:

@@ -23,6 +23,8 @@ from schemathesis.specs.openapi.checks import (
 
 from mockserver import DEMO_API_KEY, DEMO_SECRET, Config, create_app
 
+from .helpers import examples
+
 _mock = create_app(Config(liquidity=False))
 _count = itertools.count()
 
@@ -74,7 +76,7 @@ schema = schemathesis.openapi.from_asgi("/_mock/openapi.json", signing_app)
 
 
 @schema.include(path_regex="^/api/").parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=list(HealthCheck))
 def test_exchange_paths_conform(case: Any) -> None:
     # The exchange answers HTTP 200 with an error code for bad input (code 2, 100005...), by design:
     # schemathesis's negative-data checks expect 4xx, so only these apply to a faithful mock.

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from .helpers import Signed, ok
 from .serverproc import server_process
+
+pytestmark = pytest.mark.slow  # each test starts `python -m mockserver`
 
 
 def test_subprocess_server_serves_public_and_signed_calls() -> None:

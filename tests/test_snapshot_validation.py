@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from mockserver import DEMO_API_KEY, Config, MockState, create_app
 
-from .helpers import Signed, admin_call, err, ok
+from .helpers import Signed, admin_call, err, examples, ok
 
 SPOT = "/api/spot/v1"
 BUY_LOW = {"side": 2, "type": 1, "volume": "0.001", "price": "50000", "symbol": "BTCUSDT"}
@@ -53,6 +53,7 @@ def _first(snap: dict[str, Any], pred: Callable[[dict[str, Any]], bool]) -> int:
     return next(i for i, o in enumerate(snap["orders"]) if pred(o))
 
 
+@pytest.mark.slow  # ~40 restores of a full liquid snapshot: 8-20 s
 def test_restore_refuses_what_the_engine_never_holds(busy: tuple[TestClient, MockState, dict[str, Any]]) -> None:
     client, _state, snap = busy
     mine = _first(snap, lambda o: o["account_id"] == "demo" and o["status"] == 1)
@@ -263,7 +264,8 @@ def _mutate(doc: Any, path: tuple[Any, ...], op: str, value: Any) -> None:
         parent[last] = value
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@pytest.mark.slow  # a long property search: 30-90 s
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     st.lists(
         st.tuples(

@@ -409,7 +409,11 @@ class MockAdmin:
         """Have a counterparty fill the account's resting orders (one ``order_id``, or all, or a ``symbol``'s).
 
         Now (neither trigger), after the account's ``after_polls``-th signed request, or once the mock
-        clock reaches ``at_ms``; ``fraction`` (e.g. ``"0.5"``) fills that part of what remains.
+        clock reaches ``at_ms``; ``fraction`` (e.g. ``"0.5"``) fills that part of what remains. Each
+        outcome in ``fills`` reports the target order only (``filled``, ``status``). Price-time priority
+        holds: an order resting ahead of the target (the market maker's, with liquidity on) means no
+        fill - a fill now raises MockAdminError (409) with the reason and trades nothing; a scheduled
+        one records the reason as the outcome's ``skipped``.
         """
         body = _given(
             api_key=api_key,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel
 
 from ..api import bounds
+from ..api.endpoints import check_operations
 from ..api.faults import FaultRule
 from ..api.journal import JournalEntry, is_secret_header
 from ..clock import Clock
@@ -23,7 +24,7 @@ from ..engine import Account, OrderType, PlaceRequest, Side
 from ..engine.accounts import Balance, LedgerError
 from ..engine.money import add, mul
 from ..errors import BitunixError, PlaceRefusal
-from .counterparty import Script
+from .counterparty import FillRefused, Script
 from .schema import (
     AccountSpec,
     BookSpec,
@@ -449,9 +450,13 @@ class Controller:
             fraction=body.fraction,
         )
         cp = self.state.counterparty
-        cp.add(script)
         if script.after_polls is None and script.at_ms is None:
-            cp.fire(self.state.exchange, script)
+            # At once: the caller waits for the answer, so a fill that cannot happen is refused, not recorded.
+            try:
+                cp.fire(self.state.exchange, script, all_or_nothing=True)
+            except FillRefused as refused:
+                raise AdminError(409, str(refused)) from None
+        cp.add(script)
         return script.to_json()
 
     # --------------------------------------------------------------- clock
@@ -509,10 +514,10 @@ class Controller:
         rl = self.state.rate_limiter
         if spec:
             body = _spec(RateLimitSpec, spec)
-            ops = set(rl.table())
-            for op in body.per_second:
-                if op not in ops:
-                    raise AdminError(400, f"per_second.{op}: unknown operation")
+            try:
+                check_operations(body.per_second, "per_second")
+            except ValueError as exc:
+                raise AdminError(400, str(exc)) from None
             if body.enabled is not None:
                 rl.enabled = body.enabled
             rl.overrides.update(body.per_second)
@@ -532,7 +537,12 @@ class Controller:
         limit: int = 100,
         bodies: bool = True,
     ) -> list[dict[str, Any]]:
-        """Newest first, filtered."""
+        """Newest first, filtered; an ``operation`` no endpoint has is refused (a typo would match nothing)."""
+        if operation is not None:
+            try:
+                check_operations([operation], "operation")
+            except ValueError as exc:
+                raise AdminError(400, str(exc)) from None
         out = []
         for e in reversed(list(self.state.journal)):
             if api_key is not None and e.headers.get("api-key") != api_key:

@@ -4,8 +4,10 @@ It trades like anyone else: for each target order it places an opposite limit
 order at the target's price from a system account (funded by minting, which the
 ledger audit counts as outside money), so fees, fills, statuses and balances
 come out of the real matching engine. Orders resting ahead of the target at the
-same or a better price fill first - price-time priority is not bent. Whatever
-the counterparty leaves unfilled is cancelled at once, so it never rests.
+same or a better price fill first - price-time priority is not bent - so a
+counter order that would trade with any of them is not placed at all: the target
+is filled as asked, or nothing trades and the outcome says why. Whatever the
+counterparty leaves unfilled is cancelled at once, so it never rests.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..engine import Exchange, OrderType, PlaceRequest, Side
+from ..engine import Exchange, Order, OrderType, PlaceRequest, Side
+from ..engine.liquidity import LIQUIDITY_ACCOUNT
 from ..engine.money import floor_to_step, mul
 from ..errors import BitunixError, PlaceRefusal
 
-__all__ = ["COUNTERPARTY_ACCOUNT", "POLL_OPERATIONS", "Counterparty", "Script"]
+__all__ = ["COUNTERPARTY_ACCOUNT", "POLL_OPERATIONS", "Counterparty", "FillRefused", "Script"]
 
 COUNTERPARTY_ACCOUNT = "counterparty"
 
@@ -28,7 +31,11 @@ POLL_OPERATIONS = frozenset({"pending_list", "history_page", "order_detail", "de
 
 
 class _Refused(Exception):
-    """The market refused a counter order (carries the refusal); the savepoint puts everything back."""
+    """The counter order cannot fill the target (carries the reason); the savepoint puts everything back."""
+
+
+class FillRefused(Exception):
+    """An immediate fill that cannot fill what it names; nothing was traded. The message says why."""
 
 
 @dataclass
@@ -104,10 +111,15 @@ class Counterparty:
                 continue
             self.fire(exchange, s)
 
-    def fire(self, exchange: Exchange, script: Script) -> list[dict[str, Any]]:
-        """Trade against the script's target orders now."""
+    def fire(self, exchange: Exchange, script: Script, *, all_or_nothing: bool = False) -> list[dict[str, Any]]:
+        """Trade against the script's target orders now.
+
+        A scheduled script records each target's outcome (a refused one with its reason). With
+        ``all_or_nothing`` (an admin call that fills at once, whose caller waits for the answer) a
+        target that cannot be filled, or a named order that is not open, raises FillRefused and
+        leaves the exchange and the script as they were.
+        """
         with exchange.lock:
-            script.done = True
             targets = [
                 o
                 for o in exchange.orders_of(script.account_id)
@@ -115,20 +127,38 @@ class Counterparty:
                 and (script.symbol is None or o.symbol == script.symbol)
                 and (script.order_id is None or o.order_id == script.order_id)
             ]
-            for target in targets:
-                script.result.append(self._hit(exchange, target.order_id, script.fraction))
+            if not all_or_nothing:
+                script.done = True
+                script.result.extend(self._hit(exchange, t.order_id, script.fraction) for t in targets)
+                return script.result
+            if script.order_id is not None and not targets:
+                where = f" on {script.symbol}" if script.symbol else ""
+                raise FillRefused(f"order {script.order_id}: no open order with this id{where} for this api-key")
+            with exchange.savepoint():
+                outcomes = [self._hit(exchange, t.order_id, script.fraction) for t in targets]
+                refused = [o["skipped"] for o in outcomes if "skipped" in o]
+                if refused:
+                    raise FillRefused("; ".join(refused) + "; nothing was traded")
+            script.done = True
+            script.result.extend(outcomes)
             return script.result
 
     @staticmethod
     def _hit(exchange: Exchange, order_id: str, fraction: Decimal) -> dict[str, Any]:
+        """Fill ``fraction`` of what the target has left, or nothing: the outcome reports the target only."""
         target = exchange.order_by_id(order_id)
         assert target is not None
         m = exchange.market(target.symbol)
         qty = floor_to_step(mul(target.left_volume, fraction), m.lot)
-        outcome: dict[str, Any] = {"order_id": order_id, "volume": str(qty)}
+        outcome: dict[str, Any] = {"order_id": order_id, "volume": str(qty), "filled": "0"}
         if qty <= 0 or not target.status.is_open:
-            outcome["skipped"] = "nothing left to fill at this fraction"
+            outcome["skipped"] = f"order {order_id}: nothing left to fill at fraction {fraction}"
             return outcome
+        ahead = _ahead_of(exchange, target)
+        if ahead:
+            outcome["skipped"] = _why_not(exchange, target.account_id, order_id, m.base, ahead)
+            return outcome
+        before = target.deal_volume
         side = Side.SELL if target.side is Side.BUY else Side.BUY
         spend_coin, spend = (m.base, qty) if side is Side.SELL else (m.quote, mul(qty, target.price))
         req = PlaceRequest(m.symbol, side, OrderType.LIMIT, qty, target.price)
@@ -143,9 +173,9 @@ class Counterparty:
                 try:
                     mine = exchange.place(COUNTERPARTY_ACCOUNT, req)
                 except (BitunixError, PlaceRefusal) as refusal:
-                    raise _Refused(refusal) from None
+                    raise _Refused(f"order {order_id}: the market refused the counter order: {refusal}") from None
         except _Refused as refused:
-            outcome["skipped"] = f"the market refused the counter order: {refused.args[0]}"
+            outcome["skipped"] = refused.args[0]
             return outcome
         if mine.status.is_open:
             exchange.cancel(COUNTERPARTY_ACCOUNT, mine.order_id)
@@ -153,6 +183,45 @@ class Counterparty:
         unspent = exchange.balances(COUNTERPARTY_ACCOUNT)[spend_coin].free
         if unspent > 0:
             exchange.fund(COUNTERPARTY_ACCOUNT, spend_coin, -unspent)
+        after = exchange.order_by_id(order_id)
+        assert after is not None
         outcome["counter_order_id"] = mine.order_id
-        outcome["filled"] = str(mine.deal_volume)
+        outcome["filled"] = str(after.deal_volume - before)
+        outcome["status"] = after.status.name
         return outcome
+
+
+def _ahead_of(exchange: Exchange, target: Order) -> list[Order]:
+    """The orders a counter order at the target's price would meet first: better prices, then earlier at its own."""
+    ahead: list[Order] = []
+    for price, queue in exchange.venue(target.symbol).book.levels(target.side):
+        if price != target.price and (price < target.price) == (target.side is Side.BUY):
+            break  # past the target's price: worse than it
+        for order in queue:
+            if order.order_id == target.order_id:
+                return ahead
+            ahead.append(order)
+    return ahead
+
+
+def _why_not(exchange: Exchange, owner: str, order_id: str, base: str, ahead: list[Order]) -> str:
+    """Why the target cannot be filled alone: whose orders rest ahead of it, and how much."""
+    volume = sum((o.left_volume for o in ahead), Decimal(0))
+    who: list[str] = []
+    for account_id in dict.fromkeys(o.account_id for o in ahead):
+        account = exchange.accounts.get(account_id)
+        if account_id == LIQUIDITY_ACCOUNT:
+            name = "the synthetic market maker"
+        elif account_id == owner:
+            name = "this api-key"
+        elif account is not None and account.system:
+            name = f"the {account.label or account_id} account"
+        else:
+            name = "other accounts"
+        if name not in who:
+            who.append(name)
+    return (
+        f"order {order_id}: {format(volume.normalize(), 'f')} {base} resting ahead of it at the same or a better "
+        f"price would fill first (orders of {', '.join(who)}); clear the pair's book, or run without liquidity, "
+        "to fill it"
+    )
