@@ -280,7 +280,14 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "M rule / L codes",
         "withdraw_whitelist",
     ),
-    Behaviour("internal transfers", "by uid only, settle at once (cancel answers code 2)", "docs only", "L"),
+    Behaviour(
+        "internal transfers",
+        "by uid only, settle at once (cancel answers code 2); the sender's own refusals (10034 short of money, "
+        "own or missing uid) come before the recipient is looked up, so whether a uid exists shows only to a "
+        "sender whose transfer would move the money (unknown: code 2)",
+        "docs only; live's check order unknown",
+        "L",
+    ),
     Behaviour("fees", "0.1 % maker and taker, charged in the coin received", "mock choice, per market", "L"),
     Behaviour(
         "rate limits",
