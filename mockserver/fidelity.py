@@ -213,6 +213,13 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "batch_cap",
     ),
     Behaviour("empty order lists", "see the `empty_lists` switch", "HB code", "L", "empty_lists"),
+    Behaviour(
+        "open orders list",
+        "`pending/list` answers the newest 1000 open orders of the pair, no more (the mock's list bound: 20,000 "
+        "cost 186 ms a call); no paging parameters",
+        "DOC: symbol only, not paginated; no source gives a cap (rustcta's page/pageSize unverified)",
+        "L",
+    ),
     Behaviour("history page size", "see the `page_size_cap` switch", "unknown", "L", "page_size_cap"),
     Behaviour(
         "depth",
