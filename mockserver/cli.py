@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
-from typing import Any, Literal, NoReturn, cast
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 from .api.auth import DEFAULT_PROFILE, PROFILES
 from .config import ADMIN_PREFIX, Config
@@ -33,6 +33,9 @@ from .control.access import is_loopback_host
 from .fidelity import parse_switches
 from .gcpolicy import FREEZE_S, GcPolicy
 from .version import __version__
+
+if TYPE_CHECKING:
+    import uvicorn  # imported when serving: --help and bitunix-mock wait stay light
 
 __all__ = [
     "ENV_PREFIX",
@@ -424,7 +427,7 @@ def _unblock(signals: tuple[signal.Signals, ...]) -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
 
 
-def uvicorn_config(app: Any, log_level: str, access_log: bool, trusted: tuple[str, ...]) -> Any:
+def uvicorn_config(app: Any, log_level: str, access_log: bool, trusted: tuple[str, ...]) -> uvicorn.Config:
     """The uvicorn configuration the CLI serves with."""
     import uvicorn
 
