@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
@@ -108,7 +108,7 @@ LONE = st.integers(0xD800, 0xDFFF).map(chr)
 
 
 @pytest.mark.parametrize("route", ADMIN_ROUTES, ids=_id)
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None)
 @given(doc=JSON, lone=LONE, as_key=st.booleans())
 def test_fuzz_every_admin_route_with_lone_surrogates(route: AdminRoute, doc: Any, lone: str, as_key: bool) -> None:
     raw = json.dumps(_with_surrogate(doc, lone, as_key)).encode("ascii")  # ensure_ascii: the surrogate as \\uXXXX
