@@ -106,7 +106,7 @@ def serve_mock() -> Iterator[tuple[dict[str, Any], float]]:
     """The mock as users start it; yields its banner and the seconds from spawn to first answer."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     t0 = time.perf_counter()
-    cmd = [*_pin(0), sys.executable, "-m", "mockserver", "--port", "0", "--json", "--no-liquidity"]
+    cmd = [*_pin(0), sys.executable, "-m", "mockserver", "--port", "0", "--json", "--show-secrets", "--no-liquidity"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None

@@ -213,6 +213,13 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "batch_cap",
     ),
     Behaviour("empty order lists", "see the `empty_lists` switch", "HB code", "L", "empty_lists"),
+    Behaviour(
+        "open orders list",
+        "`pending/list` answers the newest 1000 open orders of the pair, no more (the mock's list bound: 20,000 "
+        "cost 186 ms a call); no paging parameters",
+        "DOC: symbol only, not paginated; no source gives a cap (rustcta's page/pageSize unverified)",
+        "L",
+    ),
     Behaviour("history page size", "see the `page_size_cap` switch", "unknown", "L", "page_size_cap"),
     Behaviour(
         "depth",
@@ -280,7 +287,14 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "M rule / L codes",
         "withdraw_whitelist",
     ),
-    Behaviour("internal transfers", "by uid only, settle at once (cancel answers code 2)", "docs only", "L"),
+    Behaviour(
+        "internal transfers",
+        "by uid only, settle at once (cancel answers code 2); the sender's own refusals (10034 short of money, "
+        "own or missing uid) come before the recipient is looked up, so whether a uid exists shows only to a "
+        "sender whose transfer would move the money (unknown: code 2)",
+        "docs only; live's check order unknown",
+        "L",
+    ),
     Behaviour("fees", "0.1 % maker and taker, charged in the coin received", "mock choice, per market", "L"),
     Behaviour(
         "rate limits",

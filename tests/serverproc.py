@@ -16,7 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @contextmanager
 def server_process(*args: str, timeout: float = 20.0) -> Iterator[dict[str, Any]]:
-    """Yield the banner (url, port, api_key, secret, ...); the process is always killed on exit."""
+    """Yield the banner (url, port, api_key, secret, ...); the process is always killed on exit.
+
+    ``--show-secrets``: the banner reaches this process over a private pipe, so it may hold them.
+    """
     with server_process_handle(*args, timeout=timeout) as (banner, _proc):
         yield banner
 
@@ -26,7 +29,7 @@ def server_process_handle(*args: str, timeout: float = 20.0) -> Iterator[tuple[d
     """As :func:`server_process`, with the process too (for tests that signal it themselves)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "--port", "0", "--json", *args],
+        [sys.executable, "-m", "mockserver", "--port", "0", "--json", "--show-secrets", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

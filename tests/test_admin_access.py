@@ -154,8 +154,8 @@ def test_cli_refuses_an_empty_token_beyond_loopback(capsys: pytest.CaptureFixtur
     message = capsys.readouterr().err
     assert message == (
         "bitunix-mock: refusing to serve 0.0.0.0 without an admin token: anyone who can reach it could read "
-        'every account\'s secret and fund accounts. Drop --admin-token "" (a token is then generated and '
-        "printed), pass --admin-token <token>, or bind --host 127.0.0.1.\n"
+        'every account\'s secret and fund accounts. Drop --admin-token "" (a token is then generated), pass '
+        "--admin-token <token>, or bind --host 127.0.0.1.\n"
     )
     assert main(["--host", "::", "--admin-token", " ", "--port", "0"]) == 2
 

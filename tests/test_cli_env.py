@@ -52,6 +52,7 @@ GOOD: dict[str, tuple[str, Any, list[str], Any]] = {
     "log_level": ("info", "info", ["--log-level", "debug"], "debug"),
     "access_log": ("1", True, ["--access-log"], True),
     "json": ("1", True, ["--json"], True),
+    "show_secrets": ("yes", True, ["--show-secrets"], True),
     "ready_file": ("@ready", "@ready", [], "@ready"),
 }
 
@@ -80,6 +81,7 @@ BAD: dict[str, str] = {
     "log_level": "verbose",
     "access_log": "-",
     "json": "jsonl",
+    "show_secrets": "please",
     "ready_file": "/no/such/dir/ready.json",
 }
 

@@ -24,6 +24,7 @@ import httpx
 import pytest
 import yaml
 
+from mockserver import DEMO_API_KEY, DEMO_SECRET
 from mockserver.cli import _options, build_parser, env_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,6 +191,9 @@ def test_the_entrypoint_serves_the_healthcheck_passes_and_docker_stop_is_clean()
         with httpx.Client(base_url=url, timeout=10) as http:
             assert http.get("/_mock/status").status_code == 401
             assert http.get("/_mock/status", headers={"x-mock-admin-token": TOKEN}).status_code == 200
+            # What the banner says instead of the secret: the admin API answers it, behind the token.
+            assert http.get(f"/_mock/accounts/{DEMO_API_KEY}").status_code == 401
+            secret = http.get(f"/_mock/accounts/{DEMO_API_KEY}", headers={"x-mock-admin-token": TOKEN}).json()["secret"]
             refused = http.get("/api/spot/v1/market/last_price", params={"symbol": "NOPE"}).json()
             assert refused["code"] == "2"
         proc.send_signal(signal.SIGTERM)  # docker stop
@@ -201,7 +205,12 @@ def test_the_entrypoint_serves_the_healthcheck_passes_and_docker_stop_is_clean()
     assert proc.stdout is not None and proc.stderr is not None
     banner, stderr = proc.stdout.read(), proc.stderr.read()
     assert code == 0 and "Traceback" not in stderr, stderr
-    assert f"listening on http://0.0.0.0:{port}" in banner and f"admin token  {TOKEN}" in banner
+    # The log is collected: the URL to click, never the token nor the demo secret (GET /_mock/accounts gives it).
+    assert f"listening on http://127.0.0.1:{port} (bound to 0.0.0.0:{port}: every interface)" in banner, banner
+    assert TOKEN not in banner + stderr and DEMO_SECRET not in banner + stderr, banner
+    assert "admin token  required; not printed: the one set by BITUNIX_MOCK_ADMIN_TOKEN" in banner, banner
+    assert f"GET http://127.0.0.1:{port}/_mock/accounts/{DEMO_API_KEY} with the admin token answers it" in banner
+    assert secret == DEMO_SECRET
     assert "ParameterError 2" in stderr and "NOPE" in stderr, "the image logs each request as text"
     started = time.monotonic()
     after = subprocess.run(local(healthcheck()[1]), env=env, capture_output=True, text=True, timeout=30)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -9,6 +10,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import ENDPOINTS, Endpoint, MockState
+from mockserver.engine import OrderType, PlaceRequest, Side
+from mockserver.engine.orders import Order
 
 from .helpers import Signed, ok
 from .schema_check import problems
@@ -279,3 +282,34 @@ def test_fills_and_fees(client: TestClient, signed: Signed, state: MockState) ->
     assert state.exchange.balances("fees")["USDT"].free == Decimal("1.28")
     assert ok(signed.post(f"{P}/order/deal/list", {"orderId": "123", "symbol": "BTCUSDT"})) == []
     assert ok(signed.get(f"{P}/order/detail", {"orderId": sell["orderId"]})) is None  # not the demo's order
+
+
+def test_pending_list_answers_the_newest_open_orders_up_to_its_cap_and_walks_no_further(
+    signed: Signed, state: MockState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mockserver.api.handlers import PENDING_LIST_CAP
+    from mockserver.engine.orders import OrderStore
+
+    ex, demo = state.exchange, "demo"
+    ex.fund(demo, "USDT", Decimal(10_000_000))
+    extra = 5
+    placed = [
+        ex.place(demo, PlaceRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, Decimal("0.001"), Decimal(50_000 + i)))
+        for i in range(PENDING_LIST_CAP + extra)
+    ]
+    ex.place(demo, PlaceRequest("ETHUSDT", Side.BUY, OrderType.LIMIT, Decimal("0.01"), Decimal(2_000)))  # other pair
+    walked = 0
+    newest_first = OrderStore.newest_first
+
+    def counting(self: OrderStore, account_id: str) -> Iterator[Order]:
+        nonlocal walked
+        for order in newest_first(self, account_id):
+            walked += 1
+            yield order
+
+    monkeypatch.setattr(OrderStore, "newest_first", counting)
+    rows = ok(signed.post(f"{P}/order/pending/list", {"symbol": "BTCUSDT"}))
+    assert len(rows) == PENDING_LIST_CAP == 1000
+    assert [r["orderId"] for r in rows] == [o.order_id for o in reversed(placed)][:PENDING_LIST_CAP]
+    assert walked == PENDING_LIST_CAP + 1, "the walk stops at the cap (+1: the other pair's newer order)"
+    assert ex.open_orders(demo, "BTCUSDT") == list(reversed(placed)), "without a limit the engine lists them all"

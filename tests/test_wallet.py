@@ -174,3 +174,34 @@ def test_withdraw_needs_the_withdraw_permission(signed: Signed, state: MockState
     s = Signed(signed.client, reader.api_key, reader.secret, now_ms=state.clock.now_ms)
     resp = s.post(f"{P}/withdraw", {"coin": "USDT", "network": "Tron (TRC-20)", "address": TRON_ADDRESS, "amount": "5"})
     assert err(resp) == ("110033", "OPEN_API_KEY_NO_AUTHORITY")
+
+
+def _transfer(s: Signed, to_uid: int, amount: str = "10") -> tuple[tuple[str, str], str]:
+    """The envelope's (code, msg) and the mock's own diagnosis of the refusal."""
+    body = {"coin": "USDT", "amount": amount, "toType": "uid", "toUid": to_uid}
+    resp = s.post(f"{P}/inside_transfer", body, **{"x-mock-diagnose": "1"})
+    return err(resp), resp.headers.get("x-mock-diagnosis", "")
+
+
+def test_a_transfer_answers_alike_whether_the_uid_exists_or_not(signed: Signed, state: MockState) -> None:
+    existing = state.exchange.create_account()
+    unknown = max(a.uid for a in state.exchange.accounts.values()) + 1_000
+    poor = state.exchange.create_account(balances={"USDT": Decimal(5)})
+    s = Signed(signed.client, poor.api_key, poor.secret, now_ms=state.clock.now_ms)
+    # Short of money: the same code, message and diagnosis, so no one learns which uids exist.
+    to_existing, to_unknown = _transfer(s, existing.uid), _transfer(s, unknown)
+    assert to_existing == to_unknown
+    assert to_existing[0] == ("10034", "Insufficient balance")
+    assert "USDT free 5 < 10" in to_existing[1]
+    assert _free(state, existing.account_id, "USDT") == 0 and _free(state, poor.account_id, "USDT") == 5
+    # Funded: only a transfer that moves the money tells the uid exists.
+    assert _transfer(s, unknown, "5")[0] == ("2", "Parameter error")
+    assert ok(s.post(f"{P}/inside_transfer", {"coin": "USDT", "amount": "5", "toType": "uid", "toUid": existing.uid}))
+    assert _free(state, existing.account_id, "USDT") == 5
+    # The sender's own uid and a missing uid are the sender's mistakes, told apart from nothing else.
+    assert _transfer(s, poor.uid)[0] == ("2", "Parameter error")
+    no_uid = s.post(
+        f"{P}/inside_transfer", {"coin": "USDT", "amount": "1", "toType": "uid"}, **{"x-mock-diagnose": "1"}
+    )
+    assert err(no_uid) == ("2", "Parameter error")
+    assert "toUid: required when toType is uid" in no_uid.headers.get("x-mock-diagnosis", "")

@@ -447,7 +447,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         params=(_SYMBOL,),
         response=s.nullable(s.arr(ORDER)),
         errors=("2",),
-        notes=("Not paginated.",),
+        notes=(f"Not paginated; the newest {MAX_LIST_ITEMS} open orders of the pair (a cap no source gives).",),
     ),
     Endpoint(
         "history_page",

@@ -63,7 +63,8 @@ class AdminRoute:
 
 
 def admin_error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+    # A message that quotes input must still encode: a lone surrogate is shown as its escape, never a 500.
+    return JSONResponse({"error": message.encode("utf-8", "backslashreplace").decode("utf-8")}, status_code=status)
 
 
 async def health(state: MockState, request: Request) -> Response:
@@ -119,9 +120,49 @@ async def _json_body(request: Request, limit: int = MAX_ADMIN_BODY) -> Any:
         return {}
     try:
         # A snapshot legitimately holds many values: the size limit bounds them (a value takes >= 2 bytes).
-        return bounds.loads(raw, max_values=max(bounds.MAX_JSON_VALUES, limit // 2))
+        doc = bounds.loads(raw, max_values=max(bounds.MAX_JSON_VALUES, limit // 2))
     except bounds.BoundError as exc:
         raise AdminError(400, f"body: {exc}") from None
+    if _SURROGATE_ESCAPE.search(raw):  # only an escape can carry one: raw surrogate bytes are not UTF-8
+        where = _lone_surrogate(doc, "")
+        if where is not None:
+            place, char = where
+            raise AdminError(
+                400,
+                f"body: {place or 'the document'} holds a lone surrogate (\\u{ord(char):04x}), which is not Unicode "
+                "text (a character beyond U+FFFF is sent as a surrogate pair)",
+            )
+    return doc
+
+
+#: A JSON escape of a UTF-16 surrogate (a pair is fine, one alone is not text).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(doc: Any, at: str) -> tuple[str, str] | None:
+    """The first string of ``doc`` holding a lone surrogate: (where, the surrogate); None when there is none.
+
+    ``json`` joins a proper pair into one character, so any surrogate left in a string stands alone.
+    """
+    if isinstance(doc, str):
+        found = _SURROGATES.search(doc)
+        return (at, found.group()) if found else None
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            found = _SURROGATES.search(key)
+            if found:
+                shown = key[:40].encode("utf-8", "backslashreplace").decode("ascii", "replace")
+                return (f'{at + ": " if at else ""}the key "{shown}"', found.group())
+            inner = _lone_surrogate(value, f"{at}.{key}" if at else key)
+            if inner is not None:
+                return inner
+    elif isinstance(doc, list):
+        for i, value in enumerate(doc):
+            inner = _lone_surrogate(value, f"{at}[{i}]")
+            if inner is not None:
+                return inner
+    return None
 
 
 async def _object(request: Request) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import random
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -1157,11 +1158,12 @@ class Exchange:
             order = self._store.get(order_id)
             return order if order is not None and order.account_id == account_id else None
 
-    def open_orders(self, account_id: str, symbol: str) -> list[Order]:
-        """Open orders on ``symbol``, newest first."""
+    def open_orders(self, account_id: str, symbol: str, limit: int | None = None) -> list[Order]:
+        """Open orders on ``symbol``, newest first; at most ``limit`` (the walk stops there)."""
         with self.lock:
             sym = symbol.upper()
-            return [o for o in self._store.newest_first(account_id) if o.symbol == sym and o.status.is_open]
+            matching = (o for o in self._store.newest_first(account_id) if o.symbol == sym and o.status.is_open)
+            return list(matching if limit is None else itertools.islice(matching, limit))
 
     def history(self, account_id: str, q: HistoryQuery) -> tuple[int, list[Order]]:
         """(total matching, the requested page), newest first."""

@@ -353,11 +353,18 @@ class Wallet:
                 return self._by_biz[(account_id, out_biz_id)]
             if to_type != "uid":
                 raise ParameterError("the mock resolves internal transfers by uid only (toType uid)")
+            if to_uid is None:
+                raise ParameterError("toUid: required when toType is uid")
+            sender = self.exchange.accounts.get(account_id)
+            if sender is not None and sender.uid == to_uid:
+                raise ParameterError("cannot transfer to yourself")
+            # Everything the sender can be refused for comes before the recipient is looked up: an
+            # answer that depended on it would tell anyone, funded or not, which uids exist. Only a
+            # transfer that moves the money learns it, and it pays for that.
+            self._require_free(account_id, row["name"], amount)
             target = next((a for a in self.exchange.accounts.values() if a.uid == to_uid and not a.system), None)
             if target is None:
                 raise ParameterError(f"no account with uid {to_uid}")
-            if target.account_id == account_id:
-                raise ParameterError("cannot transfer to yourself")
             self._debit(account_id, row["name"], amount, target.account_id)
             now = self._now()
             out = WalletRecord(
