@@ -24,7 +24,7 @@ from mockserver.control.routes import ADMIN_ROUTES, AdminRoute
 from .helpers import WHITELISTED, admin_call
 
 TAIL = ", which is not Unicode text (a character beyond U+FFFF is sent as a surrogate pair)"
-PARAMS = {"api_key": DEMO_API_KEY, "symbol": "BTCUSDT", "fault_id": "f1", "entry_id": "1"}
+PARAMS = {"api_key": DEMO_API_KEY, "symbol": "BTCUSDT", "fault_id": "f1", "entry_id": "1", "tenant_id": "t1"}
 BODY_ROUTES = [r for r in ADMIN_ROUTES if r.request is not None]
 OTHER_ROUTES = [r for r in ADMIN_ROUTES if r.request is None]
 
