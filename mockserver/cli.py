@@ -345,6 +345,18 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise _Stopped(signum)
 
 
+def _resumed_lines(r: dict[str, Any]) -> list[str]:
+    """What a ``--state`` start found and what is in force (mockserver.control.persist.Durable.resumed)."""
+    clock = r["clock"]
+    when = f"clock frozen at {clock['now_ms']}" if clock["frozen"] else f"clock running, offset {clock['offset_ms']} ms"
+    switches = ", ".join(f"{k}={v}" for k, v in r["switches"].items()) or "as default"
+    lines = [
+        f"  resumed  {r['directory']}: {r['accounts']} accounts, {r['orders']} orders ({r['resting']} resting), "
+        f"{when}, profile {r['profile']}, switches {switches}, rate limits {'on' if r['rate_limits'] else 'off'}"
+    ]
+    return lines + [f"  differs  {line}" for line in r["differs"]]
+
+
 def _serve(args: argparse.Namespace) -> int:
     token = args.admin_token
     token_var = args.from_env.get("admin_token")
@@ -429,23 +441,30 @@ def _serve(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     host = f"[{args.host.strip('[]')}]" if family == socket.AF_INET6 else args.host
     url = f"http://{host}:{port}"
+    mock = app.state.mock
+    resumed = mock.durable.resumed if mock.durable is not None else None
+    profile = mock.verifier.profile.name  # the profile in force: a state directory's, when it resumed one
     banner = {
         "url": url,
         "port": port,
         "api_key": config.demo_api_key if config.demo_account else None,
         "secret": config.demo_secret if config.demo_account else None,
-        "profile": config.profile,
+        "profile": profile,
         "admin": url + ADMIN_PREFIX,
         "admin_token": token,
+        "resumed": resumed,
     }
     if args.json:
         print(json.dumps(banner), flush=True)
     else:
+        kept = " (kept by the state directory)" if profile != config.profile else ""
         lines = [
             f"Bitunix spot mock listening on {url}",
-            f"  profile  {config.profile}",
+            f"  profile  {profile}{kept}",
             f"  admin    {url}{ADMIN_PREFIX}",
         ]
+        if resumed is not None:
+            lines += _resumed_lines(resumed)
         if config.demo_account:
             lines += [f"  api-key  {config.demo_api_key}", f"  secret   {config.demo_secret}"]
         if token:

@@ -188,7 +188,10 @@ def test_a_reset_or_deleted_account_with_a_withdrawal_still_snapshots_and_restor
         if action == "reset":
             assert client.post(f"/_mock/accounts/{signed.key}/reset", json={}).status_code == 200
         else:
-            assert client.delete(f"/_mock/accounts/{signed.key}", headers={"x-mock-admin": "1"}).status_code in (200, 204)
+            assert client.delete(f"/_mock/accounts/{signed.key}", headers={"x-mock-admin": "1"}).status_code in (
+                200,
+                204,
+            )
         # The forgotten withdrawal's money left the exchange: conserved and explained by the net flow.
         assert _free(state, "withdrawals", "USDT") == 0
         assert state.exchange.problems() == []

@@ -367,15 +367,20 @@ class Store:
             header = b"%s %d sha256=%s bytes=%d\n" % (
                 _CHECKPOINT_MAGIC, VERSION, hashlib.sha256(doc).hexdigest().encode(), len(doc)
             )  # fmt: skip
-            with tmp.open("wb") as fh:
-                fh.write(header)
-                fh.write(doc)
-                fh.flush()
-                os.fsync(fh.fileno())
+            try:
+                with tmp.open("wb") as fh:
+                    fh.write(header)
+                    fh.write(doc)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                # Verified as written before it may replace anything: read back through the checksum.
+                if self.read_checkpoint(Checkpoint(seq, tmp)) != doc:
+                    raise PersistError(f"{tmp}: read back differently than written")
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
             os.replace(tmp, final)
             self._fsync_home()
-            if self.read_checkpoint(Checkpoint(seq, final)) != doc:  # verified before anything older goes
-                raise PersistError(f"{final}: read back differently than written")
             older = [c for c in self.checkpoints() if c.seq < seq or (c.seq == seq and c.path != final)]
             if older:
                 previous = older[0]
