@@ -66,6 +66,7 @@ class Run:
     def step(self, op: str, r: int) -> None:
         keys = sorted(self.keys)
         key = keys[r % len(keys)] if keys else None
+        body: dict[str, Any]
         if op == "create" or key is None:
             made = self.admin("POST", "/accounts", {"balances": {"USDT": "5000", "BTC": "1"}}).json()
             self.keys[made["api_key"]] = made["secret"]

@@ -113,6 +113,9 @@ FROM_ENV = "BITUNIX_MOCK_STATE_FROM"
 COMPACT_EVERY = 50_000
 #: A log this large (or as large as the last checkpoint, if larger) is compacted into a checkpoint.
 COMPACT_MIN_BYTES = 2 << 20
+#: ``BITUNIX_MOCK_STATE_COMPACT_BYTES=N``: compact every N log bytes whatever the checkpoint's size
+#: (the crash tests set it small, so kills land while checkpoints are written).
+COMPACT_FIXED_BYTES = int(os.environ.get("BITUNIX_MOCK_STATE_COMPACT_BYTES") or 0)
 #: Log records deleted per transaction when a checkpoint makes them unnecessary (bounds a request's wait).
 _TRIM_CHUNK = 2_000
 #: Refusals raised before a nonce is spent or anything else is touched: never logged.
@@ -719,7 +722,8 @@ class Durable:
         self.seq = seq
         self.logged += 1
         self.logged_bytes += len(raw) + len(body)
-        due = self.logged >= COMPACT_EVERY or self.logged_bytes >= max(COMPACT_MIN_BYTES, self.checkpoint_bytes)
+        limit = COMPACT_FIXED_BYTES or max(COMPACT_MIN_BYTES, self.checkpoint_bytes)
+        due = self.logged >= COMPACT_EVERY or self.logged_bytes >= limit
         if due and not self.writer.busy:  # one at a time: the next record past the line tries again
             self.checkpoint_soon()
 
