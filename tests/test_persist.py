@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from starlette.testclient import TestClient
 
@@ -419,3 +420,30 @@ def test_fault_counters_carry_the_random_stream_across_a_restart() -> None:
     assert [d and d.delay_ms for d in got] == [d and d.delay_ms for d in expected]
     assert any(d is None for d in got) and any(d is not None for d in got)
     assert second.counters()["ids"] == first.counters()["ids"] and second.seed == 7
+
+
+def test_a_version_1_directory_is_read_and_upgraded(tmp_path: Path) -> None:
+    """The previous layout (one checkpoint row, no settings, unchecksummed) still opens, once rewritten."""
+    source = create_app(Config(liquidity=False))
+    client = TestClient(source)
+    ok(Signed(client).post(f"{P}/order/place_order", RESTING))
+    doc = persist.state_doc(source.state.mock)
+    v1 = {k: v for k, v in doc.items() if k != "settings"} | {"version": 1}
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("CREATE TABLE checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), doc BLOB NOT NULL)")
+    db.execute(
+        "CREATE TABLE log (seq INTEGER PRIMARY KEY, head BLOB NOT NULL, body BLOB NOT NULL, crc INTEGER NOT NULL)"
+    )
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", "bitunix-mock-state"), ("version", "1")])
+    db.execute("INSERT INTO checkpoint VALUES (1, ?)", (orjson.dumps(v1),))
+    db.commit()
+    db.close()
+    app = _app(tmp_path, liquidity=False)
+    assert persist.state_doc(app.state.mock)["snapshot"]["orders"] == doc["snapshot"]["orders"]
+    _close(app)
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    assert db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone() == ("2",)
+    assert db.execute("SELECT name FROM sqlite_master WHERE name = 'checkpoint'").fetchone() is None
+    db.close()
+    assert len(list(tmp_path.glob("checkpoint-*.state"))) == 1
