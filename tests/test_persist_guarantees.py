@@ -213,6 +213,42 @@ def test_the_previous_checkpoint_stays_until_the_new_one_is_verified(
     _close(app)
 
 
+# ------------------------------------------------- 18.5: checkpoints off the request path
+
+
+def test_a_checkpoint_is_written_while_requests_are_answered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The request that crosses the compaction line hands a copy to the writer and is answered;
+    the writer here waits until a later request has been answered, which a checkpoint written on
+    the request path could never see."""
+    monkeypatch.setattr(persist, "COMPACT_EVERY", 2)
+    app = _app(tmp_path)
+    client = TestClient(app)
+    durable = app.state.mock.durable
+    assert durable is not None
+    answered = threading.Event()
+    waited: list[bool] = []
+    real = durable.store.write_checkpoint
+
+    def held(seq: int, doc: bytes) -> int:
+        waited.append(answered.wait(timeout=10))
+        return real(seq, doc)
+
+    monkeypatch.setattr(durable.store, "write_checkpoint", held)
+    signed = Signed(client)
+    ok(signed.post(f"{P}/order/place_order", RESTING))
+    ok(signed.post(f"{P}/order/place_order", RESTING))  # crosses the line: the copy goes to the writer
+    ok(signed.post(f"{P}/order/place_order", RESTING))  # answered while the writer is still held
+    answered.set()
+    durable.writer.wait()
+    assert waited == [True]
+    assert [c.seq for c in durable.store.checkpoints()] == [2, 0]
+    _close(app)
+    again = _app(tmp_path)  # the checkpoint after record 2, then record 3 replayed
+    assert again.state.mock.durable is not None and again.state.mock.durable.replayed == 1
+    assert len(again.state.mock.exchange.orders_of("demo")) == 3
+    _close(again)
+
+
 # ---------------------------------------------------------- 18.4: one writer per file
 
 
