@@ -279,6 +279,7 @@ def test_a_symlinked_database_is_the_same_database(tmp_path: Path) -> None:
 def test_snapshot_and_restore_serve_other_clients_while_they_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """The costly half runs in a worker thread: a request sent meanwhile is answered before it ends."""
     app = create_app(Config(liquidity=False))
+    snap = TestClient(app).get(M + "/snapshot", headers=ADMIN).json()  # the document the restore sends
     served = threading.Event()
     waited: list[bool] = []
     real_encode, real_prepare = snapshot.encode, Controller.prepare_restore
@@ -306,8 +307,6 @@ def test_snapshot_and_restore_serve_other_clients_while_they_work(monkeypatch: p
                     served.set()
             return (await big).status_code
 
-    snap = TestClient(app).get(M + "/snapshot", headers=ADMIN).json()
-    waited.clear()
     assert asyncio.run(scenario("GET", "/snapshot")) == 200
     assert asyncio.run(scenario("POST", "/restore", snap)) == 200
     assert waited == [True, True]
@@ -316,6 +315,7 @@ def test_snapshot_and_restore_serve_other_clients_while_they_work(monkeypatch: p
 # --------------------------------------------- 19.3: what a restart says, and why not
 
 
+@pytest.mark.slow
 def test_the_banner_says_what_was_resumed_and_the_profile_in_force(tmp_path: Path) -> None:
     state = tmp_path / "state"
     with server_process("--state", str(state), "--no-liquidity") as banner:
