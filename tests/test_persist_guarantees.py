@@ -182,8 +182,10 @@ def test_a_flipped_byte_in_the_checkpoint_is_refused_and_the_previous_one_is_the
     assert state_doc(again.state.mock) == before  # the account, its label and the order
     assert again.state.mock.exchange.account_by_key(made["api_key"]) is not None
     _close(again)
+    # The damaged file is gone: the next checkpoint's "previous" is a verified one.
+    assert newest not in set(tmp_path.glob("checkpoint-*.state")) and previous.exists()
     monkeypatch.delenv(FROM_ENV)
-    _close(_app(tmp_path))  # the damaged file was replaced by a verified one
+    _close(_app(tmp_path))
 
 
 def test_the_previous_checkpoint_stays_until_the_new_one_is_verified(

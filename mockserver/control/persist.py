@@ -878,15 +878,16 @@ def _admin_pattern(route_path: str) -> re.Pattern[str]:
 # ------------------------------------------------------------------- start
 
 
-def _newest_restorable(store: Store, config: Config) -> tuple[int, MockState | None]:
-    """The checkpoint to start from (its log position and state), or ``(0, None)`` for a new directory."""
+def _newest_restorable(store: Store, config: Config) -> tuple[int, MockState | None, list[Path]]:
+    """The checkpoint to start from (its log position and state), or ``(0, None)`` for a new directory,
+    and the newer checkpoints passed over (damaged: removed once the start has a verified one)."""
     if store.legacy is not None:
-        return 0, restore_doc(config, store.legacy, f"{store.path} (its version-1 checkpoint)")
+        return 0, restore_doc(config, store.legacy, f"{store.path} (its version-1 checkpoint)"), []
     found = store.checkpoints()
     if not found:
         if store.last_seq():
             raise PersistError(f"{store.path} has a log but no checkpoint file beside it in {store.home}")
-        return 0, None
+        return 0, None, []
     use_previous = os.environ.get(FROM_ENV, "").strip().lower() == "previous"
     if use_previous:
         if len(found) < 2:
@@ -911,7 +912,7 @@ def _newest_restorable(store: Store, config: Config) -> tuple[int, MockState | N
             f"{exc}. The file is damaged; nothing was loaded. The way out: {way_out}; or start a fresh "
             "directory and POST /_mock/restore an export (GET /_mock/snapshot)."
         ) from None
-    return chosen.seq, restore_doc(config, doc, str(chosen.path))
+    return chosen.seq, restore_doc(config, doc, str(chosen.path)), [c.path for c in found if c.seq > chosen.seq]
 
 
 def _differences(flags: Config, state: MockState) -> list[str]:
@@ -995,7 +996,7 @@ def attach(state: MockState, pipeline: Pipeline) -> Durable:
     store = Store(db_path)
     try:
         store.remove_temporaries()
-        seq, restored = _newest_restorable(store, state.config)
+        seq, restored, passed_over = _newest_restorable(store, state.config)
         if restored is not None:
             state.replace_with(restored)
         durable = Durable(state, pipeline, directory, store)
@@ -1003,6 +1004,8 @@ def attach(state: MockState, pipeline: Pipeline) -> Durable:
         records = store.records_after(seq)
         durable.replay(records)
         state.durable = durable  # only now: replayed admin calls must not log themselves again
+        for damaged in passed_over:  # never the "previous" of the checkpoint written next
+            damaged.unlink(missing_ok=True)
         durable.checkpoint()  # start from a verified checkpoint of what was just rebuilt
         store.upgraded()
         if restored is not None:
