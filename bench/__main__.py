@@ -416,6 +416,18 @@ def markdown(res: dict[str, Any]) -> str:
             f"{p['extra_us']['median']:.0f} µs (±{100 * (p['extra_us']['relative_spread'] or 0):.0f} %) - "
             f"signed place + cancel in-process, {len(p['extra_us']['rounds'])} ABBA rounds.",
         ]
+    if res.get("persist_stalls"):
+        st, bl = res["persist_stalls"], res["persist_blocking"]
+        lines += [
+            "",
+            f"On a {st['orders']:,}-order exchange, {st['requests_per_round']:,} signed requests a round, "
+            f"{st['rounds']} ABBA rounds (median): p50 {st['memory']['p50_ms']:.2f} / {st['state']['p50_ms']:.2f} ms, "
+            f"p99 {st['memory']['p99_ms']:.2f} / {st['state']['p99_ms']:.2f} ms, longest "
+            f"{st['memory']['max_ms']:.0f} / {st['state']['max_ms']:.0f} ms in memory / with `--state` "
+            f"({st['background_checkpoints']} checkpoints written off the request path). Other clients wait at "
+            f"most {bl['snapshot']['longest_wait_ms']:.0f} ms during a snapshot ({bl['snapshot']['call_ms']:.0f} ms) "
+            f"and {bl['restore']['longest_wait_ms']:.0f} ms during a restore ({bl['restore']['call_ms']:.0f} ms).",
+        ]
     if res.get("worst_case"):
         from bench.worst_case import table
 
@@ -461,6 +473,8 @@ def main(argv: list[str] | None = None) -> int:
     from bench import persist_cost
 
     res["persist"] = persist_cost.measure(pairs=200 if args.quick else 1000)
+    res["persist_stalls"] = persist_cost.stalls(pairs=500 if args.quick else 6_000, rounds=2 if args.quick else 4)
+    res["persist_blocking"] = persist_cost.blocking(rounds=1 if args.quick else 5)
     res["verdicts"] = verdicts(res)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.json").write_text(json.dumps(res, indent=2) + "\n", "utf-8")

@@ -395,7 +395,10 @@ def _text_banner(
     lines = [f"Bitunix spot mock listening on {url}"]
     if not url.startswith(f"http://{bound}"):
         lines[0] += f" (bound to {bound}: every interface)"
-    lines += [f"  profile  {config.profile}", f"  admin    {url}{ADMIN_PREFIX}"]
+    kept = " (kept by the state directory)" if banner["profile"] != config.profile else ""
+    lines += [f"  profile  {banner['profile']}{kept}", f"  admin    {url}{ADMIN_PREFIX}"]
+    if banner["resumed"] is not None:
+        lines += _resumed_lines(banner["resumed"])
     if config.demo_account:
         lines.append(f"  api-key  {config.demo_api_key}")
         if "secret" in withheld:
@@ -461,6 +464,18 @@ class _Stopped(Exception):
 
 def _stop(signum: int, frame: FrameType | None) -> None:
     raise _Stopped(signum)
+
+
+def _resumed_lines(r: dict[str, Any]) -> list[str]:
+    """What a ``--state`` start found and what is in force (mockserver.control.persist.Durable.resumed)."""
+    clock = r["clock"]
+    when = f"clock frozen at {clock['now_ms']}" if clock["frozen"] else f"clock running, offset {clock['offset_ms']} ms"
+    switches = ", ".join(f"{k}={v}" for k, v in r["switches"].items()) or "as default"
+    lines = [
+        f"  resumed  {r['directory']}: {r['accounts']} accounts, {r['orders']} orders ({r['resting']} resting), "
+        f"{when}, profile {r['profile']}, switches {switches}, rate limits {'on' if r['rate_limits'] else 'off'}"
+    ]
+    return lines + [f"  differs  {line}" for line in r["differs"]]
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -557,15 +572,19 @@ def _serve(args: argparse.Namespace) -> int:
     sock.set_inheritable(True)
     port = sock.getsockname()[1]
     url = banner_url(args.host, port)
+    mock = app.state.mock
+    resumed = mock.durable.resumed if mock.durable is not None else None
+    profile = mock.verifier.profile.name  # the profile in force: a state directory's, when it resumed one
     banner = {
         "url": url,
         "port": port,
         "api_key": config.demo_api_key if config.demo_account else None,
         "secret": config.demo_secret if config.demo_account else None,
-        "profile": config.profile,
+        "profile": profile,
         "admin": url + ADMIN_PREFIX,
         "admin_token": token,
         "admin_token_required": token is not None,
+        "resumed": resumed,
     }
     withheld = [] if show_secrets else [name for name in ("secret", "admin_token") if banner[name] is not None]
     if args.json:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from email.utils import formatdate
+from typing import ClassVar
 
 __all__ = ["Clock", "http_date"]
 
@@ -21,6 +22,11 @@ class Clock:
     clock (or the offset of a running one) forward.
     """
 
+    #: While set, the wall time every running clock reads (offsets still apply). A state directory
+    #: sets it around an admin write and its replay, so a ``/reset`` builds a new clock and exchange
+    #: at the instant recorded in the log (mockserver.control.persist).
+    wall_pin_ms: ClassVar[int | None] = None
+
     def __init__(self, *, offset_ms: int = 0, frozen_at_ms: int | None = None) -> None:
         self._lock = threading.Lock()
         self._offset_ms = offset_ms
@@ -31,7 +37,8 @@ class Clock:
         frozen = self._frozen_at_ms
         if frozen is not None:
             return frozen
-        return time.time_ns() // 1_000_000 + self._offset_ms
+        wall = Clock.wall_pin_ms
+        return (time.time_ns() // 1_000_000 if wall is None else wall) + self._offset_ms
 
     @property
     def frozen(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench.__main__ import engine_benchmark, markdown, nonce_memory, summarize, verdicts
 
 
@@ -55,3 +57,19 @@ def test_the_persist_cost_figure_reports_every_round() -> None:
     assert out["pairs_per_round"] == 5
     assert len(out["memory_us"]["rounds"]) == len(out["state_us"]["rounds"]) == len(out["extra_us"]["rounds"]) == 5
     assert out["memory_us"]["median"] > 0 and out["state_us"]["median"] > 0
+
+
+@pytest.mark.slow
+def test_the_stall_figures_cross_checkpoints_and_time_both_big_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import persist_cost
+    from mockserver.control import persist
+
+    monkeypatch.setattr(persist, "COMPACT_FIXED_BYTES", 10_000)  # a checkpoint every ~25 requests
+    out = persist_cost.stalls(pairs=60, rounds=2)
+    assert out["orders"] == 5_600 and out["requests_per_round"] == 120
+    assert out["background_checkpoints"] >= 2  # the state side ran through checkpoints in each round
+    assert len(out["state"]["rounds"]["p99_ms"]) == len(out["memory"]["rounds"]["p99_ms"]) == 2
+    blocked = persist_cost.blocking(rounds=1)
+    assert blocked["snapshot_bytes"] > 2_000_000
+    for call in ("snapshot", "restore"):
+        assert blocked[call]["longest_wait_ms"] > 0 and blocked[call]["call_ms"] > 0

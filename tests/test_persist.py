@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from starlette.testclient import TestClient
 
@@ -62,8 +64,7 @@ def running(state_dir: Path) -> Iterator[tuple[MockApp, TestClient]]:
 def _reopen(app: MockApp, state_dir: Path) -> MockApp:
     _close(app)
     again = _app(state_dir)
-    durable = again.state.mock.durable
-    assert durable is not None and durable.diverged == 0
+    assert again.state.mock.durable is not None  # a replay that diverged would have raised
     return again
 
 
@@ -129,7 +130,7 @@ def test_what_is_logged_and_what_checkpoints(running: tuple[MockApp, TestClient]
     assert client.post(f"{M}/accounts/{signed.key}/fund", json={"coin": "NOPE", "amount": "1"}).status_code == 400
     assert durable.store.log_size() == 3  # a refused admin call changed nothing: not logged
     assert client.post(f"{M}/reset", json={}).is_success
-    assert durable.store.log_size() == 0  # a whole reset is a checkpoint
+    assert durable.store.log_size() == 4  # a whole reset is a record too, replayed at its recorded instant
 
 
 def test_compaction_every_n_requests(
@@ -140,11 +141,15 @@ def test_compaction_every_n_requests(
     signed = Signed(client)
     durable = app.state.mock.durable
     assert durable is not None
-    sizes = []
+    sizes, kept = [], []
     for _ in range(12):
         ok(signed.post(f"{P}/order/place_order", RESTING))
+        durable.writer.wait()  # checkpoints are written by a thread: wait for it to compare
         sizes.append(durable.store.log_size())
-    assert sizes == [1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2]
+        kept.append([c.seq for c in durable.store.checkpoints()])
+    # A checkpoint after 5 and 10 records; the previous one and the log since it stay.
+    assert sizes == [1, 2, 3, 4, 5, 6, 7, 8, 9, 5, 6, 7]
+    assert kept[3] == [0] and kept[4] == [5, 0] and kept[9] == [10, 5] and kept[11] == [10, 5]
     before = client.get(f"{M}/snapshot").json()
     again = _reopen(app, state_dir)
     assert again.state.mock.durable is not None and again.state.mock.durable.replayed == 2
@@ -162,11 +167,13 @@ def test_compaction_when_the_log_outgrows_the_checkpoint(
     assert durable is not None and durable.checkpoint_bytes > 100_000  # the start-up checkpoint
     durable.checkpoint_bytes = 1500  # as if the exchange were tiny: a few records outgrow it
     signed = Signed(client)
-    sizes = []
     for _ in range(8):
         ok(signed.post(f"{P}/order/place_order", RESTING))
-        sizes.append(durable.store.log_size())
-    assert 0 in sizes and max(sizes) < 8
+        durable.writer.wait()
+    # One checkpoint once the log passed 1,500 bytes; it measures the real size again, so no more.
+    assert durable.writer.written == 1 and durable.checkpoint_bytes > 100_000
+    newest, previous = durable.store.checkpoints()
+    assert 1 <= newest.seq < 8 and previous.seq == 0
 
 
 def test_reset_and_restore_are_kept(state_dir: Path, running: tuple[MockApp, TestClient]) -> None:
@@ -197,7 +204,7 @@ def test_a_change_that_cannot_be_written_stops_the_process(
     durable = app.state.mock.durable
     assert durable is not None
 
-    def full_disk(head: bytes, body: bytes) -> None:
+    def full_disk(seq: int, head: bytes, body: bytes) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
     def exit_(status: int) -> None:
@@ -215,9 +222,8 @@ def test_a_change_that_cannot_be_written_stops_the_process(
 
 def _fill(path: Path, n: int) -> Store:
     store = Store(path)
-    store.checkpoint(b'{"x":1}')
     for i in range(n):
-        store.append(b'{"i":%d}' % i, b"body-%d" % i)
+        store.append(i + 1, b'{"i":%d}' % i, b"body-%d" % i)
     return store
 
 
@@ -230,38 +236,52 @@ def _crash_copy(path: Path, dest: Path) -> Path:
 
 
 def test_torn_last_wal_record_is_dropped_cleanly(tmp_path: Path) -> None:
+    # A commit whose WAL frame is half-written was never acknowledged: SQLite itself ignores it.
     live = _fill(tmp_path / DB_NAME, 3)
     copy = _crash_copy(tmp_path / DB_NAME, tmp_path / "crash")
     live.close()
     wal = Path(str(copy) + "-wal")
     with wal.open("r+b") as fh:  # the last commit's frame half-written
         fh.truncate(wal.stat().st_size - 100)
-    checkpoint, records = Store(copy).read()
-    assert checkpoint == b'{"x":1}'
+    records = _records(copy)
     assert [(r[1], r[2]) for r in records] == [({"i": 0}, b"body-0"), ({"i": 1}, b"body-1")]
 
 
-def test_torn_last_record_checksum_is_dropped_and_a_middle_one_refused(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def _records(path: Path) -> list[tuple[int, dict[str, Any], bytes]]:
+    store = Store(path)
+    try:
+        return store.records_after(0)
+    finally:
+        store.close()
+
+
+def _damage(path: Path, sql: str) -> None:
+    db = sqlite3.connect(path)
+    db.execute(sql)
+    db.commit()
+    db.close()
+
+
+def test_a_committed_record_that_fails_its_checksum_is_refused_never_dropped(tmp_path: Path) -> None:
+    # Issue 18.3: the last record with a bad checksum was dropped as if torn by a crash, losing an
+    # acknowledged order. An SQLite commit is atomic: a committed record that fails is damage.
     path = tmp_path / DB_NAME
     _fill(path, 3).close()
-    db = sqlite3.connect(path)
-    db.execute("UPDATE log SET body = X'00' WHERE seq = (SELECT max(seq) FROM log)")
-    db.commit()
-    db.close()
-    with caplog.at_level(logging.WARNING, "mockserver.persist"):
-        store = Store(path)
-        assert [r[1] for r in store.read()[1]] == [{"i": 0}, {"i": 1}]
-    assert "torn last log record" in caplog.text
-    assert store.log_size() == 2  # dropped for good, so the next append follows the good ones
+    _damage(path, "UPDATE log SET body = X'00' WHERE seq = 3")
+    way_out = "Start a fresh directory and POST /_mock/restore an export you saved"
+    with pytest.raises(PersistError) as refused:
+        _records(path)
+    assert str(refused.value).startswith(f"{path}: log record 3 fails its checksum. Nothing was loaded.")
+    assert way_out in str(refused.value)
+    store = Store(path)
+    assert store.log_size() == 3  # nothing was dropped
     store.close()
-    db = sqlite3.connect(path)
-    db.execute("UPDATE log SET crc = crc + 1 WHERE seq = (SELECT min(seq) FROM log)")
-    db.commit()
-    db.close()
-    with pytest.raises(PersistError, match="record 1 is corrupt"):
-        Store(path).read()
+    _damage(path, "UPDATE log SET crc = crc + 1 WHERE seq = 1")
+    with pytest.raises(PersistError, match=f"^{path}: log record 1 fails its checksum"):
+        _records(path)
+    _damage(path, "DELETE FROM log WHERE seq = 1")
+    with pytest.raises(PersistError, match=r"log records 1\.\.1 are missing"):
+        _records(path)
 
 
 def test_foreign_corrupt_and_newer_files_refuse_to_start(tmp_path: Path) -> None:
@@ -287,7 +307,7 @@ def test_foreign_corrupt_and_newer_files_refuse_to_start(tmp_path: Path) -> None
     db.execute("UPDATE meta SET value = '99' WHERE key = 'version'")
     db.commit()
     db.close()
-    with pytest.raises(PersistError, match="version 99; this mock reads version 1"):
+    with pytest.raises(PersistError, match="version 99; this mock reads version 2"):
         _app(newer)
 
     broken = tmp_path / "broken"
@@ -300,11 +320,12 @@ def test_foreign_corrupt_and_newer_files_refuse_to_start(tmp_path: Path) -> None
 
     bad_doc = tmp_path / "bad-doc"
     _close(_app(bad_doc))
-    db = sqlite3.connect(bad_doc / DB_NAME)
-    db.execute("UPDATE checkpoint SET doc = ?", (b'{"format": "bitunix-mock-state", "version": 1, "snapshot": {}}',))
-    db.commit()
-    db.close()
-    with pytest.raises(PersistError, match="checkpoint cannot be restored"):
+    (cp,) = list(bad_doc.glob("checkpoint-*.state"))
+    doc = b'{"format": "bitunix-mock-state", "version": 2, "snapshot": {}}'
+    cp.write_bytes(
+        b"bitunix-mock-checkpoint 2 sha256=%s bytes=%d\n" % (sha256(doc).hexdigest().encode(), len(doc)) + doc
+    )
+    with pytest.raises(PersistError, match=re.escape(f"{cp} cannot be restored: not a bitunix-mock-snapshot document")):
         _app(bad_doc)
 
 
@@ -373,3 +394,30 @@ def test_fault_counters_carry_the_random_stream_across_a_restart() -> None:
     assert [d and d.delay_ms for d in got] == [d and d.delay_ms for d in expected]
     assert any(d is None for d in got) and any(d is not None for d in got)
     assert second.counters()["ids"] == first.counters()["ids"] and second.seed == 7
+
+
+def test_a_version_1_directory_is_read_and_upgraded(tmp_path: Path) -> None:
+    """The previous layout (one checkpoint row, no settings, unchecksummed) still opens, once rewritten."""
+    source = create_app(Config(liquidity=False))
+    client = TestClient(source)
+    ok(Signed(client).post(f"{P}/order/place_order", RESTING))
+    doc = persist.state_doc(source.state.mock)
+    v1 = {k: v for k, v in doc.items() if k != "settings"} | {"version": 1}
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("CREATE TABLE checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), doc BLOB NOT NULL)")
+    db.execute(
+        "CREATE TABLE log (seq INTEGER PRIMARY KEY, head BLOB NOT NULL, body BLOB NOT NULL, crc INTEGER NOT NULL)"
+    )
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", "bitunix-mock-state"), ("version", "1")])
+    db.execute("INSERT INTO checkpoint VALUES (1, ?)", (orjson.dumps(v1),))
+    db.commit()
+    db.close()
+    app = _app(tmp_path, liquidity=False)
+    assert persist.state_doc(app.state.mock)["snapshot"]["orders"] == doc["snapshot"]["orders"]
+    _close(app)
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    assert db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone() == ("2",)
+    assert db.execute("SELECT name FROM sqlite_master WHERE name = 'checkpoint'").fetchone() is None
+    db.close()
+    assert len(list(tmp_path.glob("checkpoint-*.state"))) == 1

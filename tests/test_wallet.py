@@ -205,3 +205,32 @@ def test_a_transfer_answers_alike_whether_the_uid_exists_or_not(signed: Signed, 
     )
     assert err(no_uid) == ("2", "Parameter error")
     assert "toUid: required when toType is uid" in no_uid.headers.get("x-mock-diagnosis", "")
+
+
+def test_a_reset_or_deleted_account_with_a_withdrawal_still_snapshots_and_restores(make_client: Any) -> None:
+    # Issue 18.1: the reset forgot the withdrawal record while the withdrawals account kept its
+    # money, so the exchange's own snapshot was refused by its own restore.
+    for action in ("reset", "delete"):
+        client, state = make_client(liquidity=False)
+        signed = Signed(client, now_ms=state.clock.now_ms)
+        body = {"coin": "USDT", "network": "Tron (TRC-20)", "address": TRON_ADDRESS, "amount": "20"}
+        ok(signed.post(f"{P}/withdraw", body))
+        supply = state.exchange.ledger.net_external()["USDT"]
+        if action == "reset":
+            assert client.post(f"/_mock/accounts/{signed.key}/reset", json={}).status_code == 200
+        else:
+            assert client.delete(f"/_mock/accounts/{signed.key}", headers={"x-mock-admin": "1"}).status_code in (
+                200,
+                204,
+            )
+        # The forgotten withdrawal's money left the exchange: conserved and explained by the net flow.
+        assert _free(state, "withdrawals", "USDT") == 0
+        assert state.exchange.problems() == []
+        snap = client.get("/_mock/snapshot").json()
+        restored = client.post("/_mock/restore", json=snap)
+        assert restored.status_code == 200, restored.text
+        again = client.get("/_mock/snapshot").json()
+        assert {**again, "clock": None} == {**snap, "clock": None}  # the clock runs on
+        # Reset: the opening 100000 minted again after the 99980 left and the 20 withdrawn burned;
+        # delete: all 100000 of the account gone.
+        assert state.exchange.ledger.net_external()["USDT"] == supply - (0 if action == "reset" else 100000)

@@ -98,11 +98,16 @@ def loads(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH, max_values: int
 
     Raises :class:`BoundError` naming the rule; a syntax error is ``BoundError("not valid JSON")``.
     """
-    if (
-        isinstance(data, bytes)
-        and len(data) <= _FAST_MAX_CHARS
-        and data.count(b"[") + data.count(b"{") <= max_depth
-        and data.count(b",") <= max_values
+    if isinstance(data, bytes) and (
+        (
+            len(data) <= _FAST_MAX_CHARS
+            and data.count(b"[") + data.count(b"{") <= max_depth
+            and data.count(b",") <= max_values
+        )
+        # A document of n bytes holds at most n / 2 values: under a bound that large only the depth
+        # is left to judge, and _exact refuses past MAX_JSON_DEPTH (a restore's snapshot comes this
+        # way: orjson reads megabytes in milliseconds, the scan below holds the interpreter longer).
+        or (2 * max_values >= len(data) and max_depth >= MAX_JSON_DEPTH)
     ):
         # Cannot be too deep or too big (as _check_structure's first test, on the bytes: UTF-8
         # never hides an ASCII bracket), so a document orjson reads exactly needs nothing else.

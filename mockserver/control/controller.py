@@ -331,10 +331,17 @@ class Controller:
 
     def restore(self, doc: Any) -> dict[str, Any]:
         """Replace the exchange with a snapshot; a document that breaks any rule changes nothing."""
+        return self.install(self.prepare_restore(doc))
+
+    def prepare_restore(self, doc: Any) -> MockState:
+        """The exchange ``doc`` describes, built beside the live one (which it does not touch)."""
         try:
-            restored = load(self.state.config, doc)
+            return load(self.state.config, doc)
         except SnapshotError as exc:
             raise AdminError(400, str(exc)) from None
+
+    def install(self, restored: MockState) -> dict[str, Any]:
+        """Replace the live exchange with one :meth:`prepare_restore` built."""
         self.state.replace_with(restored, keep_journal=True)
         return self.status()
 

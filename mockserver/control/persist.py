@@ -1,26 +1,40 @@
 """State that survives a restart or a crash: ``--state DIR`` / ``Config(state_dir=...)``.
 
-One SQLite file, ``DIR/state.db`` (WAL mode), holds two things:
+The directory holds:
 
-* a **checkpoint**: the whole exchange as a snapshot (:func:`mockserver.snapshot.dump`, which
-  carries the nonce memory, opening balances, id counters and generator states) plus what a
-  snapshot leaves out but a restart must keep: run-time switches, rate-limit settings, fault
-  rules and counterparty scripts;
-* a **command log** since that checkpoint: every exchange request that may have changed
-  something (any signed request past the nonce check, refused ones too; any request while a
-  counterparty script waits) and every admin write that succeeded, each with the mock clock's
-  reading it was handled at (an admin write also with the clock's state after it).
+* ``state.db`` (SQLite, WAL mode): the **command log**, every exchange request that may have
+  changed something (any signed request past the nonce check, refused ones too; any request
+  while a counterparty script waits) and every admin write that succeeded, each with the mock
+  clock's reading it was handled at, the answer's code and a checksum of the answer (an admin
+  write also with the clock's state after it);
+* ``checkpoint-<seq>.state``: the whole exchange after log record ``seq`` (a snapshot,
+  :func:`mockserver.control.snapshot.dump`, plus what a snapshot leaves out and a restart must
+  keep: the settings in force - the start-up settings a ``/reset`` rebuilds from, run-time
+  switches, rate-limit settings, fault rules, counterparty scripts), behind a header with its
+  SHA-256. The newest two are kept, and the log since the older of them.
 
-A request is handled with the clock pinned to one reading (an admin ``/clock`` call excepted),
-appended to the log in its own transaction and only then answered. ``/reset`` and ``/restore``
-write a checkpoint instead (they replace everything); so does a log grown as large as the
-last checkpoint (at least :data:`COMPACT_MIN_BYTES`; at most :data:`COMPACT_EVERY` records), so
-compaction costs a bounded share of each request however big the exchange; and so does
-every start. On start the checkpoint is restored and the log replayed through the same code
-(the exchange pipeline with its signature and nonce checks, the admin handlers without the
-access rules) with the clock pinned to each recorded reading, so ids, fills and nonces come
-out exactly as they were acknowledged; each replayed answer is checked against the recorded
-one (a difference is logged as an error).
+A request is handled with the clock pinned to one reading (an admin ``/clock`` or ``/restore``
+excepted), appended to the log in its own transaction and only then answered. Checkpoints are
+written off the request path: once the log outgrows the last checkpoint (at least
+:data:`COMPACT_MIN_BYTES`; at most :data:`COMPACT_EVERY` records) the request that crossed the
+line takes a copy of the state (:func:`mockserver.control.snapshot.capture`, no encoding) and a
+writer thread encodes it, writes it to a temporary file, fsyncs and renames it, reads it back
+and verifies its checksum; only then are the older checkpoint and the log records it no longer
+needs deleted. A crash at any point leaves a verified checkpoint and the log after it.
+
+On start the newest checkpoint is verified and restored and the log after it replayed through
+the same code (the exchange pipeline with its signature and nonce checks, the admin handlers
+without the access rules) with the clock pinned to each recorded reading and the settings that
+were in force then, so ids, fills and nonces come out exactly as they were acknowledged. Each
+replayed answer is checked against the recorded one: a difference stops the start
+(:class:`PersistError` naming the record and both answers). So does damage: a checkpoint whose
+checksum fails, a log record whose checksum or JSON fails (an SQLite commit is atomic, so that
+is never a torn write), a gap in the log. ``BITUNIX_MOCK_STATE_FROM=previous`` starts from the
+previous checkpoint instead (the log since it is kept, so nothing acknowledged is lost).
+
+The state directory's settings win over the start-up flags: what was in force stays in force
+(for the log's past and from now on, until the admin API changes it); each flag that differs is
+reported at start (:attr:`Durable.resumed`, printed by the CLI) and otherwise ignored.
 
 Not kept: the request journal, rate-limit windows, and fault match counts and draws since the
 last checkpoint (fault rules are kept). Steering done in-process (``Controller`` methods, the
@@ -38,17 +52,22 @@ it could not keep. Without a state directory none of this is imported.
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import logging
 import os
 import re
 import sqlite3
 import sys
+import tempfile
+import threading
+import time
 import zlib
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 from starlette.requests import Request
@@ -61,8 +80,9 @@ from ..api.faults import FaultRule
 from ..api.journal import Journal
 from ..clock import Clock
 from ..config import ADMIN_PREFIX, Config
+from ..fidelity import SWITCHES
 from .counterparty import Script
-from .snapshot import SnapshotError, dump, load
+from .snapshot import Captured, SnapshotError, capture, encode, load
 
 if TYPE_CHECKING:
     from ..api.pipeline import Pipeline, Reply, RequestContext
@@ -73,6 +93,7 @@ __all__ = [
     "COMPACT_MIN_BYTES",
     "DB_NAME",
     "FORMAT",
+    "FROM_ENV",
     "VERSION",
     "Durable",
     "PersistError",
@@ -83,13 +104,20 @@ __all__ = [
 log = logging.getLogger("mockserver.persist")
 
 FORMAT = "bitunix-mock-state"
-VERSION = 1
+#: 2: checkpoints in checksummed files beside the log, settings in force kept; 1 (read, then upgraded): one row.
+VERSION = 2
 DB_NAME = "state.db"
-LOCK_NAME = "state.lock"
+#: Set to ``previous`` to start from the previous checkpoint when the newest one is damaged.
+FROM_ENV = "BITUNIX_MOCK_STATE_FROM"
 #: Logged requests after which a checkpoint replaces the log (one dump, about 10 ms on the default books).
 COMPACT_EVERY = 50_000
 #: A log this large (or as large as the last checkpoint, if larger) is compacted into a checkpoint.
 COMPACT_MIN_BYTES = 2 << 20
+#: ``BITUNIX_MOCK_STATE_COMPACT_BYTES=N``: compact every N log bytes whatever the checkpoint's size
+#: (the crash tests set it small, so kills land while checkpoints are written).
+COMPACT_FIXED_BYTES = int(os.environ.get("BITUNIX_MOCK_STATE_COMPACT_BYTES") or 0)
+#: Log records deleted per transaction when a checkpoint makes them unnecessary (bounds a request's wait).
+_TRIM_CHUNK = 2_000
 #: Refusals raised before a nonce is spent or anything else is touched: never logged.
 NO_EFFECT = frozenset(
     {
@@ -107,43 +135,118 @@ NO_EFFECT = frozenset(
 #: The request headers a replay needs (auth and the ones the pipeline reads).
 _KEPT_HEADERS = ("api-key", "nonce", "timestamp", "sign", "content-type")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_CHECKPOINT_MAGIC = b"bitunix-mock-checkpoint"
+_CHECKPOINT_NAME = re.compile(r"checkpoint-([0-9]{20})\.state")
 #: The process exit status when a change cannot be made durable (EX_SOFTWARE).
 EXIT_UNSAVED = 70
+#: Admin writes that must not run with the clock pinned: ``/clock`` sets it, ``/restore`` replaces
+#: it (and builds the new exchange in a worker thread while other requests are served).
+_UNPINNED = frozenset({ADMIN_PREFIX + "/clock", ADMIN_PREFIX + "/restore"})
 
 
 class PersistError(RuntimeError):
-    """The state directory cannot be used (corrupt, foreign, newer, locked, unreadable)."""
+    """The state directory cannot be used (damaged, foreign, newer, locked, unwritable, diverging)."""
 
 
 #: The rest of an admin handler, after the state directory's hook (mockserver.admin._op).
 AdminRun = Callable[["MockState", Request], Awaitable[Response]]
-#: Admin writes that replace the whole exchange: a checkpoint, not a log record.
-_CHECKPOINTED = frozenset({ADMIN_PREFIX + "/reset", ADMIN_PREFIX + "/restore"})
+Record = tuple[int, dict[str, Any], bytes]
 
 # ------------------------------------------------------------------- storage
 
 
+def _unwritable(path: Path, exc: OSError) -> PersistError:
+    """The error for a state directory this process may not write, naming the fix."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    owner = None
+    with contextlib.suppress(OSError):
+        owner = (path if path.exists() else path.parent).stat().st_uid
+    if exc.errno == errno.EROFS:
+        fix = "it is on a read-only file system: mount a writable volume there (docker run -v NAME:/state)"
+    else:
+        fix = (
+            f"this process runs as uid {uid}"
+            + (f" and the directory belongs to uid {owner}" if owner is not None else "")
+            + ": run the server as the uid that owns it"
+            + (f" (docker run --user {owner})" if owner is not None else "")
+            + f", or give uid {uid} write access (chown {uid} {path}), or mount a writable volume there"
+        )
+    return PersistError(f"{path} is not writable ({exc.strerror or exc}): {fix}")
+
+
+def _check_writable(directory: Path) -> None:
+    """Create and remove a file in ``directory``: the honest test (root, ACLs and read-only mounts included)."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=directory)
+    except OSError as exc:
+        raise _unwritable(directory, exc) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _lock(real: Path) -> int:
+    """An exclusive lock on the database file itself (not on a name in the directory).
+
+    Every path to the file - a symlink from another directory, a hard link, a deleted lock
+    file's replacement - reaches the same inode, so a second server is refused whatever it
+    was given. ``flock`` locks are independent of SQLite's own POSIX locks on the file.
+    """
+    try:
+        fd = os.open(real, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise _unwritable(real, exc) from None
+    if sys.platform == "win32":  # pragma: no cover - no flock; one server per directory is on the user
+        return fd
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise PersistError(f"{real} is in use by another bitunix-mock server (it holds the lock on the file)") from None
+    return fd
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    seq: int  # the last log record it includes
+    path: Path
+
+
 class Store:
-    """The SQLite file: a metadata table, one checkpoint row and the command log."""
+    """The log (SQLite) and the checkpoint files beside it; holds the lock on the database file."""
 
     def __init__(self, path: Path, *, synchronous: str | None = None) -> None:
         self.path = path
+        self.real = path.resolve()  # through symlinks: the lock and the checkpoints follow the file
+        self.home = self.real.parent
         sync = (synchronous or os.environ.get("BITUNIX_MOCK_STATE_SYNC") or "normal").upper()
         if sync not in ("NORMAL", "FULL"):
             raise PersistError(f"BITUNIX_MOCK_STATE_SYNC must be normal or full, not {sync.lower()!r}")
-        if path.exists() and path.stat().st_size:
-            with path.open("rb") as fh:
+        self._sync = sync
+        self.legacy: bytes | None = None  # a version-1 file's checkpoint, until it is rewritten as a file
+        if self.real.exists() and self.real.stat().st_size:
+            with self.real.open("rb") as fh:  # before the lock: closing an fd would drop SQLite's locks
                 if fh.read(16) != _SQLITE_MAGIC:
                     raise PersistError(f"{path} is not a bitunix-mock state file (not an SQLite database)")
+        self._fd = _lock(self.real)
+        self._write_lock = threading.Lock()  # one checkpoint write at a time (writer thread or caller)
+        self._aux: sqlite3.Connection | None = None
         try:
-            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute(f"PRAGMA synchronous={sync}")
+            self.db = self._connect()
             self._check_schema()
         except sqlite3.DatabaseError as exc:
-            with contextlib.suppress(Exception):
-                self.db.close()
+            self.close()
             raise PersistError(f"{path} is unreadable or corrupt: {exc}") from None
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.real, isolation_level=None, check_same_thread=False, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={self._sync}")
+        return db
 
     def _check_schema(self) -> None:
         db = self.db
@@ -151,7 +254,6 @@ class Store:
         if not tables:
             with self.transaction():
                 db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-                db.execute("CREATE TABLE checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), doc BLOB NOT NULL)")
                 db.execute(
                     "CREATE TABLE log (seq INTEGER PRIMARY KEY, head BLOB NOT NULL, body BLOB NOT NULL,"
                     " crc INTEGER NOT NULL)"
@@ -159,14 +261,26 @@ class Store:
                 db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", FORMAT), ("version", str(VERSION))])
             return
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall()) if "meta" in tables else {}
-        if meta.get("format") != FORMAT or not {"checkpoint", "log"} <= tables:
+        if meta.get("format") != FORMAT or "log" not in tables:
             raise PersistError(f"{self.path} is an SQLite database, but not a bitunix-mock state file")
-        if meta.get("version") != str(VERSION):
+        if meta.get("version") == "1" and "checkpoint" in tables:
+            row = db.execute("SELECT doc FROM checkpoint WHERE id = 1").fetchone()
+            self.legacy = None if row is None else bytes(row[0])
+        elif meta.get("version") != str(VERSION):
             raise PersistError(
                 f"{self.path} is state format version {meta.get('version')}; this mock reads version {VERSION}"
             )
         if (check := db.execute("PRAGMA quick_check").fetchone()[0]) != "ok":
             raise PersistError(f"{self.path} is corrupt: {check}")
+
+    def upgraded(self) -> None:
+        """A version-1 file's checkpoint now lives in a checkpoint file: drop the old table."""
+        if self.legacy is None and self.db.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0] == "2":
+            return
+        with self.transaction():
+            self.db.execute("DROP TABLE IF EXISTS checkpoint")
+            self.db.execute("UPDATE meta SET value = ? WHERE key = 'version'", (str(VERSION),))
+        self.legacy = None
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -178,86 +292,247 @@ class Store:
             raise
         self.db.execute("COMMIT")
 
-    def read(self) -> tuple[bytes | None, list[tuple[int, dict[str, Any], bytes]]]:
-        """The checkpoint and the log records after it, oldest first.
+    # -- the log
+    def last_seq(self) -> int:
+        return int(self.db.execute("SELECT coalesce(max(seq), 0) FROM log").fetchone()[0])
 
-        A record whose checksum fails is a torn write when it is the last one (dropped, with a
-        warning) and corruption anywhere else (:class:`PersistError`).
-        """
-        row = self.db.execute("SELECT doc FROM checkpoint WHERE id = 1").fetchone()
-        rows = self.db.execute("SELECT seq, head, body, crc FROM log ORDER BY seq").fetchall()
-        records: list[tuple[int, dict[str, Any], bytes]] = []
-        for i, (seq, head, body, crc) in enumerate(rows):
+    def records_after(self, seq: int) -> list[Record]:
+        """The log records after ``seq``, oldest first, each checked; any damage or gap refuses."""
+        rows = self.db.execute("SELECT seq, head, body, crc FROM log WHERE seq > ? ORDER BY seq", (seq,)).fetchall()
+        records: list[Record] = []
+        expected = seq + 1
+        for n, head, body, crc in rows:
             head, body = bytes(head), bytes(body)
+            way_out = (
+                "Nothing was loaded. The record was committed, so it was acknowledged: this is damage, not a "
+                "torn write. Start a fresh directory and POST /_mock/restore an export you saved "
+                "(GET /_mock/snapshot), or keep this directory aside for inspection."
+            )
+            if n != expected:
+                raise PersistError(f"{self.path}: log records {expected}..{n - 1} are missing. {way_out}")
+            if zlib.crc32(head + body) != crc:
+                raise PersistError(f"{self.path}: log record {n} fails its checksum. {way_out}")
             try:
-                if zlib.crc32(head + body) != crc:
-                    raise ValueError("checksum mismatch")
                 doc = orjson.loads(head)
                 if not isinstance(doc, dict):
-                    raise ValueError("record head is not an object")
+                    raise ValueError("not an object")
             except ValueError as exc:
-                if i == len(rows) - 1:
-                    log.warning("state: dropping a torn last log record %s (%s)", seq, exc)
-                    self.db.execute("DELETE FROM log WHERE seq >= ?", (seq,))
-                    break
-                raise PersistError(
-                    f"{self.path}: log record {seq} is corrupt ({exc}); later records follow it"
-                ) from None
-            records.append((seq, doc, body))
-        return (None if row is None else bytes(row[0])), records
+                raise PersistError(f"{self.path}: log record {n} is unreadable ({exc}). {way_out}") from None
+            records.append((n, doc, body))
+            expected += 1
+        return records
 
-    def append(self, head: bytes, body: bytes) -> None:
+    def append(self, seq: int, head: bytes, body: bytes) -> None:
         """One record, one transaction (committed when this returns)."""
-        self.db.execute("INSERT INTO log (head, body, crc) VALUES (?, ?, ?)", (head, body, zlib.crc32(head + body)))
-
-    def checkpoint(self, doc: bytes) -> None:
-        """Replace the checkpoint and empty the log, atomically."""
-        with self.transaction():
-            self.db.execute("INSERT OR REPLACE INTO checkpoint (id, doc) VALUES (1, ?)", (doc,))
-            self.db.execute("DELETE FROM log")
-
-    def checkpoint_size(self) -> int:
-        return int(self.db.execute("SELECT coalesce(length(doc), 0) FROM checkpoint").fetchone()[0])
+        self.db.execute(
+            "INSERT INTO log (seq, head, body, crc) VALUES (?, ?, ?, ?)", (seq, head, body, zlib.crc32(head + body))
+        )
 
     def log_size(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM log").fetchone()[0])
 
+    # -- checkpoints
+    def checkpoints(self) -> list[Checkpoint]:
+        """The checkpoint files, newest first."""
+        found = []
+        for entry in self.home.iterdir():
+            m = _CHECKPOINT_NAME.fullmatch(entry.name)
+            if m is not None:
+                found.append(Checkpoint(int(m.group(1)), entry))
+        return sorted(found, key=lambda c: c.seq, reverse=True)
+
+    def _path(self, seq: int) -> Path:
+        return self.home / f"checkpoint-{seq:020d}.state"
+
+    def read_checkpoint(self, cp: Checkpoint) -> bytes:
+        """The document of ``cp``; :class:`PersistError` when it is damaged."""
+        raw = cp.path.read_bytes()
+        header, _, doc = raw.partition(b"\n")
+        parts = header.split(b" ")
+        fields_ = dict(p.split(b"=", 1) for p in parts[2:] if b"=" in p)
+        if len(parts) < 4 or parts[0] != _CHECKPOINT_MAGIC or parts[1] != str(VERSION).encode():
+            raise PersistError(f"{cp.path}: not a checkpoint of this version (damaged header)")
+        if fields_.get(b"bytes") != str(len(doc)).encode():
+            raise PersistError(f"{cp.path}: {len(doc)} bytes, its header says {fields_.get(b'bytes', b'?').decode()}")
+        if fields_.get(b"sha256") != hashlib.sha256(doc).hexdigest().encode():
+            raise PersistError(f"{cp.path}: fails its SHA-256 checksum")
+        return doc
+
+    def write_checkpoint(self, seq: int, doc: bytes) -> int:
+        """Write, fsync, rename and verify a checkpoint after record ``seq``; then drop what it replaces.
+
+        Kept afterwards: this checkpoint, the previous one, and the log since the previous one,
+        so a checkpoint damaged later still leaves a way back (``BITUNIX_MOCK_STATE_FROM=previous``).
+        """
+        with self._write_lock:
+            final = self._path(seq)
+            tmp = final.with_name("." + final.name + ".tmp")
+            header = b"%s %d sha256=%s bytes=%d\n" % (
+                _CHECKPOINT_MAGIC, VERSION, hashlib.sha256(doc).hexdigest().encode(), len(doc)
+            )  # fmt: skip
+            try:
+                with tmp.open("wb") as fh:
+                    fh.write(header)
+                    fh.write(doc)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                # Verified as written before it may replace anything: read back through the checksum.
+                if self.read_checkpoint(Checkpoint(seq, tmp)) != doc:
+                    raise PersistError(f"{tmp}: read back differently than written")
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+            os.replace(tmp, final)
+            self._fsync_home()
+            older = [c for c in self.checkpoints() if c.seq < seq or (c.seq == seq and c.path != final)]
+            if older:
+                previous = older[0]
+                for c in older[1:]:
+                    c.path.unlink(missing_ok=True)
+                self._trim(previous.seq)
+            return len(doc)
+
+    def _fsync_home(self) -> None:
+        if sys.platform == "win32":  # pragma: no cover
+            return
+        fd = os.open(self.home, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _trim(self, upto: int) -> None:
+        """Delete the log records up to ``upto`` in short transactions (a request may be waiting to append)."""
+        if self._aux is None:
+            self._aux = self._connect()
+        aux = self._aux
+        while True:
+            cur = aux.execute(
+                "DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq <= ? ORDER BY seq LIMIT ?)",
+                (upto, _TRIM_CHUNK),
+            )
+            if cur.rowcount < _TRIM_CHUNK:
+                return
+
+    def remove_temporaries(self) -> None:
+        for entry in self.home.glob(".checkpoint-*.tmp"):
+            entry.unlink(missing_ok=True)
+
     def close(self) -> None:
-        self.db.close()
+        for db in (getattr(self, "db", None), self._aux):
+            if db is not None:
+                with contextlib.suppress(Exception):
+                    db.close()
+        self._aux = None
+        if self._fd >= 0:
+            os.close(self._fd)  # releases the lock
+            self._fd = -1
 
 
 # ------------------------------------------------------------ state document
 
+#: The start-up settings a state keeps: what a ``/reset`` rebuilds from and what decides requests.
+SETTINGS = (
+    "profile",
+    "markets_path",
+    "seed",
+    "liquidity",
+    "liquidity_levels",
+    "demo_account",
+    "demo_api_key",
+    "demo_secret",
+    "demo_balances",
+    "rate_limits",
+    "switches",
+    "clock_offset_ms",
+    "frozen_at_ms",
+)
+
+
+def _settings_json(config: Config) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in SETTINGS:
+        value = getattr(config, name)
+        if name == "markets_path":
+            value = None if value is None else str(value)
+        elif name == "demo_balances":
+            value = {coin: str(v) for coin, v in value.items()}
+        elif name == "switches":
+            value = dict(value)
+        out[name] = value
+    return out
+
+
+def _settings_config(base: Config, doc: dict[str, Any]) -> Config:
+    values = dict(doc)
+    if values.get("markets_path") is not None:
+        values["markets_path"] = Path(values["markets_path"])
+    values["demo_balances"] = {coin: Decimal(v) for coin, v in values["demo_balances"].items()}
+    return replace(base, **{name: values[name] for name in SETTINGS})
+
+
+@dataclass(frozen=True)
+class CapturedState:
+    """A state document's parts as copies (:func:`capture_state`); :func:`encode_state` makes the JSON."""
+
+    snapshot: Captured
+    settings: dict[str, Any]
+    switches: dict[str, str]
+    rate_limits: dict[str, Any]
+    faults: dict[str, Any]
+    counterparty: dict[str, Any]
+
+
+def capture_state(state: MockState) -> CapturedState:
+    """Copies of everything a checkpoint holds, at one instant (cheap: nothing is encoded)."""
+    faults, cp, rl = state.faults, state.counterparty, state.rate_limiter
+    return CapturedState(
+        snapshot=capture(state),
+        settings=_settings_json(state.config),
+        switches=dict(state.extras.get("switches", {})),
+        rate_limits={"enabled": rl.enabled, "overrides": dict(rl.overrides)},
+        faults={**faults.counters(), "rules": [asdict(r) for r in faults.rules()]},
+        counterparty={"ids": cp._ids, "scripts": [{**asdict(s), "fraction": str(s.fraction)} for s in cp.scripts]},
+    )
+
+
+def encode_state(c: CapturedState, pause: Callable[[], None] | None = None) -> bytes:
+    return orjson.dumps(
+        {
+            "format": FORMAT,
+            "version": VERSION,
+            "settings": c.settings,
+            "snapshot": encode(c.snapshot, pause),
+            "switches": c.switches,
+            "rate_limits": c.rate_limits,
+            "faults": c.faults,
+            "counterparty": c.counterparty,
+        }
+    )
+
 
 def state_doc(state: MockState) -> dict[str, Any]:
-    """The snapshot plus what a restart keeps and a snapshot leaves out."""
-    faults, cp, rl = state.faults, state.counterparty, state.rate_limiter
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "snapshot": dump(state),
-        "switches": dict(state.extras.get("switches", {})),
-        "rate_limits": {"enabled": rl.enabled, "overrides": dict(rl.overrides)},
-        "faults": {**faults.counters(), "rules": [asdict(r) for r in faults.rules()]},
-        "counterparty": {
-            "ids": cp._ids,
-            "scripts": [{**asdict(s), "fraction": str(s.fraction)} for s in cp.scripts],
-        },
-    }
+    """The checkpoint document of ``state`` (as a dict)."""
+    return cast(dict[str, Any], orjson.loads(encode_state(capture_state(state))))
 
 
-def restore_doc(config: Config, raw: bytes) -> MockState:
-    """A new state from a checkpoint; :class:`PersistError` naming what is wrong."""
+def restore_doc(config: Config, raw: bytes, where: str = "the checkpoint") -> MockState:
+    """A new state from a checkpoint, under the settings it kept; :class:`PersistError` naming what is wrong."""
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise PersistError(f"the checkpoint is not JSON: {exc}") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("version") != VERSION:
-        raise PersistError("the checkpoint is not a bitunix-mock state document of this version")
+        raise PersistError(f"{where} is not JSON: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("version") not in (1, VERSION):
+        raise PersistError(f"{where} is not a bitunix-mock state document of this version")
     try:
-        state = load(config, doc["snapshot"])
+        # Version 1 kept no settings: the flags of this start stand in for them.
+        settings = _settings_config(config, doc["settings"]) if "settings" in doc else config
+        state = load(settings, doc["snapshot"])
+        state.config = settings  # exactly the settings in force (load adjusts its copy to the snapshot)
         if doc["switches"]:
             state.set_switches(doc["switches"])
+        else:
+            state.apply_switches()
         rl = state.rate_limiter
         rl.enabled = bool(doc["rate_limits"]["enabled"])
         rl.overrides.update(doc["rate_limits"]["overrides"])
@@ -273,9 +548,9 @@ def restore_doc(config: Config, raw: bytes) -> MockState:
             script.id = script_id
         state.counterparty._ids = int(cp["ids"])
     except SnapshotError as exc:
-        raise PersistError(f"the checkpoint cannot be restored: {exc}") from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PersistError(f"the checkpoint is malformed: {exc!r}") from None
+        raise PersistError(f"{where} cannot be restored: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PersistError(f"{where} is malformed: {exc!r}") from None
     return state
 
 
@@ -293,20 +568,88 @@ def pinned(clock: Clock, now_ms: int) -> Iterator[None]:
         clock._frozen_at_ms = saved
 
 
+@contextlib.contextmanager
+def wall_pinned(wall_ms: int | None) -> Iterator[None]:
+    """Every running clock, new ones included, reads ``wall_ms`` as the wall time inside."""
+    saved = Clock.wall_pin_ms
+    Clock.wall_pin_ms = wall_ms
+    try:
+        yield
+    finally:
+        Clock.wall_pin_ms = saved
+
+
+class _Writer:
+    """The checkpoint writer thread: encodes a captured state and writes it, off the request path."""
+
+    def __init__(self, durable: Durable) -> None:
+        self.durable = durable
+        self._cond = threading.Condition()
+        self._job: tuple[int, CapturedState] | None = None
+        self._busy = False
+        self._thread: threading.Thread | None = None
+        self.written = 0
+        self.failed = 0
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def submit(self, seq: int, captured: CapturedState) -> None:
+        with self._cond:
+            self._job = (seq, captured)
+            self._busy = True
+            if self._thread is None:  # a thread per burst of work: none lingers once it is written
+                self._thread = threading.Thread(target=self._run, name="mock-checkpoint", daemon=True)
+                self._thread.start()
+
+    def wait(self) -> None:
+        """Until no checkpoint is being written."""
+        with self._cond:
+            while self._busy:
+                self._cond.wait()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if self._job is None:
+                    self._busy = False
+                    self._thread = None
+                    self._cond.notify_all()
+                    return
+                seq, captured = self._job
+                self._job = None
+            try:
+                doc = encode_state(captured, _yield_interpreter)
+                self.durable.checkpoint_bytes = self.durable.store.write_checkpoint(seq, doc)
+                self.written += 1
+            except Exception:
+                # The log still holds everything since the last good checkpoint: nothing is lost,
+                # the next compaction tries again.
+                self.failed += 1
+                log.exception("state: writing a checkpoint failed; the log keeps every change")
+
+
+def _yield_interpreter() -> None:
+    time.sleep(0)  # lets the request thread take the interpreter between chunks of encoding
+
+
 class Durable:
     """Makes one :class:`MockState` durable in a state directory (see the module docstring)."""
 
-    def __init__(self, state: MockState, pipeline: Pipeline, directory: Path, store: Store, lock: TextIO | None):
+    def __init__(self, state: MockState, pipeline: Pipeline, directory: Path, store: Store):
         self.state = state
         self.pipeline = pipeline
         self.directory = directory
         self.store = store
-        self._lock = lock
+        self.seq = 0  # the last record appended
         self.logged = 0
         self.logged_bytes = 0
         self.checkpoint_bytes = 0
         self.replayed = 0
-        self.diverged = 0
+        #: What a start found in the directory (None: it was new): printed by the CLI banner.
+        self.resumed: dict[str, Any] | None = None
+        self.writer = _Writer(self)
 
     # -- live path
     def handle(self, ctx: RequestContext) -> Reply:
@@ -330,16 +673,17 @@ class Durable:
                 "h": {k: ctx.headers[k] for k in _KEPT_HEADERS if k in ctx.headers},
                 "ip": ctx.client_ip,
                 "code": entry.code,
+                "crc": zlib.crc32(reply.body),
             }
             self._append(head, ctx.body)
         return reply
 
     async def admin(self, run: AdminRun, state: MockState, request: Request) -> Response:
-        """Run an admin write with the clock pinned (but for ``/clock``); log it if it succeeded.
+        """Run an admin write with the clock pinned (but for ``/clock`` and ``/restore``); log it if it succeeded.
 
-        The body is read first (bounded by the largest admin body, a restore's), so the call
-        itself runs without yielding to other requests. ``/reset`` and ``/restore`` write a
-        checkpoint instead of a log record (a restore's document may be megabytes).
+        The body is read first (bounded by the largest admin body, a restore's). A pinned call
+        runs without yielding to other requests; ``/restore`` builds its exchange in a worker
+        thread and replaces the live one at once (requests meanwhile are logged before it).
         """
         from .controller import AdminError
         from .routes import MAX_RESTORE_BODY, _read_body, admin_error
@@ -348,19 +692,20 @@ class Durable:
             body = await _read_body(request, MAX_RESTORE_BODY)
         except AdminError as exc:
             return admin_error(exc.status, exc.message)
-        clock, path = state.clock, request.url.path
-        now = clock.now_ms()
-        steering = contextlib.nullcontext() if path == ADMIN_PREFIX + "/clock" else pinned(clock, now)
-        with steering:
+        path = request.url.path
+        now, wall = state.clock.now_ms(), time.time_ns() // 1_000_000
+        if path in _UNPINNED:
             response = await run(state, Request(request.scope, _receive(body)))
+        else:
+            with pinned(state.clock, now), wall_pinned(wall):
+                response = await run(state, Request(request.scope, _receive(body)))
         if response.status_code >= 400:
             return response  # a refused admin call changes nothing
-        if path in _CHECKPOINTED:
-            self.checkpoint()
-            return response
+        clock = self.state.clock  # a /reset or /restore brought a new one
         head = {
             "k": "a",
             "t": now,
+            "w": wall,
             "m": request.method,
             "p": path,
             "q": request.scope.get("query_string", b"").decode("latin-1"),
@@ -372,20 +717,33 @@ class Durable:
 
     def _append(self, head: dict[str, Any], body: bytes) -> None:
         raw = orjson.dumps(head)
-        self._write(lambda: self.store.append(raw, body))
+        seq = self.seq + 1
+        self._write(lambda: self.store.append(seq, raw, body))
+        self.seq = seq
         self.logged += 1
         self.logged_bytes += len(raw) + len(body)
-        if self.logged >= COMPACT_EVERY or self.logged_bytes >= max(COMPACT_MIN_BYTES, self.checkpoint_bytes):
-            self.checkpoint()
+        limit = COMPACT_FIXED_BYTES or max(COMPACT_MIN_BYTES, self.checkpoint_bytes)
+        due = self.logged >= COMPACT_EVERY or self.logged_bytes >= limit
+        if due and not self.writer.busy:  # one at a time: the next record past the line tries again
+            self.checkpoint_soon()
+
+    def checkpoint_soon(self) -> None:
+        """Copy the state now (between two requests) and have the writer thread write it."""
+        captured = capture_state(self.state)
+        self.logged = self.logged_bytes = 0
+        self.writer.submit(self.seq, captured)
 
     def checkpoint(self) -> None:
-        """Write the whole state and empty the log."""
-        doc = orjson.dumps(state_doc(self.state))
-        self._write(lambda: self.store.checkpoint(doc))
+        """Write the whole state now, in this thread (and wait for a background write first)."""
+        self.writer.wait()
+        doc = encode_state(capture_state(self.state))
+        try:
+            self.checkpoint_bytes = self.store.write_checkpoint(self.seq, doc)
+        except (OSError, sqlite3.Error) as exc:
+            raise PersistError(f"cannot write a checkpoint in {self.store.home}: {exc}") from None
         self.logged = self.logged_bytes = 0
-        self.checkpoint_bytes = len(doc)
 
-    def _write(self, action: Any) -> None:
+    def _write(self, action: Callable[[], None]) -> None:
         try:
             action()
         except Exception:
@@ -395,19 +753,25 @@ class Durable:
             os._exit(EXIT_UNSAVED)
 
     # -- start-up
-    def replay(self, records: list[tuple[int, dict[str, Any], bytes]]) -> None:
-        """Re-run logged requests through the pipeline, each at its recorded clock reading."""
+    def replay(self, records: list[Record]) -> None:
+        """Re-run logged requests, each at its recorded clock reading; a different answer stops the start."""
         from ..api.pipeline import RequestContext
+        from .routes import OFFLOAD
 
         state = self.state
         scratch = Journal(1)
-        limiter = state.rate_limiter
-        enabled, limiter.enabled = limiter.enabled, False  # they were admitted once; counters are not state
+        # Rate limits admitted these requests once; their windows are not state. The setting itself
+        # is (an admin call may change it): kept aside while requests replay, in force for admin calls.
+        enabled = state.rate_limiter.enabled
+        token = OFFLOAD.set(False)  # a replayed admin call completes without waiting on a thread
         try:
             for seq, head, body in records:
                 if head.get("k") == "a":
+                    state.rate_limiter.enabled = enabled
                     self._replay_admin(seq, head, body)
+                    enabled = state.rate_limiter.enabled
                     continue
+                state.rate_limiter.enabled = False
                 now = int(head["t"])
                 headers = dict(head["h"])
                 query = str(head["q"])
@@ -424,28 +788,36 @@ class Durable:
                     entry,
                 )
                 with pinned(state.clock, now):
-                    self.pipeline.handle(ctx)
+                    reply = self.pipeline.handle(ctx)
                 self.replayed += 1
-                if entry.code != head.get("code"):
-                    self.diverged += 1
-                    log.error(
-                        "state: log record %s (%s %s) answered %s on replay, %s when acknowledged",
-                        seq, head["m"], head["p"], entry.code, head.get("code"),
-                    )  # fmt: skip
+                self.seq = seq
+                if entry.code != head.get("code") or ("crc" in head and zlib.crc32(reply.body) != head["crc"]):
+                    raise self._diverged(seq, head, f"code {entry.code}: {reply.body[:300].decode('utf-8', 'replace')}")
         finally:
-            limiter.enabled = enabled
+            state.rate_limiter.enabled = enabled
+            OFFLOAD.reset(token)
+
+    def _diverged(self, seq: int, head: dict[str, Any], replayed: str) -> PersistError:
+        acknowledged = f"code {head.get('code')}" + (f" (answer checksum {head['crc']})" if "crc" in head else "")
+        return PersistError(
+            f"{self.store.path}: log record {seq} ({head.get('m')} {head.get('p')} at mock time {head.get('t')}) "
+            f"was acknowledged with {acknowledged}; replayed now it answers {replayed}. Nothing was loaded: "
+            "this mock does not reproduce what the directory's writer decided (another version of the mock, "
+            "or a bug). Start the version that wrote the directory, or start a fresh directory and "
+            "POST /_mock/restore an export (GET /_mock/snapshot)."
+        )
 
     def _replay_admin(self, seq: int, head: dict[str, Any], body: bytes) -> None:
         from .routes import ADMIN_ROUTES
 
-        state, clock = self.state, self.state.clock
+        state = self.state
         method, path = str(head["m"]), str(head["p"])
         for route in ADMIN_ROUTES:
             found = _admin_pattern(route.path).fullmatch(path) if route.method == method else None
             if found is not None:
                 break
         else:
-            raise PersistError(f"log record {seq}: no admin route {method} {path}")
+            raise PersistError(f"{self.store.path}: log record {seq}: no admin route {method} {path}")
         scope = {
             "type": "http",
             "method": method,
@@ -457,7 +829,9 @@ class Durable:
             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
             "path_params": found.groupdict(),
         }
-        with pinned(clock, int(head["t"])):
+        unpinned = path in _UNPINNED
+        pin = contextlib.nullcontext() if unpinned else pinned(state.clock, int(head["t"]))
+        with pin, wall_pinned(None if unpinned else head.get("w")):
             call = cast(Coroutine[Any, Any, Response], route.handler(state, Request(scope, _receive(body))))
             try:
                 call.send(None)
@@ -465,22 +839,20 @@ class Durable:
                 response: Response = done.value
             else:  # pragma: no cover - admin calls never wait on anything but their in-memory body
                 call.close()
-                raise PersistError(f"log record {seq}: {method} {path} did not complete on replay")
+                raise PersistError(f"{self.store.path}: log record {seq}: {method} {path} did not complete on replay")
+        clock = state.clock  # a /reset or /restore brought a new one
         clock._offset_ms, clock._frozen_at_ms = head["clock"]
         self.replayed += 1
+        self.seq = seq
         if str(response.status_code) != head.get("code"):
-            self.diverged += 1
-            log.error(
-                "state: log record %s (%s %s) answered %s on replay, %s when acknowledged",
-                seq, method, path, response.status_code, head.get("code"),
-            )  # fmt: skip
+            raise self._diverged(
+                seq, head, f"HTTP {response.status_code}: {bytes(response.body)[:300].decode('utf-8', 'replace')}"
+            )
 
     def close(self) -> None:
         """Release the directory (in-process use; a server process keeps it until it exits)."""
+        self.writer.wait()
         self.store.close()
-        if self._lock is not None:
-            self._lock.close()
-            self._lock = None
 
 
 def _receive(body: bytes) -> Receive:
@@ -503,19 +875,106 @@ def _admin_pattern(route_path: str) -> re.Pattern[str]:
     return pattern
 
 
-def _lock_directory(directory: Path) -> TextIO | None:
-    """An exclusive lock on the directory: two servers appending to one log would corrupt it."""
-    fh = (directory / LOCK_NAME).open("a")
-    if sys.platform == "win32":  # pragma: no cover - no flock; one server per directory is on the user
-        return fh
-    import fcntl
+# ------------------------------------------------------------------- start
 
+
+def _newest_restorable(store: Store, config: Config) -> tuple[int, MockState | None, list[Path]]:
+    """The checkpoint to start from (its log position and state), or ``(0, None)`` for a new directory,
+    and the newer checkpoints passed over (damaged: removed once the start has a verified one)."""
+    if store.legacy is not None:
+        return 0, restore_doc(config, store.legacy, f"{store.path} (its version-1 checkpoint)"), []
+    found = store.checkpoints()
+    if not found:
+        if store.last_seq():
+            raise PersistError(f"{store.path} has a log but no checkpoint file beside it in {store.home}")
+        return 0, None, []
+    use_previous = os.environ.get(FROM_ENV, "").strip().lower() == "previous"
+    if use_previous:
+        if len(found) < 2:
+            raise PersistError(f"{FROM_ENV}=previous, but {store.home} holds only {found[0].path.name}")
+        chosen = found[1]
+        log.warning("state: starting from the previous checkpoint %s (%s=previous)", chosen.path, FROM_ENV)
+    else:
+        chosen = found[0]
     try:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        fh.close()
-        raise PersistError(f"{directory} is in use by another bitunix-mock server") from None
-    return fh
+        doc = store.read_checkpoint(chosen)
+    except PersistError as exc:
+        if use_previous:
+            raise
+        if len(found) > 1:
+            way_out = (
+                f"start once with {FROM_ENV}=previous to load the previous checkpoint {found[1].path.name} "
+                "and replay the log kept since it (nothing acknowledged is lost if the log is intact)"
+            )
+        else:
+            way_out = "there is no previous checkpoint"
+        raise PersistError(
+            f"{exc}. The file is damaged; nothing was loaded. The way out: {way_out}; or start a fresh "
+            "directory and POST /_mock/restore an export (GET /_mock/snapshot)."
+        ) from None
+    return chosen.seq, restore_doc(config, doc, str(chosen.path)), [c.path for c in found if c.seq > chosen.seq]
+
+
+def _differences(flags: Config, state: MockState) -> list[str]:
+    """Each start-up flag that differs from what the state directory keeps in force, and how to change it."""
+    out: list[str] = []
+    kept = state.config
+    if flags.profile != state.verifier.profile.name:
+        out.append(
+            f"--profile {flags.profile}: the state keeps profile {state.verifier.profile.name} in force "
+            "(change it: POST /_mock/profile)"
+        )
+    for name, spec in SWITCHES.items():
+        wanted = flags.switches.get(name) or spec.default
+        if wanted != state.switch(name):
+            out.append(
+                f"--switch {name}={wanted}: the state keeps {name}={state.switch(name)} in force "
+                "(change it: POST /_mock/switches)"
+            )
+    if flags.rate_limits != state.rate_limiter.enabled:
+        out.append(
+            f"rate limits {'on' if flags.rate_limits else 'off'} by the flags: the state keeps them "
+            f"{'on' if state.rate_limiter.enabled else 'off'} (change it: POST /_mock/rate-limits)"
+        )
+    if flags.seed != state.exchange.seed:
+        out.append(
+            f"--seed {flags.seed}: the state's exchange has seed {state.exchange.seed} "
+            "(a new one: POST /_mock/reset with a seed)"
+        )
+    if flags.liquidity != (state.liquidity is not None):
+        out.append(
+            f"{'--no-liquidity not given' if flags.liquidity else '--no-liquidity'}: the state "
+            f"{'has a' if state.liquidity is not None else 'has no'} market maker (a fresh directory changes it)"
+        )
+    if flags.demo_account != (state.demo is not None):
+        out.append(
+            f"{'--no-demo not given' if flags.demo_account else '--no-demo'}: the state "
+            f"{'has the' if state.demo is not None else 'has no'} demo account"
+        )
+    if flags.markets_path != kept.markets_path:
+        kept_markets = kept.markets_path or "the default"
+        out.append(f"--markets {flags.markets_path}: the state keeps the markets of {kept_markets}")
+    return out
+
+
+def _summary(durable: Durable, flags: Config) -> dict[str, Any]:
+    from .controller import Controller
+
+    state = durable.state
+    status = Controller(state).status()
+    clock = state.clock
+    return {
+        "directory": str(durable.directory),
+        "accounts": status["accounts"],
+        "orders": status["orders"],
+        "resting": status["resting"],
+        "clock": {"frozen": clock.frozen, "offset_ms": clock.offset_ms, "now_ms": clock.now_ms()},
+        "profile": state.verifier.profile.name,
+        "switches": {n: v for n, v in state.switches().items() if v != SWITCHES[n].default},
+        "rate_limits": state.rate_limiter.enabled,
+        "replayed": durable.replayed,
+        "differs": _differences(flags, state),
+    }
 
 
 def attach(state: MockState, pipeline: Pipeline) -> Durable:
@@ -523,34 +982,43 @@ def attach(state: MockState, pipeline: Pipeline) -> Durable:
     directory = state.config.state_dir
     assert directory is not None
     directory = Path(directory)
+    flags = state.config
     try:
         directory.mkdir(parents=True, exist_ok=True)
+    except PermissionError as exc:
+        raise _unwritable(directory, exc) from None
     except OSError as exc:
+        if exc.errno == errno.EROFS:
+            raise _unwritable(directory, exc) from None
         raise PersistError(f"cannot create the state directory {directory}: {exc}") from None
-    lock = _lock_directory(directory)
+    db_path = directory / DB_NAME
+    _check_writable(db_path.resolve().parent)
+    store = Store(db_path)
     try:
-        store = Store(directory / DB_NAME)
-        try:
-            checkpoint, records = store.read()
-            if checkpoint is not None:
-                state.replace_with(restore_doc(state.config, checkpoint))
-            elif records:
-                raise PersistError(f"{store.path} has a log but no checkpoint")
-            durable = Durable(state, pipeline, directory, store, lock)
-            durable.replay(records)
-            state.durable = durable  # only now: replayed admin calls must not log themselves again
-            try:  # start from a compact file: the log is replayed once
-                store.checkpoint(orjson.dumps(state_doc(state)))
-            except sqlite3.Error as exc:
-                raise PersistError(f"cannot write {store.path}: {exc}") from None
-            durable.checkpoint_bytes = store.checkpoint_size()
-        except BaseException:
-            store.close()
-            raise
+        store.remove_temporaries()
+        seq, restored, passed_over = _newest_restorable(store, state.config)
+        if restored is not None:
+            state.replace_with(restored)
+        durable = Durable(state, pipeline, directory, store)
+        durable.seq = seq
+        records = store.records_after(seq)
+        durable.replay(records)
+        state.durable = durable  # only now: replayed admin calls must not log themselves again
+        for damaged in passed_over:  # never the "previous" of the checkpoint written next
+            damaged.unlink(missing_ok=True)
+        durable.checkpoint()  # start from a verified checkpoint of what was just rebuilt
+        store.upgraded()
+        if restored is not None:
+            durable.resumed = _summary(durable, flags)
     except BaseException:
-        if lock is not None:
-            lock.close()
+        store.close()
         raise
-    if durable.replayed:
-        log.info("state: restored %s with %d logged requests replayed", directory, durable.replayed)
+    if durable.resumed is not None:
+        r = durable.resumed
+        log.info(
+            "state: resumed %s: %d accounts, %d orders, %d logged requests replayed",
+            directory, r["accounts"], r["orders"], durable.replayed,
+        )  # fmt: skip
+        for line in r["differs"]:
+            log.warning("state: %s", line)
     return durable

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import platform
 import re
+import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio.to_thread
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -41,10 +45,12 @@ from .schema import (
     parse,
     request_schema,
 )
-from .snapshot import snapshot_schema
+from .snapshot import capture, encode, snapshot_schema
 
 if TYPE_CHECKING:
     from ..state import MockState
+
+T = TypeVar("T")
 
 __all__ = ["ADMIN_ROUTES", "AdminRoute", "admin_openapi", "admin_routes"]
 
@@ -115,7 +121,10 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 async def _json_body(request: Request, limit: int = MAX_ADMIN_BODY) -> Any:
     """The body as JSON through the one numeric boundary (:func:`bounds.loads`); empty is ``{}``."""
-    raw = await _read_body(request, limit)
+    return _parse_json(await _read_body(request, limit), limit)
+
+
+def _parse_json(raw: bytes, limit: int) -> Any:
     if not raw.strip():
         return {}
     try:
@@ -239,12 +248,36 @@ async def _reset(c: Controller, r: Request) -> Any:
     return c.reset(body.get("seed"), body.get("keep_journal", False))
 
 
+#: Whether the costly half of a snapshot or restore runs in a worker thread (so the event loop
+#: serves other clients meanwhile). A state directory's replay turns it off: a replayed admin
+#: call must complete without waiting (mockserver.control.persist).
+OFFLOAD: ContextVar[bool] = ContextVar("offload", default=True)
+
+
+def _yield_interpreter() -> None:
+    time.sleep(0)  # lets the event loop's thread take the interpreter between chunks of encoding
+
+
+async def _offload(fn: Callable[[], T]) -> T:
+    if not OFFLOAD.get():
+        return fn()
+    return await anyio.to_thread.run_sync(fn)
+
+
 async def _snapshot(c: Controller, r: Request) -> Any:
-    return c.snapshot()
+    # Only the copies are taken with the exchange held (tens of ms for thousands of orders);
+    # the document is built and serialized off the event loop.
+    captured = capture(c.state)
+    body = await _offload(lambda: orjson.dumps(encode(captured, _yield_interpreter)))
+    return Response(body, media_type="application/json")
 
 
 async def _restore(c: Controller, r: Request) -> Any:
-    return c.restore(await _json_body(r, MAX_RESTORE_BODY))
+    raw = await _read_body(r, MAX_RESTORE_BODY)
+    # Parsing and checking the document builds a new exchange beside the live one: off the loop.
+    # Requests meanwhile go to the live exchange, which the restore then replaces at once.
+    restored = await _offload(lambda: c.prepare_restore(_parse_json(raw, MAX_RESTORE_BODY)))
+    return c.install(restored)
 
 
 async def _audit(c: Controller, r: Request) -> Any:

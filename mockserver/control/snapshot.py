@@ -22,7 +22,8 @@ from __future__ import annotations
 import functools
 import random
 import re
-from dataclasses import fields, is_dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, fields, is_dataclass, replace
 from decimal import Decimal
 from enum import IntEnum
 from types import UnionType
@@ -59,7 +60,7 @@ from .schema import Ip, Permission, ProfileName, Strict, describe
 if TYPE_CHECKING:
     from ..state import MockState
 
-__all__ = ["FORMAT", "SnapshotError", "dump", "load"]
+__all__ = ["FORMAT", "Captured", "SnapshotError", "capture", "dump", "encode", "load"]
 
 FORMAT = "bitunix-mock-snapshot"
 VERSION = 2
@@ -135,28 +136,96 @@ def _hints(cls: type) -> dict[str, Any]:
     return get_type_hints(cls)
 
 
-def dump(state: MockState) -> dict[str, Any]:
-    """The whole exchange as a JSON-able dict: the engine's state classes, field by field, and the rest of the run."""
+@dataclass(frozen=True)
+class Captured:
+    """The exchange at one instant, as copies the exchange no longer touches (:func:`capture`).
+
+    Taken under the exchange lock; turning it into JSON (:func:`encode`, the costly part) needs
+    no lock, so it can run off the request path while the exchange moves on.
+    """
+
+    engine: ExchangeState
+    profile: str
+    clock: dict[str, Any]
+    wallet: WalletState
+    liquidity: LiquidityState | None
+    demo_account: str | None
+    opening_balances: dict[str, dict[str, Decimal]]
+    nonces: list[list[Any]]
+
+
+def capture(state: MockState) -> Captured:
+    """Copies of everything a snapshot holds, taken at one instant under the exchange lock."""
     ex = state.exchange
     with ex.lock:
-        engine = ex.export_state()
         liq = state.liquidity
-        return {
-            "format": FORMAT,
-            "version": VERSION,
-            **{f.name: _enc(getattr(engine, f.name)) for f in fields(engine)},
-            "profile": state.verifier.profile.name,
-            "clock": {"now_ms": state.clock.now_ms(), "frozen": state.clock.frozen, "offset_ms": state.clock.offset_ms},
-            "wallet": _enc(state.wallet.export_state()),
-            "liquidity": None if liq is None else _enc(liq.export_state()),
-            "demo_account": None if state.demo is None else state.demo.account_id,
-            "opening_balances": {
-                acct: {coin: str(v) for coin, v in coins.items()}
+        return Captured(
+            engine=ex.export_state(),
+            profile=state.verifier.profile.name,
+            clock={"now_ms": state.clock.now_ms(), "frozen": state.clock.frozen, "offset_ms": state.clock.offset_ms},
+            wallet=state.wallet.export_state(),
+            liquidity=None if liq is None else liq.export_state(),
+            demo_account=None if state.demo is None else state.demo.account_id,
+            opening_balances={
+                acct: dict(coins)
                 for acct, coins in state.extras.get("initial_balances", {}).items()
                 if acct in ex.accounts
             },
-            "nonces": dump_nonces(state.verifier.nonces),
+            nonces=dump_nonces(state.verifier.nonces),
+        )
+
+
+#: Items encoded between two calls of :func:`encode`'s ``pause`` (a few milliseconds of work).
+PAUSE_EVERY = 200
+
+
+def encode(c: Captured, pause: Callable[[], None] | None = None) -> dict[str, Any]:
+    """The snapshot document of a capture; ``pause`` is called every :data:`PAUSE_EVERY` orders
+    (a background writer passes ``time.sleep(0)`` so request threads get the interpreter)."""
+    engine = c.engine
+    doc: dict[str, Any] = {"format": FORMAT, "version": VERSION}
+    for f in fields(engine):
+        value = getattr(engine, f.name)
+        if pause is not None and f.name in ("orders", "fills"):
+            doc[f.name] = _enc_paced(value, pause)
+        else:
+            doc[f.name] = _enc(value)
+    doc.update(
+        {
+            "profile": c.profile,
+            "clock": dict(c.clock),
+            "wallet": _enc(c.wallet),
+            "liquidity": None if c.liquidity is None else _enc(c.liquidity),
+            "demo_account": c.demo_account,
+            "opening_balances": {
+                acct: {coin: str(v) for coin, v in coins.items()} for acct, coins in c.opening_balances.items()
+            },
+            "nonces": c.nonces,
         }
+    )
+    return doc
+
+
+def _enc_paced(value: Any, pause: Callable[[], None]) -> Any:
+    """:func:`_enc` of a large list or dict, pausing every :data:`PAUSE_EVERY` items."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for i, (k, v) in enumerate(value.items()):
+            if i % PAUSE_EVERY == PAUSE_EVERY - 1:
+                pause()
+            out[k] = _enc(v)
+        return out
+    items: list[Any] = []
+    for i, v in enumerate(value):
+        if i % PAUSE_EVERY == PAUSE_EVERY - 1:
+            pause()
+        items.append(_enc(v))
+    return items
+
+
+def dump(state: MockState) -> dict[str, Any]:
+    """The whole exchange as a JSON-able dict: the engine's state classes, field by field, and the rest of the run."""
+    return encode(capture(state))
 
 
 def dump_nonces(store: NonceStore) -> list[list[Any]]:

@@ -160,8 +160,17 @@ class Wallet:
                 raise
 
     def forget_history(self, account_id: str) -> None:
-        """Forget the account's records (the whitelist stays: see :meth:`forget_account`)."""
+        """Forget the account's records (the whitelist stays: see :meth:`forget_account`).
+
+        The ``withdrawals`` account holds exactly the withdrawals not cancelled; a forgotten
+        withdrawal can no longer be cancelled, so its money leaves the exchange now (burned:
+        the net external flow falls by it), as it would once the chain took it.
+        """
         with self.exchange.lock:
+            ledger = self.exchange.ledger
+            for r in self._records:
+                if r.account_id == account_id and r.type == "withdraw" and r.status != "cancelled":
+                    ledger.burn(WITHDRAWALS_ACCOUNT, r.coin, r.amount)
             self._records = [r for r in self._records if r.account_id != account_id]
             self._by_biz = {k: r for k, r in self._by_biz.items() if k[0] != account_id}
 
