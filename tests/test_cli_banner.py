@@ -168,6 +168,7 @@ def test_the_json_banner_on_a_pipe_withholds_secrets_unless_asked() -> None:
         "profile": "live",
         "admin": url + "/_mock",
         "admin_token_required": True,
+        "resumed": None,  # no state directory: nothing resumed
         "withheld": ["secret", "admin_token"],
     }
     proc = _spawn("--json", "--admin-token", TOKEN, "--show-secrets")
