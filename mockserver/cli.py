@@ -224,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="set a behaviour with thin evidence (repeatable); see the README's fidelity table",
+        help="set a behaviour with thin evidence (repeatable); see the fidelity table in docs/fidelity.md",
     )
     p.add_argument(
         "--state",
@@ -239,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-tenants",
         type=_integer(0),
         default=Config.max_tenants,
-        help="tenants (independent mocks under /t/<id>/, one per test: README, Tenants) live at once; "
+        help="tenants (independent mocks under /t/<id>/, one per test: docs/admin.md, Tenants) live at once; "
         "0 switches them off",
     )
     p.add_argument(
