@@ -169,8 +169,29 @@ def _pair(text: str) -> tuple[str, str]:
     return pair
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that remembers how each option was declared: the variable mapping reads
+    :attr:`options` (public ``add_argument`` results) instead of argparse's private action classes."""
+
+    #: The ``action=`` each option takes a variable for; --help and --version print and exit instead.
+    MAPPED = ("store", "store_true", "append")
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.options: list[argparse.Action] = []
+        self.how: dict[str, str] = {}  # dest -> "store", "store_true" or "append"
+        super().__init__(**kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        how = kwargs.get("action", "store")
+        if action.option_strings and how in self.MAPPED:
+            self.options.append(action)
+            self.how[action.dest] = how
+        return action
+
+
+def build_parser() -> _Parser:
+    p = _Parser(
         prog="bitunix-mock",
         description="Offline twin of the Bitunix spot REST API.",
         epilog=EPILOG,
@@ -275,35 +296,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for action in _options(p):
         name = env_name(action)
-        action.help = f"{action.help} [{name}{'=1' if _is_flag(action) else ''}]"
+        action.help = f"{action.help} [{name}{'=1' if _is_flag(p, action) else ''}]"
     p.add_argument("--version", action="version", version=f"bitunix-mock {__version__}")
     return p
 
 
-def _options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+def _options(parser: _Parser) -> list[argparse.Action]:
     """Every option but --help and --version (neither has a variable: they print and exit)."""
-    return [
-        a
-        for a in parser._actions
-        if a.option_strings and not isinstance(a, (argparse._HelpAction, argparse._VersionAction))
-    ]
+    return list(parser.options)
 
 
-def _is_flag(action: argparse.Action) -> bool:
-    return isinstance(action, argparse._StoreTrueAction)
+def _is_flag(parser: _Parser, action: argparse.Action) -> bool:
+    return parser.how[action.dest] == "store_true"
 
 
-def _from_env(parser: argparse.ArgumentParser, action: argparse.Action, name: str, raw: str) -> Any:
+def _from_env(parser: _Parser, action: argparse.Action, name: str, raw: str) -> Any:
     def fail(message: str) -> NoReturn:
         parser.error(f"{name}={raw!r}: {message}")
 
-    if _is_flag(action):
+    if _is_flag(parser, action):
         word = raw.strip().lower()
         if word not in _TRUE | _FALSE:
             fail("a switch is one of 1/0, true/false, yes/no, on/off")
         return word in _TRUE
     convert: Callable[[str], Any] = action.type if callable(action.type) else str
-    many = isinstance(action, argparse._AppendAction)
+    many = parser.how[action.dest] == "append"
     items = [part.strip() for part in raw.split(",") if part.strip()] if many else [raw]
     values: list[Any] = []
     for item in items:
