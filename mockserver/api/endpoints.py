@@ -1,7 +1,8 @@
 """The one table of Bitunix spot endpoints.
 
-Routing, parameter validation, the OpenAPI document, the README's endpoint list
-and the conformance kit's expectations all derive from :data:`ENDPOINTS`.
+Routing, parameter validation, the OpenAPI document, the endpoint list of docs/endpoints.md
+and the conformance kit's expectations all derive from :data:`ENDPOINTS`; each row's ``example`` request feeds
+the endpoint tests, the recorded examples (fixtures/examples.py) and the OpenAPI examples.
 
 Confidence marks follow ``shared/research/bitunix-spot-spec.md``: H = two or more
 sources agree or seen live; M = one credible source (usually the official docs);
