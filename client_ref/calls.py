@@ -6,10 +6,10 @@ result type are written once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from ._core import Call
 from .models import (
@@ -34,7 +34,25 @@ from .models import (
     decimal_text,
 )
 
-__all__ = ["METHOD_FOR_OPERATION"]
+__all__ = ["METHOD_FOR_OPERATION", "operation"]
+
+_Builder = TypeVar("_Builder", bound=Callable[..., Call[Any]])
+
+#: The client method that runs each operation (the conformance kit and the tests use this map): each builder's
+#: ``@operation`` fills it, and both clients name their method after the builder.
+METHOD_FOR_OPERATION: dict[str, str] = {}
+
+
+def operation(name: str) -> Callable[[_Builder], _Builder]:
+    """Register the decorated builder as the one for operation ``name``."""
+
+    def register(builder: _Builder) -> _Builder:
+        if name in METHOD_FOR_OPERATION:
+            raise ValueError(f"two builders for {name!r}: {METHOD_FOR_OPERATION[name]} and {builder.__name__}")
+        METHOD_FOR_OPERATION[name] = builder.__name__
+        return builder
+
+    return register
 
 
 def _list(model: Any) -> Any:
@@ -53,31 +71,38 @@ def _text(v: Decimal | int | str) -> str:
     return decimal_text(v)
 
 
+@operation("coin_pair_list")
 def trading_pairs() -> Call[list[TradingPair]]:
     return Call("coin_pair_list", {}, _list(TradingPair))
 
 
+@operation("rate_list")
 def rates() -> Call[list[Rate]]:
     return Call("rate_list", {}, _list(Rate))
 
 
+@operation("coin_network_list")
 def coins() -> Call[list[Coin]]:
     return Call("coin_network_list", {}, _list(Coin))
 
 
+@operation("last_price")
 def last_price(symbol: str) -> Call[Decimal]:
     return Call("last_price", {"symbol": symbol.upper()}, lambda d: Decimal(str(d)))
 
 
+@operation("depth")
 def depth(symbol: str, precision: Decimal | str | None = None) -> Call[Depth]:
     params = {"symbol": symbol.upper(), "precision": None if precision is None else _text(precision)}
     return Call("depth", params, Depth.from_wire)
 
 
+@operation("kline")
 def klines(symbol: str, interval: str) -> Call[list[Candle]]:
     return Call("kline", {"symbol": symbol.upper(), "interval": interval}, _list(Candle))
 
 
+@operation("kline_history")
 def kline_history(
     symbol: str, interval: str | None = None, end_time: datetime | None = None, limit: int | None = None
 ) -> Call[list[Candle]]:
@@ -90,14 +115,17 @@ def kline_history(
     return Call("kline_history", params, _list(Candle))
 
 
+@operation("account")
 def balances() -> Call[list[Balance]]:
     return Call("account", {}, _list(Balance))
 
 
+@operation("user_info")
 def user_info() -> Call[UserInfo]:
     return Call("user_info", {}, UserInfo.from_wire)
 
 
+@operation("place_order")
 def place_order(
     symbol: str,
     side: Side,
@@ -112,19 +140,23 @@ def place_order(
     return Call("place_order", req.to_wire(), PlaceResult.from_wire)
 
 
+@operation("place_order_batch")
 def place_orders(orders: Sequence[OrderRequest]) -> Call[list[PlaceResult]]:
     return Call("place_order_batch", {"orderList": [o.to_wire() for o in orders]}, _list(PlaceResult))
 
 
+@operation("cancel")
 def cancel_orders(orders: Iterable[tuple[str, str]]) -> Call[None]:
     items = [{"orderId": oid, "symbol": sym.upper()} for oid, sym in orders]
     return Call("cancel", {"orderIdList": items}, lambda _: None)
 
 
+@operation("pending_list")
 def pending_orders(symbol: str) -> Call[list[Order]]:
     return Call("pending_list", {"symbol": symbol.upper()}, _list(Order))
 
 
+@operation("history_page")
 def order_history(
     symbol: str,
     page: int = 1,
@@ -148,23 +180,28 @@ def order_history(
     return Call("history_page", params, HistoryPage.from_wire)
 
 
+@operation("order_detail")
 def order_detail(order_id: str) -> Call[Order | None]:
     return Call("order_detail", {"orderId": order_id}, lambda d: None if d is None else Order.from_wire(d))
 
 
+@operation("deal_list")
 def order_deals(order_id: str, symbol: str) -> Call[list[Fill]]:
     return Call("deal_list", {"orderId": order_id, "symbol": symbol.upper()}, _list(Fill))
 
 
+@operation("withdraw")
 def withdraw(coin: str, network: str, address: str, amount: Decimal | str, memo: str | None = None) -> Call[str]:
     params = {"coin": coin, "network": network, "address": address, "amount": _text(amount), "memo": memo}
     return Call("withdraw", params, str)
 
 
+@operation("withdraw_cancel")
 def cancel_withdraw(withdraw_id: str) -> Call[None]:
     return Call("withdraw_cancel", {"withdrawId": withdraw_id}, lambda _: None)
 
 
+@operation("inside_transfer")
 def inside_transfer(
     coin: str,
     amount: Decimal | str,
@@ -183,10 +220,12 @@ def inside_transfer(
     return Call("inside_transfer", params, str)
 
 
+@operation("inside_transfer_cancel")
 def cancel_inside_transfer(transfer_id: str) -> Call[None]:
     return Call("inside_transfer_cancel", {"insideTransferId": transfer_id}, lambda _: None)
 
 
+@operation("withdraw_transfer_page")
 def withdrawals(
     coin: str | None = None,
     type: str | None = None,
@@ -208,11 +247,13 @@ def withdrawals(
     return Call("withdraw_transfer_page", params, _list(WithdrawRecord))
 
 
+@operation("funds_transfer")
 def funds_transfer(direction: str, coin: str, amount: Decimal | str) -> Call[str]:
     """``direction``: ``spot_futures`` or ``futures_spot``."""
     return Call("funds_transfer", {"type": direction, "coin": coin, "amount": _text(amount)}, str)
 
 
+@operation("deposit_page")
 def deposits(
     coin: str | None = None,
     type: str | None = None,
@@ -224,34 +265,6 @@ def deposits(
     return Call("deposit_page", params, _list(DepositRecord))
 
 
+@operation("deposit_address")
 def deposit_address(coin: str, network: str) -> Call[list[DepositAddress]]:
     return Call("deposit_address", {"coin": coin, "network": network}, _list(DepositAddress))
-
-
-#: The client method that runs each operation (the conformance kit and the tests use this map).
-METHOD_FOR_OPERATION: dict[str, str] = {
-    "coin_pair_list": "trading_pairs",
-    "rate_list": "rates",
-    "coin_network_list": "coins",
-    "last_price": "last_price",
-    "depth": "depth",
-    "kline": "klines",
-    "kline_history": "kline_history",
-    "account": "balances",
-    "user_info": "user_info",
-    "place_order": "place_order",
-    "place_order_batch": "place_orders",
-    "cancel": "cancel_orders",
-    "pending_list": "pending_orders",
-    "history_page": "order_history",
-    "order_detail": "order_detail",
-    "deal_list": "order_deals",
-    "withdraw": "withdraw",
-    "withdraw_cancel": "cancel_withdraw",
-    "inside_transfer": "inside_transfer",
-    "inside_transfer_cancel": "cancel_inside_transfer",
-    "withdraw_transfer_page": "withdrawals",
-    "funds_transfer": "funds_transfer",
-    "deposit_page": "deposits",
-    "deposit_address": "deposit_address",
-}

@@ -1,9 +1,9 @@
-"""The rule tables of README.md and DRIVER.md, rendered from the rule registry.
+"""The rule tables of docs/conformance.md and DRIVER.md, rendered from the rule registry.
 
 Each document holds one generated region between ``<!-- BEGIN conformance-rules -->`` and
 ``<!-- END conformance-rules -->``; a test fails when a region differs from its rendering.
 
-    python -m conformance.docs --write README.md conformance/DRIVER.md
+    python -m conformance.docs --write docs/conformance.md conformance/DRIVER.md
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ REGION = "conformance-rules"
 
 
 def readme_table(rules: Sequence[Rule] = RULES) -> str:
-    """README: when each rule passes, warns and fails (a WARN text equal to the row above shows as ``"``)."""
+    """docs/conformance.md: when each rule passes, warns and fails (a WARN equal to the row above shows as ``"``)."""
     lines = ["| rule | PASS when | WARN when | FAIL when |", "|---|---|---|---|"]
     above: str | None = None
     for r in rules:
@@ -47,7 +47,7 @@ def driver_table(rules: Sequence[Rule] = RULES) -> str:
 
 
 #: which table goes into which document, by file name
-TABLES: dict[str, Callable[[Sequence[Rule]], str]] = {"README.md": readme_table, "DRIVER.md": driver_table}
+TABLES: dict[str, Callable[[Sequence[Rule]], str]] = {"conformance.md": readme_table, "DRIVER.md": driver_table}
 
 
 def sync(text: str, table: str) -> str:
@@ -60,7 +60,7 @@ def sync(text: str, table: str) -> str:
 
 
 def render_for(path: Path, rules: Sequence[Rule] = RULES) -> str:
-    """The table for ``path`` (README.md or DRIVER.md, by name)."""
+    """The table for ``path`` (conformance.md or DRIVER.md, by name)."""
     try:
         return TABLES[path.name](rules)
     except KeyError:
@@ -69,7 +69,7 @@ def render_for(path: Path, rules: Sequence[Rule] = RULES) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("files", nargs="*", type=Path, help="README.md and/or DRIVER.md")
+    parser.add_argument("files", nargs="*", type=Path, help="docs/conformance.md and/or DRIVER.md")
     parser.add_argument("--write", action="store_true", help="rewrite the files' conformance-rules regions")
     args = parser.parse_args(argv)
     if not args.files:

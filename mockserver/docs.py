@@ -1,8 +1,8 @@
-"""README tables generated from the endpoint and error tables.
+"""The docs pages' tables, generated from the endpoint, error, admin and fidelity tables.
 
-``python -m mockserver.docs --write README.md`` rewrites the regions between
-``<!-- BEGIN name -->`` and ``<!-- END name -->``; a test fails when the README
-and the tables drift apart.
+``python -m mockserver.docs --write`` rewrites the regions between ``<!-- BEGIN name -->``
+and ``<!-- END name -->`` of every page in :data:`PAGES`; ``--check`` exits 1 naming the stale
+pages, and a test fails when a page and the tables drift apart.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from .api.endpoints import ENDPOINTS
 from .api.params import Kind, Param
 from .errors import ERROR_TABLE, PLACE_REFUSAL_TABLE
 
-__all__ = ["SECTIONS", "render_admin", "render_endpoints", "render_errors", "sync_readme"]
+__all__ = ["PAGES", "ROOT", "SECTIONS", "render_admin", "render_endpoints", "render_errors", "stale_pages", "sync_page"]
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _param_text(params: tuple[Param, ...]) -> str:
@@ -130,23 +132,52 @@ SECTIONS = {
 }
 
 
-def sync_readme(text: str) -> str:
-    """``text`` with every generated region replaced by its current rendering."""
-    for name, render in SECTIONS.items():
+#: Each page (relative to the repository root) and the generated regions it holds.
+PAGES: dict[str, tuple[str, ...]] = {
+    "docs/calling.md": ("profiles",),
+    "docs/endpoints.md": ("endpoints",),
+    "docs/errors.md": ("errors",),
+    "docs/fidelity.md": ("fidelity",),
+    "docs/admin.md": ("admin",),
+    "bench/README.md": ("bench",),
+}
+
+
+def sync_page(text: str, names: tuple[str, ...]) -> str:
+    """``text`` with each of its generated regions ``names`` replaced by its current rendering."""
+    for name in names:
         pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.S)
-        replacement = r"\g<1>" + render().replace("\\", "\\\\") + "\n" + r"\g<2>"
+        replacement = r"\g<1>" + SECTIONS[name]().replace("\\", "\\\\") + "\n" + r"\g<2>"
         text, n = pattern.subn(replacement, text)
         if n != 1:
-            raise ValueError(f"README needs exactly one <!-- BEGIN {name} --> ... <!-- END {name} --> region")
+            raise ValueError(f"needs exactly one <!-- BEGIN {name} --> ... <!-- END {name} --> region")
     return text
+
+
+def stale_pages(root: Path = ROOT) -> list[str]:
+    """The pages whose generated regions differ from the code's tables."""
+    return [page for page, names in PAGES.items() if _differs(root / page, names)]
+
+
+def _differs(path: Path, names: tuple[str, ...]) -> bool:
+    text = path.read_text("utf-8")
+    return sync_page(text, names) != text
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", type=Path, help="rewrite the generated regions of this README")
+    parser.add_argument("--write", action="store_true", help="rewrite the generated regions of every page")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a page's generated regions are stale")
     args = parser.parse_args(argv)
     if args.write:
-        args.write.write_text(sync_readme(args.write.read_text("utf-8")), "utf-8")
+        for page, names in PAGES.items():
+            path = ROOT / page
+            path.write_text(sync_page(path.read_text("utf-8"), names), "utf-8")
+    elif args.check:
+        stale = stale_pages()
+        if stale:
+            print(f"stale generated tables in {', '.join(stale)}: run python -m mockserver.docs --write")
+            return 1
     else:
         for render in SECTIONS.values():
             print(render(), end="\n\n")

@@ -9,7 +9,7 @@ Two families exist because the real exchange has two ways of saying no:
   ``data.placeMsg`` (observed live for insufficient balance).
 
 Codes marked ``mock_specific`` have no known counterpart at the real exchange; they
-are documented in the README's error table and kept out of the exchange's own
+are documented in the error table of docs/errors.md and kept out of the exchange's own
 numbering ranges where the real code is unknown.
 """
 
@@ -221,7 +221,7 @@ class BodyTooLarge(BitunixError):
 
 @dataclass(frozen=True)
 class ErrorInfo:
-    """One row of the error table (README, OpenAPI and the client's exception map derive from it)."""
+    """One row of the error table (docs/errors.md, OpenAPI and the client's exception map derive from it)."""
 
     code: str
     msg: str

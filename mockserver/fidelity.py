@@ -1,7 +1,7 @@
 """What the mock does where the evidence is thin: one table of behaviours and the switches that steer them.
 
 Every behaviour that is not plainly observed live is a row here, with its
-source and confidence; the README's fidelity table is generated from these rows
+source and confidence; the fidelity table of docs/fidelity.md is generated from these rows
 and the code reads the switches from the same table (``MockState.switch``), so
 the documentation cannot drift from what runs. Confidence: H = seen live or two
 sources agree; M = one credible source; L = inferred, or the mock's own choice.
@@ -113,7 +113,7 @@ SWITCHES: dict[str, Switch] = {
 
 @dataclass(frozen=True)
 class Behaviour:
-    """One row of the README's fidelity table."""
+    """One row of the fidelity table (docs/fidelity.md)."""
 
     area: str
     mock: str

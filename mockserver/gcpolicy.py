@@ -1,4 +1,10 @@
-"""How the served process keeps Python's cycle collector out of the request latency.
+"""How the served process keeps Python's cycle collector out of the request latency, when asked to.
+
+Off by default: ``bitunix-mock --gc-freeze`` (``BITUNIX_MOCK_GC_FREEZE=1``) turns it on. Python's own
+collector is correct and frees everything; this policy trades that simplicity for a steadier p99
+under sustained load, and it is easy to get wrong (frozen garbage is never examined again: it
+leaked until an outside review found it). A mock serving tests needs correctness first, so the
+policy is an option for benchmarks and long load runs.
 
 A request leaves long-lived objects behind - journal entries, orders, nonces - and the
 collector walks every object it has not frozen: left alone, the young generation filled with

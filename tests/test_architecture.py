@@ -55,8 +55,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     # Loading a snapshot builds a fresh MockState; the state composes control's counterparty,
     # so a module-level import would be a cycle. The import sits inside the loader.
     ("mockserver.control.snapshot", "mockserver.state"): "snapshot restore builds a new state",
-    # The kit's old plugin path (`-p conformance.pytest_plugin`) re-exports the plugin.
-    ("conformance.pytest_plugin", "pytest_bitunix"): "old plugin path",
 }
 
 

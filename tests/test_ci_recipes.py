@@ -1,4 +1,4 @@
-"""The README's GitHub Actions recipes, read from the README and run here (they used to test nothing).
+"""The GitHub Actions recipes of docs/ci.md, read from that page and run here (they used to test nothing).
 
 Both recipes passed green while the mock received zero requests: nothing set ``BITUNIX_MOCK_URL``,
 so the tests ran in-process, and the service variant installed nothing. Here each recipe's steps
@@ -33,7 +33,7 @@ import yaml
 from .test_container_entry import _free_port, entry_command, image_env
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text("utf-8")
+README = (ROOT / "docs" / "ci.md").read_text("utf-8")  # the page holding the recipes
 SOURCES = ("pyproject.toml", "README.md", "mockserver", "client_ref", "conformance", "pytest_bitunix", "fixtures")
 MOCK_GIT_URL = "git+https://github.com/<owner>/bitunix-spot-mock"
 README_PORT = "8080"

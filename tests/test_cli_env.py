@@ -52,6 +52,7 @@ GOOD: dict[str, tuple[str, Any, list[str], Any]] = {
     "log_level": ("info", "info", ["--log-level", "debug"], "debug"),
     "access_log": ("1", True, ["--access-log"], True),
     "json": ("1", True, ["--json"], True),
+    "gc_freeze": ("1", True, ["--gc-freeze"], True),
     "show_secrets": ("yes", True, ["--show-secrets"], True),
     "ready_file": ("@ready", "@ready", [], "@ready"),
 }
@@ -81,6 +82,7 @@ BAD: dict[str, str] = {
     "log_level": "verbose",
     "access_log": "-",
     "json": "jsonl",
+    "gc_freeze": "always",
     "show_secrets": "please",
     "ready_file": "/no/such/dir/ready.json",
 }
@@ -112,6 +114,12 @@ def test_help_shows_every_variable(capsys: pytest.CaptureFixture[str]) -> None:
 def test_no_variables_means_todays_defaults() -> None:
     assert vars(parse_args([], {})) == {**vars(build_parser().parse_args([])), "from_env": {}}
     assert parse_args([], {"BITUNIX_MOCK_PORT": ""}).port == 8080, "an empty variable counts as unset"
+
+
+def test_the_collector_policy_is_off_unless_asked_for() -> None:
+    assert parse_args([], {}).gc_freeze is False
+    assert parse_args(["--gc-freeze"], {}).gc_freeze is True
+    assert parse_args([], {"BITUNIX_MOCK_GC_FREEZE": "1"}).gc_freeze is True
 
 
 @pytest.mark.parametrize("dest", sorted(GOOD))

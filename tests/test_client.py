@@ -23,7 +23,7 @@ from client_ref import (
     Side,
 )
 from client_ref import errors as E
-from client_ref._core import OPERATIONS
+from client_ref._core import OPERATIONS, Call
 from client_ref.calls import METHOD_FOR_OPERATION
 from mockserver import ENDPOINTS, ERROR_TABLE
 
@@ -57,6 +57,18 @@ def test_both_clients_have_a_method_per_operation() -> None:
         sync_params = list(inspect.signature(getattr(Client, method)).parameters)
         async_params = list(inspect.signature(getattr(AsyncClient, method)).parameters)
         assert sync_params == async_params, method
+
+
+def test_a_second_builder_for_an_operation_is_refused() -> None:
+    from client_ref.calls import operation
+
+    with pytest.raises(ValueError, match="two builders for 'depth': depth and other_depth"):
+
+        @operation("depth")
+        def other_depth() -> Call[None]:
+            return Call("depth", {}, lambda _: None)
+
+    assert METHOD_FOR_OPERATION["depth"] == "depth"
 
 
 def test_error_classes_mirror_the_servers_error_table() -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from conformance import RULES, driver_factory, reference_factory, run
 from conformance.cli import main as cli_main
+from conformance.runner import Report, Verdict
 from mockserver.api.doctor import MISTAKES
 
 from . import conformance_doubles as doubles
@@ -123,6 +124,27 @@ def test_reports_are_written_as_markdown_json_and_junit(tmp_path: Path) -> None:
     assert [c.get("name") for c in failed] == ["decimal.exact"]
 
 
+def test_junit_escapes_what_a_client_and_a_message_may_hold() -> None:
+    message = 'expected "1" <got 2> & more\nsecond line'
+    report = Report(
+        client='my "client" <v2> & co',
+        mode="test",
+        verdicts=[
+            Verdict("a.rule", "t", "s", "fail", message=message, curl="curl -H 'a: <b>' &"),
+            Verdict("b.rule", "t", "s", "skipped", message="needs <cancel>"),
+        ],
+    )
+    suite = ET.fromstring(report.junit())
+    (fail, skip) = suite.iter("testcase")
+    assert fail.get("classname") == 'my "client" <v2> & co'
+    failure = fail.find("failure")
+    assert failure is not None and failure.get("message") == 'expected "1" <got 2> & more second line'
+    assert failure.text == message + "\ncurl -H 'a: <b>' &"
+    skipped = skip.find("skipped")
+    assert skipped is not None and skipped.get("message") == "needs <cancel>"
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("2", "1", "1")
+
+
 def test_cli_exit_status_and_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ok = cli_main(
         [
@@ -182,7 +204,7 @@ def test_pytest_plugin_fixtures(tmp_path: Path) -> None:
             "-p",
             "no:bitunix_conformance",
             "-p",
-            "conformance.pytest_plugin",
+            "pytest_bitunix",
             str(tmp_path / "test_bot.py"),
         ],
         capture_output=True,

@@ -1,5 +1,5 @@
 """The rule registry: every rule is one ``@rule(...)`` declaration beside its check, and everything that lists
-rules (runner, CLI, reports, README and DRIVER.md tables) reads it. The ledger's state machine is built from
+rules (runner, CLI, reports, docs/conformance.md and DRIVER.md tables) reads it. The ledger's state machine is built from
 ``@initialize`` and Bundles and still catches broken ledgers; a failing property rule stays fast."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from conformance.target import Target
 from . import conformance_doubles as doubles
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = [ROOT / "README.md", ROOT / "conformance" / "DRIVER.md"]
+DOCS = [ROOT / "docs" / "conformance.md", ROOT / "conformance" / "DRIVER.md"]
 TEXTS = {"title": "T", "statement": "S.", "passes": "p", "fails": "f"}
 
 
@@ -145,7 +145,7 @@ def test_each_rule_calls_only_the_operations_it_declares() -> None:
 def test_the_rule_tables_are_generated_from_the_registry(path: Path) -> None:
     text = path.read_text("utf-8")
     assert sync(text, render_for(path)) == text, (
-        "run: python -m conformance.docs --write README.md conformance/DRIVER.md"
+        "run: python -m conformance.docs --write docs/conformance.md conformance/DRIVER.md"
     )
     region = text.split(f"<!-- BEGIN {REGION} -->")[1].split(f"<!-- END {REGION} -->")[0]
     assert [line.split("`")[1] for line in region.strip().splitlines()[2:]] == RULES.ids()

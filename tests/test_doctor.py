@@ -237,9 +237,9 @@ def test_doctor_over_a_real_socket() -> None:
         assert resp.headers["x-mock-diagnosis"].startswith("digest-without-secret: ")
 
 
-def test_readme_lists_every_mistake() -> None:
+def test_the_doctor_page_lists_every_mistake() -> None:
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "doctor.md").read_text("utf-8")
     for mistake, message in MISTAKES.items():
         assert f"| `{mistake}` | {message} |" in readme, mistake

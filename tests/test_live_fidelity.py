@@ -55,7 +55,7 @@ def test_a_base64_nonce_client_works_for_every_operation_with_warnings(
     client: TestClient,
     signed: Signed,
     state: MockState,
-    busy: dict[str, str],  # noqa: F811
+    busy: dict[str, Any],  # noqa: F811
 ) -> None:
     demo = state.demo
     assert demo is not None

@@ -40,7 +40,8 @@ from mockserver.testing import MockServer
 from .helpers import sign_parts
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text("utf-8")
+#: The front page and the docs pages: every Python example a reader may copy.
+README = "\n".join(p.read_text("utf-8") for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
 PLACE = "/api/spot/v1/order/place_order"
 
 

@@ -1,7 +1,8 @@
 """The one table of Bitunix spot endpoints.
 
-Routing, parameter validation, the OpenAPI document, the README's endpoint list
-and the conformance kit's expectations all derive from :data:`ENDPOINTS`.
+Routing, parameter validation, the OpenAPI document, the endpoint list of docs/endpoints.md
+and the conformance kit's expectations all derive from :data:`ENDPOINTS`; each row's ``example`` request feeds
+the endpoint tests, the recorded examples (fixtures/examples.py) and the OpenAPI examples.
 
 Confidence marks follow ``shared/research/bitunix-spot-spec.md``: H = two or more
 sources agree or seen live; M = one credible source (usually the official docs);
@@ -10,13 +11,23 @@ L = inferred. Each uncertainty is written into the row's ``notes``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import schema as s
 from .params import Kind, Param
 
-__all__ = ["ENDPOINTS", "ENDPOINTS_BY_PATH", "OPERATIONS", "SPOT_PREFIX", "Endpoint", "RateLimit", "check_operations"]
+__all__ = [
+    "ENDPOINTS",
+    "ENDPOINTS_BY_PATH",
+    "EXAMPLE_IDS",
+    "OPERATIONS",
+    "SPOT_PREFIX",
+    "Endpoint",
+    "RateLimit",
+    "check_operations",
+]
 
 SPOT_PREFIX = "/api/spot/v1"
 #: Hard bound on any list in a request or page (bounded work); the exchange-like caps are switches.
@@ -51,6 +62,9 @@ class Endpoint:
     notes: tuple[str, ...] = ()
     rate_limit: RateLimit | None = None
     success_msg: str = "result.success"  # the envelope's msg on success ("Success" where seen, §2.1)
+    #: One valid request. A string ``"{order_id}"`` stands for an id an earlier request made; :meth:`request`
+    #: fills it. The endpoint tests, the recorded examples and the OpenAPI document all send this request.
+    example: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def in_query(self) -> bool:
@@ -60,6 +74,32 @@ class Endpoint:
     def all_errors(self) -> tuple[str, ...]:
         """Every code this endpoint can answer with, auth codes first."""
         return (AUTH_ERRORS if self.auth else ("110041",)) + tuple(c for c in self.errors if c not in AUTH_ERRORS)
+
+    def request(self, ids: Mapping[str, Any]) -> dict[str, Any]:
+        """:attr:`example` with each ``"{name}"`` placeholder replaced by ``ids[name]`` (KeyError: a missing id)."""
+        filled = _fill(self.example, ids)
+        assert isinstance(filled, dict)
+        return filled
+
+
+#: What the examples' placeholders stand for where no earlier request made the ids (the OpenAPI document).
+EXAMPLE_IDS: dict[str, Any] = {
+    "order_id": "1909879608889339906",
+    "resting_order_id": "1909879608889339905",
+    "withdraw_id": "1909879608889339907",
+    "transfer_id": "1909879608889339908",
+    "uid": 10000001,
+}
+
+
+def _fill(value: Any, ids: Mapping[str, Any]) -> Any:
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    if isinstance(value, Mapping):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_fill(v, ids) for v in value]
+    return value
 
 
 # ----------------------------------------------------------------------- shapes
@@ -249,6 +289,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         params=(_SYMBOL,),
         response=s.string("price as a bare string"),
         errors=("2",),
+        example={"symbol": "BTCUSDT"},
     ),
     Endpoint(
         "depth",
@@ -278,6 +319,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         errors=("2",),
         confidence="M",
         notes=("50 levels per side, as seen live.",),
+        example={"symbol": "BTCUSDT", "precision": "1"},
     ),
     Endpoint(
         "kline",
@@ -298,6 +340,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "Newest first (assumed, as kline/history).",
         ),
         success_msg="Success",
+        example={"symbol": "BTCUSDT", "interval": "60"},
     ),
     Endpoint(
         "kline_history",
@@ -331,6 +374,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         confidence="M",
         notes=("Newest first; only closed candles.",),
         success_msg="Success",
+        example={"symbol": "BTCUSDT", "interval": "D", "limit": 3},
     ),
     # -------------------------------------------------------------- user
     Endpoint(
@@ -376,6 +420,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "Market buy volume is a quote amount (best reading of conflicting docs).",
         ),
         rate_limit=RateLimit(10, "key", stated=False),
+        example={"side": 2, "type": 1, "volume": "0.01", "price": "64100", "symbol": "BTCUSDT"},
     ),
     Endpoint(
         "place_order_batch",
@@ -401,6 +446,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         errors=("2",),  # an item's own refusal (2, 10058, 10059, placeCodes) is in its placeCode
         confidence="M",
         rate_limit=RateLimit(5, "key", stated=False),
+        example={
+            "orderList": [
+                {"side": 2, "type": 1, "volume": "0.002", "price": "60000", "symbol": "BTCUSDT"},
+                {"side": 1, "type": 2, "volume": "0.5", "price": "0", "symbol": "ETHUSDT"},
+                {"side": 2, "type": 1, "volume": "10", "price": "60000", "symbol": "BTCUSDT"},
+                {"side": 2, "type": 1, "volume": "0.001", "price": "59000", "symbol": "BTCUSDT"},
+            ]
+        },
     ),
     Endpoint(
         "cancel",
@@ -435,6 +488,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         errors=("2",),
         notes=("Unknown ids still answer success (seen live).",),
         rate_limit=RateLimit(5, "key", stated=False),
+        example={"orderIdList": [{"orderId": "{resting_order_id}", "symbol": "BTCUSDT"}]},
     ),
     Endpoint(
         "pending_list",
@@ -448,6 +502,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         response=s.nullable(s.arr(ORDER)),
         errors=("2",),
         notes=(f"Not paginated; the newest {MAX_LIST_ITEMS} open orders of the pair (a cap no source gives).",),
+        example={"symbol": "BTCUSDT"},
     ),
     Endpoint(
         "history_page",
@@ -482,6 +537,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ),
         errors=("2",),
         confidence="M",
+        example={"symbol": "BTCUSDT", "page": 1, "pageSize": 10},
     ),
     Endpoint(
         "order_detail",
@@ -495,6 +551,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         response=s.nullable(ORDER),
         errors=("2",),
         notes=('An unknown id answers code "0" with data null (seen live).',),
+        example={"orderId": "{order_id}"},
     ),
     Endpoint(
         "deal_list",
@@ -509,6 +566,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         errors=("2",),
         confidence="M",
         notes=("The docs say an object; live it is an array, [] for an unknown order.",),
+        example={"orderId": "{order_id}", "symbol": "BTCUSDT"},
     ),
 )
 
@@ -519,7 +577,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 _WALLET_LIMIT = RateLimit(10, "ip", stated=True)
 _COIN = Param("coin", Kind.COIN, doc="coin, e.g. USDT", max_len=16, example="USDT")
 _AMOUNT = Param("amount", Kind.DECIMAL, doc="amount as decimal text", example="10")
-_WALLET_NOTE = ("Documented only; never exercised live in any source. The mock's model is in the README.",)
+_WALLET_NOTE = ("Documented only; never exercised live in any source. The mock's model is in docs/fidelity.md.",)
 _ID_RESULT = s.string("record id")
 _NS = s.nullable(s.string())
 _WITHDRAW_RECORD = s.obj(
@@ -592,6 +650,12 @@ WALLET_ENDPOINTS: tuple[Endpoint, ...] = (
         confidence="M",
         notes=_WALLET_NOTE,
         rate_limit=_WALLET_LIMIT,
+        example={
+            "coin": "USDT",
+            "network": "Tron (TRC-20)",
+            "address": "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE",
+            "amount": "25",
+        },
     ),
     Endpoint(
         "withdraw_cancel",
@@ -607,6 +671,7 @@ WALLET_ENDPOINTS: tuple[Endpoint, ...] = (
         confidence="M",
         notes=_WALLET_NOTE,
         rate_limit=_WALLET_LIMIT,
+        example={"withdrawId": "{withdraw_id}"},
     ),
     Endpoint(
         "inside_transfer",
@@ -632,6 +697,7 @@ WALLET_ENDPOINTS: tuple[Endpoint, ...] = (
         confidence="M",
         notes=(*_WALLET_NOTE, "The mock resolves recipients by uid only."),
         rate_limit=_WALLET_LIMIT,
+        example={"coin": "USDT", "amount": "5", "toType": "uid", "toUid": "{uid}"},
     ),
     Endpoint(
         "inside_transfer_cancel",
@@ -647,6 +713,7 @@ WALLET_ENDPOINTS: tuple[Endpoint, ...] = (
         confidence="M",
         notes=(*_WALLET_NOTE, "Internal transfers settle at once in the mock, so a cancel always answers 2."),
         rate_limit=_WALLET_LIMIT,
+        example={"insideTransferId": "{transfer_id}"},
     ),
     Endpoint(
         "withdraw_transfer_page",
@@ -670,6 +737,7 @@ WALLET_ENDPOINTS: tuple[Endpoint, ...] = (
         confidence="M",
         notes=_WALLET_NOTE,
         rate_limit=_WALLET_LIMIT,
+        example={"coin": "USDT", "limit": 10},
     ),
     Endpoint(
         "funds_transfer",
@@ -689,6 +757,7 @@ WALLET_ENDPOINTS: tuple[Endpoint, ...] = (
         confidence="M",
         notes=_WALLET_NOTE,
         rate_limit=_WALLET_LIMIT,
+        example={"type": "spot_futures", "coin": "USDT", "amount": "10"},
     ),
     Endpoint(
         "deposit_page",
@@ -711,6 +780,7 @@ WALLET_ENDPOINTS: tuple[Endpoint, ...] = (
         notes=(*_WALLET_NOTE, "Admin funding of an account is listed as a deposit."),
         rate_limit=_WALLET_LIMIT,
         success_msg="Success",
+        example={"coin": "USDT", "limit": 10},
     ),
     Endpoint(
         "deposit_address",
@@ -726,6 +796,7 @@ WALLET_ENDPOINTS: tuple[Endpoint, ...] = (
         confidence="M",
         notes=(*_WALLET_NOTE, "Addresses are deterministic per account, coin and network."),
         rate_limit=_WALLET_LIMIT,
+        example={"coin": "USDT", "network": "Tron (TRC-20)"},
     ),
 )
 

@@ -8,7 +8,7 @@ from ..engine.money import MAX_DIGITS
 from ..errors import ERROR_TABLE
 from ..version import __version__
 from .bounds import MAX_TIME_MS, MIN_TIME_MS
-from .endpoints import ENDPOINTS, Endpoint
+from .endpoints import ENDPOINTS, EXAMPLE_IDS, Endpoint
 from .params import ISO_PATTERN, Kind, Param
 
 __all__ = ["build_openapi", "example_request", "example_value"]
@@ -110,8 +110,9 @@ def example_value(p: Param) -> Any:
 
 
 def example_request(ep: Endpoint) -> dict[str, Any]:
-    """An example request of ``ep``: every parameter that has an example (each required one has)."""
-    return {p.name: v for p in ep.params if (v := example_value(p)) is not None}
+    """``ep``'s example request (:attr:`Endpoint.example`, the one the tests and the recorded examples send),
+    its ids filled with :data:`EXAMPLE_IDS`."""
+    return ep.request(EXAMPLE_IDS)
 
 
 def _envelope(data: dict[str, Any]) -> dict[str, Any]:
@@ -135,6 +136,14 @@ _AUTH_HEADERS = [
     {"name": "timestamp", "in": "header", "required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}},
     {"name": "sign", "in": "header", "required": True, "schema": {"type": "string"}},
 ]
+
+
+def _query_schema(p: Param, example: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter's schema; its example is the endpoint example's value, where that has one."""
+    out = _param_schema(p, in_query=True)
+    if p.name in example:
+        out["example"] = example[p.name]
+    return out
 
 
 def _operation(ep: Endpoint) -> dict[str, Any]:
@@ -163,8 +172,9 @@ def _operation(ep: Endpoint) -> dict[str, Any]:
         op["security"] = [{"bitunixSign": []}]
         op["parameters"] = list(_AUTH_HEADERS)
     if ep.in_query:
+        example = example_request(ep)
         op.setdefault("parameters", []).extend(
-            {"name": p.name, "in": "query", "required": p.required, "schema": _param_schema(p, in_query=True)}
+            {"name": p.name, "in": "query", "required": p.required, "schema": _query_schema(p, example)}
             for p in ep.params
         )
     elif ep.params:
