@@ -30,12 +30,12 @@ TARGETS: dict[str, tuple[str, float, str, str]] = {
     "place_p99_ms": ("p99 of signed place+cancel <= 10 ms at 16 connections", 10.0, "<=", "median"),
     "engine_ops": ("engine >= 100k mixed ops/s in-process on a 10k-order book", 100_000, ">=", "median"),
     "fixture_extra_ms": (
-        "a bitunix_mock test with 5 signed calls costs <= 2 ms more than with respx stubs",
+        "a bitunix_mock test with 5 signed calls costs <= 2 ms (CPU) more than with respx stubs",
         2.0,
         "<=",
         "every round",
     ),
-    "sync_transport_ms": ("the sync in-process transport costs < 0.5 ms per call", 0.5, "<", "every round"),
+    "sync_transport_ms": ("the sync in-process transport costs < 0.5 ms (CPU) per call", 0.5, "<", "every round"),
     "peer_cpu_ratio": (
         "ahead of Prism: the mock's server CPU per signed place+cancel < Prism's (ratio < 1)",
         1.0,
@@ -64,8 +64,8 @@ def _figures(res: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
         "place_rps_ratio": place["rps_ratio"] if place else None,
         "place_p99_ms": place["p99_ms"] if place else None,
         "engine_ops": (res.get("engine") or {}).get("ops_per_s_rounds"),
-        "fixture_extra_ms": (suite.get("fixture") or {}).get("extra"),
-        "sync_transport_ms": (suite.get("sync_transport") or {}).get("transport_ms"),
+        "fixture_extra_ms": (suite.get("fixture") or {}).get("extra_cpu"),
+        "sync_transport_ms": (suite.get("sync_transport") or {}).get("transport_cpu"),
         "peer_cpu_ratio": peer.get("cpu_ratio"),
         "conformance_fail_s": conf.get("failing_s"),
         "conformance_pass_s": conf.get("passing_s"),
@@ -150,13 +150,11 @@ def markdown(res: dict[str, Any]) -> str:
         fx, st = suite["fixture"], suite["sync_transport"]
         lines += [
             "",
-            f"Test-suite cost (pytest in its own process, {fx['tests_per_round']} tests of each kind a round): a "
-            f"`bitunix_mock` test with 5 signed calls {fx['fixture']['median']:.2f} ms, the same test with respx stubs "
-            f"{fx['respx']['median']:.2f} ms, extra {fx['extra']['median']:.2f} ms (rounds {_range(fx['extra'])}); "
-            f"the fixture's setup + teardown (tenant, account) {fx['fixture_setup_teardown']['median']:.2f} ms. "
-            f"Sync transport: {st['sync_ms']['median']:.3f} ms per call against {st['async_ms']['median']:.3f} ms "
-            f"awaited on one loop, so the transport costs {st['transport_ms']['median']:.3f} ms "
-            f"(rounds {_range(st['transport_ms'])}).",
+            f"Test-suite cost (pytest in its own process, {fx['tests_per_round']} tests of each kind a round, CPU ms "
+            f"/ wall ms): a `bitunix_mock` test with 5 signed calls {_pair(fx, 'fixture')}, the same test with respx "
+            f"stubs {_pair(fx, 'respx')}, extra {_pair(fx, 'extra')} (CPU rounds {_range(fx['extra_cpu'])}). "
+            f"Sync transport, per call: {_pair(st, 'sync')} against {_pair(st, 'async')} awaited on one loop, so "
+            f"the transport costs {_pair(st, 'transport')} (CPU rounds {_range(st['transport_cpu'])}).",
         ]
     e = res.get("engine")
     if e:
@@ -202,6 +200,10 @@ def markdown(res: dict[str, Any]) -> str:
 
         lines += ["", table(res["worst_case"]).rstrip("\n")]
     return "\n".join(lines) + "\n"
+
+
+def _pair(fig: dict[str, Any], name: str) -> str:
+    return f"{fig[name + '_cpu']['median']:.2f} / {fig[name + '_wall']['median']:.2f} ms"
 
 
 def _range(st: dict[str, Any]) -> str:

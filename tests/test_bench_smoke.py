@@ -76,9 +76,8 @@ def test_a_figure_whose_rounds_disagree_is_noisy_never_pass() -> None:
 
 def test_a_difference_passes_only_when_every_round_is_within_the_target() -> None:
     def suite(extra: list[float], transport: list[float]) -> dict[str, object]:
-        return {
-            "suite": {"fixture": {"extra": summarize(extra)}, "sync_transport": {"transport_ms": summarize(transport)}}
-        }
+        fixture, sync = {"extra_cpu": summarize(extra)}, {"transport_cpu": summarize(transport)}
+        return {"suite": {"fixture": fixture, "sync_transport": sync}}
 
     v = verdicts(suite([1.2, 0.4, 1.9, 1.0], [0.1, 0.3, 0.05, 0.2]))  # spreads far over 10 %, every round within
     assert v["fixture_extra_ms"]["verdict"] == "PASS" and v["sync_transport_ms"]["verdict"] == "PASS"
