@@ -16,13 +16,10 @@ What is timed and what is not:
   op kinds (a placement appends, a cancel pops; fills do not touch it).
   Building the resting book and the final ``audit()``/``problems()`` checks
   are not timed either.
-  The integer run also turns each resting order's draws into its price in
-  ticks and volume in lots up front (two multiplications per order), so its
-  loop calls ``Exchange.place_ticks`` directly, through ``functools.partial``.
 * Timed (CPU time, ``time.process_time``): each op's call into the engine's
-  public entry - ``Exchange.place_ticks``/``Exchange.cancel`` for the integer
-  run, ``Exchange.place`` with a ``PlaceRequest`` built in the loop (its
-  Decimal volume and price too) for the Decimal run - with all of its rules,
+  public entries - ``Exchange.place`` with a ``PlaceRequest`` built in the loop
+  (its Decimal volume and price too), as the HTTP handlers call it, and
+  ``Exchange.cancel`` - with all of its rules,
   locks, fees and fills; the best-price read before each crossing order; and
   the loop's own bookkeeping (the open-id list's swap and pop). Nothing is
   skipped to look fast.
@@ -30,7 +27,6 @@ What is timed and what is not:
 
 from __future__ import annotations
 
-import functools
 import gc
 import random
 import time
@@ -160,48 +156,14 @@ def _run_decimal(resting: int, ops: int, seed: int) -> dict[str, Any]:
     return _drive(ex, maker, book_draws, steps, place_resting, book.best, place_crossing)
 
 
-def _run_ticks(resting: int, ops: int, seed: int) -> dict[str, Any]:
-    """The same seeded workload through the integer entry: prices in ticks, volumes in lots."""
-    from mockserver.engine import Side
-
-    rng, ex, maker, taker = _exchange(seed)
-    book_draws, steps = _workload(rng, resting, ops)
-    venue = ex.venue("BTCUSDT")
-    m = venue.market
-    tick, lot = 10**m.quote_precision, 10**m.base_precision  # grid steps per whole price / base unit
-    mid = 64000 * tick
-    milli = lot // 1000  # 0.001 BTC in lots
-    buy = Side.BUY
-
-    def on_grid(side: Side, steps_off: int, size: int) -> tuple[Side, int, int]:
-        """A resting order's draws as (side, price in ticks, lots): whole-unit steps off the mid."""
-        return side, mid - steps_off * tick if side is buy else mid + steps_off * tick, milli * size
-
-    book_draws = [on_grid(*draw) for draw in book_draws]
-    steps = [
-        (kind, *on_grid(side, a, b)) if kind == PLACE and side is not None else (kind, side, a, b)
-        for kind, side, a, b in steps
-    ]
-    place_resting = functools.partial(ex.place_ticks, maker, "BTCUSDT")
-    place_crossing = functools.partial(ex.place_ticks, taker, "BTCUSDT", lots=milli)
-    return _drive(ex, maker, book_draws, steps, place_resting, venue.book.best_ticks, place_crossing)
-
-
 def engine_benchmark(resting: int = 10_000, ops: int = 100_000, seed: int = 1) -> dict[str, Any]:
-    """Ops/s for the mix on a book of ``resting`` orders, and memory per resting order.
+    """Ops/s for the mix on a book of ``resting`` orders through ``Exchange.place`` (a ``PlaceRequest``,
+    as the HTTP handlers call it) and ``Exchange.cancel``, and memory per resting order.
 
-    Ops/s is per second of CPU time (``time.process_time``), so the figure holds on a loaded machine.
-
-    ``ops_per_s_decimal`` drives the Decimal edge API (``PlaceRequest``), ``ops_per_s`` the
-    integer entry (``Exchange.place_ticks``) with the same seeded workload; every other
-    figure is the integer run's, and both runs must conserve money and keep the book uncrossed.
+    Ops/s is per second of CPU time (``time.process_time``), so the figure holds on a loaded machine;
+    the run must conserve money and keep the book uncrossed.
     """
-    dec = _run_decimal(resting, ops, seed)
-    out = _run_ticks(resting, ops, seed)
-    out["ops_per_s_decimal"] = dec["ops_per_s"]
-    out["money_conserved"] = out["money_conserved"] and dec["money_conserved"]
-    out["book_crossed"] = out["book_crossed"] or dec["book_crossed"]
-    return out
+    return _run_decimal(resting, ops, seed)
 
 
 if __name__ == "__main__":
@@ -212,5 +174,4 @@ if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     runs = [engine_benchmark() for _ in range(n)]
     print(json.dumps(runs[0], indent=2))
-    for key in ("ops_per_s", "ops_per_s_decimal"):
-        print(key, [r[key] for r in runs], "median", statistics.median(r[key] for r in runs))
+    print("ops_per_s", [r["ops_per_s"] for r in runs], "median", statistics.median(r["ops_per_s"] for r in runs))

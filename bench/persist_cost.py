@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from bench.stats import summarize
+
 __all__ = ["blocking", "measure", "stalls"]
 
 SPOT = "/api/spot/v1"
@@ -57,7 +59,6 @@ def _round(app: Any, n: int) -> float:
 
 def measure(rounds: int = 5, pairs: int = 1000) -> dict[str, Any]:
     """Median microseconds per state-changing request without and with ``--state``, and the extra, with spreads."""
-    from bench.__main__ import summarize
     from mockserver import Config, create_app
 
     with tempfile.TemporaryDirectory(prefix="mock-state-bench-") as tmp:

@@ -79,5 +79,7 @@ class Target:
 
     def close(self) -> None:
         self.admin.close()
+        if self.transport is not None:  # in-process: the clients' transport holds a loop and its thread
+            self.transport.close()
         if self._server is not None:
             self._server.stop()

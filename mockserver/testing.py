@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import warnings
+import weakref
 from types import TracebackType
 from typing import Any
 
@@ -26,23 +26,94 @@ from .config import Config
 from .control.client import MockAdmin
 from .state import MockState
 
-__all__ = ["MockServer", "sync_transport"]
+__all__ = ["HeldLoopTransport", "MockServer", "sync_transport"]
 
 
 def sync_transport(app: Any) -> httpx.BaseTransport:
     """A synchronous httpx transport that calls ``app`` in-process (no socket).
 
-    ``httpx.ASGITransport`` serves async clients only; this runs the app on a
-    private event loop (Starlette's test portal), so a sync client such as
-    ``client_ref.Client(transport=sync_transport(app))`` needs no server either.
+    ``httpx.ASGITransport`` serves async clients only; this one runs the app on an event
+    loop of its own, so a sync client such as ``client_ref.Client(transport=sync_transport(app))``
+    needs no server either. Close it (or the client it was given to) when done.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # starlette suggests httpx2; the project stays on httpx
-        from starlette.testclient import TestClient
+    return HeldLoopTransport(app)
 
-    bridge = TestClient(app, raise_server_exceptions=True)
-    transport: httpx.BaseTransport = bridge._transport
-    return transport
+
+class HeldLoopTransport(httpx.BaseTransport):
+    """Calls an ASGI app from sync code on one event loop, in one thread, held for the transport's life.
+
+    # Performance
+    Starlette's test transport starts a thread and an event loop for every request (~2.8 ms a call);
+    this one starts them at the first request and keeps them, so a call costs the app's own work
+    plus two thread hand-offs. ``close()`` stops the loop and joins its thread; a request after
+    ``close()`` starts a fresh loop (as an httpx transport may be used again after closing), and a
+    transport dropped without ``close()`` stops its thread when it is collected.
+    """
+
+    #: the ASGI ``client`` of every request: the address Starlette's test transport gave (journals show it)
+    CLIENT = ("testclient", 50000)
+
+    def __init__(self, app: Any) -> None:
+        self._asgi = httpx.ASGITransport(app=app, client=self.CLIENT)
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stop: weakref.finalize[Any, Any] | None = None
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        """The loop's thread while it runs (``None`` before the first request and after ``close()``)."""
+        return self._thread
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                factory = _loop_factory()
+                loop = factory() if factory is not None else asyncio.new_event_loop()
+                thread = threading.Thread(target=_serve_forever, args=(loop,), name="mock-sync-transport", daemon=True)
+                thread.start()
+                self._loop, self._thread = loop, thread
+                # Holds the loop and the thread, never self: a dropped transport is collected and stops them.
+                self._stop = weakref.finalize(self, _stop_loop, loop, thread)
+            return self._loop
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()  # a sync body becomes bytes, which the ASGI transport reads as an async stream
+        loop = self._running_loop()
+        return asyncio.run_coroutine_threadsafe(self._call(request), loop).result()
+
+    async def _call(self, request: httpx.Request) -> httpx.Response:
+        response = await self._asgi.handle_async_request(request)
+        body = await response.aread()
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=httpx.ByteStream(body),
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            stop, self._stop = self._stop, None
+            self._loop = self._thread = None
+        if stop is not None:
+            stop()
+
+
+def _serve_forever(loop: asyncio.AbstractEventLoop) -> None:
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_forever()
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+def _stop_loop(loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
+    """Stop the loop; wait for its thread unless this runs on it (a collection inside a request)."""
+    loop.call_soon_threadsafe(loop.stop)
+    if thread is not threading.current_thread():
+        thread.join()
 
 
 def _loop_factory() -> Any:

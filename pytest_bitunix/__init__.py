@@ -262,6 +262,7 @@ class _Session:
         self._server: MockServer | None = None
         self._root: MockAdmin | None = None
         self._refusal: str | None = None  # a refusal that would repeat for every test (no token, no tenants)
+        self._http: Any = None  # _shared_transport(), made with the root admin
 
     def root(self) -> tuple[MockAdmin, MockServer | None]:
         if self._root is None:
@@ -275,9 +276,13 @@ class _Session:
 
                 # The root exchange is never a test's: each gets a tenant. No market maker: nothing to build.
                 self._server = MockServer(liquidity=False).start()
-                self._root = self._server.admin
+                url, token = self._server.url, self._server.config.admin_token
             else:
-                self._root = MockAdmin(self.url, token=self.token)
+                url, token = self.url, self.token
+            # Every test's admin client shares this one connection pool: a client of its own would build
+            # an SSL context per test (tens of ms on a busy machine) for a plain-HTTP loopback URL.
+            self._http = _shared_transport()
+            self._root = MockAdmin(url, token=token, transport=self._http)
         return self._root, self._server
 
     def open(self, options: MarkerOptions, label: str) -> tuple[TenantInfo, MockAdmin, MockServer | None]:
@@ -285,14 +290,15 @@ class _Session:
         if self._refusal is not None:
             pytest.fail(self._refusal, pytrace=False)
         root, server = self.root()
+        spec: dict[str, Any] = {
+            "seed": DEFAULT_SEED if options.seed is None else options.seed,
+            "liquidity": DEFAULT_LIQUIDITY if options.liquidity is None else bool(options.liquidity),
+            "profile": options.profile or DEFAULT_PROFILE,
+            "switches": options.switches,
+            "label": label,
+        }
         try:
-            tenant = root.create_tenant(
-                seed=DEFAULT_SEED if options.seed is None else options.seed,
-                liquidity=DEFAULT_LIQUIDITY if options.liquidity is None else bool(options.liquidity),
-                profile=options.profile or DEFAULT_PROFILE,
-                switches=options.switches,
-                label=label,
-            )
+            tenant = root.create_tenant(**spec) if server is None else _in_process(server, "POST", spec)
         except Exception as exc:  # the refusal, explained: never a traceback into the plugin
             message, repeats = self._explain(exc)
             if repeats:
@@ -301,7 +307,9 @@ class _Session:
         return tenant, root.tenant_admin(tenant), server
 
     def release(self, tenant_id: str) -> None:
-        if self._root is not None:
+        if self._server is not None:
+            _in_process(self._server, "DELETE", tenant_id)
+        elif self._root is not None:
             self._root.delete_tenant(tenant_id)
 
     def _explain(self, exc: Exception) -> tuple[str, bool]:
@@ -342,10 +350,47 @@ class _Session:
         return f"{where} refused a tenant for this test: HTTP {exc.status}: {exc.message}", False
 
     def close(self) -> None:
-        if self._root is not None and self._server is None:
+        if self._root is not None:
             self._root.close()
+        if self._http is not None:
+            self._http.pool.close()
         if self._server is not None:
             self._server.stop()
+
+
+def _in_process(server: MockServer, method: str, arg: Any) -> Any:
+    """Create (``POST``, ``arg`` the spec) or delete (``DELETE``, ``arg`` the id) a tenant of the in-process
+    server by the controller call its admin route makes (``POST``/``DELETE /_mock/tenants``): the same checks,
+    answers and refusals, without a loopback round trip. A refusal is raised as the HTTP client would raise it."""
+    from mockserver.control.client import MockAdminError
+    from mockserver.control.controller import AdminError, Controller
+
+    controller = Controller(server.state)
+    try:
+        if method == "POST":
+            return controller.create_tenant(arg, server.url)
+        controller.delete_tenant(arg)
+        return None
+    except AdminError as exc:
+        path = "/tenants" if method == "POST" else f"/tenants/{arg}"
+        raise MockAdminError(method, path, exc.status, exc.message) from None
+
+
+def _shared_transport() -> Any:
+    """One connection pool for the session's admin clients (``pool.close()`` at the session's end)."""
+    import httpx
+
+    class SessionTransport(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self.pool = httpx.HTTPTransport()
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            return self.pool.handle_request(request)
+
+        def close(self) -> None:
+            """A test's admin client closing: the pool stays open for the next test."""
+
+    return SessionTransport()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -588,3 +588,49 @@ def test_a_configured_server_unused_by_in_process_tests_is_said_loudly(tmp_path:
     assert not any(line.startswith("bitunix:") for line in result["output"].splitlines())
     expected = in_process_warning([], _serving_mocks([8080]))
     assert ("BitunixMockWarning" in result["output"]) == (expected is not None), result["output"]
+
+
+# ------------------------------------------------------------------ the in-process tenant path
+
+
+def test_in_process_the_session_makes_and_drops_tenants_by_the_admin_routes_own_call() -> None:
+    """In-process, a test's tenant is created and deleted by the controller call the admin route makes (no
+    loopback round trip): the same description as POST /_mock/tenants, the same refusals, raised alike."""
+    from pytest_bitunix import MarkerOptions, _Session
+
+    session = _Session(None, "", None, None)
+    try:
+        options = MarkerOptions(seed=7, switches={"empty_lists": "[]"})
+        info, admin, server = session.open(options, "tests/x.py::test_a")
+        assert server is not None and server.app.tenants is not None
+        with admin:
+            assert admin.switches()["empty_lists"] == "[]"  # the tenant serves over the server's port
+        root, _ = session.root()
+        over_http = root.create_tenant(
+            seed=7, liquidity=False, profile="live", switches={"empty_lists": "[]"}, label="tests/x.py::test_a"
+        )
+        volatile = ("id", "url", "idle_ms")
+        assert {k: v for k, v in info.items() if k not in volatile} == {
+            k: v for k, v in over_http.items() if k not in volatile
+        }
+        assert info["url"] == f"{server.url}/t/{info['id']}"
+        assert set(info) == set(over_http)
+        session.release(info["id"])
+        root.delete_tenant(over_http["id"])
+        assert len(server.app.tenants) == 0
+        with pytest.raises(MockAdminError) as gone:
+            session.release(info["id"])
+        assert (gone.value.status, gone.value.message) == (
+            404,
+            f"no tenant {info['id']!r} (GET /_mock/tenants lists the live ones)",
+        )
+        with pytest.raises(pytest.fail.Exception) as refused:
+            session.open(MarkerOptions(switches={"no_such_switch": "x"}), "tests/x.py::test_b")
+        assert str(refused.value) == (
+            "@pytest.mark.bitunix: switches: unknown switch 'no_such_switch'; known: empty_lists, price_band, "
+            "cancel_by_client_id, batch_cap, page_size_cap, depth_precision, price_precision, network_names, "
+            "withdraw_whitelist"
+        )
+        assert len(server.app.tenants) == 0
+    finally:
+        session.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import copy
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -30,6 +29,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 from starlette.testclient import TestClient
 
+from bench.peers import prism_command
 from mockserver import DEMO_API_KEY, DEMO_SECRET, Config, create_app
 from mockserver.api.endpoints import ENDPOINTS, Endpoint
 from mockserver.api.openapi import example_request
@@ -196,22 +196,6 @@ def test_each_schema_accepts_what_the_validator_accepts(
 
 
 # ------------------------------------------------------------------------------- Prism
-
-PRISM_VERSION = "5.14.2"
-
-
-def prism_command() -> list[str]:
-    """Prism from npm, installed once into a cache directory outside the repository."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bitunix-mock-tests" / "prism"
-    binary = cache / "node_modules" / ".bin" / "prism"
-    if not binary.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            ["npm", "install", "--prefix", str(cache), "--no-audit", "--no-fund", "--loglevel=error",
-             f"@stoplight/prism-cli@{PRISM_VERSION}"],
-            check=True, capture_output=True, timeout=300,
-        )  # fmt: skip
-    return [str(binary)]
 
 
 @contextmanager
