@@ -193,18 +193,3 @@ def test_json_decoding_takes_orjson_only_where_it_is_exact(text: str) -> None:
         assert _typed(fast[1]) == _typed(exact[1])
     else:
         assert fast == exact
-
-
-header_names = st.one_of(
-    st.sampled_from(["host", "api-key", "nonce", "sign", "cookie", "timestamp", "content-type", "x-token", "x-a"]),
-    st.text(alphabet="abcxyz-", min_size=1, max_size=140),
-)
-header_values = st.one_of(st.just(""), st.text(max_size=20), st.integers(0, 1300).map(lambda n: "v" * n))
-
-
-@SETTINGS
-@given(headers=st.dictionaries(header_names, header_values, max_size=80))
-def test_bounding_headers_fast_is_the_same_as_the_full_rules(headers: dict[str, str]) -> None:
-    fast = journal.bound_headers(headers)
-    full = journal.bound_headers_full(headers)
-    assert fast == full and list(fast[0]) == list(full[0])

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import orjson
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from ..clock import http_date
 from ..engine.accounts import Account
@@ -39,6 +39,7 @@ from ..errors import (
 )
 from . import bounds
 from .auth import AuthResult, query_pairs
+from .bodies import TOO_LARGE, Disconnected, TooLarge, declared_over, read_body
 from .docrules import Warning, warn
 from .doctor import SECONDS_HEADER_MESSAGE, Diagnosis, diagnose, timestamp_hint
 from .endpoints import ENDPOINTS, Endpoint
@@ -493,34 +494,6 @@ def _accepted(operation: str, data: Any, reply: Reply) -> Verdict:
     return verdict
 
 
-class _Disconnected:
-    """The client went away before its body was complete."""
-
-
-DISCONNECTED = _Disconnected()
-
-
-async def _read_body(receive: Receive, limit: int, first: Message | None = None) -> bytes | _Disconnected | None:
-    """The whole body, ``None`` once it passes ``limit`` bytes, or DISCONNECTED when the client left mid-body.
-
-    ``first``: the body's first message when the caller has already received it.
-    """
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = first if first is not None else await receive()
-        first = None
-        if message["type"] == "http.disconnect":
-            return DISCONNECTED  # a truncated body is never processed
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
 async def send_reply(send: Send, reply: Reply, *, drop: bool = False, date: bytes = b"") -> None:
     """Send ``reply``; with ``drop``, announce the full length but send only half and stop.
 
@@ -558,11 +531,6 @@ def fault_reply(decision: Decision) -> Reply:
     return Reply(rule.status, b"", headers[1:])
 
 
-#: Header names as received -> their lower-case text: clients send the same few names every time.
-_HEADER_NAMES: dict[bytes, str] = {}
-_MAX_HEADER_NAMES = 4096  # bounded: a client inventing names only stops being cached
-
-
 class ExchangeRoute:
     """ASGI app for one exchange path (or, with ``endpoint=None``, for every unknown path).
 
@@ -580,40 +548,22 @@ class ExchangeRoute:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.state
         generation = state.generation  # in-flight isolation: see mockserver.inflight
-        headers: dict[str, str] = {}
-        names = _HEADER_NAMES
-        for k, v in scope["headers"]:
-            name = names.get(k)
-            if name is None:
-                name = k.decode("latin-1").lower()
-                if len(names) < _MAX_HEADER_NAMES:
-                    names[k] = name
-            headers[name] = v.decode("latin-1")
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         client = scope.get("client")
         client_ip = client[0] if client else None
         method: str = scope["method"]
         path: str = scope["path"]
         raw_query: bytes = scope.get("query_string", b"")
         limit = state.config.max_body_bytes
-        declared = headers.get("content-length", "")
-        body = b""
-        too_large = True
-        # A declared length over the limit is refused unread (len check first: no int() of a huge text).
-        if not (declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit)):
-            message = await receive()
-            chunk = message.get("body", b"")
-            if message["type"] == "http.request" and not message.get("more_body", False) and len(chunk) <= limit:
-                body, too_large = chunk, False  # the whole body in one message: the usual request
-            else:
-                read = await _read_body(receive, limit, message)
-                if isinstance(read, _Disconnected):
-                    ctx = self._context(method, path, raw_query, headers, b"", client_ip, state.clock.now_ms())
-                    detail = "the client closed the connection before its body was complete; not processed"
-                    self.pipeline.record(ctx, Verdict("disconnected", None, detail, Reply(0, b"", [])))
-                    log_request(ctx.entry)
-                    return
-                if read is not None:
-                    body, too_large = read, False
+        read = TOO_LARGE if declared_over(headers.get("content-length"), limit) else await read_body(receive, limit)
+        if isinstance(read, Disconnected):
+            ctx = self._context(method, path, raw_query, headers, b"", client_ip, state.clock.now_ms())
+            detail = "the client closed the connection before its body was complete; not processed"
+            self.pipeline.record(ctx, Verdict("disconnected", None, detail, Reply(0, b"", [])))
+            log_request(ctx.entry)
+            return
+        too_large = isinstance(read, TooLarge)
+        body = b"" if isinstance(read, TooLarge) else read
         now = state.clock.now_ms()
         ctx = self._context(method, path, raw_query, headers, body, client_ip, now)
         ctx.generation, ctx.too_large = generation, too_large

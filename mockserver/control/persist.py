@@ -686,10 +686,10 @@ class Durable:
         thread and replaces the live one at once (requests meanwhile are logged before it).
         """
         from .controller import AdminError
-        from .routes import MAX_RESTORE_BODY, _read_body, admin_error
+        from .routes import MAX_RESTORE_BODY, admin_error, read_admin_body
 
         try:
-            body = await _read_body(request, MAX_RESTORE_BODY)
+            body = await read_admin_body(request, MAX_RESTORE_BODY)
         except AdminError as exc:
             return admin_error(exc.status, exc.message)
         path = request.url.path

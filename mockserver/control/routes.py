@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio.to_thread
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..api import bounds
 from ..api.auth import PROFILES
+from ..api.bodies import TOO_LARGE, Disconnected, TooLarge, declared_over, read_body
 from ..api.endpoints import ENDPOINTS
 from ..config import ADMIN_PREFIX
 from ..version import __version__
@@ -101,27 +102,24 @@ MAX_ADMIN_BODY = 64 * 1024
 #: The largest snapshot ``/restore`` reads.
 MAX_RESTORE_BODY = 32 * 1024 * 1024
 
-_LENGTH = re.compile(r"[0-9]{1,20}")
 
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it passes ``limit`` bytes (declared or streamed)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and _LENGTH.fullmatch(declared) and int(declared) > limit:
+async def read_admin_body(request: Request, limit: int) -> bytes:
+    """The body (:func:`~mockserver.api.bodies.read_body`), refused with 413 once it passes ``limit`` bytes."""
+    read = (
+        TOO_LARGE
+        if declared_over(request.headers.get("content-length"), limit)
+        else await read_body(request.receive, limit)
+    )
+    if isinstance(read, TooLarge):
         raise AdminError(413, f"body: over {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise AdminError(413, f"body: over {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    if isinstance(read, Disconnected):
+        raise ClientDisconnect()
+    return read
 
 
 async def _json_body(request: Request, limit: int = MAX_ADMIN_BODY) -> Any:
     """The body as JSON through the one numeric boundary (:func:`bounds.loads`); empty is ``{}``."""
-    return _parse_json(await _read_body(request, limit), limit)
+    return _parse_json(await read_admin_body(request, limit), limit)
 
 
 def _parse_json(raw: bytes, limit: int) -> Any:
@@ -273,7 +271,7 @@ async def _snapshot(c: Controller, r: Request) -> Any:
 
 
 async def _restore(c: Controller, r: Request) -> Any:
-    raw = await _read_body(r, MAX_RESTORE_BODY)
+    raw = await read_admin_body(r, MAX_RESTORE_BODY)
     # Parsing and checking the document builds a new exchange beside the live one: off the loop.
     # Requests meanwhile go to the live exchange, which the restore then replaces at once.
     restored = await _offload(lambda: c.prepare_restore(_parse_json(raw, MAX_RESTORE_BODY)))
