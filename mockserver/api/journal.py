@@ -118,6 +118,10 @@ class JournalEntry:
     _size: int = field(default=0, repr=False, compare=False)
     _header_bytes: int = field(default=0, repr=False, compare=False)
 
+    def belongs_to(self, journal: Journal) -> bool:
+        """Whether ``journal`` holds this entry (a replaced or evicted entry belongs to none)."""
+        return self._journal is journal
+
     def set_response(self, body: bytes) -> None:
         """Keep the reply (bounded) and tell the ring the entry's new size.
 

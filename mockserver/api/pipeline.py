@@ -16,11 +16,10 @@ import contextlib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import orjson
 from starlette.types import Receive, Scope, Send
 
 from ..clock import http_date
@@ -48,6 +47,17 @@ from .handlers import Call, bind
 from .inflight import refuse_stale
 from .journal import JournalEntry
 from .params import Validator, compile_params
+from .reply import (
+    DIAGNOSIS_HEADER,
+    EXPECTED_INPUT_HEADER,
+    JSON_CONTENT,
+    WARNINGS_HEADER,
+    Reply,
+    Verdict,
+    error_body,
+    record_entry,
+    success_body,
+)
 
 if TYPE_CHECKING:
     from ..state import MockState
@@ -81,25 +91,7 @@ def log_request(entry: JournalEntry) -> None:
         request_log.info("%s %s %s %s", entry.method, what, entry.verdict, entry.code, extra={"entry": entry})
 
 
-SUCCESS_MSG = "result.success"
 DIAGNOSE_HEADER = "x-mock-diagnose"
-DIAGNOSIS_HEADER = b"x-mock-diagnosis"
-EXPECTED_INPUT_HEADER = b"x-mock-expected-digest-input"  # percent-encoded UTF-8
-JOURNAL_HEADER = b"x-mock-journal-id"
-WARNINGS_HEADER = b"x-mock-warnings"
-_JSON_CONTENT = (b"content-type", b"application/json")
-_JSON_HEADERS = [_JSON_CONTENT]
-
-
-def success_body(data: Any, msg: str = SUCCESS_MSG) -> bytes:
-    head = _SUCCESS_HEADS.get(msg)
-    if head is None:
-        head = _SUCCESS_HEADS[msg] = b'{"code":"0","msg":' + orjson.dumps(msg) + b',"data":'
-    # The same bytes as orjson.dumps of the whole envelope, without building its dict every time.
-    return head + orjson.dumps(data) + b',"success":true}'
-
-
-_SUCCESS_HEADS: dict[str, bytes] = {}
 
 
 _ANY_WHITESPACE = re.compile(rb"[ \t\r\n]")
@@ -119,34 +111,6 @@ def body_warnings(body: bytes, headers: dict[str, str]) -> list[Warning]:
         shown = repr(ctype[:40]) if ctype else "missing"
         out.append(warn("content-type", f"Content-Type {shown}; the docs ask application/json"))
     return out
-
-
-def error_body(code: str, msg: str) -> bytes:
-    return orjson.dumps({"code": code, "msg": msg, "data": None, "success": False})
-
-
-@dataclass(slots=True)
-class Reply:
-    status: int
-    body: bytes
-    headers: list[tuple[bytes, bytes]] = field(default_factory=lambda: [_JSON_CONTENT])
-
-
-@dataclass(slots=True)
-class Verdict:
-    """What the pipeline decided: the journal's verdict name, code and detail, notes for its
-    ``extra``, and the reply to send."""
-
-    name: str  # "accepted", PLACE_REFUSED, the error's class name, "fault", ...
-    code: str | None
-    detail: str
-    reply: Reply
-    notes: dict[str, Any] | None = None  # for the entry's ``extra``
-
-    def note(self, key: str, value: Any) -> None:
-        if self.notes is None:
-            self.notes = {}
-        self.notes[key] = value
 
 
 @dataclass(slots=True)
@@ -456,20 +420,6 @@ class Pipeline:
             return None
 
 
-def record_entry(entry: JournalEntry, verdict: Verdict) -> Reply:
-    """Write ``verdict`` into ``entry`` (verdict, code, detail, notes, status, response); the reply gets its id."""
-    reply = verdict.reply
-    entry.verdict = verdict.name
-    entry.code = verdict.code
-    entry.detail = verdict.detail
-    if verdict.notes:
-        entry.extra.update(verdict.notes)
-    entry.status = reply.status
-    entry.set_response(reply.body)
-    reply.headers.append((JOURNAL_HEADER, str(entry.id).encode()))
-    return reply
-
-
 def _accepted(operation: str, data: Any, reply: Reply) -> Verdict:
     """Refused placements are not "accepted": a single one, or a batch whose every item was refused.
 
@@ -516,7 +466,7 @@ def fault_reply(decision: Decision) -> Reply:
     """The answer an error or status fault puts in place of the exchange's."""
     rule = decision.reply
     assert rule is not None
-    headers = [_JSON_CONTENT]
+    headers = [JSON_CONTENT]
     if rule.retry_after is not None:
         headers.append((b"retry-after", str(rule.retry_after).encode()))
     if rule.action == "error":

@@ -85,7 +85,8 @@ from .counterparty import Script
 from .snapshot import Captured, SnapshotError, capture, encode, load
 
 if TYPE_CHECKING:
-    from ..api.pipeline import Pipeline, Reply, RequestContext
+    from ..api.pipeline import Pipeline, RequestContext
+    from ..api.reply import Reply
     from ..state import MockState
 
 __all__ = [
