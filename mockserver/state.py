@@ -51,7 +51,7 @@ class MockState:
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     counterparty: Counterparty = field(default_factory=Counterparty)
     extras: dict[str, Any] = field(default_factory=dict)
-    durable: Durable | None = None  # set by mockserver.persist with a state directory; kept across replace_with
+    durable: Durable | None = None  # the app's state directory hook (app.py owns it); kept across replace_with
     tenants: Tenants | None = None  # the root's (mockserver.tenants), None in a tenant; kept across replace_with
     # In-flight isolation: every reset/restore bumps it; a request begun under another one is refused.
     generation: int = 0

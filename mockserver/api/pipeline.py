@@ -64,7 +64,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PLACE_REFUSED",
+    "Around",
     "ExchangeRoute",
+    "Hook",
     "Pipeline",
     "Reply",
     "RequestContext",
@@ -171,6 +173,11 @@ PLACE_REFUSED = "PlaceRefused"
 _SIGNED_OK = frozenset({"accepted", PLACE_REFUSED})
 
 
+#: What runs the exchange's checks for an admitted request (it calls the pipeline's ``handle``).
+Around = Callable[["RequestContext"], "Reply"]
+#: Told of a request about to reach its handler (its parameters have passed).
+Hook = Callable[["RequestContext"], None]
+
 #: One step of the pipeline: ``None`` to pass the request on, or the verdict that ends it. A check
 #: may also raise the exchange's error (BitunixError): :meth:`Pipeline.refused` turns it into a verdict.
 Check = Callable[[RequestContext], "Verdict | None"]
@@ -184,8 +191,19 @@ class Pipeline:
     Every verdict, accepted or refused, is written to the journal by :meth:`record` alone.
     """
 
-    def __init__(self, state: MockState) -> None:
+    def __init__(
+        self,
+        state: MockState,
+        *,
+        around: Around | None = None,
+        before_handler: tuple[Hook, ...] = (),
+    ) -> None:
         self.state = state
+        #: Runs the exchange's checks for a request that passed admission (``around(ctx, self.handle)``):
+        #: with a state directory, the durable log (``app.py`` composes it).
+        self.around = around
+        #: Called once a request is about to reach its handler (the counterparty's turn, composed in ``app.py``).
+        self.before_handler = before_handler
         self.handlers = HANDLERS_BY_OPERATION
         self.validators = VALIDATORS
         self.admission: tuple[Check, ...] = (self.check_stale, self.check_size, self.check_fault)
@@ -208,8 +226,8 @@ class Pipeline:
             verdict = check(ctx)
             if verdict is not None:
                 return self.record(ctx, verdict)
-        durable = self.state.durable  # with a state directory: logged before the reply is sent
-        return self.handle(ctx) if durable is None else durable.handle(ctx)
+        around = self.around  # with a state directory: logged before the reply is sent
+        return self.handle(ctx) if around is None else around(ctx)
 
     def handle(self, ctx: RequestContext) -> Reply:
         """The exchange's checks and the handler, in order; the first verdict ends the request."""
@@ -321,16 +339,8 @@ class Pipeline:
     def run_handler(self, ctx: RequestContext) -> Verdict:
         state, ep, args, raw = self.state, ctx.ep, ctx.args, ctx.raw
         assert args is not None and raw is not None, "check_parameters has passed"
-        # The only refusal left after validation for a poll is an unknown pair: such a request
-        # must neither count as a poll nor fire a fill.
-        symbol = args.get("symbol")
-        if state.counterparty.scripts and (
-            not isinstance(symbol, str) or state.exchange.markets.get(symbol) is not None
-        ):
-            account = ctx.account
-            state.counterparty.on_request(
-                state.exchange, account.account_id if account else None, ep.operation, ctx.now_ms
-            )
+        for hook in self.before_handler:
+            hook(ctx)
         data = self.handlers[ep.operation](Call(state, ctx.account, args, raw, ctx.now_ms))
         reply = Reply(200, success_body(data, ep.success_msg))
         if ctx.warnings and self._diagnosing(ctx):

@@ -63,7 +63,7 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -72,7 +72,6 @@ from typing import TYPE_CHECKING, Any, cast
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import compile_path
 from starlette.types import Message, Receive
 
 from ..api.endpoints import ENDPOINTS_BY_PATH
@@ -81,7 +80,6 @@ from ..api.journal import Journal
 from ..clock import Clock
 from ..config import ADMIN_PREFIX, Config
 from ..fidelity import SWITCHES
-from .counterparty import Script
 from .snapshot import Captured, SnapshotError, capture, encode, load
 
 if TYPE_CHECKING:
@@ -493,7 +491,7 @@ def capture_state(state: MockState) -> CapturedState:
         switches=dict(state.extras.get("switches", {})),
         rate_limits={"enabled": rl.enabled, "overrides": dict(rl.overrides)},
         faults={**faults.counters(), "rules": [asdict(r) for r in faults.rules()]},
-        counterparty={"ids": cp._ids, "scripts": [{**asdict(s), "fraction": str(s.fraction)} for s in cp.scripts]},
+        counterparty=cp.export_state(),
     )
 
 
@@ -542,12 +540,7 @@ def restore_doc(config: Config, raw: bytes, where: str = "the checkpoint") -> Mo
         for rule in f["rules"]:
             state.faults.add(FaultRule(**rule))
         state.faults.load_counters(f)
-        cp = doc["counterparty"]
-        for s in cp["scripts"]:
-            script_id = s.pop("id")
-            script = state.counterparty.add(Script(**{**s, "fraction": Decimal(s["fraction"])}))
-            script.id = script_id
-        state.counterparty._ids = int(cp["ids"])
+        state.counterparty.load_state(doc["counterparty"])
     except SnapshotError as exc:
         raise PersistError(f"{where} cannot be restored: {exc}") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -556,17 +549,6 @@ def restore_doc(config: Config, raw: bytes, where: str = "the checkpoint") -> Mo
 
 
 # ------------------------------------------------------------------- runtime
-
-
-@contextlib.contextmanager
-def pinned(clock: Clock, now_ms: int) -> Iterator[None]:
-    """Every clock reading inside is ``now_ms`` (live: one reading per request; replay: the recorded one)."""
-    saved = clock._frozen_at_ms
-    clock._frozen_at_ms = now_ms
-    try:
-        yield
-    finally:
-        clock._frozen_at_ms = saved
 
 
 @contextlib.contextmanager
@@ -657,12 +639,8 @@ class Durable:
         """Run the request on the pipeline with the clock pinned; log it before the reply goes out."""
         ep, state = ctx.endpoint, self.state
         watch = ep is not None and (ep.auth or state.counterparty.active)
-        clock = state.clock  # pinned inline (as ``pinned`` does): this runs on every request
-        saved, clock._frozen_at_ms = clock._frozen_at_ms, ctx.now_ms
-        try:
+        with state.clock.pinned(ctx.now_ms):
             reply = self.pipeline.handle(ctx)
-        finally:
-            clock._frozen_at_ms = saved
         entry = ctx.entry
         if watch and entry.verdict not in NO_EFFECT:
             head = {
@@ -678,6 +656,14 @@ class Durable:
             }
             self._append(head, ctx.body)
         return reply
+
+    def wrap_admin(self, run: AdminRun) -> AdminRun:
+        """``run`` (an admin write) logged before it is answered: see :meth:`admin`."""
+
+        async def logged(state: MockState, request: Request) -> Response:
+            return await self.admin(run, state, request)
+
+        return logged
 
     async def admin(self, run: AdminRun, state: MockState, request: Request) -> Response:
         """Run an admin write with the clock pinned (but for ``/clock`` and ``/restore``); log it if it succeeded.
@@ -698,7 +684,7 @@ class Durable:
         if path in _UNPINNED:
             response = await run(state, Request(request.scope, _receive(body)))
         else:
-            with pinned(state.clock, now), wall_pinned(wall):
+            with state.clock.pinned(now), wall_pinned(wall):
                 response = await run(state, Request(request.scope, _receive(body)))
         if response.status_code >= 400:
             return response  # a refused admin call changes nothing
@@ -710,7 +696,7 @@ class Durable:
             "m": request.method,
             "p": path,
             "q": request.scope.get("query_string", b"").decode("latin-1"),
-            "clock": [clock._offset_ms, clock._frozen_at_ms],
+            "clock": clock.export_state(),
             "code": str(response.status_code),
         }
         self._append(head, body)
@@ -757,14 +743,12 @@ class Durable:
     def replay(self, records: list[Record]) -> None:
         """Re-run logged requests, each at its recorded clock reading; a different answer stops the start."""
         from ..api.pipeline import RequestContext
-        from .routes import OFFLOAD
 
         state = self.state
         scratch = Journal(1)
         # Rate limits admitted these requests once; their windows are not state. The setting itself
         # is (an admin call may change it): kept aside while requests replay, in force for admin calls.
         enabled = state.rate_limiter.enabled
-        token = OFFLOAD.set(False)  # a replayed admin call completes without waiting on a thread
         try:
             for seq, head, body in records:
                 if head.get("k") == "a":
@@ -788,7 +772,7 @@ class Durable:
                     now,
                     entry,
                 )
-                with pinned(state.clock, now):
+                with state.clock.pinned(now):
                     reply = self.pipeline.handle(ctx)
                 self.replayed += 1
                 self.seq = seq
@@ -796,7 +780,6 @@ class Durable:
                     raise self._diverged(seq, head, f"code {entry.code}: {reply.body[:300].decode('utf-8', 'replace')}")
         finally:
             state.rate_limiter.enabled = enabled
-            OFFLOAD.reset(token)
 
     def _diverged(self, seq: int, head: dict[str, Any], replayed: str) -> PersistError:
         acknowledged = f"code {head.get('code')}" + (f" (answer checksum {head['crc']})" if "crc" in head else "")
@@ -809,40 +792,20 @@ class Durable:
         )
 
     def _replay_admin(self, seq: int, head: dict[str, Any], body: bytes) -> None:
-        from .routes import ADMIN_ROUTES
+        from .routes import run_admin_now
 
         state = self.state
         method, path = str(head["m"]), str(head["p"])
-        for route in ADMIN_ROUTES:
-            found = _admin_pattern(route.path).fullmatch(path) if route.method == method else None
-            if found is not None:
-                break
-        else:
-            raise PersistError(f"{self.store.path}: log record {seq}: no admin route {method} {path}")
-        scope = {
-            "type": "http",
-            "method": method,
-            "scheme": "http",
-            "server": None,
-            "root_path": "",
-            "path": path,
-            "query_string": str(head["q"]).encode("latin-1"),
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            "path_params": found.groupdict(),
-        }
         unpinned = path in _UNPINNED
-        pin = contextlib.nullcontext() if unpinned else pinned(state.clock, int(head["t"]))
+        pin = contextlib.nullcontext() if unpinned else state.clock.pinned(int(head["t"]))
         with pin, wall_pinned(None if unpinned else head.get("w")):
-            call = cast(Coroutine[Any, Any, Response], route.handler(state, Request(scope, _receive(body))))
             try:
-                call.send(None)
-            except StopIteration as done:
-                response: Response = done.value
-            else:  # pragma: no cover - admin calls never wait on anything but their in-memory body
-                call.close()
-                raise PersistError(f"{self.store.path}: log record {seq}: {method} {path} did not complete on replay")
-        clock = state.clock  # a /reset or /restore brought a new one
-        clock._offset_ms, clock._frozen_at_ms = head["clock"]
+                response = run_admin_now(state, method, path, str(head["q"]), body)
+            except RuntimeError as exc:  # pragma: no cover - admin calls wait on nothing but their body
+                raise PersistError(f"{self.store.path}: log record {seq}: {exc}") from None
+        if response is None:
+            raise PersistError(f"{self.store.path}: log record {seq}: no admin route {method} {path}")
+        state.clock.load_state(head["clock"])  # a /reset or /restore brought a new clock
         self.replayed += 1
         self.seq = seq
         if str(response.status_code) != head.get("code"):
@@ -863,17 +826,6 @@ def _receive(body: bytes) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return receive
-
-
-_patterns: dict[str, re.Pattern[str]] = {}
-
-
-def _admin_pattern(route_path: str) -> re.Pattern[str]:
-    """``/accounts/{api_key}/fund`` as a regular expression over the full admin path."""
-    pattern = _patterns.get(route_path)
-    if pattern is None:
-        pattern = _patterns[route_path] = compile_path(ADMIN_PREFIX + route_path)[0]
-    return pattern
 
 
 # ------------------------------------------------------------------- start
@@ -1004,7 +956,6 @@ def attach(state: MockState, pipeline: Pipeline) -> Durable:
         durable.seq = seq
         records = store.records_after(seq)
         durable.replay(records)
-        state.durable = durable  # only now: replayed admin calls must not log themselves again
         for damaged in passed_over:  # never the "previous" of the checkpoint written next
             damaged.unlink(missing_ok=True)
         durable.checkpoint()  # start from a verified checkpoint of what was just rebuilt
