@@ -80,12 +80,15 @@ from ..api.journal import Journal
 from ..clock import Clock
 from ..config import ADMIN_PREFIX, Config
 from ..fidelity import SWITCHES
-from .snapshot import Captured, SnapshotError, capture, encode, load
+from .snapshot import Captured, SnapshotError, capture, encode
 
 if TYPE_CHECKING:
     from ..api.pipeline import Pipeline, RequestContext
     from ..api.reply import Reply
     from ..state import MockState
+
+#: Builds a state from a snapshot document (``MockState.restore``, reached through the state's class).
+Restore = Callable[[Config, Any], "MockState"]
 
 __all__ = [
     "COMPACT_EVERY",
@@ -515,7 +518,7 @@ def state_doc(state: MockState) -> dict[str, Any]:
     return cast(dict[str, Any], orjson.loads(encode_state(capture_state(state))))
 
 
-def restore_doc(config: Config, raw: bytes, where: str = "the checkpoint") -> MockState:
+def restore_doc(restore: Restore, config: Config, raw: bytes, where: str = "the checkpoint") -> MockState:
     """A new state from a checkpoint, under the settings it kept; :class:`PersistError` naming what is wrong."""
     try:
         doc = orjson.loads(raw)
@@ -526,7 +529,7 @@ def restore_doc(config: Config, raw: bytes, where: str = "the checkpoint") -> Mo
     try:
         # Version 1 kept no settings: the flags of this start stand in for them.
         settings = _settings_config(config, doc["settings"]) if "settings" in doc else config
-        state = load(settings, doc["snapshot"])
+        state = restore(settings, doc["snapshot"])
         state.config = settings  # exactly the settings in force (load adjusts its copy to the snapshot)
         if doc["switches"]:
             state.set_switches(doc["switches"])
@@ -831,11 +834,11 @@ def _receive(body: bytes) -> Receive:
 # ------------------------------------------------------------------- start
 
 
-def _newest_restorable(store: Store, config: Config) -> tuple[int, MockState | None, list[Path]]:
+def _newest_restorable(restore: Restore, store: Store, config: Config) -> tuple[int, MockState | None, list[Path]]:
     """The checkpoint to start from (its log position and state), or ``(0, None)`` for a new directory,
     and the newer checkpoints passed over (damaged: removed once the start has a verified one)."""
     if store.legacy is not None:
-        return 0, restore_doc(config, store.legacy, f"{store.path} (its version-1 checkpoint)"), []
+        return 0, restore_doc(restore, config, store.legacy, f"{store.path} (its version-1 checkpoint)"), []
     found = store.checkpoints()
     if not found:
         if store.last_seq():
@@ -865,7 +868,11 @@ def _newest_restorable(store: Store, config: Config) -> tuple[int, MockState | N
             f"{exc}. The file is damaged; nothing was loaded. The way out: {way_out}; or start a fresh "
             "directory and POST /_mock/restore an export (GET /_mock/snapshot)."
         ) from None
-    return chosen.seq, restore_doc(config, doc, str(chosen.path)), [c.path for c in found if c.seq > chosen.seq]
+    return (
+        chosen.seq,
+        restore_doc(restore, config, doc, str(chosen.path)),
+        [c.path for c in found if c.seq > chosen.seq],
+    )
 
 
 def _differences(flags: Config, state: MockState) -> list[str]:
@@ -949,7 +956,7 @@ def attach(state: MockState, pipeline: Pipeline) -> Durable:
     store = Store(db_path)
     try:
         store.remove_temporaries()
-        seq, restored, passed_over = _newest_restorable(store, state.config)
+        seq, restored, passed_over = _newest_restorable(type(state).restore, store, state.config)
         if restored is not None:
             state.replace_with(restored)
         durable = Durable(state, pipeline, directory, store)
