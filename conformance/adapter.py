@@ -25,10 +25,11 @@ import os
 import shlex
 import subprocess
 import threading
-import traceback
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
+
+from .outcomes import ClientCrashed, ClientError, RuleSkipped, traceback_excerpt
 
 __all__ = [
     "OPERATIONS",
@@ -61,35 +62,6 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
 
 #: Operations a client may lack: a rule that needs one is reported skipped without it.
 OPTIONAL_OPERATIONS = frozenset({"sign", "signed_get"})
-
-
-class ClientError(Exception):
-    """The client surfaced an exchange error (or a transport failure, with code ``"transport"``)."""
-
-    def __init__(self, code: str, msg: str = "", kind: str = "") -> None:
-        super().__init__(f"[{code}] {msg}")
-        self.code = code
-        self.msg = msg
-        self.kind = kind
-
-
-class ClientCrashed(Exception):
-    """The client (or its driver) failed in a way that is not a reported error.
-
-    ``operation`` names the operation that crashed and ``excerpt`` holds the end of the
-    client's traceback (or the driver's reported stack), so a report can show the real cause.
-    """
-
-    def __init__(self, message: str, *, operation: str = "", excerpt: str = "") -> None:
-        super().__init__(message)
-        self.operation = operation
-        self.excerpt = excerpt
-
-
-def traceback_excerpt(exc: BaseException, lines: int = 12) -> str:
-    """The last ``lines`` lines of ``exc``'s formatted traceback: where the client failed, and why."""
-    text = "".join(traceback.format_exception(exc)).rstrip().splitlines()
-    return "\n".join(text[-lines:])
 
 
 @runtime_checkable
@@ -352,8 +324,6 @@ class DriverAdapter:
             return str(self.request("sign", args))
         except ClientError as err:
             if err.code == "unsupported":
-                from .rules import RuleSkipped
-
                 raise RuleSkipped("the driver does not implement the optional 'sign' operation") from None
             raise
 
@@ -362,8 +332,6 @@ class DriverAdapter:
             return self.request("signed_get", {"path": path, "params": params})
         except ClientError as err:
             if err.code == "unsupported":
-                from .rules import RuleSkipped
-
                 raise RuleSkipped("the driver does not implement the optional 'signed_get' operation") from None
             raise
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, overload
 from .adapter import OPERATIONS, OPTIONAL_OPERATIONS
 
 if TYPE_CHECKING:
-    from .rules import Context
+    from .context import Context
 
 __all__ = ["DOC_WARN", "Registry", "Rule"]
 

@@ -24,9 +24,9 @@ the rules that depend on it. The crash is reported with its operation and traceb
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,119 +45,17 @@ from hypothesis.stateful import (
 )
 from hypothesis.stateful import rule as step
 
-from mockserver.api.docrules import DOC_RULES
 from mockserver.errors import ERROR_TABLE
 
-from .adapter import Adapter, AdapterFactory, ClientCrashed, ClientError, traceback_excerpt
+from .adapter import AdapterFactory, ClientCrashed, ClientError, traceback_excerpt
+from .context import FUNDS, Context
+from .outcomes import RuleFailed, RuleSkipped
 from .registry import Registry, Rule
-from .target import Target
 
 __all__ = ["RULES", "Context", "Rule", "RuleFailed", "RuleSkipped", "rule"]
 
 SIGNED_REJECTIONS = {"100004", "100005", "100008", "900001", "900002"}
-FUNDS = {"USDT": "100000", "BTC": "2", "ETH": "20"}
 VECTORS = Path(__file__).resolve().parent / "data" / "signature_vectors.json"  # package data (conformance.data)
-
-
-class RuleFailed(AssertionError):
-    def __init__(
-        self, message: str, *, example: str = "", diagnosis: str = "", curl: str = "", traceback: str = ""
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.example = example
-        self.diagnosis = diagnosis
-        self.curl = curl
-        self.traceback = traceback
-
-
-class RuleSkipped(Exception):
-    """The client does not offer what the rule needs (e.g. no ``sign`` operation)."""
-
-
-@dataclass
-class Context:
-    """What a rule gets: the mock, the factory of the client under test, the reference factory."""
-
-    target: Target
-    factory: AdapterFactory
-    reference: AdapterFactory
-    examples: int = 25
-    #: the same generated examples on every run (hypothesis ``derandomize``): reproducible verdicts
-    derandomize: bool = False
-    _open: list[Adapter] = field(default_factory=list)
-    #: documented rules the client's requests broke during the current rule, by docrules id
-    warnings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: crashes in operations the current rule uses only as traffic
-    crashes: list[dict[str, str]] = field(default_factory=list)
-
-    def begin(self) -> None:
-        """Forget what the previous rule collected."""
-        self.warnings = {}
-        self.crashes = []
-
-    @contextmanager
-    def client(self, balances: dict[str, str] | None = None, factory: AdapterFactory | None = None) -> Iterator[Any]:
-        """A fresh funded account and the client under test bound to it: (adapter, account).
-
-        When the account is closed, the warnings the server journaled for the client
-        under test's requests are collected (the reference client's are not)."""
-        acct = self.target.account(FUNDS if balances is None else balances)
-        make = factory or self.factory
-        adapter = make(self.target.base_url, acct["api_key"], acct["secret"], self.target.transport)
-        try:
-            yield adapter, acct
-        finally:
-            try:
-                adapter.close()
-            finally:
-                if make is self.factory:
-                    self.collect_warnings(acct["api_key"])
-
-    def collect_warnings(self, api_key: str) -> None:
-        for entry in self.target.journal(api_key):
-            for w in entry.get("warnings") or ():
-                self._note(w, entry)
-
-    def warn(self, rule: str, detail: str, entry: dict[str, Any]) -> None:
-        """A documented rule the kit saw broken in a request the server did not flag (older or stricter mock)."""
-        doc = DOC_RULES[rule]
-        self._note({"rule": rule, "detail": detail, "docs": doc.rule, "live": doc.live}, entry)
-
-    def _note(self, w: dict[str, Any], entry: dict[str, Any]) -> None:
-        slot = self.warnings.get(w["rule"])
-        if slot is None:
-            slot = self.warnings[w["rule"]] = {
-                "rule": w["rule"],
-                "detail": w.get("detail", ""),
-                "docs": w.get("docs", ""),
-                "live": w.get("live", ""),
-                "requests": 0,
-                "example": f"{entry.get('method', '')} {entry.get('path', '')} ({entry.get('operation', '')})",
-            }
-        slot["requests"] += 1
-
-    def crashed(self, crash: ClientCrashed, op: str) -> None:
-        text = str(crash)
-        seen = any(c["operation"] == (crash.operation or op) and c["error"] == text for c in self.crashes)
-        if not seen and len(self.crashes) < 5:
-            self.crashes.append({"operation": crash.operation or op, "error": text, "traceback": crash.excerpt})
-
-    def rejected(self, api_key: str, codes: set[str] | None = None) -> list[dict[str, Any]]:
-        return [
-            e
-            for e in self.target.journal(api_key)
-            if e["verdict"] != "accepted" and (codes is None or e["code"] in codes)
-        ]
-
-    def evidence(self, entry: dict[str, Any]) -> dict[str, str]:
-        detail = entry.get("detail") or ""
-        diagnosis = entry.get("diagnosis")
-        if isinstance(diagnosis, dict):
-            detail += f" | doctor: {diagnosis.get('message', '')}"
-        elif diagnosis:
-            detail += f" | doctor: {diagnosis}"
-        return {"diagnosis": f"{entry['verdict']} ({entry['code']}): {detail}", "curl": self.target.curl(entry["id"])}
 
 
 #: Every rule, in declaration (= run) order: declare one with ``@rule(...)`` on its check.

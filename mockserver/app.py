@@ -7,7 +7,7 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from .api.endpoints import ENDPOINTS
-from .api.pipeline import ExchangeRoute, Pipeline
+from .api.pipeline import ExchangeRoute, Hook, Pipeline, RequestContext
 from .clock import http_date
 from .config import Config
 from .control.routes import admin_routes
@@ -57,6 +57,24 @@ class MockApp(Starlette):
         return dated
 
 
+def _counterparty_turn(state: MockState) -> Hook:
+    """The counterparty's scripts see each request about to be answered (they count polls and fire fills)."""
+
+    def turn(ctx: RequestContext) -> None:
+        counterparty = state.counterparty  # looked up each time: a reset or restore brings a new one
+        if not counterparty.scripts:
+            return
+        # The only refusal left after validation for a poll is an unknown pair: such a request
+        # must neither count as a poll nor fire a fill.
+        symbol = ctx.args.get("symbol") if ctx.args is not None else None
+        if isinstance(symbol, str) and state.exchange.markets.get(symbol) is None:
+            return
+        account = ctx.account
+        counterparty.on_request(state.exchange, account.account_id if account else None, ctx.ep.operation, ctx.now_ms)
+
+    return turn
+
+
 def create_app(config: Config | None = None, *, state: MockState | None = None) -> MockApp:
     """Build the Starlette app for ``config`` (defaults everywhere).
 
@@ -65,14 +83,17 @@ def create_app(config: Config | None = None, *, state: MockState | None = None) 
     serves the root's tenants (:mod:`mockserver.tenants`) unless it is a tenant's own.
     """
     state = state or MockState.build(config or Config())
-    pipeline = Pipeline(state)
+    pipeline = Pipeline(state, before_handler=(_counterparty_turn(state),))
     if state.config.state_dir is not None and state.durable is None:
         from .control.persist import attach  # only with a state directory: no SQLite import otherwise
 
-        attach(state, pipeline)  # loads the directory into ``state``; see mockserver.persist
+        state.durable = attach(state, pipeline)  # loads the directory into ``state``; see mockserver.persist
+    durable = state.durable  # the app owns it; the state only holds the reference (the CLI banner reads it)
+    if durable is not None:
+        pipeline.around = durable.handle  # every admitted request is logged before it is answered
     exchange_routes = {ep.path: ExchangeRoute(state, pipeline, ep) for ep in ENDPOINTS}
     routes = [Route(path, route) for path, route in exchange_routes.items()]
-    routes += admin_routes(state)
+    routes += admin_routes(state, durable.wrap_admin if durable is not None else None)
     # Anything else answers the exchange's 404, journaled like every other request.
     routes.append(Route("/{path:path}", ExchangeRoute(state, pipeline, None)))
     app = MockApp(routes=routes)

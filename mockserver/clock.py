@@ -7,8 +7,10 @@ sleeping.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from email.utils import formatdate
 from typing import ClassVar
 
@@ -75,6 +77,29 @@ class Clock:
         with self._lock:
             self._frozen_at_ms = None
             self._offset_ms = ms
+
+    @contextlib.contextmanager
+    def pinned(self, now_ms: int) -> Iterator[None]:
+        """Every reading inside is ``now_ms``; afterwards the clock is as it was (frozen or running).
+
+        A state directory handles each request and replays each record with its clock pinned.
+        """
+        saved = self._frozen_at_ms
+        self._frozen_at_ms = now_ms
+        try:
+            yield
+        finally:
+            self._frozen_at_ms = saved
+
+    def export_state(self) -> list[int | None]:
+        """``[offset_ms, frozen_at_ms]``: what :meth:`load_state` takes back."""
+        return [self._offset_ms, self._frozen_at_ms]
+
+    def load_state(self, state: list[int | None]) -> None:
+        offset, frozen = state
+        with self._lock:
+            self._offset_ms = int(offset or 0)
+            self._frozen_at_ms = None if frozen is None else int(frozen)
 
 
 _date_cache: tuple[int, bytes] = (-1, b"")

@@ -18,7 +18,9 @@ from .api.ratelimit import RateLimiter
 from .clock import Clock
 from .config import Config
 from .control.counterparty import Counterparty
-from .engine import Exchange, LiquidityProvider, SyntheticPath, Wallet, load_markets
+from .control.snapshot import Restored, SnapshotError
+from .control.snapshot import load as load_snapshot
+from .engine import EngineStateError, Exchange, LiquidityProvider, SyntheticPath, Wallet, load_markets
 from .engine.accounts import Account
 from .engine.money import div_down, mul
 from .fidelity import SWITCHES, parse_switches
@@ -51,7 +53,7 @@ class MockState:
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     counterparty: Counterparty = field(default_factory=Counterparty)
     extras: dict[str, Any] = field(default_factory=dict)
-    durable: Durable | None = None  # set by mockserver.persist with a state directory; kept across replace_with
+    durable: Durable | None = None  # the app's state directory hook (app.py owns it); kept across replace_with
     tenants: Tenants | None = None  # the root's (mockserver.tenants), None in a tenant; kept across replace_with
     # In-flight isolation: every reset/restore bumps it; a request begun under another one is refused.
     generation: int = 0
@@ -82,6 +84,46 @@ class MockState:
         )
         state.apply_switches()
         state.populate()
+        return state
+
+    @classmethod
+    def restore(cls, config: Config, doc: Any) -> MockState:
+        """A new state equal to the one the snapshot ``doc`` was dumped from, or :class:`SnapshotError`.
+
+        :mod:`mockserver.control.snapshot` checks the document and hands over its parts; they are
+        assembled here. Nothing outside the new state is touched, so a refused document changes nothing.
+        """
+        parts = load_snapshot(config, doc, coins=[str(c["name"]).upper() for c in _seed_json("coins.json")["coins"]])
+        try:
+            return cls._assemble(parts)
+        except SnapshotError:
+            raise
+        except Exception as exc:  # the checks should leave nothing to fail; never a 500 if they miss one
+            raise SnapshotError(f"malformed snapshot: {exc!r}") from None
+
+    @classmethod
+    def _assemble(cls, parts: Restored) -> MockState:
+        state = cls.build(parts.config)
+        state.config = parts.settings
+        ex = state.exchange
+        try:
+            ex.load_state(parts.engine)
+        except EngineStateError as exc:
+            raise SnapshotError(f"engine invariant broken: {exc}") from None
+        try:
+            state.wallet.load_state(parts.wallet)
+        except ValueError as exc:
+            raise SnapshotError(str(exc)) from None
+        # Synthetic candles are a pure function of (seed, symbol, start time, price): rebuild them.
+        state.rebuild_paths()
+        if parts.liquidity is not None:
+            liq = LiquidityProvider(ex, levels=parts.liquidity_levels, spacing_bps=parts.liquidity_spacing_bps)
+            liq.load_state(parts.liquidity)
+            state.liquidity = liq
+            liq.attach()
+        state.demo = ex.accounts.get(parts.demo_account) if parts.demo_account else None
+        state.extras["initial_balances"] = {acct: dict(held) for acct, held in parts.opening_balances.items()}
+        state.verifier.nonces.load_rows(parts.nonces)
         return state
 
     def rebuild_paths(self) -> None:

@@ -13,7 +13,6 @@ from mockserver import Config, canonical_query, sign
 from mockserver.api.auth import (
     DEFAULT_PROFILE,
     PROFILES,
-    SWEEP_PER_ADD,
     NonceStore,
     QueryForm,
     digest_input,
@@ -171,64 +170,39 @@ def test_nonce_memory_expires_with_the_window() -> None:
     assert store.add("k", "n5", t0 + 200_000, t0 + 62_000)
 
 
-def test_expired_nonces_are_forgotten_a_few_per_call() -> None:
-    """A passed second stops counting at once; its entries are deleted SWEEP_PER_ADD per add, not all in one call."""
+def test_expired_nonces_are_forgotten_at_the_next_call() -> None:
+    """A passed second is forgotten by the next call, whole; a key left with no live nonce keeps no dict."""
     store = NonceStore()
     t0 = 1_000_000_000_000
-    assert store.add("k", "keep", t0 + 120_000, t0)  # a live nonce: the key's dicts stay
+    assert store.add("k", "keep", t0 + 120_000, t0)
     for i in range(1000):
         assert store.add("k", f"n{i}", t0 + 60_000, t0)
-
-    def held() -> int:  # entries still in the key's dicts, live or waiting for the sweep
-        return sum(len(shard) for shard in store._seen["k"] if shard is not None)
-
     assert store.add("k", "late", t0 + 200_000, t0 + 62_000)
-    assert len(store) == 2  # "keep" and "late" are live
-    assert held() == 2 + 1000 - SWEEP_PER_ADD
-    assert store.add("k", "n999", t0 + 200_000, t0 + 62_000)  # expired, not swept yet: a new use, not a replay
+    assert len(store) == 2 and set(store._seen["k"]) == {"keep", "late"}
+    assert store.add("k", "n999", t0 + 200_000, t0 + 62_000)  # forgotten: a new use, not a replay
     assert not store.add("k", "n999", t0 + 200_000, t0 + 62_000)  # but now it is live again
-    for i in range(1000 // SWEEP_PER_ADD):
-        store.add("k", f"more{i}", t0 + 200_000, t0 + 62_000)
-    assert held() == len(store) == 3 + 1000 // SWEEP_PER_ADD
     store.expire(t0 + 300_000)
-    assert len(store) == 0 and "k" not in store._seen  # a key with no live nonce keeps no dicts
+    assert len(store) == 0 and "k" not in store._seen
 
 
-def test_no_add_pays_for_a_burst_that_came_before_it() -> None:
-    """A second of 10k nonces on one key, then quiet past the window: the next add retires them all
-    but deletes only SWEEP_PER_ADD (it used to drop the key's dicts whole: 21 ms for 600k)."""
-    store = NonceStore()
-    t0 = 1_000_000_000_000
-    for i in range(10_000):
-        store.add("k", f"n{i}", t0 + 60_000, t0)
-    store.add("other", "x", t0 + 200_000, t0 + 120_000)
-    assert len(store) == 1
-    assert sum(len(d) for d in store._seen["k"] if d is not None) == 10_000 - SWEEP_PER_ADD
-    for i in range(10_000 // SWEEP_PER_ADD):
-        store.add("other", f"y{i}", t0 + 200_000, t0 + 120_000)
-    assert "k" not in store._seen  # swept out, then its (empty) dicts dropped
-
-
-def test_many_keys_expiring_together_are_swept_a_few_per_add() -> None:
+def test_many_keys_expiring_together_are_all_forgotten() -> None:
     store = NonceStore()
     t0 = 1_000_000_000_000
     for k in range(1000):
         store.add(f"key{k}", "n", t0 + 60_000, t0)
     store.add("late", "n", t0 + 200_000, t0 + 62_000)
-    assert len(store) == 1 and len(store._seen) == 1 + 1000 - SWEEP_PER_ADD  # not 1000 keys' dicts in one call
-    store.expire(t0 + 62_000)
-    assert set(store._seen) == {"late"}
+    assert len(store) == 1 and set(store._seen) == {"late"}
 
 
 def test_a_passed_second_stays_forgotten_when_the_clock_moves_back() -> None:
-    """Retired is retired: whether its entries were swept yet or not, a nonce of a passed second is new again."""
+    """Forgotten is forgotten: a nonce of a passed second is new again when the clock moves back."""
     store = NonceStore()
     t0 = 1_000_000_000_000
     for i in range(100):
         store.add("k", f"n{i}", t0 + 60_000, t0)
-    store.add("k", "late", t0 + 200_000, t0 + 62_000)  # retires the hundred, sweeps the last 16 added
-    assert store.add("k", "n99", t0 + 60_000, t0 + 1_000)  # swept already; the clock moved back
-    assert store.add("k", "n0", t0 + 60_000, t0 + 1_000)  # not swept yet: the same answer
+    store.add("k", "late", t0 + 200_000, t0 + 62_000)  # forgets the hundred
+    assert store.add("k", "n99", t0 + 60_000, t0 + 1_000)  # the clock moved back: still forgotten
+    assert store.add("k", "n0", t0 + 60_000, t0 + 1_000)
     assert not store.add("k", "n0", t0 + 60_000, t0 + 1_000)  # and live again now
 
 

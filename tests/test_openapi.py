@@ -33,7 +33,7 @@ from bench.peers import prism_command
 from mockserver import DEMO_API_KEY, DEMO_SECRET, Config, create_app
 from mockserver.api.endpoints import ENDPOINTS, Endpoint
 from mockserver.api.openapi import example_request
-from mockserver.api.params import REFUSED, Kind, Param, _coerce, compile_params
+from mockserver.api.params import REFUSED, Kind, Param, coerce, compile_params
 from mockserver.errors import ParameterError
 from mockserver.testing import MockServer
 
@@ -158,7 +158,7 @@ def _params() -> Iterator[tuple[str, Param, bool]]:
 
 def mock_accepts(p: Param, value: Any) -> bool:
     try:
-        out = _coerce(p, value)
+        out = coerce(p, value)
     except ParameterError:
         return False
     # A per-item list (a batch) answers a bad item with that item's own refusal: not accepted either.

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from mockserver.config import Config
-from mockserver.control.snapshot import ENGINE_MODELS, Snapshot, SnapshotError, dump, load
+from mockserver.control.snapshot import ENGINE_MODELS, Snapshot, SnapshotError, dump
 from mockserver.engine import (
     Account,
     EngineStateError,
@@ -125,7 +125,7 @@ def _busy_state() -> MockState:
 def test_dump_load_dump_is_the_identity() -> None:
     state = _busy_state()
     doc = json.loads(json.dumps(dump(state)))
-    again = load(state.config, doc)
+    again = MockState.restore(state.config, doc)
     assert json.loads(json.dumps(dump(again))) == doc
     assert again.exchange.problems() == []
 
@@ -152,7 +152,7 @@ def test_a_document_the_engine_cannot_run_from_is_refused() -> None:
         doc["fills"][oid].append(dict(doc["fills"][oid][0]))
 
     with pytest.raises(SnapshotError, match="given twice"):
-        load(Config(), _doc_with(duplicate_fill))
+        MockState.restore(Config(), _doc_with(duplicate_fill))
 
 
 def test_load_state_checks_the_invariants_and_changes_nothing_when_refused() -> None:

@@ -92,16 +92,19 @@ def test_restore_refuses_what_the_engine_never_holds(busy: tuple[TestClient, Moc
         ),
         (
             lambda d: d["orders"][mine].__setitem__("locked", "1"),
-            f"orders.{mine}.locked: 1, but the open order needs 50.000",
+            f"engine invariant broken: order {snap['orders'][mine]['order_id']}: open, but locks 1 where it needs 50",
         ),
         (
             lambda d: d["balances"]["demo"].__setitem__(
                 "USDT",
                 [str(Decimal(d["balances"]["demo"]["USDT"][0]) + Decimal(d["balances"]["demo"]["USDT"][1])), "0"],
             ),
-            "balances.demo.USDT: locked 0 is not what its open orders lock",
+            "engine invariant broken: demo USDT: locked 0 is not what its open orders lock",
         ),
-        (lambda d: d["balances"]["demo"]["USDT"].__setitem__(0, "1"), "net_external.USDT: balances sum to"),
+        (
+            lambda d: d["balances"]["demo"]["USDT"].__setitem__(0, "1"),
+            "engine invariant broken: USDT: balances and net external flow differ by",
+        ),
         (lambda d: d["liquidity"].__setitem__("levels", 10**9), "liquidity.levels: must be <= 200"),
         (lambda d: d["liquidity"].__setitem__("spacing_bps", 0), "liquidity.spacing_bps: must be >= 1"),
         (

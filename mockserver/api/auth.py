@@ -17,7 +17,6 @@ import hashlib
 import heapq
 import hmac
 import threading
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -40,7 +39,6 @@ __all__ = [
     "DEFAULT_PROFILE",
     "NONCE_HORIZON_MS",
     "PROFILES",
-    "SWEEP_PER_ADD",
     "AuthResult",
     "NonceStore",
     "QueryForm",
@@ -151,55 +149,27 @@ def sign(nonce: str, timestamp: str, api_key: str, secret: str, query: str = "",
     return hashlib.sha256((digest + secret).encode("utf-8")).hexdigest()
 
 
-#: Each api-key's nonces live in this many dicts, chosen by the nonce's hash. One dict of 600k
-#: live nonces (10k signed calls/s over the 60 s window) stalls every call for ~30 ms each time it
-#: grows or sweeps out its deleted slots; a shard is 1/64 of that.
-NONCE_SHARDS = 64
-_SHARD_MASK = NONCE_SHARDS - 1
-#: Expired nonces forgotten per call of :meth:`NonceStore.add`. Forgetting a whole second's worth
-#: at once (11k nonces at 11k signed calls/s) stalled one call for 3-5 ms every second; a few per
-#: call keep up with any rate (each call adds one) and bound what one call pays.
-SWEEP_PER_ADD = 16
-#: The ``sec`` of a bucket whose second has passed: never "later than now", whatever the clock does.
-_RETIRED = -1
-
-
-class _Bucket(list[str]):
-    """The nonces of one api-key that expire in one second; ``sec`` is that second (or _RETIRED)."""
-
-    __slots__ = ("sec",)
-
-    def __init__(self, sec: int) -> None:
-        super().__init__()
-        self.sec = sec
-
-
-_Shards = list["dict[str, _Bucket] | None"]
-
-
 class NonceStore:
     """Nonces seen per api-key, forgotten once the timestamp window has passed them.
 
-    Memory is one dict slot plus one list slot per live nonce: entries are grouped in
-    per-second expiry buckets (a heap of seconds), and each entry's value is its bucket
-    itself, so no per-entry int or tuple is kept; a key's 64 dicts are made as its nonces
-    first land in them. When a second passes, its buckets stop counting at once (``len``
-    and the replay check see only live nonces), and their entries are deleted a few per
-    :meth:`add` (:data:`SWEEP_PER_ADD`) - never a whole second, a whole key or a whole
-    bucket freed in one call, so no call pays for a burst that came before it.
+    Each api-key has a dict nonce -> expiry second; one expiry structure (a heap of seconds,
+    each with the nonces that expire then, per key) says what to forget next. Every call
+    first forgets the seconds that have passed, so ``len`` and the replay check see only
+    live nonces, and a second once forgotten stays forgotten even if the clock moves back.
+
+    # Memory
+    The expiry second kept with each nonce is its second's own int object (held in the
+    expiry structure), so a live nonce costs a dict slot and a list slot, no int or tuple
+    of its own: the nonces of a 60 s window at thousands of signed calls a second stay small.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._seen: dict[str, _Shards] = {}  # api-key -> shards: nonce -> its bucket
-        self._live: dict[str, int] = {}  # api-key -> live nonces
-        self._buckets: dict[int, dict[str, _Bucket]] = {}  # second -> api-key -> bucket (live seconds)
-        self._heap: list[int] = []
+        self._seen: dict[str, dict[str, int]] = {}  # api-key -> nonce -> expiry second
+        # Expiry second -> (that second, as the one int object the entries share; api-key -> nonces).
+        self._due: dict[int, tuple[int, dict[str, list[str]]]] = {}
+        self._heap: list[int] = []  # the seconds of _due
         self._size = 0
-        # Buckets whose second has passed, waiting to be emptied from their tail: (api-key, bucket),
-        # and per key how many are queued (its dicts are dropped once none is left and none is live).
-        self._expired: deque[tuple[str, _Bucket]] = deque()
-        self._queued: dict[str, int] = {}
 
     def __len__(self) -> int:
         return self._size
@@ -208,112 +178,70 @@ class NonceStore:
         """Remember ``nonce``; ``False`` if it is already remembered (a replay)."""
         now_sec = now_ms // 1000
         with self._lock:
-            heap = self._heap
-            if heap and heap[0] <= now_sec:
-                self._retire(now_sec)
-            if self._expired:
-                self._sweep(SWEEP_PER_ADD)
+            if self._heap and self._heap[0] <= now_sec:
+                self._forget(now_sec)
             return self._remember(api_key, nonce, expires_ms // 1000 + 1, now_sec)
 
     def _remember(self, api_key: str, nonce: str, sec: int, now_sec: int) -> bool:
-        shards = self._seen.get(api_key)
-        if shards is None:
-            shards = self._seen[api_key] = [None] * NONCE_SHARDS
-        i = hash(nonce) & _SHARD_MASK
-        seen = shards[i]
+        seen = self._seen.get(api_key)
         if seen is None:
-            seen = shards[i] = {}
+            seen = self._seen[api_key] = {}
         old = seen.get(nonce)
-        if old is not None and old.sec > now_sec:
-            return False  # (an entry of a passed second, not swept yet, is simply replaced)
-        bucket = self._buckets.get(sec)
-        if bucket is None:
-            bucket = self._buckets[sec] = {}
+        if old is not None and old > now_sec:
+            return False
+        due = self._due.get(sec)
+        if due is None:
+            due = self._due[sec] = (sec, {})
             heapq.heappush(self._heap, sec)
-        entries = bucket.get(api_key)
-        if entries is None:
-            entries = bucket[api_key] = _Bucket(sec)
-        entries.append(nonce)
-        seen[nonce] = entries
-        self._live[api_key] = self._live.get(api_key, 0) + 1
-        self._size += 1
+        shared, keys = due
+        nonces = keys.get(api_key)
+        if nonces is None:
+            nonces = keys[api_key] = []
+        nonces.append(nonce)
+        seen[nonce] = shared
+        if old is None:
+            self._size += 1
         return True
 
-    def _retire(self, now_sec: int) -> None:
-        """Stop counting every bucket whose second has passed and queue it for the sweep (O(1) per bucket)."""
-        heap, live, queued = self._heap, self._live, self._queued
+    def _forget(self, now_sec: int) -> None:
+        """Forget every nonce whose second has passed."""
+        heap = self._heap
         while heap and heap[0] <= now_sec:
             sec = heapq.heappop(heap)
-            for api_key, entries in self._buckets.pop(sec).items():
-                # clear() takes a key out of every bucket, so each entry here is still remembered.
-                entries.sec = _RETIRED  # forgotten from now on, even if the clock is moved back
-                self._size -= len(entries)
-                left = live[api_key] - len(entries)
-                if left:
-                    live[api_key] = left
-                else:
-                    del live[api_key]
-                self._expired.append((api_key, entries))
-                queued[api_key] = queued.get(api_key, 0) + 1
-
-    def _sweep(self, budget: int) -> None:
-        """Delete up to ``budget`` retired entries (all of them with a negative budget), from each bucket's tail."""
-        queue = self._expired
-        while queue and budget:
-            api_key, entries = queue[0]
-            shards = self._seen.get(api_key)
-            while entries and budget:
-                n = entries.pop()  # from the tail: the bucket shrinks as it goes, never freed whole
-                budget -= 1
-                if shards is not None:
-                    seen = shards[hash(n) & _SHARD_MASK]
-                    if seen is not None and seen.get(n) is entries:  # not replaced by a newer use since
+            for api_key, nonces in self._due.pop(sec)[1].items():
+                seen = self._seen.get(api_key)
+                if seen is None:
+                    continue  # the key was cleared since
+                for n in nonces:
+                    if seen.get(n) == sec:  # not cleared and used again since
                         del seen[n]
-            if entries:
-                return
-            queue.popleft()
-            left = self._queued[api_key] - 1
-            if left:
-                self._queued[api_key] = left
-                continue
-            del self._queued[api_key]
-            if api_key not in self._live:
-                self._seen.pop(api_key, None)  # a quiet key keeps no dicts (all empty by now)
+                        self._size -= 1
+                if not seen:
+                    del self._seen[api_key]
 
     def expire(self, now_ms: int) -> None:
-        """Forget every nonce the window has passed, now (not a few per call)."""
+        """Forget every nonce the window has passed."""
         with self._lock:
-            self._retire(now_ms // 1000)
-            self._sweep(-1)
+            self._forget(now_ms // 1000)
 
     def clear(self, api_key: str | None = None) -> None:
         with self._lock:
             if api_key is None:
                 self._seen.clear()
-                self._live.clear()
-                self._buckets.clear()
+                self._due.clear()
                 self._heap.clear()
-                self._expired.clear()
-                self._queued.clear()
                 self._size = 0
             else:
-                self._seen.pop(api_key, None)
-                self._size -= self._live.pop(api_key, 0)
-                for bucket in self._buckets.values():
-                    bucket.pop(api_key, None)
+                self._size -= len(self._seen.pop(api_key, {}))
 
     def export_rows(self) -> list[list[object]]:
         """The live nonces as ``[expiry second, api_key, [nonce, ...]]`` rows, soonest expiry first."""
         rows: list[list[object]] = []
         with self._lock:
-            for sec in sorted(self._buckets):
-                for api_key, entries in self._buckets[sec].items():
-                    shards = self._seen.get(api_key)
-                    if shards is None:
-                        continue
-                    live = [
-                        n for n in entries if (d := shards[hash(n) & _SHARD_MASK]) is not None and d.get(n) is entries
-                    ]
+            for sec in sorted(self._due):
+                for api_key, nonces in self._due[sec][1].items():
+                    seen = self._seen.get(api_key, {})
+                    live = [n for n in dict.fromkeys(nonces) if seen.get(n) == sec]
                     if live:
                         rows.append([sec, api_key, live])
         return rows

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..errors import SystemError
+from .reply import DIAGNOSIS_HEADER, JSON_CONTENT, Reply, Verdict, error_body, record_entry
+
 if TYPE_CHECKING:
     from ..state import MockState
-    from .pipeline import RequestContext, Verdict
+    from .pipeline import RequestContext
 
 __all__ = ["STALE_VERDICT", "refuse_stale"]
 
@@ -36,9 +39,6 @@ def refuse_stale(state: MockState, ctx: RequestContext, began: int) -> Verdict:
     When the journal was replaced too, ``ctx.entry`` moves to a fresh entry in the new one (which
     the pipeline then records) and the entry in the old journal is closed here with the same verdict.
     """
-    from ..errors import SystemError
-    from .pipeline import _JSON_CONTENT, DIAGNOSIS_HEADER, Reply, Verdict, error_body, record_entry
-
     err = SystemError("refused")
     detail = (
         f"mock: this request began before the exchange was reset, restored or deleted (generation {began}, now "
@@ -50,7 +50,7 @@ def refuse_stale(state: MockState, ctx: RequestContext, began: int) -> Verdict:
     entry.api_key = entry.headers.get("api-key") or None
     generations = {"began": began, "now": state.generation}
     journal = state.journal
-    if entry._journal is not journal:  # the old journal is gone: show the request in the new one
+    if not entry.belongs_to(journal):  # the old journal is gone: show the request in the new one
         fresh = journal.open(
             state.clock.now_ms(), entry.method, entry.path, entry.query, entry.headers, entry.body, entry.client
         )
@@ -59,7 +59,7 @@ def refuse_stale(state: MockState, ctx: RequestContext, began: int) -> Verdict:
         closing.note("generation", dict(generations))
         record_entry(entry, closing)
         ctx.entry = fresh
-    headers = [_JSON_CONTENT, (DIAGNOSIS_HEADER, detail.encode("ascii"))]
+    headers = [JSON_CONTENT, (DIAGNOSIS_HEADER, detail.encode("ascii"))]
     verdict = Verdict(STALE_VERDICT, err.code, detail, Reply(200, error_body(err.code, err.msg), headers))
     verdict.note("generation", generations)
     return verdict

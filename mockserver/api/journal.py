@@ -32,7 +32,6 @@ __all__ = [
     "Journal",
     "JournalEntry",
     "bound_headers",
-    "bound_headers_full",
     "is_secret_header",
     "redact_headers",
 ]
@@ -71,65 +70,22 @@ def redact_headers(headers: dict[str, str]) -> dict[str, str]:
     return {k: (REDACTED if v and is_secret_header(k) else v) for k, v in headers.items()}
 
 
-#: Header names in arrival order -> the order they are kept in and which of them are redacted.
-#: A client sends the same names on every request, so this is worked out once per client (bounded).
-_ORDERS: dict[tuple[str, ...], tuple[tuple[str, ...], frozenset[str]]] = {}
-_MAX_ORDERS = 1024
-
-
 def bound_headers(headers: dict[str, str]) -> tuple[dict[str, str], int, int]:
-    """Redacted and bounded headers, how many were dropped for the count or size limits, and their bytes."""
-    names = tuple(headers)
-    plan = _ORDERS.get(names)
-    if plan is None and len(names) <= MAX_HEADERS and len(_ORDERS) < _MAX_ORDERS and all(len(n) <= 128 for n in names):
-        ordered = tuple([n for n in _FIRST if n in headers] + [n for n in names if n not in _FIRST])
-        plan = _ORDERS[names] = (ordered, frozenset(n for n in names if is_secret_header(n)))
-    if plan is not None:
-        ordered, secret = plan
-        kept: dict[str, str] = {}
-        total = 0
-        for name in ordered:
-            value = headers[name]
-            if len(value) > MAX_HEADER_VALUE:
-                break
-            if value and name in secret:
-                value = REDACTED
-            kept[name] = value
-            total += len(name) + len(value)
-        else:
-            if total <= MAX_HEADER_BYTES:
-                return kept, 0, total
-        return bound_headers_full(headers)
-    return _bound_headers_uncached(headers)
+    """Redacted and bounded headers, how many were dropped for the count or size limits, and their bytes.
 
-
-def _bound_headers_uncached(headers: dict[str, str]) -> tuple[dict[str, str], int, int]:
-    if len(headers) <= MAX_HEADERS:
-        # The usual request: nothing to cut or drop, so only the order and the redaction change.
-        kept = {n: headers[n] for n in _FIRST if n in headers}
-        kept.update(headers)  # keys already there keep their place
-        total = 0
-        for name, value in kept.items():
-            if len(value) > MAX_HEADER_VALUE or len(name) > 128:
-                break
-            if value and is_secret_header(name):
-                kept[name] = value = REDACTED
-            total += len(name) + len(value)
-        else:
-            if total <= MAX_HEADER_BYTES:
-                return kept, 0, total
-    return bound_headers_full(headers)
-
-
-def bound_headers_full(headers: dict[str, str]) -> tuple[dict[str, str], int, int]:
-    """:func:`bound_headers` by the full rules: cut long names and values, drop past the count or size."""
+    Credentials are redacted, long names and values cut, and headers past the count or size
+    limit dropped; :data:`_FIRST` are kept first so a flood of others cannot push them out."""
     names = [n for n in _FIRST if n in headers] + [n for n in headers if n not in _FIRST]
     kept: dict[str, str] = {}
     total = 0
     for name in names:
         value = headers[name]
-        value = REDACTED if value and is_secret_header(name) else _cut(value, MAX_HEADER_VALUE)
-        name = _cut(name, 128)
+        if value and is_secret_header(name):
+            value = REDACTED
+        elif len(value) > MAX_HEADER_VALUE:
+            value = _cut(value, MAX_HEADER_VALUE)
+        if len(name) > 128:
+            name = _cut(name, 128)
         cost = len(name) + len(value)
         if len(kept) >= MAX_HEADERS or total + cost > MAX_HEADER_BYTES:
             continue
@@ -161,6 +117,10 @@ class JournalEntry:
     _journal: Journal | None = field(default=None, repr=False, compare=False)
     _size: int = field(default=0, repr=False, compare=False)
     _header_bytes: int = field(default=0, repr=False, compare=False)
+
+    def belongs_to(self, journal: Journal) -> bool:
+        """Whether ``journal`` holds this entry (a replaced or evicted entry belongs to none)."""
+        return self._journal is journal
 
     def set_response(self, body: bytes) -> None:
         """Keep the reply (bounded) and tell the ring the entry's new size.

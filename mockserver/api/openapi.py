@@ -4,89 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine.money import MAX_DIGITS
 from ..errors import ERROR_TABLE
 from ..version import __version__
-from .bounds import MAX_TIME_MS, MIN_TIME_MS
 from .endpoints import ENDPOINTS, EXAMPLE_IDS, Endpoint
-from .params import ISO_PATTERN, Kind, Param
+from .params import RULES, Kind, Param
 
 __all__ = ["build_openapi", "example_request", "example_value"]
 
 
-def _int_text_pattern(low: int | None, high: int | None) -> str:
-    """A regex for the decimal text of an integer in [low, high], as the validator reads numeric text.
-
-    Only the ranges the endpoint table uses: unbounded (int64), from 1, or from 1 to a power of ten; a new
-    kind of range fails here, at import, rather than be documented wrongly."""
-    if low is None and high is None:
-        return r"^-?[0-9]{1,19}$"
-    if low == 1 and high is None:
-        return r"^[1-9][0-9]{0,18}$"
-    if low == 1 and high is not None and high >= 10 and str(high) == "1" + "0" * (len(str(high)) - 1):
-        return rf"^([1-9][0-9]{{0,{len(str(high)) - 2}}}|{high})$"
-    raise ValueError(f"no text pattern for the integer range [{low}, {high}]")
-
-
-def _one_of(canonical: dict[str, Any], *others: dict[str, Any]) -> dict[str, Any]:
-    """The canonical type first (what clients generated from the document send), then what is also accepted."""
-    return {"oneOf": [canonical, *others]} if others else canonical
-
-
 def _param_schema(p: Param, *, in_query: bool = False) -> dict[str, Any]:
-    """What the mock's validator accepts for ``p`` (``mockserver.api.params``), canonical type first.
-
-    In a JSON body the validator reads a JSON number where text is declared and numeric text where a
-    number is declared, as live's Jackson backend does: numbers, enums and decimals (a JSON number for a
-    decimal is seen live) are a ``oneOf`` of both. Ids, names, symbols and coins are text only: the
-    validator would read a number's text, but no client has a reason to send one. In a query every value
-    is text: the schema names the type the text must spell."""
-    kind = p.kind
-    out: dict[str, Any]
-    if kind is Kind.OBJECT_LIST:
-        item = {
-            "type": "object",
-            "properties": {i.name: _param_schema(i) for i in p.items},
-            "required": [i.name for i in p.items if i.required],
-        }
-        out = {"type": "array", "items": item, "minItems": p.min_items}
-        if p.max_items is not None:
-            out["maxItems"] = p.max_items
-    elif kind in (Kind.INT, Kind.UNIX_SECONDS, Kind.ENUM_INT):
-        number: dict[str, Any] = {"type": "integer"}
-        if p.choices:
-            number["enum"] = [int(c) for c in p.choices]
-        if p.min_value is not None:
-            number["minimum"] = p.min_value
-        if p.max_value is not None:
-            number["maximum"] = p.max_value
-        if kind is Kind.UNIX_SECONDS:  # the times the validator takes (1970..2100)
-            number.update(minimum=MIN_TIME_MS // 1000, maximum=MAX_TIME_MS // 1000)
-        if in_query:
-            out = number
-        elif p.choices:
-            out = _one_of(number, {"type": "string", "enum": list(p.choices)})
-        else:
-            out = _one_of(number, {"type": "string", "pattern": _int_text_pattern(p.min_value, p.max_value)})
-    elif kind is Kind.DECIMAL:
-        text = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "maxLength": MAX_DIGITS + 1}
-        out = text if in_query else _one_of(text, {"type": "number", "minimum": 0})
-    elif kind is Kind.ENUM_STR:
-        text = {"type": "string", "enum": list(p.choices)}
-        numeric = [int(c) for c in p.choices if c.isascii() and c.isdigit() and str(int(c)) == c]
-        out = (
-            text if in_query or len(numeric) != len(p.choices) else _one_of(text, {"type": "integer", "enum": numeric})
-        )
-    elif kind is Kind.ISO_TIME:
-        out = {"type": "string", "format": "date-time", "pattern": ISO_PATTERN}
-    elif kind in (Kind.SYMBOL, Kind.COIN):
-        out = {"type": "string", "minLength": 1}
-        if p.max_len is not None:
-            out["maxLength"] = p.max_len
-    else:  # Kind.STRING: text (the validator reads a JSON number's text too, but no id is sent as one)
-        out = {"type": "string"}
-        if p.max_len is not None:
-            out["maxLength"] = p.max_len
+    """What the mock's validator accepts for ``p`` (its kind's :class:`~mockserver.api.params.Rule`),
+    canonical type first, with its description and example."""
+    out = RULES[p.kind].schema(p, in_query, _param_schema)
     if p.doc:
         out["description"] = p.doc + (f" [confidence {p.confidence}: {p.note}]" if p.note else "")
     example = example_value(p)

@@ -6,6 +6,16 @@ field and the rule. Coercions follow what a Java/Jackson backend accepts by
 default: a number where a string is declared and a numeric string where a
 number is declared both pass; booleans, objects and arrays where a scalar
 belongs do not.
+
+Each :class:`Kind` has one :class:`Rule` (:data:`RULES`): how a value is read and how the OpenAPI
+document describes what is read, side by side.
+
+# Performance
+Every signed call pays for its parameters, so a rule takes the value a client usually sends before
+the full check: :class:`Integer` an int already in range, :class:`Amount` decimal text that surely
+passes every bound (``_SURE_DECIMAL``), straight to ``Decimal`` (the full check of an amount costs
+more than the rest of an order's parameters together). Anything else, and every refusal, takes the
+full check, so messages never depend on the shortcut.
 """
 
 from __future__ import annotations
@@ -31,7 +41,18 @@ from .bounds import (
 )
 from .docrules import Warning, warn
 
-__all__ = ["ISO_PATTERN", "REFUSED", "Kind", "Param", "Validator", "compile_params", "validate"]
+__all__ = [
+    "ISO_PATTERN",
+    "REFUSED",
+    "RULES",
+    "Kind",
+    "Param",
+    "Rule",
+    "Validator",
+    "coerce",
+    "compile_params",
+    "validate",
+]
 
 #: Key under which a per-item list holds a bad element's ParameterError instead of its values.
 REFUSED = "_refused"
@@ -87,16 +108,6 @@ ISO_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1
 _ISO = re.compile(ISO_PATTERN.replace("^", "\\A", 1).removesuffix("$") + "\\Z")
 
 
-def _as_int(p: Param, value: Any) -> int:
-    # int64 as the exchange's Java backend reads it, then the parameter's own range.
-    low = p.min_value if p.min_value is not None else INT64_MIN
-    high = p.max_value if p.max_value is not None else INT64_MAX
-    try:
-        return bounded_int(value, p.name, low=low, high=high)
-    except BoundError as exc:
-        raise ParameterError(str(exc)) from None
-
-
 def _as_text(p: Param, value: Any) -> str:
     if isinstance(value, bool) or value is None:
         raise ParameterError(f"{p.name}: expected a string")
@@ -131,39 +142,222 @@ def _as_iso_ms(p: Param, value: Any) -> int:
     return ms
 
 
-def _coerce(p: Param, value: Any, warnings: list[Warning] | None = None) -> Any:
-    kind = p.kind
-    if kind is Kind.STRING:
-        return _as_text(p, value)
-    if kind is Kind.SYMBOL or kind is Kind.COIN:
-        text = _as_text(p, value)
-        if not text:
-            raise ParameterError(f"{p.name}: empty")
-        return text.upper()
-    if kind is Kind.INT:
-        return _as_int(p, value)
-    if kind is Kind.ENUM_INT:
-        out = _as_int(p, value)
-        if str(out) not in p.choices:
-            raise ParameterError(f"{p.name}: must be one of {', '.join(p.choices)}")
+#: Turns raw values (query text or decoded JSON) into typed arguments; ``warnings`` as in :func:`validate`.
+Validator = Callable[[Mapping[str, Any], "list[Warning] | None", str], dict[str, Any]]
+#: One parameter's coercion, bound at compile time: (value, warnings) -> typed value.
+Coerce = Callable[[Any, "list[Warning] | None"], Any]
+
+
+def _one_of(canonical: dict[str, Any], *others: dict[str, Any]) -> dict[str, Any]:
+    """The canonical type first (what clients generated from the document send), then what is also accepted."""
+    return {"oneOf": [canonical, *others]} if others else canonical
+
+
+def _int_text_pattern(low: int | None, high: int | None) -> str:
+    """A regex for the decimal text of an integer in [low, high], as the validator reads numeric text.
+
+    Only the ranges the endpoint table uses: unbounded (int64), from 1, or from 1 to a power of ten; a new
+    kind of range fails here, at import, rather than be documented wrongly."""
+    if low is None and high is None:
+        return r"^-?[0-9]{1,19}$"
+    if low == 1 and high is None:
+        return r"^[1-9][0-9]{0,18}$"
+    if low == 1 and high is not None and high >= 10 and str(high) == "1" + "0" * (len(str(high)) - 1):
+        return rf"^([1-9][0-9]{{0,{len(str(high)) - 2}}}|{high})$"
+    raise ValueError(f"no text pattern for the integer range [{low}, {high}]")
+
+
+#: The schema of an object list's item parameter (the OpenAPI writer's, with description and example).
+ItemSchema = Callable[["Param"], dict[str, Any]]
+
+
+class Rule:
+    """What one :class:`Kind` accepts: :meth:`bind` reads a value, :meth:`schema` documents the same set.
+
+    The OpenAPI document is written from :meth:`schema`; ``tests/test_openapi.py`` holds the two to each other.
+    In a JSON body the validator reads a JSON number where text is declared and numeric text where a number
+    is declared, as live's Jackson backend does; in a query every value is text."""
+
+    def bind(self, p: Param) -> Coerce:
+        """The reader of ``p``'s values, with what depends only on ``p`` worked out once."""
+        raise NotImplementedError
+
+    def schema(self, p: Param, in_query: bool, item: ItemSchema) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class Text(Rule):
+    """Ids and free text (a JSON number's text is read too, but no id is sent as one)."""
+
+    def bind(self, p: Param) -> Coerce:
+        return lambda value, warnings: _as_text(p, value)
+
+    def schema(self, p: Param, in_query: bool, item: ItemSchema) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "string"}
+        if p.max_len is not None:
+            out["maxLength"] = p.max_len
         return out
-    if kind is Kind.ENUM_STR:
-        text = _as_text(p, value)
-        if text not in p.choices:
-            raise ParameterError(f"{p.name}: must be one of {', '.join(p.choices)}")
-        return text
-    if kind is Kind.DECIMAL:
-        return _as_decimal(p, value)
-    if kind is Kind.ISO_TIME:
-        return _as_iso_ms(p, value)
-    if kind is Kind.UNIX_SECONDS:
-        try:
-            return bounded_int(value, p.name, low=MIN_TIME_MS // 1000, high=MAX_TIME_MS // 1000) * 1000
-        except BoundError as exc:
-            raise ParameterError(str(exc)) from None
-    if kind is Kind.OBJECT_LIST:
-        return _coerce_list(p, value, warnings, compile_params(p.items))
-    raise AssertionError(kind)
+
+
+class Name(Rule):
+    """A symbol or a coin: non-empty text, read upper-case."""
+
+    def bind(self, p: Param) -> Coerce:
+        def read(value: Any, warnings: Any) -> Any:
+            text = _as_text(p, value)
+            if not text:
+                raise ParameterError(f"{p.name}: empty")
+            return text.upper()
+
+        return read
+
+    def schema(self, p: Param, in_query: bool, item: ItemSchema) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "string", "minLength": 1}
+        if p.max_len is not None:
+            out["maxLength"] = p.max_len
+        return out
+
+
+class Integer(Rule):
+    """An int64 (or the parameter's range); with ``choices``, one of them."""
+
+    def bind(self, p: Param) -> Coerce:
+        low = p.min_value if p.min_value is not None else INT64_MIN
+        high = p.max_value if p.max_value is not None else INT64_MAX
+        choices = p.choices
+
+        def read(value: Any, warnings: Any) -> Any:
+            if type(value) is int and low <= value <= high:  # see the module docstring: # Performance
+                out = value
+            else:
+                try:  # int64 as the exchange's Java backend reads it, then the parameter's own range
+                    out = bounded_int(value, p.name, low=low, high=high)
+                except BoundError as exc:
+                    raise ParameterError(str(exc)) from None
+            if choices and str(out) not in choices:
+                raise ParameterError(f"{p.name}: must be one of {', '.join(choices)}")
+            return out
+
+        return read
+
+    def schema(self, p: Param, in_query: bool, item: ItemSchema) -> dict[str, Any]:
+        number = self.number(p)
+        if in_query:
+            return number
+        if p.choices:
+            return _one_of(number, {"type": "string", "enum": list(p.choices)})
+        return _one_of(number, {"type": "string", "pattern": _int_text_pattern(p.min_value, p.max_value)})
+
+    def number(self, p: Param) -> dict[str, Any]:
+        number: dict[str, Any] = {"type": "integer"}
+        if p.choices:
+            number["enum"] = [int(c) for c in p.choices]
+        if p.min_value is not None:
+            number["minimum"] = p.min_value
+        if p.max_value is not None:
+            number["maximum"] = p.max_value
+        return number
+
+
+class UnixSeconds(Integer):
+    """Seconds since 1970 (1970..2100), read as milliseconds."""
+
+    def bind(self, p: Param) -> Coerce:
+        def read(value: Any, warnings: Any) -> Any:
+            try:
+                return bounded_int(value, p.name, low=MIN_TIME_MS // 1000, high=MAX_TIME_MS // 1000) * 1000
+            except BoundError as exc:
+                raise ParameterError(str(exc)) from None
+
+        return read
+
+    def number(self, p: Param) -> dict[str, Any]:
+        return {**super().number(p), "minimum": MIN_TIME_MS // 1000, "maximum": MAX_TIME_MS // 1000}
+
+
+class Choice(Rule):
+    """Text that is one of ``choices`` (a JSON number is read as its text where every choice is a number)."""
+
+    def bind(self, p: Param) -> Coerce:
+        def read(value: Any, warnings: Any) -> Any:
+            text = _as_text(p, value)
+            if text not in p.choices:
+                raise ParameterError(f"{p.name}: must be one of {', '.join(p.choices)}")
+            return text
+
+        return read
+
+    def schema(self, p: Param, in_query: bool, item: ItemSchema) -> dict[str, Any]:
+        text = {"type": "string", "enum": list(p.choices)}
+        numeric = [int(c) for c in p.choices if c.isascii() and c.isdigit() and str(int(c)) == c]
+        if in_query or len(numeric) != len(p.choices):
+            return text
+        return _one_of(text, {"type": "integer", "enum": numeric})
+
+
+class Amount(Rule):
+    """A plain non-negative decimal (a JSON number for one is seen live too)."""
+
+    def bind(self, p: Param) -> Coerce:
+        def read(value: Any, warnings: Any) -> Any:
+            if type(value) is str and len(value) <= MAX_DIGITS + 1 and _SURE_DECIMAL.match(value):
+                return Decimal(value)  # see the module docstring: # Performance
+            return _as_decimal(p, value)
+
+        return read
+
+    def schema(self, p: Param, in_query: bool, item: ItemSchema) -> dict[str, Any]:
+        text = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "maxLength": MAX_DIGITS + 1}
+        return text if in_query else _one_of(text, {"type": "number", "minimum": 0})
+
+
+class IsoTime(Rule):
+    """An ISO-8601 time (1970..2100), read as milliseconds."""
+
+    def bind(self, p: Param) -> Coerce:
+        return lambda value, warnings: _as_iso_ms(p, value)
+
+    def schema(self, p: Param, in_query: bool, item: ItemSchema) -> dict[str, Any]:
+        return {"type": "string", "format": "date-time", "pattern": ISO_PATTERN}
+
+
+class ObjectList(Rule):
+    """An array of objects, each validated by ``items``; with ``per_item``, a bad element is kept as its refusal."""
+
+    def bind(self, p: Param) -> Coerce:
+        item_validator = compile_params(p.items)
+        return lambda value, warnings: _coerce_list(p, value, warnings, item_validator)
+
+    def schema(self, p: Param, in_query: bool, item: ItemSchema) -> dict[str, Any]:
+        one = {
+            "type": "object",
+            "properties": {i.name: item(i) for i in p.items},
+            "required": [i.name for i in p.items if i.required],
+        }
+        out: dict[str, Any] = {"type": "array", "items": one, "minItems": p.min_items}
+        if p.max_items is not None:
+            out["maxItems"] = p.max_items
+        return out
+
+
+#: What each kind accepts and how the document says so.
+RULES: dict[Kind, Rule] = {
+    Kind.STRING: Text(),
+    Kind.SYMBOL: Name(),
+    Kind.COIN: Name(),
+    Kind.INT: Integer(),
+    Kind.ENUM_INT: Integer(),
+    Kind.ENUM_STR: Choice(),
+    Kind.DECIMAL: Amount(),
+    Kind.ISO_TIME: IsoTime(),
+    Kind.UNIX_SECONDS: UnixSeconds(),
+    Kind.OBJECT_LIST: ObjectList(),
+}
+
+
+def coerce(p: Param, value: Any, warnings: list[Warning] | None = None) -> Any:
+    """``value`` read as ``p`` declares, or ParameterError naming the field and the rule."""
+    return RULES[p.kind].bind(p)(value, warnings)
 
 
 def _coerce_list(p: Param, value: Any, warnings: list[Warning] | None, item_validator: Validator) -> Any:
@@ -189,129 +383,49 @@ def _coerce_list(p: Param, value: Any, warnings: list[Warning] | None, item_vali
     return items
 
 
-def _type_warning(p: Param, value: Any, where: str) -> Warning | None:
+def _type_warning(declared: str, p: Param, value: Any, where: str) -> Warning | None:
     """A JSON value whose type differs from what the docs declare (accepted, as live accepts it)."""
-    declared = p.json_type()
-    if declared == "string" and isinstance(value, int | Decimal) and not isinstance(value, bool):
-        return warn("number-for-string", f"{where}{p.name} sent as a JSON number; the docs declare a string")
-    if declared in ("integer", "number") and isinstance(value, str):
+    if declared == "string":
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            return warn("number-for-string", f"{where}{p.name} sent as a JSON number; the docs declare a string")
+    elif declared in ("integer", "number") and isinstance(value, str):
         return warn("string-for-number", f"{where}{p.name} sent as a JSON string; the docs declare a number")
     return None
 
 
-#: Turns raw values (query text or decoded JSON) into typed arguments; ``warnings`` as in :func:`validate`.
-Validator = Callable[[Mapping[str, Any], "list[Warning] | None", str], dict[str, Any]]
-_Field = tuple[str, bool, Any, bool, "Callable[[Any, str], Warning | None] | None", Callable[[Any, Any], Any]]
-
-
-def _warner(p: Param) -> Callable[[Any, str], Warning | None] | None:
-    """The type-warning check of ``p`` (what :func:`_type_warning` does), or None when none can apply."""
-    declared = p.json_type()
-    if declared == "string":
-        return lambda value, where: None if type(value) is str else _type_warning(p, value, where)
-    if declared in ("integer", "number"):
-        return lambda value, where: None if type(value) is int else _type_warning(p, value, where)
-    return None
-
+#: The Python type a JSON value of each declared type decodes to (no type warning for it).
+_WIRE_TYPES: dict[str, type] = {"string": str, "integer": int, "number": int}
 
 #: Decimal text that surely passes every bound (<= 20 integer digits, <= 30 decimals, <= MAX_DIGITS + 1 long).
 _SURE_DECIMAL = re.compile(r"\A[0-9]{1,20}(?:\.[0-9]{1,30})?\Z")
 
 
-def _coercer(p: Param) -> Callable[[Any, Any], Any]:
-    """``_coerce`` for ``p``. The common valid values are taken inline; anything else (and every
-    refusal, so its message stays the same) goes through ``_coerce``."""
-    kind = p.kind
-    slow: Callable[[Any, Any], Any] = lambda value, warnings: _coerce(p, value, warnings)  # noqa: E731
-    limit = p.max_len
-    low = p.min_value if p.min_value is not None else INT64_MIN
-    high = p.max_value if p.max_value is not None else INT64_MAX
-    if kind is Kind.OBJECT_LIST:
-        item_validator = compile_params(p.items)
-        return lambda value, warnings: _coerce_list(p, value, warnings, item_validator)
-    if kind is Kind.STRING:
-
-        def text(value: Any, warnings: Any) -> Any:
-            if type(value) is str and (limit is None or len(value) <= limit):
-                return value
-            return _as_text(p, value)
-
-        return text
-    if kind is Kind.SYMBOL or kind is Kind.COIN:
-
-        def name(value: Any, warnings: Any) -> Any:
-            if type(value) is str and value and (limit is None or len(value) <= limit):
-                return value.upper()
-            return slow(value, warnings)
-
-        return name
-    if kind is Kind.INT:
-
-        def integer(value: Any, warnings: Any) -> Any:
-            if type(value) is int and low <= value <= high:
-                return value
-            return slow(value, warnings)
-
-        return integer
-    if kind is Kind.ENUM_INT:
-        # Choices written canonically ("2", not "02") and inside the range: what _coerce returns for them.
-        ints = {
-            int(c): c for c in p.choices if c.isascii() and c.isdigit() and str(int(c)) == c and low <= int(c) <= high
-        }
-        texts = {c: i for i, c in ints.items()}
-
-        def enum_int(value: Any, warnings: Any) -> Any:
-            if type(value) is int and value in ints:
-                return value
-            if type(value) is str and value in texts:
-                return texts[value]
-            return slow(value, warnings)
-
-        return enum_int
-    if kind is Kind.ENUM_STR:
-        allowed = frozenset(c for c in p.choices if limit is None or len(c) <= limit)
-
-        def enum_str(value: Any, warnings: Any) -> Any:
-            if type(value) is str and value in allowed:
-                return value
-            return slow(value, warnings)
-
-        return enum_str
-    if kind is Kind.DECIMAL:
-
-        def decimal(value: Any, warnings: Any) -> Any:
-            if type(value) is str and len(value) <= MAX_DIGITS + 1 and _SURE_DECIMAL.match(value):
-                return Decimal(value)
-            return slow(value, warnings)
-
-        return decimal
-    return slow
-
-
 def compile_params(params: tuple[Param, ...]) -> Validator:
     """A validator for ``params``, built once (the endpoint table's rows are fixed at import).
 
-    Same rules, order and messages as :func:`validate`; each parameter's kind is resolved here
-    instead of on every request.
+    Same rules, order and messages as :func:`validate`; each parameter's rule is bound here
+    instead of looked up on every request.
     """
-    fields: tuple[_Field, ...] = tuple(
-        (p.name, p.required, p.default, p.kind is not Kind.STRING, _warner(p), _coercer(p)) for p in params
+    fields = tuple(
+        (p, p.kind is not Kind.STRING, p.json_type(), _WIRE_TYPES.get(p.json_type()), RULES[p.kind].bind(p))
+        for p in params
     )
 
     def run(source: Mapping[str, Any], warnings: list[Warning] | None = None, where: str = "") -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name, required, default, empty_is_missing, warner, coerce in fields:
+        for p, empty_is_missing, declared, wire_type, read in fields:
+            name = p.name
             value = source.get(name)
             if value is None or (empty_is_missing and value == ""):
-                if required:
+                if p.required:
                     raise ParameterError(f"{name}: required")
-                out[name] = default
+                out[name] = p.default
                 continue
-            if warnings is not None and warner is not None:
-                found = warner(value, where)
+            if warnings is not None and type(value) is not wire_type:
+                found = _type_warning(declared, p, value, where)
                 if found is not None:
                     warnings.append(found)
-            out[name] = coerce(value, warnings)
+            out[name] = read(value, warnings)
         return out
 
     return run

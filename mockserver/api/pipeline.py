@@ -16,12 +16,11 @@ import contextlib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import orjson
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from ..clock import http_date
 from ..engine.accounts import Account
@@ -39,6 +38,7 @@ from ..errors import (
 )
 from . import bounds
 from .auth import AuthResult, query_pairs
+from .bodies import TOO_LARGE, Disconnected, TooLarge, declared_over, read_body
 from .docrules import Warning, warn
 from .doctor import SECONDS_HEADER_MESSAGE, Diagnosis, diagnose, timestamp_hint
 from .endpoints import ENDPOINTS, Endpoint
@@ -47,13 +47,26 @@ from .handlers import Call, bind
 from .inflight import refuse_stale
 from .journal import JournalEntry
 from .params import Validator, compile_params
+from .reply import (
+    DIAGNOSIS_HEADER,
+    EXPECTED_INPUT_HEADER,
+    JSON_CONTENT,
+    WARNINGS_HEADER,
+    Reply,
+    Verdict,
+    error_body,
+    record_entry,
+    success_body,
+)
 
 if TYPE_CHECKING:
     from ..state import MockState
 
 __all__ = [
     "PLACE_REFUSED",
+    "Around",
     "ExchangeRoute",
+    "Hook",
     "Pipeline",
     "Reply",
     "RequestContext",
@@ -80,25 +93,7 @@ def log_request(entry: JournalEntry) -> None:
         request_log.info("%s %s %s %s", entry.method, what, entry.verdict, entry.code, extra={"entry": entry})
 
 
-SUCCESS_MSG = "result.success"
 DIAGNOSE_HEADER = "x-mock-diagnose"
-DIAGNOSIS_HEADER = b"x-mock-diagnosis"
-EXPECTED_INPUT_HEADER = b"x-mock-expected-digest-input"  # percent-encoded UTF-8
-JOURNAL_HEADER = b"x-mock-journal-id"
-WARNINGS_HEADER = b"x-mock-warnings"
-_JSON_CONTENT = (b"content-type", b"application/json")
-_JSON_HEADERS = [_JSON_CONTENT]
-
-
-def success_body(data: Any, msg: str = SUCCESS_MSG) -> bytes:
-    head = _SUCCESS_HEADS.get(msg)
-    if head is None:
-        head = _SUCCESS_HEADS[msg] = b'{"code":"0","msg":' + orjson.dumps(msg) + b',"data":'
-    # The same bytes as orjson.dumps of the whole envelope, without building its dict every time.
-    return head + orjson.dumps(data) + b',"success":true}'
-
-
-_SUCCESS_HEADS: dict[str, bytes] = {}
 
 
 _ANY_WHITESPACE = re.compile(rb"[ \t\r\n]")
@@ -118,34 +113,6 @@ def body_warnings(body: bytes, headers: dict[str, str]) -> list[Warning]:
         shown = repr(ctype[:40]) if ctype else "missing"
         out.append(warn("content-type", f"Content-Type {shown}; the docs ask application/json"))
     return out
-
-
-def error_body(code: str, msg: str) -> bytes:
-    return orjson.dumps({"code": code, "msg": msg, "data": None, "success": False})
-
-
-@dataclass(slots=True)
-class Reply:
-    status: int
-    body: bytes
-    headers: list[tuple[bytes, bytes]] = field(default_factory=lambda: [_JSON_CONTENT])
-
-
-@dataclass(slots=True)
-class Verdict:
-    """What the pipeline decided: the journal's verdict name, code and detail, notes for its
-    ``extra``, and the reply to send."""
-
-    name: str  # "accepted", PLACE_REFUSED, the error's class name, "fault", ...
-    code: str | None
-    detail: str
-    reply: Reply
-    notes: dict[str, Any] | None = None  # for the entry's ``extra``
-
-    def note(self, key: str, value: Any) -> None:
-        if self.notes is None:
-            self.notes = {}
-        self.notes[key] = value
 
 
 @dataclass(slots=True)
@@ -206,6 +173,11 @@ PLACE_REFUSED = "PlaceRefused"
 _SIGNED_OK = frozenset({"accepted", PLACE_REFUSED})
 
 
+#: What runs the exchange's checks for an admitted request (it calls the pipeline's ``handle``).
+Around = Callable[["RequestContext"], "Reply"]
+#: Told of a request about to reach its handler (its parameters have passed).
+Hook = Callable[["RequestContext"], None]
+
 #: One step of the pipeline: ``None`` to pass the request on, or the verdict that ends it. A check
 #: may also raise the exchange's error (BitunixError): :meth:`Pipeline.refused` turns it into a verdict.
 Check = Callable[[RequestContext], "Verdict | None"]
@@ -219,8 +191,19 @@ class Pipeline:
     Every verdict, accepted or refused, is written to the journal by :meth:`record` alone.
     """
 
-    def __init__(self, state: MockState) -> None:
+    def __init__(
+        self,
+        state: MockState,
+        *,
+        around: Around | None = None,
+        before_handler: tuple[Hook, ...] = (),
+    ) -> None:
         self.state = state
+        #: Runs the exchange's checks for a request that passed admission (``around(ctx, self.handle)``):
+        #: with a state directory, the durable log (``app.py`` composes it).
+        self.around = around
+        #: Called once a request is about to reach its handler (the counterparty's turn, composed in ``app.py``).
+        self.before_handler = before_handler
         self.handlers = HANDLERS_BY_OPERATION
         self.validators = VALIDATORS
         self.admission: tuple[Check, ...] = (self.check_stale, self.check_size, self.check_fault)
@@ -243,8 +226,8 @@ class Pipeline:
             verdict = check(ctx)
             if verdict is not None:
                 return self.record(ctx, verdict)
-        durable = self.state.durable  # with a state directory: logged before the reply is sent
-        return self.handle(ctx) if durable is None else durable.handle(ctx)
+        around = self.around  # with a state directory: logged before the reply is sent
+        return self.handle(ctx) if around is None else around(ctx)
 
     def handle(self, ctx: RequestContext) -> Reply:
         """The exchange's checks and the handler, in order; the first verdict ends the request."""
@@ -356,16 +339,8 @@ class Pipeline:
     def run_handler(self, ctx: RequestContext) -> Verdict:
         state, ep, args, raw = self.state, ctx.ep, ctx.args, ctx.raw
         assert args is not None and raw is not None, "check_parameters has passed"
-        # The only refusal left after validation for a poll is an unknown pair: such a request
-        # must neither count as a poll nor fire a fill.
-        symbol = args.get("symbol")
-        if state.counterparty.scripts and (
-            not isinstance(symbol, str) or state.exchange.markets.get(symbol) is not None
-        ):
-            account = ctx.account
-            state.counterparty.on_request(
-                state.exchange, account.account_id if account else None, ep.operation, ctx.now_ms
-            )
+        for hook in self.before_handler:
+            hook(ctx)
         data = self.handlers[ep.operation](Call(state, ctx.account, args, raw, ctx.now_ms))
         reply = Reply(200, success_body(data, ep.success_msg))
         if ctx.warnings and self._diagnosing(ctx):
@@ -455,20 +430,6 @@ class Pipeline:
             return None
 
 
-def record_entry(entry: JournalEntry, verdict: Verdict) -> Reply:
-    """Write ``verdict`` into ``entry`` (verdict, code, detail, notes, status, response); the reply gets its id."""
-    reply = verdict.reply
-    entry.verdict = verdict.name
-    entry.code = verdict.code
-    entry.detail = verdict.detail
-    if verdict.notes:
-        entry.extra.update(verdict.notes)
-    entry.status = reply.status
-    entry.set_response(reply.body)
-    reply.headers.append((JOURNAL_HEADER, str(entry.id).encode()))
-    return reply
-
-
 def _accepted(operation: str, data: Any, reply: Reply) -> Verdict:
     """Refused placements are not "accepted": a single one, or a batch whose every item was refused.
 
@@ -493,34 +454,6 @@ def _accepted(operation: str, data: Any, reply: Reply) -> Verdict:
     return verdict
 
 
-class _Disconnected:
-    """The client went away before its body was complete."""
-
-
-DISCONNECTED = _Disconnected()
-
-
-async def _read_body(receive: Receive, limit: int, first: Message | None = None) -> bytes | _Disconnected | None:
-    """The whole body, ``None`` once it passes ``limit`` bytes, or DISCONNECTED when the client left mid-body.
-
-    ``first``: the body's first message when the caller has already received it.
-    """
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = first if first is not None else await receive()
-        first = None
-        if message["type"] == "http.disconnect":
-            return DISCONNECTED  # a truncated body is never processed
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
 async def send_reply(send: Send, reply: Reply, *, drop: bool = False, date: bytes = b"") -> None:
     """Send ``reply``; with ``drop``, announce the full length but send only half and stop.
 
@@ -543,7 +476,7 @@ def fault_reply(decision: Decision) -> Reply:
     """The answer an error or status fault puts in place of the exchange's."""
     rule = decision.reply
     assert rule is not None
-    headers = [_JSON_CONTENT]
+    headers = [JSON_CONTENT]
     if rule.retry_after is not None:
         headers.append((b"retry-after", str(rule.retry_after).encode()))
     if rule.action == "error":
@@ -556,11 +489,6 @@ def fault_reply(decision: Decision) -> Reply:
     if rule.body is not None:
         return Reply(rule.status, rule.body.encode("utf-8"), [(b"content-type", b"text/plain"), *headers[1:]])
     return Reply(rule.status, b"", headers[1:])
-
-
-#: Header names as received -> their lower-case text: clients send the same few names every time.
-_HEADER_NAMES: dict[bytes, str] = {}
-_MAX_HEADER_NAMES = 4096  # bounded: a client inventing names only stops being cached
 
 
 class ExchangeRoute:
@@ -580,40 +508,22 @@ class ExchangeRoute:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.state
         generation = state.generation  # in-flight isolation: see mockserver.inflight
-        headers: dict[str, str] = {}
-        names = _HEADER_NAMES
-        for k, v in scope["headers"]:
-            name = names.get(k)
-            if name is None:
-                name = k.decode("latin-1").lower()
-                if len(names) < _MAX_HEADER_NAMES:
-                    names[k] = name
-            headers[name] = v.decode("latin-1")
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         client = scope.get("client")
         client_ip = client[0] if client else None
         method: str = scope["method"]
         path: str = scope["path"]
         raw_query: bytes = scope.get("query_string", b"")
         limit = state.config.max_body_bytes
-        declared = headers.get("content-length", "")
-        body = b""
-        too_large = True
-        # A declared length over the limit is refused unread (len check first: no int() of a huge text).
-        if not (declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit)):
-            message = await receive()
-            chunk = message.get("body", b"")
-            if message["type"] == "http.request" and not message.get("more_body", False) and len(chunk) <= limit:
-                body, too_large = chunk, False  # the whole body in one message: the usual request
-            else:
-                read = await _read_body(receive, limit, message)
-                if isinstance(read, _Disconnected):
-                    ctx = self._context(method, path, raw_query, headers, b"", client_ip, state.clock.now_ms())
-                    detail = "the client closed the connection before its body was complete; not processed"
-                    self.pipeline.record(ctx, Verdict("disconnected", None, detail, Reply(0, b"", [])))
-                    log_request(ctx.entry)
-                    return
-                if read is not None:
-                    body, too_large = read, False
+        read = TOO_LARGE if declared_over(headers.get("content-length"), limit) else await read_body(receive, limit)
+        if isinstance(read, Disconnected):
+            ctx = self._context(method, path, raw_query, headers, b"", client_ip, state.clock.now_ms())
+            detail = "the client closed the connection before its body was complete; not processed"
+            self.pipeline.record(ctx, Verdict("disconnected", None, detail, Reply(0, b"", [])))
+            log_request(ctx.entry)
+            return
+        too_large = isinstance(read, TooLarge)
+        body = b"" if isinstance(read, TooLarge) else read
         now = state.clock.now_ms()
         ctx = self._context(method, path, raw_query, headers, body, client_ip, now)
         ctx.generation, ctx.too_large = generation, too_large

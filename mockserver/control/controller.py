@@ -40,7 +40,7 @@ from .schema import (
     TenantSpec,
     parse,
 )
-from .snapshot import SnapshotError, dump, load
+from .snapshot import SnapshotError, dump
 
 if TYPE_CHECKING:
     from ..state import MockState
@@ -336,7 +336,7 @@ class Controller:
     def prepare_restore(self, doc: Any) -> MockState:
         """The exchange ``doc`` describes, built beside the live one (which it does not touch)."""
         try:
-            return load(self.state.config, doc)
+            return type(self.state).restore(self.state.config, doc)
         except SnapshotError as exc:
             raise AdminError(400, str(exc)) from None
 

@@ -13,7 +13,7 @@ counterparty leaves unfilled is cancelled at once, so it never rests.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -96,6 +96,19 @@ class Counterparty:
     def clear(self) -> None:
         with self._lock:
             self.scripts.clear()
+
+    def export_state(self) -> dict[str, Any]:
+        """The scripts and the id counter as JSON (what a state directory keeps); :meth:`load_state` takes it back."""
+        with self._lock:
+            return {"ids": self._ids, "scripts": [{**asdict(s), "fraction": str(s.fraction)} for s in self.scripts]}
+
+    def load_state(self, doc: dict[str, Any]) -> None:
+        """Add the scripts of :meth:`export_state`'s document (each keeps its id) and take its id counter."""
+        scripts = [Script(**{**s, "fraction": Decimal(s["fraction"])}) for s in doc["scripts"]]
+        ids = int(doc["ids"])
+        with self._lock:
+            self.scripts.extend(scripts)
+            self._ids = ids
 
     def on_request(self, exchange: Exchange, account_id: str | None, operation: str, now_ms: int) -> None:
         """Called before an accepted signed request is answered: count polls, fire what is due."""

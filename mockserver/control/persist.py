@@ -63,7 +63,7 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -72,7 +72,6 @@ from typing import TYPE_CHECKING, Any, cast
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import compile_path
 from starlette.types import Message, Receive
 
 from ..api.endpoints import ENDPOINTS_BY_PATH
@@ -81,12 +80,15 @@ from ..api.journal import Journal
 from ..clock import Clock
 from ..config import ADMIN_PREFIX, Config
 from ..fidelity import SWITCHES
-from .counterparty import Script
-from .snapshot import Captured, SnapshotError, capture, encode, load
+from .snapshot import Captured, SnapshotError, capture, encode
 
 if TYPE_CHECKING:
-    from ..api.pipeline import Pipeline, Reply, RequestContext
+    from ..api.pipeline import Pipeline, RequestContext
+    from ..api.reply import Reply
     from ..state import MockState
+
+#: Builds a state from a snapshot document (``MockState.restore``, reached through the state's class).
+Restore = Callable[[Config, Any], "MockState"]
 
 __all__ = [
     "COMPACT_EVERY",
@@ -492,7 +494,7 @@ def capture_state(state: MockState) -> CapturedState:
         switches=dict(state.extras.get("switches", {})),
         rate_limits={"enabled": rl.enabled, "overrides": dict(rl.overrides)},
         faults={**faults.counters(), "rules": [asdict(r) for r in faults.rules()]},
-        counterparty={"ids": cp._ids, "scripts": [{**asdict(s), "fraction": str(s.fraction)} for s in cp.scripts]},
+        counterparty=cp.export_state(),
     )
 
 
@@ -516,7 +518,7 @@ def state_doc(state: MockState) -> dict[str, Any]:
     return cast(dict[str, Any], orjson.loads(encode_state(capture_state(state))))
 
 
-def restore_doc(config: Config, raw: bytes, where: str = "the checkpoint") -> MockState:
+def restore_doc(restore: Restore, config: Config, raw: bytes, where: str = "the checkpoint") -> MockState:
     """A new state from a checkpoint, under the settings it kept; :class:`PersistError` naming what is wrong."""
     try:
         doc = orjson.loads(raw)
@@ -527,7 +529,7 @@ def restore_doc(config: Config, raw: bytes, where: str = "the checkpoint") -> Mo
     try:
         # Version 1 kept no settings: the flags of this start stand in for them.
         settings = _settings_config(config, doc["settings"]) if "settings" in doc else config
-        state = load(settings, doc["snapshot"])
+        state = restore(settings, doc["snapshot"])
         state.config = settings  # exactly the settings in force (load adjusts its copy to the snapshot)
         if doc["switches"]:
             state.set_switches(doc["switches"])
@@ -541,12 +543,7 @@ def restore_doc(config: Config, raw: bytes, where: str = "the checkpoint") -> Mo
         for rule in f["rules"]:
             state.faults.add(FaultRule(**rule))
         state.faults.load_counters(f)
-        cp = doc["counterparty"]
-        for s in cp["scripts"]:
-            script_id = s.pop("id")
-            script = state.counterparty.add(Script(**{**s, "fraction": Decimal(s["fraction"])}))
-            script.id = script_id
-        state.counterparty._ids = int(cp["ids"])
+        state.counterparty.load_state(doc["counterparty"])
     except SnapshotError as exc:
         raise PersistError(f"{where} cannot be restored: {exc}") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -555,17 +552,6 @@ def restore_doc(config: Config, raw: bytes, where: str = "the checkpoint") -> Mo
 
 
 # ------------------------------------------------------------------- runtime
-
-
-@contextlib.contextmanager
-def pinned(clock: Clock, now_ms: int) -> Iterator[None]:
-    """Every clock reading inside is ``now_ms`` (live: one reading per request; replay: the recorded one)."""
-    saved = clock._frozen_at_ms
-    clock._frozen_at_ms = now_ms
-    try:
-        yield
-    finally:
-        clock._frozen_at_ms = saved
 
 
 @contextlib.contextmanager
@@ -656,12 +642,8 @@ class Durable:
         """Run the request on the pipeline with the clock pinned; log it before the reply goes out."""
         ep, state = ctx.endpoint, self.state
         watch = ep is not None and (ep.auth or state.counterparty.active)
-        clock = state.clock  # pinned inline (as ``pinned`` does): this runs on every request
-        saved, clock._frozen_at_ms = clock._frozen_at_ms, ctx.now_ms
-        try:
+        with state.clock.pinned(ctx.now_ms):
             reply = self.pipeline.handle(ctx)
-        finally:
-            clock._frozen_at_ms = saved
         entry = ctx.entry
         if watch and entry.verdict not in NO_EFFECT:
             head = {
@@ -678,6 +660,14 @@ class Durable:
             self._append(head, ctx.body)
         return reply
 
+    def wrap_admin(self, run: AdminRun) -> AdminRun:
+        """``run`` (an admin write) logged before it is answered: see :meth:`admin`."""
+
+        async def logged(state: MockState, request: Request) -> Response:
+            return await self.admin(run, state, request)
+
+        return logged
+
     async def admin(self, run: AdminRun, state: MockState, request: Request) -> Response:
         """Run an admin write with the clock pinned (but for ``/clock`` and ``/restore``); log it if it succeeded.
 
@@ -686,10 +676,10 @@ class Durable:
         thread and replaces the live one at once (requests meanwhile are logged before it).
         """
         from .controller import AdminError
-        from .routes import MAX_RESTORE_BODY, _read_body, admin_error
+        from .routes import MAX_RESTORE_BODY, admin_error, read_admin_body
 
         try:
-            body = await _read_body(request, MAX_RESTORE_BODY)
+            body = await read_admin_body(request, MAX_RESTORE_BODY)
         except AdminError as exc:
             return admin_error(exc.status, exc.message)
         path = request.url.path
@@ -697,7 +687,7 @@ class Durable:
         if path in _UNPINNED:
             response = await run(state, Request(request.scope, _receive(body)))
         else:
-            with pinned(state.clock, now), wall_pinned(wall):
+            with state.clock.pinned(now), wall_pinned(wall):
                 response = await run(state, Request(request.scope, _receive(body)))
         if response.status_code >= 400:
             return response  # a refused admin call changes nothing
@@ -709,7 +699,7 @@ class Durable:
             "m": request.method,
             "p": path,
             "q": request.scope.get("query_string", b"").decode("latin-1"),
-            "clock": [clock._offset_ms, clock._frozen_at_ms],
+            "clock": clock.export_state(),
             "code": str(response.status_code),
         }
         self._append(head, body)
@@ -756,14 +746,12 @@ class Durable:
     def replay(self, records: list[Record]) -> None:
         """Re-run logged requests, each at its recorded clock reading; a different answer stops the start."""
         from ..api.pipeline import RequestContext
-        from .routes import OFFLOAD
 
         state = self.state
         scratch = Journal(1)
         # Rate limits admitted these requests once; their windows are not state. The setting itself
         # is (an admin call may change it): kept aside while requests replay, in force for admin calls.
         enabled = state.rate_limiter.enabled
-        token = OFFLOAD.set(False)  # a replayed admin call completes without waiting on a thread
         try:
             for seq, head, body in records:
                 if head.get("k") == "a":
@@ -787,7 +775,7 @@ class Durable:
                     now,
                     entry,
                 )
-                with pinned(state.clock, now):
+                with state.clock.pinned(now):
                     reply = self.pipeline.handle(ctx)
                 self.replayed += 1
                 self.seq = seq
@@ -795,7 +783,6 @@ class Durable:
                     raise self._diverged(seq, head, f"code {entry.code}: {reply.body[:300].decode('utf-8', 'replace')}")
         finally:
             state.rate_limiter.enabled = enabled
-            OFFLOAD.reset(token)
 
     def _diverged(self, seq: int, head: dict[str, Any], replayed: str) -> PersistError:
         acknowledged = f"code {head.get('code')}" + (f" (answer checksum {head['crc']})" if "crc" in head else "")
@@ -808,40 +795,20 @@ class Durable:
         )
 
     def _replay_admin(self, seq: int, head: dict[str, Any], body: bytes) -> None:
-        from .routes import ADMIN_ROUTES
+        from .routes import run_admin_now
 
         state = self.state
         method, path = str(head["m"]), str(head["p"])
-        for route in ADMIN_ROUTES:
-            found = _admin_pattern(route.path).fullmatch(path) if route.method == method else None
-            if found is not None:
-                break
-        else:
-            raise PersistError(f"{self.store.path}: log record {seq}: no admin route {method} {path}")
-        scope = {
-            "type": "http",
-            "method": method,
-            "scheme": "http",
-            "server": None,
-            "root_path": "",
-            "path": path,
-            "query_string": str(head["q"]).encode("latin-1"),
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            "path_params": found.groupdict(),
-        }
         unpinned = path in _UNPINNED
-        pin = contextlib.nullcontext() if unpinned else pinned(state.clock, int(head["t"]))
+        pin = contextlib.nullcontext() if unpinned else state.clock.pinned(int(head["t"]))
         with pin, wall_pinned(None if unpinned else head.get("w")):
-            call = cast(Coroutine[Any, Any, Response], route.handler(state, Request(scope, _receive(body))))
             try:
-                call.send(None)
-            except StopIteration as done:
-                response: Response = done.value
-            else:  # pragma: no cover - admin calls never wait on anything but their in-memory body
-                call.close()
-                raise PersistError(f"{self.store.path}: log record {seq}: {method} {path} did not complete on replay")
-        clock = state.clock  # a /reset or /restore brought a new one
-        clock._offset_ms, clock._frozen_at_ms = head["clock"]
+                response = run_admin_now(state, method, path, str(head["q"]), body)
+            except RuntimeError as exc:  # pragma: no cover - admin calls wait on nothing but their body
+                raise PersistError(f"{self.store.path}: log record {seq}: {exc}") from None
+        if response is None:
+            raise PersistError(f"{self.store.path}: log record {seq}: no admin route {method} {path}")
+        state.clock.load_state(head["clock"])  # a /reset or /restore brought a new clock
         self.replayed += 1
         self.seq = seq
         if str(response.status_code) != head.get("code"):
@@ -864,25 +831,14 @@ def _receive(body: bytes) -> Receive:
     return receive
 
 
-_patterns: dict[str, re.Pattern[str]] = {}
-
-
-def _admin_pattern(route_path: str) -> re.Pattern[str]:
-    """``/accounts/{api_key}/fund`` as a regular expression over the full admin path."""
-    pattern = _patterns.get(route_path)
-    if pattern is None:
-        pattern = _patterns[route_path] = compile_path(ADMIN_PREFIX + route_path)[0]
-    return pattern
-
-
 # ------------------------------------------------------------------- start
 
 
-def _newest_restorable(store: Store, config: Config) -> tuple[int, MockState | None, list[Path]]:
+def _newest_restorable(restore: Restore, store: Store, config: Config) -> tuple[int, MockState | None, list[Path]]:
     """The checkpoint to start from (its log position and state), or ``(0, None)`` for a new directory,
     and the newer checkpoints passed over (damaged: removed once the start has a verified one)."""
     if store.legacy is not None:
-        return 0, restore_doc(config, store.legacy, f"{store.path} (its version-1 checkpoint)"), []
+        return 0, restore_doc(restore, config, store.legacy, f"{store.path} (its version-1 checkpoint)"), []
     found = store.checkpoints()
     if not found:
         if store.last_seq():
@@ -912,7 +868,11 @@ def _newest_restorable(store: Store, config: Config) -> tuple[int, MockState | N
             f"{exc}. The file is damaged; nothing was loaded. The way out: {way_out}; or start a fresh "
             "directory and POST /_mock/restore an export (GET /_mock/snapshot)."
         ) from None
-    return chosen.seq, restore_doc(config, doc, str(chosen.path)), [c.path for c in found if c.seq > chosen.seq]
+    return (
+        chosen.seq,
+        restore_doc(restore, config, doc, str(chosen.path)),
+        [c.path for c in found if c.seq > chosen.seq],
+    )
 
 
 def _differences(flags: Config, state: MockState) -> list[str]:
@@ -996,14 +956,13 @@ def attach(state: MockState, pipeline: Pipeline) -> Durable:
     store = Store(db_path)
     try:
         store.remove_temporaries()
-        seq, restored, passed_over = _newest_restorable(store, state.config)
+        seq, restored, passed_over = _newest_restorable(type(state).restore, store, state.config)
         if restored is not None:
             state.replace_with(restored)
         durable = Durable(state, pipeline, directory, store)
         durable.seq = seq
         records = store.records_after(seq)
         durable.replay(records)
-        state.durable = durable  # only now: replayed admin calls must not log themselves again
         for damaged in passed_over:  # never the "previous" of the checkpoint written next
             damaged.unlink(missing_ok=True)
         durable.checkpoint()  # start from a verified checkpoint of what was just rebuilt

@@ -11,19 +11,21 @@ from __future__ import annotations
 import platform
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import anyio.to_thread
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, compile_path
+from starlette.types import Message
 
 from ..api import bounds
 from ..api.auth import PROFILES
+from ..api.bodies import TOO_LARGE, Disconnected, TooLarge, declared_over, read_body
 from ..api.endpoints import ENDPOINTS
 from ..config import ADMIN_PREFIX
 from ..version import __version__
@@ -52,7 +54,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-__all__ = ["ADMIN_ROUTES", "AdminRoute", "admin_openapi", "admin_routes"]
+__all__ = [
+    "ADMIN_ROUTES",
+    "AdminOp",
+    "AdminRoute",
+    "admin_openapi",
+    "admin_routes",
+    "read_admin_body",
+    "run_admin_now",
+]
 
 Handler = Callable[["MockState", Request], Awaitable[Response]]
 
@@ -66,6 +76,11 @@ class AdminRoute:
     request: dict[str, Any] | None = None
     response: dict[str, Any] = field(default_factory=lambda: {"type": "object"})
     open: bool = False  # answers without the admin token (health, version)
+
+    @property
+    def logged(self) -> bool:
+        """Whether a state directory logs this route's calls (the writes that change the mock)."""
+        return isinstance(self.handler, AdminOp) and self.handler.logged and self.method not in ("GET", "HEAD")
 
 
 def admin_error(status: int, message: str) -> JSONResponse:
@@ -101,27 +116,24 @@ MAX_ADMIN_BODY = 64 * 1024
 #: The largest snapshot ``/restore`` reads.
 MAX_RESTORE_BODY = 32 * 1024 * 1024
 
-_LENGTH = re.compile(r"[0-9]{1,20}")
 
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it passes ``limit`` bytes (declared or streamed)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and _LENGTH.fullmatch(declared) and int(declared) > limit:
+async def read_admin_body(request: Request, limit: int) -> bytes:
+    """The body (:func:`~mockserver.api.bodies.read_body`), refused with 413 once it passes ``limit`` bytes."""
+    read = (
+        TOO_LARGE
+        if declared_over(request.headers.get("content-length"), limit)
+        else await read_body(request.receive, limit)
+    )
+    if isinstance(read, TooLarge):
         raise AdminError(413, f"body: over {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise AdminError(413, f"body: over {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    if isinstance(read, Disconnected):
+        raise ClientDisconnect()
+    return read
 
 
 async def _json_body(request: Request, limit: int = MAX_ADMIN_BODY) -> Any:
     """The body as JSON through the one numeric boundary (:func:`bounds.loads`); empty is ``{}``."""
-    return _parse_json(await _read_body(request, limit), limit)
+    return _parse_json(await read_admin_body(request, limit), limit)
 
 
 def _parse_json(raw: bytes, limit: int) -> Any:
@@ -204,21 +216,21 @@ def _q_int(request: Request, name: str) -> int | None:
 Op = Callable[[Controller, Request], Awaitable[Any]]
 
 
-def _op(fn: Op, *, logged: bool = True) -> Handler:
+@dataclass(frozen=True)
+class AdminOp:
     """An admin handler from a controller call: JSON in, JSON out, AdminError -> its status.
 
-    With a state directory a write is logged before it is answered, unless ``logged`` is False
-    (tenants: they live in memory only, so creating or deleting one is never replayed).
+    ``logged``: with a state directory, a write through it is logged before it is answered
+    (``app.py`` wraps it with the directory's hook); tenants say False, since they live in
+    memory only and creating or deleting one is never replayed.
     """
 
-    async def handler(state: MockState, request: Request) -> Response:
-        if logged and state.durable is not None and request.method not in ("GET", "HEAD"):
-            return await state.durable.admin(run, state, request)  # a state directory: logged before answered
-        return await run(state, request)
+    fn: Op
+    logged: bool = True
 
-    async def run(state: MockState, request: Request) -> Response:
+    async def __call__(self, state: MockState, request: Request) -> Response:
         try:
-            result = await fn(Controller(state), request)
+            result = await self.fn(Controller(state), request)
         except AdminError as err:
             return admin_error(err.status, err.message)
         if isinstance(result, Response):
@@ -227,7 +239,8 @@ def _op(fn: Op, *, logged: bool = True) -> Handler:
             return Response(status_code=204)
         return JSONResponse(result)
 
-    return handler
+
+_op = AdminOp
 
 
 def _p(request: Request, name: str) -> str:
@@ -273,7 +286,7 @@ async def _snapshot(c: Controller, r: Request) -> Any:
 
 
 async def _restore(c: Controller, r: Request) -> Any:
-    raw = await _read_body(r, MAX_RESTORE_BODY)
+    raw = await read_admin_body(r, MAX_RESTORE_BODY)
     # Parsing and checking the document builds a new exchange beside the live one: off the loop.
     # Requests meanwhile go to the live exchange, which the restore then replaces at once.
     restored = await _offload(lambda: c.prepare_restore(_parse_json(raw, MAX_RESTORE_BODY)))
@@ -661,8 +674,8 @@ def admin_openapi() -> list[dict[str, Any]]:
     return out
 
 
-def _guarded(state: MockState, route: AdminRoute) -> Callable[[Request], Awaitable[Response]]:
-    """The route behind the access rules of :mod:`mockserver.access` (open routes answer anyone)."""
+def _guarded(state: MockState, route: AdminRoute, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """``handler`` behind the access rules of :mod:`mockserver.access` (open routes answer anyone)."""
 
     async def endpoint(request: Request) -> Response:
         if not route.open:
@@ -675,10 +688,69 @@ def _guarded(state: MockState, route: AdminRoute) -> Callable[[Request], Awaitab
             )
             if refusal is not None:
                 return admin_error(refusal.status, refusal.message)
-        return await route.handler(state, request)
+        return await handler(state, request)
 
     return endpoint
 
 
-def admin_routes(state: MockState) -> list[Route]:
-    return [Route(ADMIN_PREFIX + r.path, _guarded(state, r), methods=[r.method]) for r in ADMIN_ROUTES]
+def admin_routes(state: MockState, logged: Callable[[Handler], Handler] | None = None) -> list[Route]:
+    """The admin routes of ``state``; ``logged`` wraps each write a state directory keeps (``Durable.wrap_admin``)."""
+    return [
+        Route(
+            ADMIN_PREFIX + r.path,
+            _guarded(state, r, logged(r.handler) if logged is not None and r.logged else r.handler),
+            methods=[r.method],
+        )
+        for r in ADMIN_ROUTES
+    ]
+
+
+_patterns: dict[str, re.Pattern[str]] = {}
+
+
+def _admin_pattern(route_path: str) -> re.Pattern[str]:
+    """``/accounts/{api_key}/fund`` as a regular expression over the full admin path."""
+    pattern = _patterns.get(route_path)
+    if pattern is None:
+        pattern = _patterns[route_path] = compile_path(ADMIN_PREFIX + route_path)[0]
+    return pattern
+
+
+def run_admin_now(state: MockState, method: str, path: str, query: str, body: bytes) -> Response | None:
+    """Run the admin call ``method path`` on ``state`` to its end, here and now (a state directory's replay).
+
+    ``None`` when no admin route serves it. The access rules are not applied and nothing is logged.
+    An admin call waits on nothing but its body, which is in memory, and a restore's work is not
+    offloaded to a thread here, so the call completes in one step without an event loop.
+    """
+    for route in ADMIN_ROUTES:
+        found = _admin_pattern(route.path).fullmatch(path) if route.method == method else None
+        if found is not None:
+            break
+    else:
+        return None
+    scope = {
+        "type": "http",
+        "method": method,
+        "scheme": "http",
+        "server": None,
+        "root_path": "",
+        "path": path,
+        "query_string": query.encode("latin-1"),
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        "path_params": found.groupdict(),
+    }
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    token = OFFLOAD.set(False)
+    call = cast(Coroutine[Any, Any, Response], route.handler(state, Request(scope, receive)))
+    try:
+        call.send(None)
+    except StopIteration as done:
+        return cast(Response, done.value)
+    finally:
+        OFFLOAD.reset(token)
+    call.close()
+    raise RuntimeError(f"admin call {method} {path} waited on something outside its body")
