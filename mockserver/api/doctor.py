@@ -328,7 +328,8 @@ def _python_reprs(body: bytes, doc: dict[str, Any] | None) -> Iterator[tuple[byt
     yield (
         as_bytes.encode("utf-8"),
         (
-            f" (you signed Python's str() of the body bytes, {as_bytes[:200]}: sign the bytes themselves, not str(bytes))"
+            f" (you signed Python's str() of the body bytes, {as_bytes[:200]}: sign the bytes themselves, "
+            "not str(bytes))"
         ),
     )
     if doc is not None:
