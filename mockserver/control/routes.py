@@ -408,7 +408,7 @@ async def _journal(c: Controller, r: Request) -> Any:
         verdict=q.get("verdict"),
         operation=q.get("operation"),
         path=q.get("path"),
-        limit=100 if limit is None else max(1, limit),
+        limit=100 if limit is None else limit,
         bodies=q.get("bodies", "1") not in ("0", "false"),
     )
 
