@@ -69,5 +69,4 @@ def test_every_verdict_the_pipeline_writes_is_a_valid_filter() -> None:
     """A verdict name added to the pipeline without adding it to the filters would be refused as a filter."""
     api = Path(__file__).resolve().parent.parent / "mockserver" / "api"
     written = {name for path in api.glob("*.py") for name in re.findall(r'Verdict\(\s*"([^"]+)"', path.read_text())}
-    assert written == {"accepted", "fault", "disconnected", "SystemError"}
-    assert written <= set(verdict_filters())
+    assert {"accepted", "fault", "disconnected"} <= written <= set(verdict_filters())
