@@ -18,6 +18,7 @@ COPY pyproject.toml README.md ./
 COPY mockserver ./mockserver
 COPY client_ref ./client_ref
 COPY conformance ./conformance
+COPY pytest_bitunix ./pytest_bitunix
 RUN pip install . \
     && rm -rf /src \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin mock

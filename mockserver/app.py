@@ -27,6 +27,7 @@ class MockApp(Starlette):
 
     exchange_routes: dict[str, ExchangeRoute]
     tenants: Tenants | None  # the root's tenants, served under /t/<id>/ (None in a tenant's own app)
+    not_found: ExchangeRoute  # the exchange's 404, journaled (what the router's catch-all route answers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -36,8 +37,14 @@ class MockApp(Starlette):
                 scope["app"] = self
                 await route(scope, receive, send)  # sends Date from the mock clock itself
                 return
-            if self.tenants is not None and path.startswith(TENANT_PREFIX):
-                await self.tenants.serve(scope, receive, send)  # the tenant's own app, prefix stripped
+            if path.startswith(TENANT_PREFIX):
+                if self.tenants is not None:
+                    await self.tenants.serve(scope, receive, send)  # the tenant's own app, prefix stripped
+                    return
+                # In a tenant's own app: no tenant holds tenants, and the router would strip the root_path
+                # (/t/<id>) from /t/<id>/... once more, serving /t/<id>/t/<id>/_mock/... as /_mock/...
+                scope["app"] = self
+                await self.not_found(scope, receive, send)
                 return
             await super().__call__(scope, receive, self._dated(send))
             return
@@ -98,6 +105,7 @@ def create_app(config: Config | None = None, *, state: MockState | None = None) 
     routes.append(Route("/{path:path}", ExchangeRoute(state, pipeline, None)))
     app = MockApp(routes=routes)
     app.exchange_routes = exchange_routes
+    app.not_found = ExchangeRoute(state, pipeline, None)
     app.tenants = None
     if state.config.tenant_id is None:  # the root: it holds the tenants (a tenant holds none)
         if state.tenants is None:

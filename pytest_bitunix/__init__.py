@@ -92,7 +92,15 @@ class MarkerOptions:
             merged.update(mark.kwargs)
         opts = cls(**merged)
         if opts.balances is not None:
-            opts.balances = {coin: str(amount) for coin, amount in dict(opts.balances).items()}
+            given: dict[str, Any] = dict(opts.balances)  # a marker's kwargs are not type-checked
+            for coin, amount in given.items():
+                if isinstance(amount, float):  # str(0.1 + 0.2) is '0.30000000000000004': say so, never guess
+                    pytest.fail(
+                        f"@pytest.mark.bitunix(balances=...): the {coin} amount {amount!r} is a float, and a float "
+                        f"is inexact; pass it as a string or a Decimal: balances={{{coin!r}: {str(amount)!r}}}",
+                        pytrace=False,
+                    )
+            opts.balances = {coin: str(amount) for coin, amount in given.items()}
         opts.switches = {name: str(value) for name, value in dict(opts.switches or {}).items()}
         expect: Any = opts.expect  # a marker's kwargs are not type-checked: one name or a list
         if expect is not None:

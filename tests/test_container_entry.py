@@ -7,6 +7,7 @@ free one, as ``-e BITUNIX_MOCK_PORT=...`` would). compose.yaml is checked agains
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +128,38 @@ def test_the_image_is_slim_python_311_non_root_and_installs_without_extras() -> 
         assert (ROOT / needed).exists()
     ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
     assert not ignored & {"pyproject.toml", "README.md", "mockserver", "client_ref", "conformance"}
+
+
+def declared_packages() -> dict[str, str]:
+    """Every top-level package pyproject.toml installs or names: package -> where it is declared."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    setuptools = project["tool"]["setuptools"]
+    found: dict[str, str] = {}
+    for pattern in setuptools["packages"]["find"]["include"]:
+        for init in sorted(ROOT.glob("*/__init__.py")):
+            if fnmatch.fnmatchcase(init.parent.name, pattern):
+                found.setdefault(init.parent.name, f"packages.find include {pattern!r}")
+    for package in setuptools.get("package-data", {}):
+        found.setdefault(package.split(".")[0], "package-data")
+    groups = {"scripts": project["project"].get("scripts", {}), **project["project"].get("entry-points", {})}
+    for group, points in groups.items():
+        for name, target in points.items():
+            found.setdefault(target.split(":")[0].split(".")[0], f"entry point {group}.{name}")
+    return found
+
+
+def test_the_image_copies_every_package_the_project_declares() -> None:
+    """pip install . in the image installs the entry points pyproject.toml declares: a package they name
+    but the image lacks breaks them there (the pytest11 plugin made every pytest in the image fail with
+    ModuleNotFoundError: No module named 'pytest_bitunix')."""
+    copied = {part.rstrip("/") for kw, rest in INSTRUCTIONS if kw == "COPY" for part in rest.split()[:-1]}
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    declared = declared_packages()
+    assert {"mockserver", "client_ref", "conformance", "pytest_bitunix"} <= set(declared)
+    for package, where in declared.items():
+        assert (ROOT / package / "__init__.py").is_file(), f"{package} ({where}) is no package"
+        assert package in copied, f"the Dockerfile does not COPY {package} ({where})"
+        assert package not in ignored, f".dockerignore drops {package} ({where})"
 
 
 def test_the_image_serves_beyond_loopback_and_requires_a_token() -> None:

@@ -57,9 +57,9 @@ def test_deeply_nested_json_costs_a_bounded_number_of_hashes(
     assert err(resp) == ("100005", "result.api.parameter.sign.illegal")
     assert resp.headers["x-mock-diagnosis"] == "unknown: " + UNKNOWN_MESSAGE
     found = state.journal.recent(1)[0].extra["diagnosis"]
-    # no body variants (over 8 KiB): 2 seconds-timestamps, 18 formula checks (5 of them the secret with
-    # whitespace around it), the upper-cased nonce
-    assert found["hashes"] == 21
+    # no body variants and no str()/form forms (over 8 KiB): 2 seconds-timestamps, 19 formula checks (6 of
+    # them the secret with whitespace around it), the upper-cased nonce
+    assert found["hashes"] == 22
     assert found["hashed_bytes"] <= MAX_HASHED_BYTES
     assert len(found["expected_digest_input"]) < 1100
     assert found["expected_digest_input"].endswith(f"…(truncated: {32 + 13 + 32 + 92_000} bytes in all)")
@@ -106,7 +106,9 @@ def test_other_nonces_tried_are_bounded() -> None:
         other_nonces=others,
         deadline_s=3600.0,
     )
-    assert found.mistake == "unknown" and found.hashes == 4 + 18 + MAX_OTHER_NONCES  # upper-cased nonce included
+    # 4 = 2 bodies on a GET + 2 seconds-timestamps; 19 formulas (6 secrets with whitespace); no str() forms
+    # (empty body); the upper-cased nonce is one of the MAX_OTHER_NONCES
+    assert found.mistake == "unknown" and found.hashes == 4 + 19 + MAX_OTHER_NONCES
     early = others[3]
     found = diagnose(
         method="GET",

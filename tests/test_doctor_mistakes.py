@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 from mockserver import DEMO_API_KEY, DEMO_SECRET, Config, MockState, create_app
 from mockserver.api import doctor
 from mockserver.api.auth import PROFILES
-from mockserver.api.doctor import MISTAKES, SECONDS_HEADER_MESSAGE, diagnose, timestamp_hint
+from mockserver.api.doctor import FORM_NOTE, MISTAKES, SECONDS_HEADER_MESSAGE, diagnose, timestamp_hint
 
 from .helpers import fresh_nonce
 
@@ -83,6 +83,7 @@ def call(
     body: Body = None,
     *,
     ts: str | None = None,
+    content_type: str = "application/json",
 ) -> tuple[str, dict[str, Any]]:
     """Send the request as the client does; return (x-mock-diagnosis, the journal's diagnosis)."""
     client, state = app_state
@@ -90,7 +91,7 @@ def call(
     sign, payload = signer(nonce, stamp, method, SPOT + path, params or {}, body)
     headers = {"api-key": DEMO_API_KEY, "nonce": nonce, "timestamp": stamp, "sign": sign, "x-mock-diagnose": "1"}
     if payload:
-        headers["content-type"] = "application/json"
+        headers["content-type"] = content_type
     resp = client.request(method, SPOT + path, params=params, content=payload or None, headers=headers)
     assert resp.json() == SIGN_ERROR, "the exchange-faithful answer never changes"
     entry = list(state.journal)[-1]
@@ -483,6 +484,20 @@ def test_a_latin1_digest_input_with_a_non_ascii_query(app_state: Any) -> None:
     )
 
 
+def test_a_cp1252_digest_input_with_a_euro_sign(app_state: Any) -> None:
+    """Windows' default code page: '€' is 0x80 there (latin-1 has no '€' at all)."""
+
+    def signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+        payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+        return sha(sha((nonce + ts + DEMO_API_KEY + payload).encode("cp1252")) + DEMO_SECRET), payload.encode()
+
+    header, _ = call(app_state, signer, "POST", "/order/place_order", body={**ORDER, "clientId": "5€ café"})
+    assert header == (
+        f"latin1-digest-input: {MISTAKES['latin1-digest-input']} "
+        "(as Windows-1252 (cp1252); its first non-ASCII character is U+20AC)"
+    )
+
+
 # ----------------------------------------------------------------- 13. a secret with whitespace around it
 
 
@@ -491,6 +506,7 @@ def test_a_latin1_digest_input_with_a_non_ascii_query(app_state: Any) -> None:
     [
         (DEMO_SECRET + "\n", "a trailing newline ('\\n')"),
         (DEMO_SECRET + "\r\n", "a trailing CR LF ('\\r\\n')"),
+        (DEMO_SECRET + "\t", "a trailing tab ('\\t')"),
         (" " + DEMO_SECRET + " ", "a space on each side"),
     ],
 )
@@ -502,6 +518,67 @@ def test_a_secret_read_with_whitespace(app_state: Any, padded: str, where: str) 
     header, found = call(app_state, signer, "POST", "/order/place_order", body=ORDER)
     assert found["mistake"] == "secret-whitespace"
     assert header == f"secret-whitespace: {MISTAKES['secret-whitespace']} (the sign matches the secret with {where})"
+
+
+# ----------------------------------------------------------------- 14. a Python client's str() and form slips
+
+
+@pytest.mark.parametrize("separators", [(",", ":"), (", ", ": ")])
+def test_a_form_encoded_body_sent_while_its_json_was_signed(app_state: Any, separators: tuple[str, str]) -> None:
+    """requests.post(url, data=order) form-encodes the dict; the client signed json.dumps(order)."""
+
+    def signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+        signed = json.dumps(body, separators=separators)
+        return finish(nonce, ts, DEMO_API_KEY, "", signed), urlencode(body or {}).encode()
+
+    header, found = call(
+        app_state, signer, "POST", "/order/place_order", body=ORDER, content_type="application/x-www-form-urlencoded"
+    )
+    assert FORM_NOTE == (
+        " (the body was sent form-encoded (k=v&k2=v2, as Python requests sends data=dict) while the JSON of the "
+        "same fields was signed: send the JSON text you sign as the body, with content-type application/json)"
+    )
+    assert header == f"reserialized-body: {MISTAKES['reserialized-body']}{FORM_NOTE}"
+    # Bounded and only on refusal: 2 seconds-timestamps, 19 formulas, str() of the body bytes (no dict: the
+    # body is no JSON), then the typings of ORDER's 4 number-looking values (side, type, volume, price) as
+    # strings or numbers, fewest numbers first, each with 2 separators: {side, type} is the 6th of 2**4.
+    assert found["hashes"] == 2 + 19 + 1 + 2 * 5 + (1 if separators == (",", ":") else 2)
+
+
+def test_python_str_of_the_body_bytes_signed(app_state: Any) -> None:
+    def signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+        payload = compact(body).encode()
+        return finish(nonce, ts, DEMO_API_KEY, "", str(payload)), payload
+
+    header, _ = call(app_state, signer, "POST", "/order/place_order", body=ORDER)
+    assert header == (
+        f"reserialized-body: {MISTAKES['reserialized-body']} (you signed Python's str() of the body bytes, "
+        'b\'{"symbol":"BTCUSDT","side":2,"type":1,"volume":"0.01","price":"60000"}\': sign the bytes '
+        "themselves, not str(bytes))"
+    )
+
+
+def test_python_str_of_the_body_dict_signed(app_state: Any) -> None:
+    def signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+        return finish(nonce, ts, DEMO_API_KEY, "", str(body)), compact(body).encode()
+
+    header, _ = call(app_state, signer, "POST", "/order/place_order", body=ORDER)
+    assert header == (
+        f"reserialized-body: {MISTAKES['reserialized-body']} (you signed Python's str() of the body's dict, "
+        "{'symbol': 'BTCUSDT', 'side': 2, 'type': 1, 'volume': '0.01', 'price': '60000'}: sign the JSON text you "
+        "send (json.dumps), not str(dict))"
+    )
+
+
+def test_get_parameters_signed_as_a_json_body(app_state: Any) -> None:
+    def signer(nonce: str, ts: str, method: str, path: str, params: Params, body: Body) -> tuple[str, bytes]:
+        return finish(nonce, ts, DEMO_API_KEY, "", json.dumps(params, separators=(",", ":"))), b""
+
+    header, _ = call(app_state, signer, "GET", "/order/detail", {"orderId": "1"})
+    assert header == (
+        f"body-on-get: {MISTAKES['body-on-get']} (you signed the query parameters as the JSON body "
+        '{"orderId":"1"} with an empty query: a GET signs its sorted parameters as the query part and an empty body)'
+    )
 
 
 # ----------------------------------------------------------------- the doctor stays exact and bounded
@@ -519,10 +596,11 @@ def test_no_candidate_is_reported_unless_it_reproduces_the_sign() -> None:
         profile=PROFILES["live"],
         deadline_s=3600.0,
     )
-    # 11 query forms, 2 seconds, 18 formulas (5 of them the secret with whitespace), 17 body variants (1
-    # stripped, 6 fields as query, 3 fields as body, 7 re-serializations: the rest are duplicates or the bytes
-    # sent), the upper-cased nonce; no latin-1 forms (the input is ASCII), no str() forms (nothing nested)
-    assert (found.mistake, found.hashes) == ("unknown", 49)
+    # 11 query forms, 2 seconds, 19 formulas (6 of them the secret with whitespace), Python's str() of the body
+    # bytes and of its dict (2; no form forms: the body is JSON), 17 body variants (1 stripped, 6 fields as
+    # query, 3 fields as body, 7 re-serializations: the rest are duplicates or the bytes sent), the
+    # upper-cased nonce; no latin-1 forms (the input is ASCII), no str() forms (nothing nested)
+    assert (found.mistake, found.hashes) == ("unknown", 52)
 
 
 @pytest.mark.parametrize(

@@ -325,3 +325,28 @@ def test_a_deleted_tenant_is_collected_on_the_next_tick() -> None:
     finally:
         gc.unfreeze()
         gc.collect()
+
+
+def test_a_tenant_prefix_inside_a_tenant_is_that_tenants_404(root: tuple[TestClient, MockAdmin]) -> None:
+    """/t/<id>/t/<id>/... used to be served again as /t/<id>/... (Starlette strips the root_path once more)."""
+    client, admin = root
+    info = admin.create_tenant()
+    base, other = _path(info), _path(admin.create_tenant())
+    not_found = {"code": "404", "msg": "Not Found", "data": None, "success": False}
+    for nested in (
+        base + base + "/_mock/status",
+        base + base + SPOT + "/market/last_price?symbol=BTCUSDT",
+        base + other + "/_mock/status",
+        base + "/t/",
+    ):
+        resp = client.get(nested, headers=ADMIN)
+        assert (resp.status_code, resp.json()) == (404, not_found), nested
+    assert client.get(base + "/_mock/status", headers=ADMIN).status_code == 200  # the tenant itself still serves
+    seen = [(e["path"], e["code"], e["status"]) for e in MockAdmin(info["url"], transport=client._transport).requests()]
+    assert seen == [
+        (base + "/_mock/status", "404", 404),
+        (base + SPOT + "/market/last_price", "404", 404),
+        (other + "/_mock/status", "404", 404),
+        ("/t/", "404", 404),
+    ]
+    assert admin.requests() == []  # none of it reached the root's journal

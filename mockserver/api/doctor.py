@@ -3,11 +3,12 @@
 The exchange only says ``100005 result.api.parameter.sign.illegal``. The doctor
 recomputes the signature under each classic mistake (an unsorted or case-insensitively
 sorted query, ``k=v`` or ``k=v&`` forms, URL-encoded values or a whole URL query string,
-a re-serialized, sorted, pretty or space-stripped body, the body's fields signed as a
-query - nested values stringified by the client's language too -, seconds instead of
-milliseconds, a single hash, HMAC, upper-case hex, a latin-1 digest input, the secret
-in the wrong place or with whitespace around it, the api-key left out, another
-nonce...) and names the one whose result equals the ``sign`` received,
+a re-serialized, sorted, pretty or space-stripped body, Python's str() of the body's
+bytes or dict, a form-encoded body sent for the JSON signed, the body's fields signed as
+a query - nested values stringified by the client's language too -, a GET's parameters
+signed as a JSON body, seconds instead of milliseconds, a single hash, HMAC, upper-case
+hex, a latin-1 or cp1252 digest input, the secret in the wrong place or with whitespace
+around it, the api-key left out, another nonce...) and names the one whose result equals the ``sign`` received,
 with the digest input the exchange expected. Cheap, specific checks come first; a
 mistake is named only when its recomputed sign equals the one received. It runs
 only after a signature failed, so valid traffic never pays for it. Pure: no HTTP.
@@ -19,18 +20,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus
 
 from .auth import QueryForm, VerificationProfile, canonical_query, query_pairs
 
 __all__ = [
     "BUDGET_EXCEEDED",
     "BUDGET_MESSAGE",
+    "FORM_NOTE",
     "MISTAKES",
     "SECONDS_HEADER_MESSAGE",
     "UNKNOWN",
@@ -103,6 +107,9 @@ BUDGET_MESSAGE = (
 MAX_VARIANT_BODY = 8 * 1024
 MAX_VARIANT_DEPTH = 4  # {"orderList": [{"side": 2}]} is 3 deep
 MAX_VARIANT_VALUES = 512
+#: A form-encoded body's number-looking values are tried as JSON strings and numbers in every combination
+#: up to this many such values (2**4 * 2 separators = 32 candidates); beyond, all strings or all numbers.
+MAX_FORM_NUMBERS = 4
 #: At most this many other nonces (the key's recent ones) are tried.
 MAX_OTHER_NONCES = 32
 #: At most this many other secrets (of keys the same client provably holds) are tried.
@@ -281,6 +288,61 @@ def _bodies(body: bytes, doc: dict[str, Any], pairs: list[tuple[str, str]]) -> I
                     yield mistake, None, raw
 
 
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+
+def _form_fields(body: bytes) -> list[tuple[str, str]] | None:
+    """The fields of a body sent form-encoded (k=v&k2=v2, what Python requests sends for ``data=dict``)."""
+    try:
+        fields = parse_qsl(body.decode("ascii"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    keys = {k for k, _ in fields}
+    return fields if fields and len(keys) == len(fields) else None
+
+
+def _form_as_json(fields: list[tuple[str, str]]) -> Iterator[bytes]:
+    """The JSON a client signed for the dict it sent form-encoded. The form lost the values' types, so each
+    number-looking value is tried as a string and as a number (every combination up to MAX_FORM_NUMBERS of
+    them, else all strings and all numbers), with compact and ``json.dumps``' default separators."""
+    numeric = [i for i, (_, v) in enumerate(fields) if _JSON_NUMBER.fullmatch(v)]
+    if len(numeric) <= MAX_FORM_NUMBERS:
+        choices = [set(c) for r in range(len(numeric) + 1) for c in itertools.combinations(numeric, r)]
+    else:
+        choices = [set(), set(numeric)]
+    for as_numbers in choices:
+        values = [(json.dumps(k), v if i in as_numbers else json.dumps(v)) for i, (k, v) in enumerate(fields)]
+        for colon, comma in ((":", ","), (": ", ", ")):
+            yield ("{" + comma.join(k + colon + v for k, v in values) + "}").encode("utf-8")
+
+
+FORM_NOTE = (
+    " (the body was sent form-encoded (k=v&k2=v2, as Python requests sends data=dict) while the JSON of the "
+    "same fields was signed: send the JSON text you sign as the body, with content-type application/json)"
+)
+
+
+def _python_reprs(body: bytes, doc: dict[str, Any] | None) -> Iterator[tuple[bytes, str]]:
+    """What Python's str() makes of the body: of its bytes (b'{...}') or of its dict ({'side': 2}), with a note."""
+    as_bytes = repr(body)
+    yield (
+        as_bytes.encode("utf-8"),
+        (
+            f" (you signed Python's str() of the body bytes, {as_bytes[:200]}: sign the bytes themselves, "
+            "not str(bytes))"
+        ),
+    )
+    if doc is not None:
+        as_dict = str(doc)
+        yield (
+            as_dict.encode("utf-8"),
+            (
+                f" (you signed Python's str() of the body's dict, {as_dict[:200]}: sign the JSON text you send "
+                "(json.dumps), not str(dict))"
+            ),
+        )
+
+
 def _queries(raw_query: bytes, profile: VerificationProfile) -> Iterator[tuple[str, str]]:
     """The query as a client may have signed it instead of the canonical form (each form once)."""
     text = raw_query.decode("latin-1")
@@ -429,6 +491,7 @@ _PADDINGS = (
     ("", "\n", "a trailing newline ('\\n')"),
     ("", "\r\n", "a trailing CR LF ('\\r\\n')"),
     ("", " ", "a trailing space"),
+    ("", "\t", "a trailing tab ('\\t')"),
     (" ", "", "a leading space"),
     (" ", " ", "a space on each side"),
 )
@@ -441,24 +504,26 @@ def _padded_secrets(secret: str) -> Iterator[tuple[str, str]]:
 
 def _latin1(raw_input: bytes, secret: str, same: Callable[[int, Callable[[], str]], bool]) -> str | None:
     """The digest input as a latin-1 encoder writes the same text: unencodable characters as '?' (Java's
-    getBytes(ISO_8859_1)), as the low byte of each UTF-16 unit (Node's 'latin1'/'binary'), or dropped."""
+    getBytes(ISO_8859_1)), as the low byte of each UTF-16 unit (Node's 'latin1'/'binary'), or dropped;
+    then as Windows-1252 (cp1252, a Windows default that differs from latin-1 in 0x80-0x9F: '€' is 0x80)."""
     try:
         text = raw_input.decode("utf-8")
     except UnicodeDecodeError:
         return None
     units = text.encode("utf-16-le")
     seen: set[bytes] = {raw_input}
-    for encoded in (
-        text.encode("latin-1", "replace"),
-        units[::2],
-        text.encode("latin-1", "ignore"),
+    for encoded, named in (
+        (text.encode("latin-1", "replace"), ""),
+        (units[::2], ""),
+        (text.encode("latin-1", "ignore"), ""),
+        (text.encode("cp1252", "replace"), "as Windows-1252 (cp1252); "),
     ):
         if encoded in seen:
             continue
         seen.add(encoded)
         if same(len(encoded), lambda encoded=encoded: _h(_h(encoded) + secret)):  # type: ignore[misc]
             first = next(c for c in text if not c.isascii())
-            return f" (its first non-ASCII character is U+{ord(first):04X})"
+            return f" ({named}its first non-ASCII character is U+{ord(first):04X})"
     return None
 
 
@@ -490,6 +555,16 @@ def _search(
         for b in (b"{}", b"null"):
             if same(size + len(b), lambda b=b: _sign(nonce, ts, key, query, b, secret)):  # type: ignore[misc]
                 return "body-on-get", ""
+        if raw_query and not body:  # the parameters signed as a JSON body (and no query), as for a POST
+            params = dict(query_pairs(raw_query))
+            for separators in ((",", ":"), None):
+                b = json.dumps(params, separators=separators, ensure_ascii=False).encode("utf-8")
+                if same(size + len(b), lambda b=b: _sign(nonce, ts, key, "", b, secret)):  # type: ignore[misc]
+                    shown = b[:200].decode("utf-8", "replace")
+                    return "body-on-get", (
+                        f" (you signed the query parameters as the JSON body {shown} with an empty query: a GET "
+                        "signs its sorted parameters as the query part and an empty body)"
+                    )
     elif not body.strip() and same(size + 2, lambda: _sign(nonce, ts, key, query, b"{}", secret)):
         return "braces-for-empty-body", ""
     if ts.isdigit() and len(ts) > 3:
@@ -521,6 +596,14 @@ def _search(
         if found is not None:
             return "latin1-digest-input", found
     doc = _object(body)
+    if body.strip() and len(body) <= MAX_VARIANT_BODY:  # a Python client's str() slips: one hash each
+        for b, note in _python_reprs(body, doc):
+            if same(size + len(b), lambda b=b: _sign(nonce, ts, key, query, b, secret)):  # type: ignore[misc]
+                return "reserialized-body", note
+        fields = _form_fields(body) if doc is None else None
+        for b in _form_as_json(fields) if fields is not None else ():
+            if same(size + len(b), lambda b=b: _sign(nonce, ts, key, query, b, secret)):  # type: ignore[misc]
+                return "reserialized-body", FORM_NOTE
     if doc is not None:
         pairs = query_pairs(raw_query) if raw_query else []
         for mistake, signed_query, b in _bodies(body, doc, pairs):

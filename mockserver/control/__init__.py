@@ -3,7 +3,8 @@
 Everything here changes the exchange through the engine's methods only.
 """
 
-from .client import MockAdmin
+from .client import MockAdmin, MockAdminError
 from .controller import AdminError, Controller
 
-__all__ = ["AdminError", "Controller", "MockAdmin"]
+# MockAdminError beside MockAdmin: what a refused admin call raises, importable where the client is.
+__all__ = ["AdminError", "Controller", "MockAdmin", "MockAdminError"]

@@ -574,8 +574,16 @@ class MockAdmin:
         """Journal entries, oldest first, filtered; waits up to ``wait`` s for requests still in flight.
 
         ``verdict``: ``accepted``, ``rejected`` (anything else) or one refusal (``SignatureError``...).
-        Raises TimeoutError naming the requests still pending after ``wait`` seconds (0: do not wait).
+        Raises ValueError, before any request, on a ``verdict`` no entry can have (listing the valid ones:
+        a misspelt one would filter to nothing) or a ``limit`` below 1, and TimeoutError naming the
+        requests still pending after ``wait`` seconds (0: do not wait).
         """
+        if verdict is not None:
+            from ..api.verdicts import check_verdict
+
+            check_verdict(verdict, "requests(verdict=)")
+        if limit < 1:
+            raise ValueError(f"requests(limit=): must be >= 1, got {limit}")
         params = _given(api_key=api_key, operation=operation, path=path, limit=limit, bodies=None if bodies else "0")
         deadline = time.monotonic() + wait
         while True:

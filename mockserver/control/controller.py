@@ -19,6 +19,7 @@ from ..api import bounds
 from ..api.endpoints import check_operations
 from ..api.faults import FaultRule
 from ..api.journal import JournalEntry, is_secret_header
+from ..api.verdicts import check_verdict
 from ..clock import Clock
 from ..engine import Account, OrderType, PlaceRequest, Side
 from ..engine.accounts import Balance, LedgerError
@@ -544,12 +545,17 @@ class Controller:
         limit: int = 100,
         bodies: bool = True,
     ) -> list[dict[str, Any]]:
-        """Newest first, filtered; an ``operation`` no endpoint has is refused (a typo would match nothing)."""
-        if operation is not None:
-            try:
+        """Newest first, filtered; an ``operation`` no endpoint has, a ``verdict`` no entry can have and a
+        ``limit`` below 1 are refused (a typo would match nothing, and a test asserting on it pass)."""
+        try:
+            if operation is not None:
                 check_operations([operation], "operation")
-            except ValueError as exc:
-                raise AdminError(400, str(exc)) from None
+            if verdict is not None:
+                check_verdict(verdict, "verdict")
+        except ValueError as exc:
+            raise AdminError(400, str(exc)) from None
+        if limit < 1:
+            raise AdminError(400, f"limit: must be >= 1, got {limit}")
         out = []
         for e in reversed(list(self.state.journal)):
             if api_key is not None and e.headers.get("api-key") != api_key:

@@ -74,7 +74,7 @@ class AdminRoute:
     summary: str
     handler: Handler
     request: dict[str, Any] | None = None
-    response: dict[str, Any] = field(default_factory=lambda: {"type": "object"})
+    response: dict[str, Any] | None = field(default_factory=lambda: {"type": "object"})  # None: 204, no body
     open: bool = False  # answers without the admin token (health, version)
 
     @property
@@ -421,7 +421,7 @@ async def _journal(c: Controller, r: Request) -> Any:
         verdict=q.get("verdict"),
         operation=q.get("operation"),
         path=q.get("path"),
-        limit=100 if limit is None else max(1, limit),
+        limit=100 if limit is None else limit,
         bodies=q.get("bodies", "1") not in ("0", "false"),
     )
 
@@ -469,7 +469,11 @@ def _entry_id(r: Request) -> int:
         raise AdminError(400, "journal entry ids are integers") from None
 
 
-_LIST = {"type": "array"}
+def _list_of(*required: str) -> dict[str, Any]:
+    """An array of objects that each hold at least ``required`` (what a client may rely on)."""
+    return {"type": "array", "items": {"type": "object", "required": list(required)}}
+
+
 _SNAPSHOT_SCHEMA: dict[str, Any] = snapshot_schema()
 
 ADMIN_ROUTES: list[AdminRoute] = [
@@ -513,7 +517,13 @@ ADMIN_ROUTES: list[AdminRoute] = [
         _op(_set_switches),
         request={"type": "object", "additionalProperties": {"type": "string"}},
     ),
-    AdminRoute("GET", "/accounts", "Every api-key account with balances", _op(_accounts), response=_LIST),
+    AdminRoute(
+        "GET",
+        "/accounts",
+        "Every api-key account with balances",
+        _op(_accounts),
+        response=_list_of("api_key", "uid", "balances"),
+    ),
     AdminRoute(
         "POST",
         "/accounts",
@@ -522,8 +532,16 @@ ADMIN_ROUTES: list[AdminRoute] = [
         request=request_schema(AccountSpec),
     ),
     AdminRoute("GET", "/accounts/{api_key}", "One account", _op(_get_account)),
-    AdminRoute("GET", "/accounts/{api_key}/orders", "The engine's view of the account's orders", _op(_account_orders)),
-    AdminRoute("DELETE", "/accounts/{api_key}", "Close an account (orders cancelled)", _op(_delete_account)),
+    AdminRoute(
+        "GET",
+        "/accounts/{api_key}/orders",
+        "The engine's view of the account's orders",
+        _op(_account_orders),
+        response=_list_of(),
+    ),
+    AdminRoute(
+        "DELETE", "/accounts/{api_key}", "Close an account (orders cancelled)", _op(_delete_account), response=None
+    ),
     AdminRoute(
         "POST",
         "/accounts/{api_key}/reset",
@@ -553,7 +571,13 @@ ADMIN_ROUTES: list[AdminRoute] = [
         _op(_price),
         request=request_schema(PriceSpec),
     ),
-    AdminRoute("GET", "/counterparty", "Counterparty scripts and what they filled", _op(_scripts), response=_LIST),
+    AdminRoute(
+        "GET",
+        "/counterparty",
+        "Counterparty scripts and what they filled",
+        _op(_scripts),
+        response=_list_of("id", "account_id", "done", "fills"),
+    ),
     AdminRoute(
         "POST",
         "/counterparty",
@@ -561,7 +585,7 @@ ADMIN_ROUTES: list[AdminRoute] = [
         _op(_add_script),
         request=request_schema(ScriptSpec),
     ),
-    AdminRoute("DELETE", "/counterparty", "Drop every counterparty script", _op(_clear_scripts)),
+    AdminRoute("DELETE", "/counterparty", "Drop every counterparty script", _op(_clear_scripts), response=None),
     AdminRoute("GET", "/clock", "Server time: now_ms, frozen, offset_ms", _op(_get_clock)),
     AdminRoute(
         "POST",
@@ -570,7 +594,13 @@ ADMIN_ROUTES: list[AdminRoute] = [
         _op(_set_clock),
         request=request_schema(ClockSpec),
     ),
-    AdminRoute("GET", "/faults", "Active fault rules with match and fire counts", _op(_faults), response=_LIST),
+    AdminRoute(
+        "GET",
+        "/faults",
+        "Active fault rules with match and fire counts",
+        _op(_faults),
+        response=_list_of("id", "action", "matched", "fired"),
+    ),
     AdminRoute(
         "POST",
         "/faults",
@@ -578,8 +608,8 @@ ADMIN_ROUTES: list[AdminRoute] = [
         _op(_add_fault),
         request=request_schema(FaultSpec),
     ),
-    AdminRoute("DELETE", "/faults", "Drop every fault (?seed= reseeds)", _op(_clear_faults)),
-    AdminRoute("DELETE", "/faults/{fault_id}", "Drop one fault", _op(_remove_fault)),
+    AdminRoute("DELETE", "/faults", "Drop every fault (?seed= reseeds)", _op(_clear_faults), response=None),
+    AdminRoute("DELETE", "/faults/{fault_id}", "Drop one fault", _op(_remove_fault), response=None),
     AdminRoute("GET", "/rate-limits", "Rate limits in force and whether they are enforced", _op(_get_limits)),
     AdminRoute(
         "POST",
@@ -594,7 +624,7 @@ ADMIN_ROUTES: list[AdminRoute] = [
         "Requests, newest first: ?api_key, since_ms, until_ms, verdict (accepted|rejected|<rule>), operation, "
         "path, limit, bodies",
         _op(_journal),
-        response=_LIST,
+        response=_list_of("id", "time_ms", "method", "path", "verdict", "code", "status"),
     ),
     AdminRoute("GET", "/journal/export", "The whole journal as a JSON download", _op(_journal_export)),
     AdminRoute("GET", "/journal/{entry_id}", "One journal entry", _op(_journal_entry)),
@@ -605,7 +635,7 @@ ADMIN_ROUTES: list[AdminRoute] = [
         _op(_journal_curl),
         response={"type": "string"},
     ),
-    AdminRoute("DELETE", "/journal", "Empty the journal", _op(_clear_journal)),
+    AdminRoute("DELETE", "/journal", "Empty the journal", _op(_clear_journal), response=None),
     AdminRoute(
         "GET",
         "/tenants",
@@ -626,8 +656,18 @@ ADMIN_ROUTES: list[AdminRoute] = [
         "/tenants/{tenant_id}",
         "Delete a tenant (its requests in flight are refused)",
         _op(_delete_tenant, logged=False),
+        response=None,
     ),
 ]
+
+
+def _responses(schema: dict[str, Any] | None) -> dict[str, Any]:
+    """The declared answer: 204 without a body for ``None``, else 200 with ``schema`` (a string is the
+    text/plain of a curl line, everything else JSON)."""
+    if schema is None:
+        return {"204": {"description": "No Content"}}
+    media = "text/plain" if schema.get("type") == "string" else "application/json"
+    return {"200": {"description": "OK", "content": {media: {"schema": schema}}}}
 
 
 def admin_openapi() -> list[dict[str, Any]]:
@@ -641,7 +681,7 @@ def admin_openapi() -> list[dict[str, Any]]:
             "operationId": "admin_" + (f"{r.method.lower()}_" if shared else "") + name,
             "summary": r.summary,
             "tags": ["admin (mock only)"],
-            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": r.response}}}},
+            "responses": _responses(r.response),
         }
         schemas: dict[str, Any] = {}
         if r.request is not None:
