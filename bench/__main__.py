@@ -297,7 +297,7 @@ def _placed(url: str) -> int:
     """The id the mock's last placed order got (ids are deterministic for a seed: 0 here)."""
     from mockserver.engine import IdGenerator
 
-    return int(IdGenerator(0)._order) + int(httpx.get(url + "/_mock/status").json()["orders"])
+    return int(IdGenerator(0).export_state().order) + int(httpx.get(url + "/_mock/status").json()["orders"])
 
 
 def nonce_memory(count: int = 100_000) -> dict[str, Any]:

@@ -166,11 +166,7 @@ def capture(state: MockState) -> Captured:
             wallet=state.wallet.export_state(),
             liquidity=None if liq is None else liq.export_state(),
             demo_account=None if state.demo is None else state.demo.account_id,
-            opening_balances={
-                acct: dict(coins)
-                for acct, coins in state.extras.get("initial_balances", {}).items()
-                if acct in ex.accounts
-            },
+            opening_balances=ex.opening_balances(),
             nonces=dump_nonces(state.verifier.nonces),
         )
 
@@ -709,14 +705,12 @@ def _load(config: Config, snap: Snapshot) -> MockState:
     except ValueError as exc:
         _fail(str(exc))
 
-    # Synthetic candles are a pure function of (seed, symbol, start time, price): rebuild them.
-    state.rebuild_paths()
     if snap.liquidity is not None:
         liq = LiquidityProvider(ex, levels=snap.liquidity.levels, spacing_bps=snap.liquidity.spacing_bps)
         liq.load_state(_build(LiquidityState, data["liquidity"]))
         state.liquidity = liq
         liq.attach()
     state.demo = ex.accounts.get(snap.demo_account) if snap.demo_account else None
-    state.extras["initial_balances"] = {acct: dict(coins) for acct, coins in snap.opening_balances.items()}
+    ex.set_opening_balances(snap.opening_balances)
     load_nonces(state.verifier.nonces, list(snap.nonces))
     return state

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sortedcontainers import SortedDict
 
 from .money import dec
-from .orders import BUY, SELL, Grid, Order, Side
+from .orders import Grid, Order, Side
 
 __all__ = ["OrderBook"]
 
@@ -38,7 +38,7 @@ class OrderBook:
         return self._size
 
     def add(self, order: Order) -> None:
-        if order.side is BUY:
+        if order.side is Side.BUY:
             k = -order.price_ticks
             level = self._bids.get(k)
             if level is None:
@@ -58,7 +58,7 @@ class OrderBook:
         self._size += 1
 
     def remove(self, order: Order) -> bool:
-        if order.side is BUY:
+        if order.side is Side.BUY:
             levels, k = self._bids, -order.price_ticks
         else:
             levels, k = self._asks, order.price_ticks
@@ -68,7 +68,7 @@ class OrderBook:
         if not level:
             del levels[k]
             # Only the emptied best level moves the cached best (a sorted peek is the slow part).
-            if order.side is BUY:
+            if order.side is Side.BUY:
                 if -k == self.best_bid:
                     self.best_bid = -levels.peekitem(0)[0] if levels else None
             elif k == self.best_ask:
@@ -83,25 +83,25 @@ class OrderBook:
         self._size = 0
 
     def level_count(self, side: Side) -> int:
-        return len(self._bids if side is BUY else self._asks)
+        return len(self._bids if side is Side.BUY else self._asks)
 
     def best_ticks(self, side: Side) -> int | None:
-        return self.best_bid if side is BUY else self.best_ask
+        return self.best_bid if side is Side.BUY else self.best_ask
 
     def best(self, side: Side) -> Decimal | None:
         t = self.best_ticks(side)
         return None if t is None else dec(t, self.grid.qp)
 
     def worst(self, side: Side) -> Decimal | None:
-        levels = self._bids if side is BUY else self._asks
+        levels = self._bids if side is Side.BUY else self._asks
         if not levels:
             return None
         k: int = levels.peekitem(-1)[0]
-        return dec(-k if side is BUY else k, self.grid.qp)
+        return dec(-k if side is Side.BUY else k, self.grid.qp)
 
     def queues(self, side: Side) -> Iterator[tuple[int, dict[str, Order]]]:
         """(ticks, the level's live queue) best first, for matching: the caller must not change the book meanwhile."""
-        buy = side is BUY
+        buy = side is Side.BUY
         levels, best = (self._bids, self.best_bid) if buy else (self._asks, self.best_ask)
         if best is None:
             return
@@ -115,7 +115,7 @@ class OrderBook:
             yield (-k if buy else k), level
 
     def _walk(self, side: Side) -> Iterator[tuple[int, dict[str, Order]]]:
-        if side is BUY:
+        if side is Side.BUY:
             for k, level in self._bids.items():
                 yield -k, level
         else:
@@ -141,7 +141,7 @@ class OrderBook:
     def problems(self) -> Iterator[str]:
         """Every way the book disagrees with itself (none for a sound book)."""
         bid_key = None if self.best_bid is None else -self.best_bid
-        for side, levels, top in ((BUY, self._bids, bid_key), (SELL, self._asks, self.best_ask)):
+        for side, levels, top in ((Side.BUY, self._bids, bid_key), (Side.SELL, self._asks, self.best_ask)):
             first = levels.peekitem(0)[0] if levels else None
             if top != first:
                 yield f"book {self.symbol}: the cached best {side.name} key {top} is not {first}"
@@ -149,11 +149,11 @@ class OrderBook:
                 if not level:
                     yield f"book {self.symbol}: an empty {side.name} level at {k}"
                 for o in level.values():
-                    if o.side is not side or (-o.price_ticks if side is BUY else o.price_ticks) != k:
+                    if o.side is not side or (-o.price_ticks if side is Side.BUY else o.price_ticks) != k:
                         yield f"book {self.symbol}: order {o.order_id} filed at the wrong level"
         if self._size != sum(len(level) for levels in (self._bids, self._asks) for level in levels.values()):
             yield f"book {self.symbol}: size {self._size} is not the number of orders it holds"
 
     def is_crossed(self) -> bool:
-        bid, ask = self.best_ticks(BUY), self.best_ticks(SELL)
+        bid, ask = self.best_ticks(Side.BUY), self.best_ticks(Side.SELL)
         return bid is not None and ask is not None and bid >= ask
