@@ -162,15 +162,15 @@ def user_info(call: Call) -> Any:
     return {"uid": call.account.uid}
 
 
-#: The enum members by value: a dict lookup, where calling ``Side(value)`` runs the enum machinery (~0.5 µs).
-_SIDES = {int(m): m for m in Side}
-_TYPES = {int(m): m for m in OrderType}
-
-
 def _place_request(item: dict[str, Any]) -> PlaceRequest:
     # The validator has already limited side and type to the enums' values.
     return PlaceRequest(
-        item["symbol"], _SIDES[item["side"]], _TYPES[item["type"]], item["volume"], item["price"], item["clientId"]
+        symbol=item["symbol"],
+        side=Side(item["side"]),
+        type=OrderType(item["type"]),
+        volume=item["volume"],
+        price=item["price"],
+        client_id=item["clientId"],
     )
 
 

@@ -193,9 +193,6 @@ class Ledger:
         """Free balance, without creating an entry for a coin the account never held."""
         return dec(self.free_units(account_id, coin), self.scale)
 
-    def locked(self, account_id: str, coin: str) -> Decimal:
-        return dec(self.locked_units(account_id, coin), self.scale)
-
     def balances_of(self, account_id: str) -> dict[str, Balance]:
         """The account's rows as Decimal (copies)."""
         s = self.scale
@@ -226,9 +223,6 @@ class Ledger:
         self._set(row, free - n, row[1])
         self._set_external(coin, self._net_external.get(coin, 0) - n)
 
-    def lock(self, account_id: str, coin: str, amount: Decimal) -> None:
-        self.lock_units(account_id, coin, self.to_units(amount, "lock"))
-
     def lock_units(self, account_id: str, coin: str, n: int) -> None:
         # Check before touching anything: a refused lock must not even add an empty row.
         if n < 0:
@@ -239,6 +233,7 @@ class Ledger:
         self._add(self._row_or_new(account_id, coin), free=-n, locked=n)
 
     def unlock(self, account_id: str, coin: str, amount: Decimal) -> None:
+        """:meth:`unlock_units` in Decimal: a test seam (the engine unlocks in units)."""
         self.unlock_units(account_id, coin, self.to_units(amount, "unlock"))
 
     def unlock_units(self, account_id: str, coin: str, n: int) -> None:
@@ -301,14 +296,6 @@ class Ledger:
         self._set(d, d[0] + n, d[1])
 
     # --------------------------------------------------------------- audit
-
-    def totals(self) -> dict[str, Decimal]:
-        """Sum of free + locked per coin over every account."""
-        out: dict[str, int] = {}
-        for coins in self._balances.values():
-            for coin, row in coins.items():
-                out[coin] = out.get(coin, 0) + row[0] + row[1]
-        return {c: self.dec(v) for c, v in out.items()}
 
     def audit(self) -> dict[str, Decimal]:
         """Per coin, totals minus net external flow; all zero when money is conserved."""

@@ -5,6 +5,12 @@ O(1) cancel. Keys are integer ticks; inside this module bids are keyed by negate
 ticks so both sides iterate best-first; nothing outside it ever sees that key.
 The ``*_ticks`` reads and :meth:`queues` speak ticks (the engine's); the others
 answer Decimal (the edge's).
+
+Performance: every placement first reads the best opposite price, so ``best_bid`` and
+``best_ask`` are kept on every change (an attribute read; only emptying the best level
+peeks the sorted dict again). :meth:`queues` yields the top level from that cached key and
+deeper levels by position, since a sweep takes a level or two and a full sorted iterator
+costs more to start than that.
 """
 
 from __future__ import annotations
@@ -28,8 +34,7 @@ class OrderBook:
         self.grid = grid
         self._bids: SortedDict = SortedDict()  # -ticks -> {order_id: Order}
         self._asks: SortedDict = SortedDict()  # ticks -> {order_id: Order}
-        # The best price of each side in ticks, kept on every change: every placement reads one first
-        # (an attribute, not a call). Read-only outside this class.
+        # The best price of each side in ticks (see Performance above). Read-only outside this class.
         self.best_bid: int | None = None
         self.best_ask: int | None = None
         self._size = 0
@@ -67,7 +72,7 @@ class OrderBook:
             return False
         if not level:
             del levels[k]
-            # Only the emptied best level moves the cached best (a sorted peek is the slow part).
+            # Only the emptied best level moves the cached best.
             if order.side is Side.BUY:
                 if -k == self.best_bid:
                     self.best_bid = -levels.peekitem(0)[0] if levels else None
@@ -106,8 +111,6 @@ class OrderBook:
         if best is None:
             return
         top = -best if buy else best
-        # The top from the cached key (a dict lookup); deeper levels by position, since a sweep takes a
-        # level or two and a full sorted iterator costs more to start than that.
         yield best, levels[top]
         peek = levels.peekitem
         for i in range(1, len(levels)):

@@ -351,7 +351,7 @@ class Exchange:
         to place; in both cases nothing has changed.
         """
         with self.lock:
-            matcher = self._matchers.get(req.symbol) or self._matchers[self.venue(req.symbol).symbol]
+            matcher = self._matchers[self.venue(req.symbol).symbol]
             acct = self._require_account(account_id)
             ticks, qty = matcher.to_grid(req.side, req.type, req.volume, req.price)
             return matcher.place(acct, req.side, req.type, ticks, qty, req.client_id)
@@ -384,7 +384,7 @@ class Exchange:
         the same placement path as :meth:`place`, minus parsing the Decimal figures.
         """
         with self.lock:
-            matcher = self._matchers.get(symbol) or self._matchers[self.venue(symbol).symbol]
+            matcher = self._matchers[self.venue(symbol).symbol]
             acct = self._require_account(account_id)
             m = matcher.venue.market
             for n, what, places in ((price_ticks, "price", m.quote_precision), (lots, "volume", m.base_precision)):

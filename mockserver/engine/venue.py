@@ -1,4 +1,11 @@
-"""One market as the engine runs it: its rules, book, trade tape, last price and synthetic past, together."""
+"""One market as the engine runs it: its rules, book, trade tape, last price and synthetic past, together.
+
+Performance: the pair's rules are kept as integers on its grid (minimums, maximum, fee factors,
+the band's offsets as fractions), so a placement's checks are integer compares. The price band
+around the last price is cached per last price (by identity: any new price, from a trade or the
+admin, recomputes it), and a trade hands over the price's ticks, so the band in ticks needs no
+Decimal conversion back.
+"""
 
 from __future__ import annotations
 
