@@ -151,8 +151,11 @@ class Ledger:
         row[0] = free
         row[1] = locked
 
-    def _add(self, row: _Row, free: int = 0, locked: int = 0) -> None:
-        self._set(row, row[0] + free, row[1] + locked)
+    def _add(self, row: _Row, free: int, locked: int) -> None:
+        if self._undo is not None:
+            self._undo.append(("bal", row, row[0], row[1]))
+        row[0] += free
+        row[1] += locked
 
     def _set_external(self, coin: str, value: int) -> None:
         if self._undo is not None:
@@ -227,10 +230,11 @@ class Ledger:
         # Check before touching anything: a refused lock must not even add an empty row.
         if n < 0:
             raise LedgerError(f"lock: amount {self.dec(n)} is negative")
-        free = self.free_units(account_id, coin)
+        row = self._row(account_id, coin)
+        free = row[0] if row is not None else 0
         if free < n:
             raise InsufficientBalance(f"{coin} free {self.dec(free)} < needed {self.dec(n)}")
-        self._add(self._row_or_new(account_id, coin), free=-n, locked=n)
+        self._add(row or self._row_or_new(account_id, coin), -n, n)
 
     def unlock(self, account_id: str, coin: str, amount: Decimal) -> None:
         """:meth:`unlock_units` in Decimal: a test seam (the engine unlocks in units)."""
@@ -239,10 +243,11 @@ class Ledger:
     def unlock_units(self, account_id: str, coin: str, n: int) -> None:
         if n < 0:
             raise LedgerError(f"unlock: amount {self.dec(n)} is negative")
-        locked = self.locked_units(account_id, coin)
+        row = self._row(account_id, coin)
+        locked = row[1] if row is not None else 0
         if locked < n:
             raise LedgerError(f"unlock {self.dec(n)} {coin} beyond locked {self.dec(locked)}")
-        self._add(self._row_or_new(account_id, coin), free=n, locked=-n)
+        self._add(row or self._row_or_new(account_id, coin), n, -n)
 
     def settle_units(
         self,
@@ -271,17 +276,21 @@ class Ledger:
             raise LedgerError(f"settling {self.dec(qty)} {base} beyond locked {self.dec(sb[1] if sb else 0)}")
         if buyer_fee > qty or seller_fee > amount:
             raise LedgerError("a fee above what its side receives")
-        # One move at a time, each row fetched just before its move: buyer, seller and fee account
-        # may share rows, and a missing row is created (then found by the next fetch).
+        # Moves add to rows, so they commute: rows shared by buyer, seller and fee account (a self-trade,
+        # a fee account that trades) come out right whatever the order; a missing row is created once.
         row = self._row_or_new
-        self._add(bq, locked=-amount)
-        self._add(row(seller, quote), free=amount - seller_fee)
-        self._add(sb, locked=-qty)
-        self._add(row(buyer, base), free=qty - buyer_fee)
+        moves = [(bq, 0, -amount), (row(seller, quote), amount - seller_fee, 0), (sb, 0, -qty)]
+        moves.append((row(buyer, base), qty - buyer_fee, 0))
         if buyer_fee:
-            self._add(row(fee_account, base), free=buyer_fee)
+            moves.append((row(fee_account, base), buyer_fee, 0))
         if seller_fee:
-            self._add(row(fee_account, quote), free=seller_fee)
+            moves.append((row(fee_account, quote), seller_fee, 0))
+        undo = self._undo
+        for r, free, locked in moves:
+            if undo is not None:
+                undo.append(("bal", r, r[0], r[1]))
+            r[0] += free
+            r[1] += locked
 
     def transfer_free(self, src: str, dst: str, coin: str, amount: Decimal) -> None:
         n = self.to_units(amount, "transfer")

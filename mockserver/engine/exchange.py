@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from ..clock import Clock
 from ..errors import BitunixError, InsufficientBalance, ParameterError, PlaceRefusal
@@ -30,7 +30,7 @@ from .marketdata import Candle
 from .markets import Market, MarketRegistry
 from .matching import FEE_ACCOUNT, Matcher
 from .money import MAX_INTEGER_DIGITS, add, ceil_to_step, floor_to_step
-from .orders import Fill, Order, OrderStatus, OrderStore, OrderType, PlaceRequest, Side
+from .orders import Fill, Grid, Order, OrderStatus, OrderStore, OrderType, PlaceRequest, Side
 from .state import EngineStateError, ExchangeState
 from .venue import Venue, fee_places
 
@@ -71,6 +71,16 @@ def ledger_scale(markets: Iterable[Market]) -> int:
         rate_places = max(fee_places(m.maker_fee_rate), fee_places(m.taker_fee_rate))
         scale = max(scale, m.quote_precision + m.base_precision + rate_places)
     return scale
+
+
+def _refuse_steps(grid: Grid, price_ticks: object, lots: object) -> NoReturn:
+    """The error of grid steps :meth:`Exchange.place_ticks` does not take, price first."""
+    for n, what, bound in ((price_ticks, "price", grid.max_ticks), (lots, "volume", grid.max_lots)):
+        if type(n) is not int or n <= 0:
+            raise ParameterError(f"{what} must be a positive whole number of grid steps, not {n!r}")
+        if n >= bound:
+            raise ParameterError(f"{what} has more than {MAX_INTEGER_DIGITS} integer digits")
+    raise AssertionError("grid steps refused without a reason")  # pragma: no cover
 
 
 class MarketModel(Protocol):
@@ -115,11 +125,6 @@ class Exchange:
         self.price_precision_code = "10059"  # 10059 | 2: the code for too many price decimals (guessed)
         self.cancel_stall_ms = 60_000  # a cancel by clientId blocks cancels of that order this long (0: never)
         self.create_account(account_id=FEE_ACCOUNT, api_key="", secret="", system=True, label="fees")
-
-    def _next_seq(self) -> int:
-        """The next order sequence number (time priority across the book)."""
-        self._seq += 1
-        return self._seq
 
     # ------------------------------------------------------------ read views
 
@@ -386,12 +391,14 @@ class Exchange:
         with self.lock:
             matcher = self._matchers[self.venue(symbol).symbol]
             acct = self._require_account(account_id)
-            m = matcher.venue.market
-            for n, what, places in ((price_ticks, "price", m.quote_precision), (lots, "volume", m.base_precision)):
-                if type(n) is not int or n <= 0:
-                    raise ParameterError(f"{what} must be a positive whole number of grid steps, not {n!r}")
-                if n >= 10 ** (MAX_INTEGER_DIGITS + places):
-                    raise ParameterError(f"{what} has more than {MAX_INTEGER_DIGITS} integer digits")
+            grid = matcher.venue.grid
+            if not (
+                type(price_ticks) is int
+                and type(lots) is int
+                and 0 < price_ticks < grid.max_ticks
+                and 0 < lots < grid.max_lots
+            ):
+                _refuse_steps(grid, price_ticks, lots)
             return matcher.place(acct, side, OrderType.LIMIT, price_ticks, lots, client_id)
 
     def precheck(self, req: PlaceRequest) -> None:

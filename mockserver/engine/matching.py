@@ -7,6 +7,11 @@ every trade (each leg's transfers and fees) is planned and checked against the c
 is there. What is left is settled by :meth:`Matcher.settle_remainder`: a limit order rests, a
 market order ends.
 
+Performance: the trade tape and the last price are Decimal, and a pair trades at a few recurring
+prices and sizes, so :func:`_tape_decimal` (``dec`` behind a bounded cache) hands out one object
+per figure. Decimal is immutable, so sharing is safe, and the venue's price band, cached by the
+last price's identity, stays warm from one trade to the next instead of being recomputed.
+
 The matcher holds the market's logic, not the exchange's state: the ledger, the order store,
 the id counters and the clock are the exchange's, reached through it. A second product (futures,
 with positions and margin) adds a matcher of its own beside this one; the exchange routes each
@@ -15,11 +20,11 @@ order to the matcher of its market.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from ..errors import (
-    InsufficientBalance,
     MarketClosed,
     MaxAmountExceeded,
     MinAmountNotMet,
@@ -31,11 +36,13 @@ from ..errors import (
 )
 from .accounts import Account, LedgerError
 from .money import MAX_DECIMALS, MAX_INTEGER_DIGITS, dec, units
-from .orders import Fill, Order, OrderStatus, OrderType, Role, Side
+from .orders import Order, OrderStatus, OrderType, Role, Side
 from .venue import Venue
 
 if TYPE_CHECKING:
     from .exchange import Exchange
+
+_tape_decimal = functools.lru_cache(maxsize=4096)(dec)  # see Performance above
 
 __all__ = ["FEE_ACCOUNT", "Leg", "Matcher"]
 
@@ -145,6 +152,7 @@ class Matcher:
         """
         venue, m = self.venue, self.venue.market
         amount_scale = venue.grid.amount_scale
+        buy = side is Side.BUY
         if qty <= 0:
             raise ParameterError("volume must be greater than 0")
         if type_ is OrderType.LIMIT:
@@ -157,11 +165,14 @@ class Matcher:
                 raise MinAmountNotMet(f"price*volume {dec(amount, amount_scale)} < minPrice {m.min_amount}")
             if amount > venue.max_units:
                 raise MaxAmountExceeded(f"price*volume {dec(amount, amount_scale)} > maxAmount {m.max_amount}")
-            self.check_band(side, ticks)
-            if side is Side.BUY:
+            if self.exchange.price_band != "off":
+                low, high = venue.band_ticks()
+                if (ticks < low) if buy else (ticks > high):
+                    self.refuse_band(buy, ticks)
+            if buy:
                 return amount, qty, amount
             return qty, qty, amount
-        if side is Side.BUY:
+        if buy:
             # A market buy's quantity is the quote amount to spend.
             if qty < venue.min_units:
                 raise MinAmountNotMet(f"amount {dec(qty, amount_scale)} < minPrice {m.min_amount}")
@@ -172,26 +183,23 @@ class Matcher:
             raise MinVolumeNotMet(f"volume {dec(qty, m.base_precision)} < minVolume {m.min_volume}")
         return qty, qty, 0
 
-    def check_band(self, side: Side, ticks: int) -> None:
-        """A limit price outside the pair's band around the last price is refused (shape: a switch)."""
-        mode = self.exchange.price_band
-        if mode == "off":
-            return
+    def refuse_band(self, buy: bool, ticks: int) -> NoReturn:
+        """Refuse a limit buy (``buy``) or sell price outside the pair's band around the last price.
+
+        The refusal's shape is a switch (``price_band``: placecode or error).
+        """
         venue = self.venue
-        low, high = venue.band_ticks()
-        if (low <= ticks) if side is Side.BUY else (ticks <= high):
-            return
         m = venue.market
         floor, ceiling = venue.band()
         price = dec(ticks, m.quote_precision)
         last = venue.last_price
-        if side is Side.BUY:
+        if buy:
             rule = f"buy price {price} below {floor} = last {last} x (1 + minBuyPriceOffset {m.min_buy_price_offset})"
         else:
             rule = (
                 f"sell price {price} above {ceiling} = last {last} x (1 + maxSellPriceOffset {m.max_sell_price_offset})"
             )
-        if mode == "error":
+        if self.exchange.price_band == "error":
             raise ParameterError(rule)
         raise PriceOutsideBand(rule)
 
@@ -210,10 +218,6 @@ class Matcher:
         # what it receives.
         lock_coin, fee_coin = (grid.quote, grid.base) if buy else (grid.base, grid.quote)
         lock_amount = lock_units * (grid.amount_s if buy else grid.lot_s)  # at the ledger's scale
-        free = ex._ledger.free_units(acct.account_id, lock_coin)
-        if free < lock_amount:
-            needed = dec(lock_units, grid.amount_scale if buy else grid.bp)
-            raise InsufficientBalance(f"{lock_coin} free {ex._ledger.dec(free)} < needed {needed}")
         now = ex.clock.now_ms()
         order = Order(
             order_id="",  # given when applied: a refused order spends no id
@@ -230,9 +234,12 @@ class Matcher:
             seq=0,
             fee_coin=fee_coin,
             locked_units=lock_units,
+            symbol=grid.symbol,
+            utime=now,
         )
         legs, satisfied = self.plan(order)
-        # Nothing has changed so far; from here on every move was proved possible above.
+        # Nothing has changed so far; the lock (apply's first step) is the balance check, and refuses
+        # (InsufficientBalance) before it changes anything; every later move was proved possible by the plan.
         self.apply(order, legs, satisfied, lock_coin, lock_amount, now)
         if legs:
             # After the placement is applied: a listener's own placements are placements of their own.
@@ -251,11 +258,11 @@ class Matcher:
         buy = taker.side is Side.BUY
         limit = taker.type is OrderType.LIMIT
         limit_price = taker.price_ticks
-        opposite = Side.SELL if buy else Side.BUY
         book = self.venue.book
-        best = book.best_ticks(opposite)
+        best = book.best_ask if buy else book.best_bid
         if best is None or (limit and (best > limit_price if buy else best < limit_price)):
             return [], False  # nothing to take: the common case of an order that rests
+        opposite = Side.SELL if buy else Side.BUY
         plan = _Plan(taker, self.venue)
         market_buy = buy and not limit
         volume = taker.volume_lots
@@ -303,13 +310,23 @@ class Matcher:
 
     def apply(self, order: Order, legs: list[Leg], satisfied: bool, lock_coin: str, lock_amount: int, now: int) -> None:
         """Lock, number and store the order, settle each planned trade, then settle what is left."""
+        ex = self.exchange
+        ex._ledger.lock_units(order.account_id, lock_coin, lock_amount)
+        ex._seq += 1  # time priority across the book
+        order.seq = ex._seq
+        order.order_id = ex.ids.order_id()
+        ex._store.add(order)
+        if legs:
+            self._settle_trades(order, legs, now)
+        self.settle_remainder(order, satisfied)
+
+    def _settle_trades(self, order: Order, legs: list[Leg], now: int) -> None:
+        """Each planned trade: the ledger's transfers and fees, both orders' figures, two fills, the tape."""
         ex, venue = self.exchange, self.venue
         ledger, store, grid = ex._ledger, ex._store, venue.grid
-        ledger.lock_units(order.account_id, lock_coin, lock_amount)
-        order.seq = ex._next_seq()
-        order.order_id = ex.ids.order_id()
-        store.add(order)
         taker_buys = order.side is Side.BUY
+        buyer_role, seller_role = (Role.TAKER, Role.MAKER) if taker_buys else (Role.MAKER, Role.TAKER)
+        filled, partly = OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED
         for leg in legs:
             maker = leg.maker
             buyer, seller = (order, maker) if taker_buys else (maker, order)
@@ -327,38 +344,41 @@ class Matcher:
             buyer.locked_units -= leg.amount
             seller.locked_units -= leg.lots
             trade_id = ex.ids.trade_id()
-            for party, side, fee in ((buyer, Side.BUY, leg.buyer_fee), (seller, Side.SELL, leg.seller_fee)):
+            for party, side, role, fee in (
+                (buyer, Side.BUY, buyer_role, leg.buyer_fee),
+                (seller, Side.SELL, seller_role, leg.seller_fee),
+            ):
                 party.deal_lots += leg.lots
                 party.deal_units += leg.amount
                 party.fee_units += fee
                 party.utime = now
+                # The fill's row: Fill's fields in their order (see the order store).
                 store.add_fill(
-                    Fill(
-                        trade_id=trade_id,
-                        order_id=party.order_id,
-                        account_id=party.account_id,
-                        symbol=grid.symbol,
-                        side=side,
-                        price_ticks=leg.ticks,
-                        lots=leg.lots,
-                        amount_units=leg.amount,
-                        fee_units=fee,
-                        fee_coin=party.fee_coin,
-                        role=Role.TAKER if party is order else Role.MAKER,
-                        time_ms=now,
-                        grid=grid,
+                    (
+                        trade_id,
+                        party.order_id,
+                        party.account_id,
+                        grid.symbol,
+                        side,
+                        leg.ticks,
+                        leg.lots,
+                        leg.amount,
+                        fee,
+                        party.fee_coin,
+                        role,
+                        now,
+                        grid,
                     )
                 )
             if maker.deal_lots == maker.volume_lots:
-                maker.status = OrderStatus.FILLED
+                maker.status = filled
                 self._release(maker)  # a resting buy locks exactly price * left; nothing should remain
                 venue.book.remove(maker)
             else:
-                maker.status = OrderStatus.PARTIALLY_FILLED
-            price = dec(leg.ticks, grid.qp)
+                maker.status = partly
+            price = _tape_decimal(leg.ticks, grid.qp)
             venue.traded_at(price, leg.ticks)
-            venue.tape.record(now, price, dec(leg.lots, grid.bp))
-        self.settle_remainder(order, satisfied)
+            venue.tape.record(now, price, _tape_decimal(leg.lots, grid.bp))
 
     def settle_remainder(self, order: Order, satisfied: bool) -> None:
         """After matching: rest a limit order's remainder, end a market order."""
@@ -397,7 +417,10 @@ class Matcher:
         order.utime = now
 
     def _release(self, order: Order) -> None:
-        """Unlock whatever the order still locks."""
-        if order.locked_units:
-            self.exchange._ledger.unlock_units(order.account_id, order.lock_coin, order.locked_ledger_units)
+        """Unlock whatever the order still locks: quote for a buy, base for a sell."""
+        locked = order.locked_units
+        if locked:
+            g = order.grid
+            coin, n = (g.quote, locked * g.amount_s) if order.side is Side.BUY else (g.base, locked * g.lot_s)
+            self.exchange._ledger.unlock_units(order.account_id, coin, n)
             order.locked_units = 0
