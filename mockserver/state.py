@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields, replace
-from decimal import Decimal
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +19,8 @@ from .config import Config
 from .control.counterparty import Counterparty
 from .control.snapshot import Restored, SnapshotError
 from .control.snapshot import load as load_snapshot
-from .engine import EngineStateError, Exchange, LiquidityProvider, SyntheticPath, Wallet, load_markets
+from .engine import EngineStateError, Exchange, LiquidityProvider, Wallet, load_markets
 from .engine.accounts import Account
-from .engine.money import div_down, mul
 from .fidelity import SWITCHES, parse_switches
 
 if TYPE_CHECKING:
@@ -44,7 +42,6 @@ class MockState:
     verifier: Verifier
     journal: Journal
     liquidity: LiquidityProvider | None
-    paths: dict[str, SyntheticPath]
     coins: list[dict[str, Any]]
     rates: list[dict[str, Any]]
     demo: Account | None
@@ -74,7 +71,6 @@ class MockState:
             verifier=Verifier(PROFILES[config.profile], NonceStore()),
             journal=Journal(config.journal_size, tenant=config.tenant_id),
             liquidity=None,
-            paths={},
             coins=coins,
             rates=_seed_json("rates.json")["rates"],
             demo=None,
@@ -114,24 +110,15 @@ class MockState:
             state.wallet.load_state(parts.wallet)
         except ValueError as exc:
             raise SnapshotError(str(exc)) from None
-        # Synthetic candles are a pure function of (seed, symbol, start time, price): rebuild them.
-        state.rebuild_paths()
         if parts.liquidity is not None:
             liq = LiquidityProvider(ex, levels=parts.liquidity_levels, spacing_bps=parts.liquidity_spacing_bps)
             liq.load_state(parts.liquidity)
             state.liquidity = liq
             liq.attach()
         state.demo = ex.accounts.get(parts.demo_account) if parts.demo_account else None
-        state.extras["initial_balances"] = {acct: dict(held) for acct, held in parts.opening_balances.items()}
+        ex.set_opening_balances(parts.opening_balances)
         state.verifier.nonces.load_rows(parts.nonces)
         return state
-
-    def rebuild_paths(self) -> None:
-        """The synthetic past of every pair: a pure function of seed, pair, start time and reference price."""
-        ex = self.exchange
-        for m in ex.markets:
-            typical = div_down(mul(m.min_amount, Decimal(40)), m.reference_price, m.base_precision)
-            self.paths[m.symbol] = SyntheticPath(ex.seed, m.symbol, ex.started_ms, m.reference_price, typical)
 
     def replace_with(self, other: MockState, *, keep_journal: bool = False) -> None:
         """Become ``other`` in place, so the app, its routes and in-process holders keep one object."""
@@ -153,7 +140,6 @@ class MockState:
 
     def populate(self) -> None:
         cfg, ex = self.config, self.exchange
-        self.rebuild_paths()
         if cfg.liquidity:
             self.liquidity = LiquidityProvider(ex, levels=cfg.liquidity_levels, seed=cfg.seed)
             self.liquidity.attach()
@@ -166,7 +152,6 @@ class MockState:
                 balances=cfg.demo_balances,
                 account_id="demo",
             )
-            self.extras.setdefault("initial_balances", {})[self.demo.account_id] = dict(cfg.demo_balances)
 
     def switch(self, name: str) -> str:
         """The value in force of a :data:`~mockserver.fidelity.SWITCHES` behaviour (run-time, config, default)."""

@@ -213,7 +213,7 @@ def test_deleted_account_is_freed_and_unknown_to_transfers(client: TestClient, s
     assert gone["account_id"] not in state.exchange.accounts
     assert not state.exchange.orders_of(gone["account_id"])
     assert all(o.account_id != gone["account_id"] for o in state.exchange.orders.values())
-    assert gone["account_id"] not in list(state.exchange.ledger.accounts())
+    assert gone["account_id"] not in list(state.exchange._ledger.accounts())
     assert admin(client, "GET", "/markets/BTCUSDT/book") == {"bids": [], "asks": []}
     assert admin(client, "GET", "/audit")["conserved"] is True
     assert admin(client, "GET", "/status")["orders"] == 0

@@ -18,6 +18,7 @@ from mockserver.control.snapshot import dump
 from mockserver.engine import OrderType, PlaceRequest, Side
 from mockserver.engine.accounts import Balance, LedgerError
 from mockserver.engine.exchange import Exchange
+from mockserver.engine.matching import Matcher
 from mockserver.errors import ParameterError
 
 from .helpers import Signed, err, ok
@@ -163,21 +164,21 @@ def test_a_failure_mid_match_puts_everything_back(monkeypatch: pytest.MonkeyPatc
     ex = state.exchange
     _, taker = _seeded(ex)
     before = _state_doc(state)
-    real = Exchange._trade
+    real = Matcher.trade
     calls = {"n": 0}
 
-    def flaky(self: Exchange, *args: Any) -> None:
+    def flaky(self: Matcher, *args: Any) -> None:
         calls["n"] += 1
         if calls["n"] == 3:  # two trades done, the third blows up half-way through the sweep
             raise LedgerError("injected")
         real(self, *args)
 
-    monkeypatch.setattr(Exchange, "_trade", flaky)
+    monkeypatch.setattr(Matcher, "trade", flaky)
     with pytest.raises(LedgerError):
         ex.place(taker, PlaceRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, Decimal("0.03"), Decimal("64020")))
     assert calls["n"] == 3
     assert _state_doc(state) == before
-    monkeypatch.setattr(Exchange, "_trade", real)
+    monkeypatch.setattr(Matcher, "trade", real)
     # And the book still works in time priority: the same order now fills all three levels.
     order = ex.place(taker, PlaceRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, Decimal("0.03"), Decimal("64020")))
     assert [f.price for f in ex.fills(taker, order.order_id)] == [Decimal(64000), Decimal(64010), Decimal(64020)]
@@ -192,10 +193,10 @@ def test_a_failed_settlement_through_http_answers_500_and_changes_nothing(
     _seeded(state.exchange)
     before = _state_doc(state)
 
-    def broken(self: Exchange, *args: Any) -> None:
+    def broken(self: Matcher, *args: Any) -> None:
         raise LedgerError("injected")
 
-    monkeypatch.setattr(Exchange, "_trade", broken)
+    monkeypatch.setattr(Matcher, "trade", broken)
     with TestClient(app) as client:
         signed = Signed(client, now_ms=state.clock.now_ms)
         body = {"side": 2, "type": 1, "volume": "0.01", "price": "64000", "symbol": "BTCUSDT"}
@@ -207,7 +208,7 @@ def test_a_failed_settlement_through_http_answers_500_and_changes_nothing(
 def test_ledger_moves_check_before_they_apply() -> None:
     ex = create_app(Config(liquidity=False)).state.mock.exchange
     acct = ex.create_account(balances={"USDT": Decimal(5)})
-    ledger = ex.ledger
+    ledger = ex._ledger
     with pytest.raises(LedgerError, match="beyond free"):
         ledger.transfer_free(acct.account_id, "fees", "USDT", Decimal(6))
     with pytest.raises(LedgerError, match="beyond locked"):
@@ -228,11 +229,11 @@ def test_the_audit_computes_whatever_the_ledger_holds() -> None:
     ex = create_app(Config(liquidity=False)).state.mock.exchange
     acct = ex.create_account()
     # The ledger holds integers of 10**-scale: its finest unit and sixty nines, beyond any bounded input.
-    scale = ex.ledger.scale
+    scale = ex._ledger.scale
     tiny = Decimal(1).scaleb(-scale)
-    balances = ex.ledger.export_balances()
+    balances = ex._ledger.export_balances()
     balances[acct.account_id] = {"USDT": Balance(tiny, Decimal("9" * 60))}
-    ex.ledger.load(balances, ex.ledger.net_external())
+    ex._ledger.load(balances, ex._ledger.net_external())
     audit = ex.audit()
     assert audit["USDT"] == Decimal("9" * 60 + "." + "0" * (scale - 1) + "1")  # exact, not rounded
 

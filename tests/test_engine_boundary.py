@@ -53,7 +53,11 @@ def engine_private_names(root: Path = ROOT) -> set[str]:
 
 
 def outside_files(root: Path = ROOT) -> list[Path]:
-    return sorted([*(root / "control").glob("*.py"), *(root / "api").glob("*.py"), root / "state.py"])
+    """The modules that drive the engine from outside: the request side, the control plane, the wiring
+    that holds an exchange (state, cli, testing) and the benchmarks (``bench/``, beside the package)."""
+    wiring = [root / name for name in ("state.py", "cli.py", "testing.py") if (root / name).exists()]
+    bench = sorted((root.parent / "bench").glob("*.py"))
+    return [*sorted([*(root / "control").glob("*.py"), *(root / "api").glob("*.py"), *wiring]), *bench]
 
 
 def violations(root: Path = ROOT) -> list[str]:
@@ -64,7 +68,7 @@ def violations(root: Path = ROOT) -> list[str]:
     private = engine_private_names(root)
     found = []
     for path in outside_files(root):
-        rel = path.relative_to(root).as_posix()
+        rel = path.relative_to(root if path.is_relative_to(root) else root.parent).as_posix()
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if not isinstance(node, ast.Attribute) or not _private(node.attr) or node.attr not in private:
                 continue
@@ -80,7 +84,7 @@ def violations(root: Path = ROOT) -> list[str]:
 def test_the_scan_knows_the_engine_privates() -> None:
     names = engine_private_names()
     # A sample the engine certainly has: if these vanish the scan has gone blind, not clean.
-    assert {"_store", "_balances", "_net_external", "_records", "_rng", "_order", "_seq"} <= names
+    assert {"_store", "_ledger", "_balances", "_net_external", "_records", "_rng", "_order", "_seq"} <= names
 
 
 def test_nothing_outside_the_engine_touches_engine_privates() -> None:
@@ -89,12 +93,14 @@ def test_nothing_outside_the_engine_touches_engine_privates() -> None:
 
 def test_the_scan_catches_a_reach_in(tmp_path: Path) -> None:
     """A planted package: the real engine's modules, plus outside modules that reach in (and some that do not)."""
-    shutil.copytree(ROOT / "engine", tmp_path / "engine")
-    (tmp_path / "control").mkdir()
-    (tmp_path / "api").mkdir()
-    (tmp_path / "control" / "reach_in.py").write_text(
+    root = tmp_path / "mockserver"
+    shutil.copytree(ROOT / "engine", root / "engine")
+    (root / "control").mkdir()
+    (root / "api").mkdir()
+    (tmp_path / "bench").mkdir()
+    (root / "control" / "reach_in.py").write_text(
         "def f(ex, self_like):\n"
-        "    return ex.ledger._balances, ex._seq, self_like._store\n"
+        "    return ex._ledger, ex._seq, self_like._store\n"
         "\n"
         "\n"
         "class Fine:\n"
@@ -102,11 +108,17 @@ def test_the_scan_catches_a_reach_in(tmp_path: Path) -> None:
         "        return self._store, self._not_an_engine_name, self.public\n",
         "utf-8",
     )
-    (tmp_path / "api" / "clean.py").write_text("def h(ex):\n    return ex.place, ex.__dict__\n", "utf-8")
-    (tmp_path / "state.py").write_text("def k(state):\n    return state.exchange._store\n", "utf-8")
-    assert violations(tmp_path) == [
-        "control/reach_in.py:2: ex.ledger._balances",
+    (root / "api" / "clean.py").write_text("def h(ex):\n    return ex.place, ex.__dict__\n", "utf-8")
+    (root / "state.py").write_text("def k(state):\n    return state.exchange._store\n", "utf-8")
+    (root / "cli.py").write_text("def c(ex):\n    return ex._opening\n", "utf-8")
+    (root / "testing.py").write_text("def t(mock):\n    return mock.state.exchange._matchers\n", "utf-8")
+    (tmp_path / "bench" / "b.py").write_text("def b(ids):\n    return ids._order\n", "utf-8")
+    assert violations(root) == [
+        "cli.py:2: ex._opening",
+        "control/reach_in.py:2: ex._ledger",
         "control/reach_in.py:2: ex._seq",
         "control/reach_in.py:2: self_like._store",
         "state.py:2: state.exchange._store",
+        "testing.py:2: mock.state.exchange._matchers",
+        "bench/b.py:2: ids._order",
     ]

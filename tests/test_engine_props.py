@@ -72,10 +72,10 @@ def _apply(ex: Exchange, accounts: list[str], s: tuple[int, str, Side, OrderType
 def _check_invariants(ex: Exchange) -> None:
     assert all(v == 0 for v in ex.audit().values()), ex.audit()
     assert ex.problems() == []
-    for book in ex.books.values():
+    for book in (v.book for v in ex.venues.values()):
         assert not book.is_crossed()
     for acct in ex.accounts:
-        for coin, bal in ex.ledger.balances_of(acct).items():
+        for coin, bal in ex._ledger.balances_of(acct).items():
             assert bal.free >= 0 and bal.locked >= 0
             locked = ZERO
             for o in ex.orders.values():
@@ -86,7 +86,7 @@ def _check_invariants(ex: Exchange) -> None:
         market_buy = o.type is OrderType.MARKET and o.side is Side.BUY
         if not market_buy:
             assert add(o.deal_volume, o.left_volume) == o.volume
-        fills = ex.fills_by_order[o.order_id]
+        fills = ex.fills(o.account_id, o.order_id)
         assert sum((f.volume for f in fills), ZERO) == o.deal_volume
         assert sum((f.amount for f in fills), ZERO) == o.deal_amount
         if o.status is OrderStatus.NEW:
@@ -109,8 +109,8 @@ def test_random_flow_keeps_every_invariant(seed: int, liquidity: bool, steps: li
         order = _apply(ex, accounts, s)
         _check_invariants(ex)
         if order is not None:
-            book = ex.books[order.symbol]
-            fills = ex.fills_by_order[order.order_id]
+            book = ex.venue(order.symbol).book
+            fills = ex.fills(order.account_id, order.order_id)
             taker_fills = [f for f in fills if f.role == 2]
             # A taker never trades at a price worse than what is left on the other side.
             best_left = book.best(Side.SELL if order.side is Side.BUY else Side.BUY)
@@ -127,7 +127,7 @@ def test_price_time_priority() -> None:
     second = ex.place(b, PlaceRequest("BTCUSDT", Side.SELL, OrderType.LIMIT, Decimal("0.01"), Decimal(64010)))
     better = ex.place(b, PlaceRequest("BTCUSDT", Side.SELL, OrderType.LIMIT, Decimal("0.01"), Decimal(64005)))
     taker = ex.place(c, PlaceRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, Decimal("0.015"), Decimal(64020)))
-    assert [(f.price, f.volume) for f in ex.fills_by_order[taker.order_id]] == [
+    assert [(f.price, f.volume) for f in ex.fills(taker.account_id, taker.order_id)] == [
         (Decimal(64005), Decimal("0.01")),
         (Decimal(64010), Decimal("0.005")),
     ]
@@ -143,14 +143,14 @@ def test_market_buy_spends_quote_and_releases_dust() -> None:
     order = ex.place(b, PlaceRequest("BTCUSDT", Side.BUY, OrderType.MARKET, Decimal("300.01"), None))
     assert order.deal_volume == Decimal("0.005") and order.deal_amount == Decimal(300)
     assert order.status is OrderStatus.FILLED
-    assert ex.ledger.balance(b, "USDT").locked == 0
-    assert ex.ledger.balance(b, "USDT").free == Decimal(20_000) - Decimal(300)
+    assert ex._ledger.balance(b, "USDT").locked == 0
+    assert ex._ledger.balance(b, "USDT").free == Decimal(20_000) - Decimal(300)
 
 
 def test_market_order_on_an_empty_side_is_cancelled() -> None:
     ex, (a, _, _) = _exchange(3, liquidity=False)
     order = ex.place(a, PlaceRequest("BTCUSDT", Side.SELL, OrderType.MARKET, Decimal("0.1"), None))
-    assert order.status is OrderStatus.CANCELED and ex.ledger.balance(a, "BTC").free == Decimal("0.5")
+    assert order.status is OrderStatus.CANCELED and ex._ledger.balance(a, "BTC").free == Decimal("0.5")
 
 
 def test_partial_market_fill_is_partially_cancelled() -> None:
@@ -158,7 +158,7 @@ def test_partial_market_fill_is_partially_cancelled() -> None:
     ex.place(a, PlaceRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, Decimal("0.01"), Decimal(60000)))
     order = ex.place(b, PlaceRequest("BTCUSDT", Side.SELL, OrderType.MARKET, Decimal("0.05"), None))
     assert order.status is OrderStatus.PARTIALLY_CANCELED and order.deal_volume == Decimal("0.01")
-    assert ex.ledger.balance(b, "BTC").free == Decimal("0.49")
+    assert ex._ledger.balance(b, "BTC").free == Decimal("0.49")
 
 
 @settings(max_examples=examples(60), deadline=None)

@@ -1,15 +1,12 @@
-"""The order store's sharded indexes and the placement fast paths keep the engine's old behaviour.
+"""The order store's indexes and the placement entries: what callers see of them.
 
-The store keeps each index as 64 dicts chosen by hash (no dict rehashes more than a slice of the
-orders at once), fills as bare tuples, and the order of arrival in a list; ``place`` parses a
-plain limit request in one pass and ``place_ticks`` checks its steps against precomputed
-bounds. These tests pin what callers see: the same orders, in the same orders, with the same
-errors, as the single dicts and the step-by-step checks gave.
+The store keeps orders by id (in order of arrival), by account and by (account, client id), and
+each order's fills; ``place`` takes Decimal figures and ``place_ticks`` grid steps into the one
+placement path. These tests pin the orders callers get, in their orders, with the exact errors.
 """
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from decimal import Decimal, Inexact
 
@@ -27,7 +24,6 @@ from mockserver.engine import (
     Side,
     load_markets,
 )
-from mockserver.engine.orders import SHARDS
 from mockserver.errors import BitunixError, PlaceRefusal
 
 MARKETS = load_markets()
@@ -87,39 +83,24 @@ def _history() -> object:
 def test_fills_read_as_fills_oldest_first_and_snapshots_round_trip() -> None:
     ex, a, b, placed = _busy()
     sweep = placed[-3]
-    fills = ex.fills_by_order[sweep.order_id]
+    fills = ex.fills(b, sweep.order_id)
     assert len(fills) > 1 and all(type(f) is Fill for f in fills)
     assert [f.price for f in fills] == sorted(f.price for f in fills)  # best (lowest ask) first
     assert {f.side for f in fills} == {Side.BUY} and {f.role for f in fills} == {Role.TAKER}
-    assert all(f.grid is sweep.grid or f.grid.key == sweep.grid.key for f in fills)
+    assert all(f.grid is sweep.grid for f in fills)
     assert sum(f.volume for f in fills) == sweep.deal_volume and sum(f.fee for f in fills) == sweep.fee
     assert ex.fills(b, sweep.order_id) == fills and ex.fills(a, sweep.order_id) == []
     quiet = placed[1]
-    assert ex.fills_by_order[quiet.order_id] == [] and ex.fills(quiet.account_id, quiet.order_id) == []
-    assert list(ex.fills_by_order) == list(ex.orders) and len(ex.fills_by_order) == len(ex.orders)
-    with pytest.raises(KeyError):
-        ex.fills_by_order["nope"]
-    # A fill read twice is equal, not shared: nobody can change the store through it.
-    assert ex.fills_by_order[sweep.order_id] == fills and ex.fills_by_order[sweep.order_id] is not fills
+    assert ex.fills(quiet.account_id, quiet.order_id) == [] and ex.fills(b, "nope") == []
+    # A fill list read twice is equal, not shared: nobody can change the store through it.
+    assert ex.fills(b, sweep.order_id) == fills and ex.fills(b, sweep.order_id) is not fills
     state = ex.export_state()
     again = Exchange.from_state(MARKETS, state, clock=Clock(frozen_at_ms=1_760_000_000_000))
     assert again.export_state() == state
     assert list(again.orders) == list(ex.orders)
     assert again.orders_of(a) == [again.orders[o.order_id] for o in ex.orders_of(a)]
-    assert again.fills_by_order[sweep.order_id] == fills
+    assert again.fills(b, sweep.order_id) == fills
     assert not again.problems()
-
-
-def test_fill_rows_are_not_tracked_by_the_garbage_collector() -> None:
-    ex, *_ = _busy()
-    gc.collect()
-    tracked = {id(o) for o in gc.get_objects()}
-    store = ex._store  # the engine's own test: the rows themselves
-    rows = [
-        row for shard in store._fills for fills in shard.values() for row in (fills if type(fills) is list else [fills])
-    ]
-    assert rows and all(type(row) is tuple for row in rows)
-    assert not any(id(row) in tracked for row in rows)
 
 
 def test_forgetting_an_account_keeps_the_others_in_order() -> None:
@@ -128,32 +109,19 @@ def test_forgetting_an_account_keeps_the_others_in_order() -> None:
     kept = [o for o in placed if o.account_id == b]
     assert list(ex.orders.values()) == kept
     assert ex.orders_of(a) == [] and ex.orders_of(b) == kept
-    assert all(o.order_id not in ex.fills_by_order for o in placed if o.account_id == a)
+    assert all(o.order_id not in ex.orders and ex.fills(a, o.order_id) == [] for o in placed if o.account_id == a)
     assert not ex.problems()
     after = ex.place(a, _limit(Side.BUY, "0.01", "63000"))
     assert list(ex.orders.values()) == [*kept, after]
 
 
-def test_the_client_id_index_survives_sharding() -> None:
+def test_a_cancel_by_client_id_stalls_exactly_that_clients_open_orders() -> None:
     ex, a, _, placed = _busy()
     stalled = ex.cancel_by_client_id(a, "c0")
     want = [o for o in placed if o.account_id == a and o.client_id == "c0" and o.status.is_open]
     assert stalled == len(want) > 0
     assert all(o.cancel_blocked_until for o in want)
     assert not ex.cancel(a, want[0].order_id)  # stuck, as live does
-
-
-def test_no_index_dict_holds_more_than_a_slice_of_the_orders() -> None:
-    ex, a, _ = _exchange()
-    n = 20 * SHARDS
-    for i in range(n):
-        ex.place_ticks(a, "BTCUSDT", Side.BUY, 6_000_000 - i % 100, 1000, client_id=str(i))
-    store = ex._store
-    for index in (store._by_id.shards, store._by_client):
-        assert len(index) == SHARDS
-        assert sum(len(shard) for shard in index) == n
-        assert max(len(shard) for shard in index) < n // 8  # hash-spread: about n / 64 each
-    assert not ex.problems()
 
 
 def test_the_store_refuses_a_second_order_with_one_id() -> None:
@@ -172,42 +140,77 @@ def _outcome(call: Callable[[], Order]) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize(
-    ("volume", "price"),
+    ("volume", "price", "outcome"),
     [
-        ("0.01", "60000"),
-        ("0.010000", "60000.00"),
-        ("0.01", "60000.001"),  # more price decimals than the pair has
-        ("0.000000001", "60000"),  # more volume decimals
-        ("0", "60000"),
-        ("-0.01", "60000"),
-        ("0.01", "0"),
-        ("0.01", "-1"),
-        ("NaN", "60000"),
-        ("0.01", "Infinity"),
-        ("1E+40", "60000"),
-        ("0.01", "1E+39"),
-        ("1E-61", "60000"),
-        ("1." + "0" * 70, "60000"),  # 70 decimals, all zeros: whole, and fine
-        ("0." + "1" * 130, "60000"),  # longer than the exact context's 120 digits
-        ("0.00001", "60000"),  # below the minimum volume
-        ("5000", "60000"),  # above the maximum amount
-        ("0.01", "10"),  # below the minimum amount
-        ("1", "12000"),  # below last x (1 + minBuyPriceOffset): outside the band
+        ("0.01", "60000", ("ok", "BUY 0.01@60000 NEW")),
+        ("0.010000", "60000.00", ("ok", "BUY 0.01@60000 NEW")),
+        ("0.01", "60000.001", ("PricePrecisionError", "10059 Price precision error (price has more than 2 decimals)")),
+        (
+            "0.000000001",
+            "60000",
+            ("VolumePrecisionError", "10058 Volume precision error (volume has more than 5 decimals)"),
+        ),
+        ("0", "60000", ("ParameterError", "2 Parameter error (volume must be greater than 0)")),
+        ("-0.01", "60000", ("ParameterError", "2 Parameter error (volume must be greater than 0)")),
+        ("0.01", "0", ("ParameterError", "2 Parameter error (price must be greater than 0 for a limit order)")),
+        ("0.01", "-1", ("ParameterError", "2 Parameter error (price must be greater than 0 for a limit order)")),
+        ("NaN", "60000", ("ParameterError", "2 Parameter error (volume must be a finite number, not NaN)")),
+        ("0.01", "Infinity", ("ParameterError", "2 Parameter error (price must be a finite number, not Infinity)")),
+        ("1E+40", "60000", ("ParameterError", "2 Parameter error (volume has more than 40 integer digits)")),
+        (
+            "0.01",
+            "1E+39",
+            (
+                "MaxAmountExceeded",
+                "910003 amount above maxAmount "
+                "(price*volume 10000000000000000000000000000000000000 > maxAmount 1000000.0000000000000000)",
+            ),
+        ),
+        ("1E-61", "60000", ("ParameterError", "2 Parameter error (volume has more than 60 decimals)")),
+        ("1." + "0" * 70, "60000", ("ok", "BUY 1@60000 NEW")),  # 70 decimals, all zeros: whole, and fine
+        # Longer than the exact context's 120 digits.
+        ("0." + "1" * 130, "60000", ("ParameterError", "2 Parameter error (volume has more than 60 decimals)")),
+        (
+            "0.00001",
+            "60000",
+            (
+                "MinVolumeNotMet",
+                "910001 volume below minVolume (volume 0.00001 < minVolume 0.0000500000000000)",
+            ),
+        ),
+        (
+            "5000",
+            "60000",
+            (
+                "MaxAmountExceeded",
+                "910003 amount above maxAmount (price*volume 300000000 > maxAmount 1000000.0000000000000000)",
+            ),
+        ),
+        (
+            "0.01",
+            "10",
+            ("MinAmountNotMet", "910002 amount below minPrice (price*volume 0.1 < minPrice 5.0000000000000000)"),
+        ),
+        (
+            "1",
+            "12000",
+            (
+                "PriceOutsideBand",
+                "910005 price outside the allowed range "
+                "(buy price 12000 below 12800.0 = last 64000 x (1 + minBuyPriceOffset -0.8))",
+            ),
+        ),
     ],
 )
-def test_a_decimal_limit_request_meets_the_same_checks_on_either_path(volume: str, price: str) -> None:
-    """``place`` takes a shortcut for plain requests; ``_to_grid`` then ``_place`` is the long way round."""
-    fast, a, _ = _exchange()
-    slow, s, _ = _exchange()
-    req = _limit(Side.BUY, volume, price)
-
-    def long_way() -> Order:
-        venue = slow.venue("BTCUSDT")
-        with slow.lock:
-            ticks, lots = slow._to_grid(venue, req.side, req.type, req.volume, req.price)
-            return slow._place(slow.accounts[s], venue, req.side, req.type, ticks, lots, None)
-
-    assert _outcome(lambda: fast.place(a, req)) == _outcome(long_way)
+def test_a_decimal_limit_request_is_placed_or_refused_with_its_exact_error(
+    volume: str, price: str, outcome: tuple[str, str]
+) -> None:
+    """Each check of ``place`` in the order the exchange reports them (pinned from the engine before issue #20)."""
+    ex, a, _ = _exchange()
+    before = ex.export_state()
+    assert _outcome(lambda: ex.place(a, _limit(Side.BUY, volume, price))) == outcome
+    if outcome[0] != "ok":
+        assert ex.export_state() == before  # a refusal changes nothing, not even an id
 
 
 @pytest.mark.parametrize(

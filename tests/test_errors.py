@@ -71,7 +71,7 @@ def _fingerprint(state: MockState) -> tuple[Any, ...]:
     balances = tuple(
         (acct, coin, b.free, b.locked)
         for acct in sorted(ex.accounts)
-        for coin, b in sorted(ex.ledger.balances_of(acct).items())
+        for coin, b in sorted(ex._ledger.balances_of(acct).items())
     )
     return balances, len(ex.orders), len(state.wallet.export_state().records)
 

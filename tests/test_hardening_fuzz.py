@@ -67,7 +67,7 @@ header_values = st.one_of(
 def _snapshot() -> Any:
     ex = _state.exchange
     return (
-        {a: {c: (b.free, b.locked) for c, b in ex.ledger.balances_of(a).items()} for a in ex.accounts},
+        {a: {c: (b.free, b.locked) for c, b in ex._ledger.balances_of(a).items()} for a in ex.accounts},
         len(ex.orders),
         len(_state.wallet.export_state().records),
     )

@@ -240,7 +240,7 @@ class MoneyMachine(RuleBasedStateMachine):
         m = ex.market(symbol)
         if nasty_price is None:
             tick = Decimal(1).scaleb(-m.quote_precision)
-            price = add(ex.last_prices[m.symbol], ticks * tick * 10)
+            price = add(ex.last_price(m.symbol), ticks * tick * 10)
             if extra_price_places:
                 price = add(price, tick / 10)  # one decimal beyond the pair's precision
             price_raw: tuple[str, bool] = (format(price, "f"), False)
@@ -328,7 +328,7 @@ class MoneyMachine(RuleBasedStateMachine):
     )
     def http_place(self, key: str, symbol: str, side: str, kind: str, volume: Any, ticks: int, price: Any) -> None:
         if price is None:
-            near = add(self.state.exchange.last_prices[symbol], Decimal(ticks).scaleb(-1))
+            near = add(self.state.exchange.last_price(symbol), Decimal(ticks).scaleb(-1))
             price = (format(near, "f"), ticks % 2 == 0)
         body = (
             f'{{"side":{side},"type":{kind},"volume":{_json(volume)},"price":{_json(price)},"symbol":"{symbol}"}}'
@@ -392,8 +392,8 @@ class MoneyMachine(RuleBasedStateMachine):
             if o.status.is_open:
                 k = (o.account_id, o.lock_coin)
                 expected[k] = add(expected.get(k, ZERO), o.locked)
-        for acct in list(ex.ledger.accounts()):
-            for coin, bal in ex.ledger.balances_of(acct).items():
+        for acct in list(ex._ledger.accounts()):
+            for coin, bal in ex._ledger.balances_of(acct).items():
                 assert bal.free >= 0 and bal.locked >= 0, (acct, coin, bal)
                 assert bal.locked == expected.pop((acct, coin), ZERO), (acct, coin, bal.locked)
         assert all(v == 0 for v in expected.values()), f"locks without a ledger row: {expected}"
@@ -403,14 +403,14 @@ class MoneyMachine(RuleBasedStateMachine):
         if self.app is None:
             return
         ex = self.state.exchange
-        in_books = {id(o) for book in ex.books.values() for o in book.orders()}
+        in_books = {id(o) for book in (v.book for v in ex.venues.values()) for o in book.orders()}
         for o in ex.orders.values():
             should_rest = o.status.is_open and o.type is OrderType.LIMIT
             assert (id(o) in in_books) == should_rest, (o.order_id, o.status, o.type)
             if o.status.is_open:
                 assert o.status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
         assert len(in_books) == sum(1 for o in ex.orders.values() if o.status.is_open), "a book holds a stray order"
-        for book in ex.books.values():
+        for book in (v.book for v in ex.venues.values()):
             assert not book.is_crossed()
 
 

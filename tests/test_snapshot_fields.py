@@ -215,7 +215,9 @@ LIVE_ATTRIBUTES: dict[str, dict[str, str]] = {
         "_account_seq": "ExchangeState.account_seq",
         "accounts": "ExchangeState.accounts",
         "accounts_by_key": "ExchangeState.accounts (derived: the keys of accounts reached by a key)",
-        "ledger": "ExchangeState.balances, net_external",
+        "_ledger": "ExchangeState.balances, net_external",
+        "_opening": "the snapshot's opening_balances (beside the exchange state)",
+        "_matchers": "wiring (one per venue)",
         "venues": "ExchangeState.last_prices, tapes; books derived from open orders",
         "_store": "ExchangeState.orders, fills",
         "lock": "wiring",
@@ -250,6 +252,7 @@ LIVE_ATTRIBUTES: dict[str, dict[str, str]] = {
         "_buy_factor": "configuration (derived from the market)",
         "_sell_factor": "configuration (derived from the market)",
         "after_trade": "wiring",
+        "path": "derived (a pure function of ExchangeState.seed, started_ms and the market)",
     },
     "Ledger": {
         "_balances": "ExchangeState.balances",
@@ -262,8 +265,6 @@ LIVE_ATTRIBUTES: dict[str, dict[str, str]] = {
         "_by_account": "derived from orders",
         "_by_client": "derived from orders",
         "_fills": "ExchangeState.fills",
-        "_view": "derived (read-only view)",
-        "_fills_view": "derived (read-only view)",
     },
     "IdGenerator": {
         "_order": "IdState.order",
@@ -301,7 +302,7 @@ def test_every_attribute_of_the_live_engine_is_state_or_wiring() -> None:
     live = {
         "Exchange": ex,
         "Venue": venue,
-        "Ledger": ex.ledger,
+        "Ledger": ex._ledger,
         "OrderStore": ex._store,
         "IdGenerator": ex.ids,
         "Wallet": state.wallet,

@@ -14,7 +14,7 @@ TRON_ADDRESS = "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE"
 
 
 def _free(state: MockState, account_id: str, coin: str) -> Decimal:
-    return state.exchange.ledger.balance(account_id, coin).free
+    return state.exchange._ledger.balance(account_id, coin).free
 
 
 def test_demo_funding_is_listed_as_deposits(signed: Signed) -> None:
@@ -215,7 +215,7 @@ def test_a_reset_or_deleted_account_with_a_withdrawal_still_snapshots_and_restor
         signed = Signed(client, now_ms=state.clock.now_ms)
         body = {"coin": "USDT", "network": "Tron (TRC-20)", "address": TRON_ADDRESS, "amount": "20"}
         ok(signed.post(f"{P}/withdraw", body))
-        supply = state.exchange.ledger.net_external()["USDT"]
+        supply = state.exchange._ledger.net_external()["USDT"]
         if action == "reset":
             assert client.post(f"/_mock/accounts/{signed.key}/reset", json={}).status_code == 200
         else:
@@ -233,4 +233,4 @@ def test_a_reset_or_deleted_account_with_a_withdrawal_still_snapshots_and_restor
         assert {**again, "clock": None} == {**snap, "clock": None}  # the clock runs on
         # Reset: the opening 100000 minted again after the 99980 left and the 20 withdrawn burned;
         # delete: all 100000 of the account gone.
-        assert state.exchange.ledger.net_external()["USDT"] == supply - (0 if action == "reset" else 100000)
+        assert state.exchange._ledger.net_external()["USDT"] == supply - (0 if action == "reset" else 100000)

@@ -23,8 +23,8 @@ from ..api.verdicts import check_verdict
 from ..clock import Clock
 from ..engine import Account, OrderType, PlaceRequest, Side
 from ..engine.accounts import Balance, LedgerError
-from ..engine.money import add, mul
-from ..errors import BitunixError, PlaceRefusal
+from ..engine.money import mul
+from ..errors import BitunixError, InsufficientBalance, PlaceRefusal
 from .counterparty import FillRefused, Script
 from .schema import (
     AccountSpec,
@@ -185,45 +185,42 @@ class Controller:
         for coin in body.balances:
             self._check_coin(coin, f"balances.{coin}")
         ex, wallet = self.state.exchange, self.state.wallet
-        with ex.lock:
-            if body.api_key is not None and body.api_key in ex.accounts_by_key:
-                raise AdminError(409, f"api-key {body.api_key!r} already exists")
-            try:
-                with ex.savepoint(orders=False), wallet.savepoint():
-                    acct = ex.create_account(
-                        api_key=body.api_key,
-                        secret=body.secret,
-                        label=body.label,
-                        permissions=body.permissions,
-                        ip_whitelist=body.ip_whitelist,
-                        balances=body.balances,
-                    )
-            except Exception as exc:
-                if isinstance(exc, ValueError):
-                    raise AdminError(409 if "already exists" in str(exc) else 400, str(exc)) from None
-                raise AdminError(500, f"account not created: {exc!r}") from None
-            self.state.extras.setdefault("initial_balances", {})[acct.account_id] = dict(body.balances)
-            return self.account_json(acct)
+        if body.api_key is not None and ex.account_by_key(body.api_key) is not None:
+            raise AdminError(409, f"api-key {body.api_key!r} already exists")
+        try:
+            with ex.savepoint(orders=False), wallet.savepoint():
+                acct = ex.create_account(
+                    api_key=body.api_key,
+                    secret=body.secret,
+                    label=body.label,
+                    permissions=body.permissions,
+                    ip_whitelist=body.ip_whitelist,
+                    balances=body.balances,
+                )
+        except Exception as exc:
+            if isinstance(exc, ValueError):
+                raise AdminError(409 if "already exists" in str(exc) else 400, str(exc)) from None
+            raise AdminError(500, f"account not created: {exc!r}") from None
+        return self.account_json(acct)
 
     def orders(self, api_key: str) -> list[dict[str, Any]]:
         """The engine's view of the account's orders, oldest first (what a client should report)."""
         acct = self.account(api_key)
-        with self.state.exchange.lock:
-            return [
-                {
-                    "order_id": o.order_id,
-                    "symbol": o.symbol,
-                    "side": int(o.side),
-                    "type": int(o.type),
-                    "status": int(o.status),
-                    "price": _amount(o.price),
-                    "volume": _amount(o.volume),
-                    "deal_volume": _amount(o.deal_volume),
-                    "locked": _amount(o.locked),
-                    "client_id": o.client_id,
-                }
-                for o in self.state.exchange.orders_of(acct.account_id)
-            ]
+        return [
+            {
+                "order_id": o.order_id,
+                "symbol": o.symbol,
+                "side": int(o.side),
+                "type": int(o.type),
+                "status": int(o.status),
+                "price": _amount(o.price),
+                "volume": _amount(o.volume),
+                "deal_volume": _amount(o.deal_volume),
+                "locked": _amount(o.locked),
+                "client_id": o.client_id,
+            }
+            for o in self.state.exchange.orders_of(acct.account_id)
+        ]
 
     def reset_account(self, api_key: str) -> dict[str, Any]:
         """Cancel the account's orders, forget its history, restore its opening balances.
@@ -231,25 +228,16 @@ class Controller:
         The key's nonce memory is kept: a request accepted before the reset is still a replay after it.
         """
         acct = self.account(api_key)
-        ex, state = self.state.exchange, self.state
-        with ex.lock:
-            self._forget_history(acct)
-            for coin, bal in ex.balances(acct.account_id).items():
-                if bal.locked:
-                    raise AdminError(500, f"{coin} still locked after cancelling every order")
-                if bal.free:
-                    ex.ledger.burn(acct.account_id, coin, bal.free)
-            opening = state.extras.get("initial_balances", {}).get(acct.account_id)
-            if opening is None and state.demo is not None and acct.account_id == state.demo.account_id:
-                opening = state.config.demo_balances
-            for coin, amount in (opening or {}).items():
-                ex.fund(acct.account_id, coin, amount)
-            return self.account_json(acct)
+        self._forget_history(acct)
+        try:
+            self.state.exchange.reset_account(acct.account_id)
+        except LedgerError as exc:
+            raise AdminError(500, str(exc)) from None
+        return self.account_json(acct)
 
     def _forget_history(self, acct: Account) -> None:
-        """Cancel the account's open orders, then forget its orders, fills and wallet records."""
+        """Forget the account's wallet records and counterparty scripts (the engine forgets its orders and fills)."""
         state = self.state
-        state.exchange.forget_orders(acct.account_id)
         state.wallet.forget_history(acct.account_id)
         cp = state.counterparty
         cp.scripts = [sc for sc in cp.scripts if sc.account_id != acct.account_id]
@@ -261,17 +249,15 @@ class Controller:
         Its nonce memory is kept until it expires (the key may be opened again).
         """
         acct = self.account(api_key)
-        ex, state = self.state.exchange, self.state
-        with ex.lock:
-            self._forget_history(acct)
-            try:
-                ex.delete_account(acct.account_id)
-            except LedgerError as exc:
-                raise AdminError(500, str(exc)) from None
-            state.wallet.forget_account(acct.account_id)
-            state.extras.get("initial_balances", {}).pop(acct.account_id, None)
-            if state.demo is not None and state.demo.account_id == acct.account_id:
-                state.demo = None
+        state = self.state
+        self._forget_history(acct)
+        try:
+            state.exchange.delete_account(acct.account_id)
+        except LedgerError as exc:
+            raise AdminError(500, str(exc)) from None
+        state.wallet.forget_account(acct.account_id)
+        if state.demo is not None and state.demo.account_id == acct.account_id:
+            state.demo = None
 
     def withdraw_addresses(self, api_key: str, addresses: Any = None) -> dict[str, Any]:
         """Read, or add to, the addresses the account may withdraw to (registered on the website, live)."""
@@ -294,17 +280,18 @@ class Controller:
         acct = self.account(api_key)
         body = _spec(FundSpec, _given(coin=coin, amount=amount))
         self._check_coin(body.coin, "coin")
-        ex = self.state.exchange
-        with ex.lock:
-            free = ex.ledger.free(acct.account_id, body.coin)
-            if body.amount < 0 and free < -body.amount:
-                raise AdminError(409, f"free {body.coin} is below {-body.amount}")
+
+        def bounded(free: Decimal) -> None:
             try:
-                bounds.check_decimal(add(free, body.amount), "amount", allow_negative=True)
+                bounds.check_decimal(free, "amount", allow_negative=True)
             except bounds.BoundError:
                 raise AdminError(400, f"amount: the {body.coin} balance would exceed 20 integer digits") from None
-            ex.fund(acct.account_id, body.coin, body.amount)
-            return self.account_json(acct)
+
+        try:
+            self.state.exchange.adjust_balance(acct.account_id, body.coin, body.amount, bounded)
+        except InsufficientBalance:
+            raise AdminError(409, f"free {body.coin} is below {-body.amount}") from None
+        return self.account_json(acct)
 
     def reset(self, seed: Any = None, keep_journal: Any = False) -> dict[str, Any]:
         """A brand-new exchange (optionally with another seed)."""
@@ -379,15 +366,10 @@ class Controller:
         sym = self._symbol(symbol)
         value = _spec(PriceSpec, _given(price=price)).price
         ex, liq = self.state.exchange, self.state.liquidity
-        with ex.lock:
-            ex.set_last_price(sym, value)
-            if liq is not None:
-                from ..engine import LIQUIDITY_ACCOUNT
-
-                for order in [o for o in ex.venue(sym).book.orders() if o.account_id == LIQUIDITY_ACCOUNT]:
-                    ex.cancel(LIQUIDITY_ACCOUNT, order.order_id)
-                liq.replenish(ex, sym)
-            return {"symbol": sym, "last_price": _amount(ex.last_price(sym))}
+        ex.set_last_price(sym, value)
+        if liq is not None:
+            liq.recentre(sym)
+        return {"symbol": sym, "last_price": _amount(ex.last_price(sym))}
 
     def seed_book(self, symbol: str, bids: Iterable[Any] = (), asks: Iterable[Any] = ()) -> dict[str, Any]:
         """Rest orders from a system account: ``bids``/``asks`` are [price, volume] pairs (<= 1000 a side)."""
@@ -405,37 +387,31 @@ class Controller:
             for side, rows in ((Side.BUY, body.bids), (Side.SELL, body.asks))
             for price, volume in rows
         ]
-        with ex.lock:
+        for req in orders:
+            try:
+                ex.precheck(req)
+            except BitunixError as err:
+                what = f"{req.side.name} {req.volume}@{req.price}"
+                raise AdminError(400, f"{what}: {err.msg} ({err.detail})") from None
+        m = ex.market(sym)
+        placed = []
+        with ex.savepoint():  # one refused level puts every level of the call back, and the seeder account
+            if BOOK_ACCOUNT not in ex.accounts:
+                ex.create_account(account_id=BOOK_ACCOUNT, api_key="", secret="", system=True, label="book seeder")
             for req in orders:
+                assert req.price is not None
+                coin, need = (m.quote, mul(req.volume, req.price)) if req.side is Side.BUY else (m.base, req.volume)
+                ex.fund(BOOK_ACCOUNT, coin, need)
                 try:
-                    ex.precheck(req)
-                except BitunixError as err:
-                    what = f"{req.side.name} {req.volume}@{req.price}"
-                    raise AdminError(400, f"{what}: {err.msg} ({err.detail})") from None
-            m = ex.market(sym)
-            placed = []
-            with ex.savepoint():  # one refused level puts every level of the call back, and the seeder account
-                if BOOK_ACCOUNT not in ex.accounts:
-                    ex.create_account(account_id=BOOK_ACCOUNT, api_key="", secret="", system=True, label="book seeder")
-                for req in orders:
-                    assert req.price is not None
-                    coin, need = (m.quote, mul(req.volume, req.price)) if req.side is Side.BUY else (m.base, req.volume)
-                    ex.fund(BOOK_ACCOUNT, coin, need)
-                    try:
-                        placed.append(ex.place(BOOK_ACCOUNT, req).order_id)
-                    except PlaceRefusal as refusal:
-                        raise AdminError(400, f"refused: {refusal}") from None
-            return {"symbol": sym, "order_ids": placed, "depth": self.book(sym)}
+                    placed.append(ex.place(BOOK_ACCOUNT, req).order_id)
+                except PlaceRefusal as refusal:
+                    raise AdminError(400, f"refused: {refusal}") from None
+        return {"symbol": sym, "order_ids": placed, "depth": self.book(sym)}
 
     def clear_book(self, symbol: str) -> dict[str, Any]:
         """Cancel every resting order of the pair, whoever owns it (locked funds go back)."""
         sym = self._symbol(symbol)
-        ex = self.state.exchange
-        with ex.lock:
-            cancelled = [(o.account_id, o.order_id) for o in ex.venue(sym).book.orders()]
-            for account_id, oid in cancelled:
-                ex.cancel(account_id, oid)
-            return {"symbol": sym, "cancelled": len(cancelled)}
+        return {"symbol": sym, "cancelled": self.state.exchange.cancel_resting(sym)}
 
     def book(self, symbol: str) -> dict[str, Any]:
         sym = self._symbol(symbol)

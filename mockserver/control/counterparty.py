@@ -132,29 +132,28 @@ class Counterparty:
         target that cannot be filled, or a named order that is not open, raises FillRefused and
         leaves the exchange and the script as they were.
         """
-        with exchange.lock:
-            targets = [
-                o
-                for o in exchange.orders_of(script.account_id)
-                if o.status.is_open
-                and (script.symbol is None or o.symbol == script.symbol)
-                and (script.order_id is None or o.order_id == script.order_id)
-            ]
-            if not all_or_nothing:
-                script.done = True
-                script.result.extend(self._hit(exchange, t.order_id, script.fraction) for t in targets)
-                return script.result
-            if script.order_id is not None and not targets:
-                where = f" on {script.symbol}" if script.symbol else ""
-                raise FillRefused(f"order {script.order_id}: no open order with this id{where} for this api-key")
-            with exchange.savepoint():
-                outcomes = [self._hit(exchange, t.order_id, script.fraction) for t in targets]
-                refused = [o["skipped"] for o in outcomes if "skipped" in o]
-                if refused:
-                    raise FillRefused("; ".join(refused) + "; nothing was traded")
+        targets = [
+            o
+            for o in exchange.orders_of(script.account_id)
+            if o.status.is_open
+            and (script.symbol is None or o.symbol == script.symbol)
+            and (script.order_id is None or o.order_id == script.order_id)
+        ]
+        if not all_or_nothing:
             script.done = True
-            script.result.extend(outcomes)
+            script.result.extend(self._hit(exchange, t.order_id, script.fraction) for t in targets)
             return script.result
+        if script.order_id is not None and not targets:
+            where = f" on {script.symbol}" if script.symbol else ""
+            raise FillRefused(f"order {script.order_id}: no open order with this id{where} for this api-key")
+        with exchange.savepoint():
+            outcomes = [self._hit(exchange, t.order_id, script.fraction) for t in targets]
+            refused = [o["skipped"] for o in outcomes if "skipped" in o]
+            if refused:
+                raise FillRefused("; ".join(refused) + "; nothing was traded")
+        script.done = True
+        script.result.extend(outcomes)
+        return script.result
 
     @staticmethod
     def _hit(exchange: Exchange, order_id: str, fraction: Decimal) -> dict[str, Any]:

@@ -165,11 +165,7 @@ def capture(state: MockState) -> Captured:
             wallet=state.wallet.export_state(),
             liquidity=None if liq is None else liq.export_state(),
             demo_account=None if state.demo is None else state.demo.account_id,
-            opening_balances={
-                acct: dict(coins)
-                for acct, coins in state.extras.get("initial_balances", {}).items()
-                if acct in ex.accounts
-            },
+            opening_balances=ex.opening_balances(),
             nonces=dump_nonces(state.verifier.nonces),
         )
 

@@ -1,12 +1,16 @@
 """The matching engine and ledger: pure Python, no HTTP.
 
-Ownership: :class:`Exchange` owns the exchange. Each pair is one :class:`Venue`
-(rules, book, tape, last price, market-model hooks) in ``Exchange.venues``; every
-order sits in one :class:`OrderStore`, the only writer of the order indexes; the
-:class:`Ledger` alone writes balances. Code outside this package goes through
-their methods - ``export_state``/``load_state`` (plain dataclasses: what snapshots
-save), ``savepoint``, ``delete_account``, ``forget_orders``, ``set_last_price`` -
-and never touches a private attribute (tests/test_engine_boundary.py).
+Ownership: :class:`Exchange` (``exchange.py``) owns the exchange: accounts, routing to
+each market's :class:`Matcher` (``matching.py``: rules, plan, apply, settlement), cancels,
+compound operations and queries. Each pair is one :class:`Venue` (rules, book, tape, last
+price, synthetic past, market-model hooks) in ``Exchange.venues``; every order sits in one
+:class:`OrderStore`, the only writer of the order indexes; the exchange's private
+:class:`Ledger` alone writes balances. Ids are in ``ids.py``; the state as plain data, its
+invariants (``problems``) and savepoints in ``state.py``. Code outside this package goes
+through the exchange's methods - ``export_state``/``load_state``, ``savepoint``,
+``place_batch``, ``cancel_batch``, ``candles``, ``reset_account``, ``adjust_balance``,
+``delete_account``, ``set_last_price`` - and never takes its lock or touches a private
+attribute (tests/test_engine_boundary.py).
 
 Integers inside, Decimal at the edges: per pair, prices are integer ticks
 (10**-quotePrecision), base quantities lots (10**-basePrecision) and quote amounts
@@ -20,10 +24,12 @@ amounts) and read back through the objects' old names (``Order.price``,
 
 from .accounts import ALL_PERMISSIONS, Account, Balance, Ledger
 from .book import OrderBook
-from .exchange import FEE_ACCOUNT, EngineStateError, Exchange, ExchangeState, HistoryQuery, IdGenerator, IdState
+from .exchange import Exchange, HistoryQuery
+from .ids import IdGenerator, IdState
 from .liquidity import LIQUIDITY_ACCOUNT, LiquidityProvider, LiquidityState
 from .marketdata import INTERVALS, Candle, SyntheticPath, TradeTape, candles
 from .markets import Market, MarketRegistry, load_markets
+from .matching import FEE_ACCOUNT, Matcher
 from .orders import (
     Fill,
     FillRecord,
@@ -37,6 +43,7 @@ from .orders import (
     Role,
     Side,
 )
+from .state import EngineStateError, ExchangeState
 from .venue import Venue
 from .wallet import WITHDRAWALS_ACCOUNT, Wallet, WalletRecord, WalletState
 
@@ -63,6 +70,7 @@ __all__ = [
     "LiquidityState",
     "Market",
     "MarketRegistry",
+    "Matcher",
     "Order",
     "OrderBook",
     "OrderRecord",

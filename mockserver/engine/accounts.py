@@ -151,6 +151,12 @@ class Ledger:
         row[0] = free
         row[1] = locked
 
+    def _add(self, row: _Row, free: int, locked: int) -> None:
+        if self._undo is not None:
+            self._undo.append(("bal", row, row[0], row[1]))
+        row[0] += free
+        row[1] += locked
+
     def _set_external(self, coin: str, value: int) -> None:
         if self._undo is not None:
             self._undo.append(("ext", coin, self._net_external.get(coin)))
@@ -179,8 +185,7 @@ class Ledger:
         return Balance(dec(row[0], self.scale), dec(row[1], self.scale))
 
     def free_units(self, account_id: str, coin: str) -> int:
-        coins = self._balances.get(account_id)  # _row inlined: once per placement
-        row = coins.get(coin) if coins is not None else None
+        row = self._row(account_id, coin)
         return row[0] if row is not None else 0
 
     def locked_units(self, account_id: str, coin: str) -> int:
@@ -190,9 +195,6 @@ class Ledger:
     def free(self, account_id: str, coin: str) -> Decimal:
         """Free balance, without creating an entry for a coin the account never held."""
         return dec(self.free_units(account_id, coin), self.scale)
-
-    def locked(self, account_id: str, coin: str) -> Decimal:
-        return dec(self.locked_units(account_id, coin), self.scale)
 
     def balances_of(self, account_id: str) -> dict[str, Balance]:
         """The account's rows as Decimal (copies)."""
@@ -224,68 +226,28 @@ class Ledger:
         self._set(row, free - n, row[1])
         self._set_external(coin, self._net_external.get(coin, 0) - n)
 
-    def lock(self, account_id: str, coin: str, amount: Decimal) -> None:
-        self.lock_units(account_id, coin, self.to_units(amount, "lock"))
-
     def lock_units(self, account_id: str, coin: str, n: int) -> None:
         # Check before touching anything: a refused lock must not even add an empty row.
         if n < 0:
             raise LedgerError(f"lock: amount {self.dec(n)} is negative")
-        coins = self._balances.get(account_id)  # _row inlined: once per placement
-        row = coins.get(coin) if coins is not None else None
+        row = self._row(account_id, coin)
         free = row[0] if row is not None else 0
         if free < n:
             raise InsufficientBalance(f"{coin} free {self.dec(free)} < needed {self.dec(n)}")
-        if row is None:
-            row = self._row_or_new(account_id, coin)
-        if self._undo is not None:
-            self._undo.append(("bal", row, row[0], row[1]))
-        row[0] = free - n
-        row[1] += n
+        self._add(row or self._row_or_new(account_id, coin), -n, n)
 
     def unlock(self, account_id: str, coin: str, amount: Decimal) -> None:
+        """:meth:`unlock_units` in Decimal: a test seam (the engine unlocks in units)."""
         self.unlock_units(account_id, coin, self.to_units(amount, "unlock"))
 
     def unlock_units(self, account_id: str, coin: str, n: int) -> None:
         if n < 0:
             raise LedgerError(f"unlock: amount {self.dec(n)} is negative")
-        coins = self._balances.get(account_id)  # _row inlined: once per cancel
-        row = coins.get(coin) if coins is not None else None
+        row = self._row(account_id, coin)
         locked = row[1] if row is not None else 0
         if locked < n:
             raise LedgerError(f"unlock {self.dec(n)} {coin} beyond locked {self.dec(locked)}")
-        if row is None:
-            row = self._row_or_new(account_id, coin)
-        if self._undo is not None:
-            self._undo.append(("bal", row, row[0], row[1]))
-        row[0] += n
-        row[1] = locked - n
-
-    def settle_trade(
-        self,
-        buyer: str,
-        seller: str,
-        base: str,
-        quote: str,
-        qty: Decimal,
-        amount: Decimal,
-        buyer_fee: Decimal,
-        seller_fee: Decimal,
-        fee_account: str,
-    ) -> None:
-        """:meth:`settle_units` in Decimal."""
-        u = self.to_units
-        self.settle_units(
-            buyer,
-            seller,
-            base,
-            quote,
-            u(qty, "settle"),
-            u(amount, "settle"),
-            u(buyer_fee, "fee"),
-            u(seller_fee, "fee"),
-            fee_account,
-        )
+        self._add(row or self._row_or_new(account_id, coin), n, -n)
 
     def settle_units(
         self,
@@ -307,77 +269,28 @@ class Ledger:
         if qty <= 0 or amount <= 0 or buyer_fee < 0 or seller_fee < 0:
             d = self.dec
             raise LedgerError(f"trade of {d(qty)} for {d(amount)} (fees {d(buyer_fee)}, {d(seller_fee)}): not positive")
-        balances = self._balances
-        buyer_coins, seller_coins = balances.get(buyer), balances.get(seller)
-        bq = buyer_coins.get(quote) if buyer_coins is not None else None
-        sb = seller_coins.get(base) if seller_coins is not None else None
+        bq, sb = self._row(buyer, quote), self._row(seller, base)
         if bq is None or bq[1] < amount:
             raise LedgerError(f"settling {self.dec(amount)} {quote} beyond locked {self.dec(bq[1] if bq else 0)}")
         if sb is None or sb[1] < qty:
             raise LedgerError(f"settling {self.dec(qty)} {base} beyond locked {self.dec(sb[1] if sb else 0)}")
         if buyer_fee > qty or seller_fee > amount:
             raise LedgerError("a fee above what its side receives")
-        undo = self._undo
-        if undo is None and buyer_coins is not None and seller_coins is not None:
-            # The usual case, outside a transaction: no undo steps, rows read straight from the dicts.
-            # Still one move at a time, each row fetched just before its move: buyer, seller and fee
-            # account may share rows, and a missing row is created (then found by the next fetch).
-            bq[1] -= amount
-            sq = seller_coins.get(quote) or self._row_or_new(seller, quote)
-            sq[0] += amount - seller_fee
-            sb[1] -= qty
-            bb = buyer_coins.get(base) or self._row_or_new(buyer, base)
-            bb[0] += qty - buyer_fee
-            if buyer_fee or seller_fee:
-                fees = balances.get(fee_account)
-                if buyer_fee:
-                    fb = (fees.get(base) if fees is not None else None) or self._row_or_new(fee_account, base)
-                    fb[0] += buyer_fee
-                    fees = balances.get(fee_account)
-                if seller_fee:
-                    fq = (fees.get(quote) if fees is not None else None) or self._row_or_new(fee_account, quote)
-                    fq[0] += seller_fee
-            return
-        # Rows are fetched one move at a time: buyer, seller and fee account may share rows.
+        # Moves add to rows, so they commute: rows shared by buyer, seller and fee account (a self-trade,
+        # a fee account that trades) come out right whatever the order; a missing row is created once.
         row = self._row_or_new
-        if undo is not None:
-            undo.append(("bal", bq, bq[0], bq[1]))
-        bq[1] -= amount
-        sq = row(seller, quote)
-        if undo is not None:
-            undo.append(("bal", sq, sq[0], sq[1]))
-        sq[0] += amount - seller_fee
-        if undo is not None:
-            undo.append(("bal", sb, sb[0], sb[1]))
-        sb[1] -= qty
-        bb = row(buyer, base)
-        if undo is not None:
-            undo.append(("bal", bb, bb[0], bb[1]))
-        bb[0] += qty - buyer_fee
+        moves = [(bq, 0, -amount), (row(seller, quote), amount - seller_fee, 0), (sb, 0, -qty)]
+        moves.append((row(buyer, base), qty - buyer_fee, 0))
         if buyer_fee:
-            fb = row(fee_account, base)
-            if undo is not None:
-                undo.append(("bal", fb, fb[0], fb[1]))
-            fb[0] += buyer_fee
+            moves.append((row(fee_account, base), buyer_fee, 0))
         if seller_fee:
-            fq = row(fee_account, quote)
+            moves.append((row(fee_account, quote), seller_fee, 0))
+        undo = self._undo
+        for r, free, locked in moves:
             if undo is not None:
-                undo.append(("bal", fq, fq[0], fq[1]))
-            fq[0] += seller_fee
-
-    def transfer_locked(self, src: str, dst: str, coin: str, amount: Decimal) -> None:
-        """Move locked funds of ``src`` into the free balance of ``dst`` (settlement)."""
-        n = self.to_units(amount, "settle")
-        locked = self.locked_units(src, coin)
-        if locked < n:
-            raise LedgerError(f"settling {amount} {coin} beyond locked {self.dec(locked)}")
-        if src == dst:
-            self.unlock_units(src, coin, n)
-            return
-        s = self._row_or_new(src, coin)
-        self._set(s, s[0], locked - n)
-        d = self._row_or_new(dst, coin)
-        self._set(d, d[0] + n, d[1])
+                undo.append(("bal", r, r[0], r[1]))
+            r[0] += free
+            r[1] += locked
 
     def transfer_free(self, src: str, dst: str, coin: str, amount: Decimal) -> None:
         n = self.to_units(amount, "transfer")
@@ -392,14 +305,6 @@ class Ledger:
         self._set(d, d[0] + n, d[1])
 
     # --------------------------------------------------------------- audit
-
-    def totals(self) -> dict[str, Decimal]:
-        """Sum of free + locked per coin over every account."""
-        out: dict[str, int] = {}
-        for coins in self._balances.values():
-            for coin, row in coins.items():
-                out[coin] = out.get(coin, 0) + row[0] + row[1]
-        return {c: self.dec(v) for c, v in out.items()}
 
     def audit(self) -> dict[str, Decimal]:
         """Per coin, totals minus net external flow; all zero when money is conserved."""

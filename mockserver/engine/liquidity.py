@@ -78,6 +78,12 @@ class LiquidityProvider:
         for m in self.exchange.markets:
             self.replenish(self.exchange, m.symbol)
 
+    def recentre(self, symbol: str) -> None:
+        """Withdraw its orders on the pair and place them anew around the last price (after the admin moved it)."""
+        with self.exchange.lock:
+            self.exchange.cancel_resting(symbol, LIQUIDITY_ACCOUNT)
+            self.replenish(self.exchange, symbol)
+
     def replenish(self, exchange: Exchange, symbol: str) -> None:
         """Top both sides up to ``levels`` levels, adding behind the worst level."""
         if self._busy:

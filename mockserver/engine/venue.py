@@ -1,15 +1,22 @@
-"""One market as the engine runs it: its rules, book, trade tape and last price, together."""
+"""One market as the engine runs it: its rules, book, trade tape, last price and synthetic past, together.
+
+Performance: the pair's rules are kept as integers on its grid (minimums, maximum, fee factors,
+the band's offsets as fractions), so a placement's checks are integer compares. The price band
+around the last price is cached per last price (by identity: any new price, from a trade or the
+admin, recomputes it), and a trade hands over the price's ticks, so the band in ticks needs no
+Decimal conversion back.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 from typing import Any
 
 from .book import OrderBook
-from .marketdata import TradeTape
+from .marketdata import Candle, SyntheticPath, TradeTape, candles
 from .markets import Market
-from .money import EXACT, add, decimals_of, mul, units
+from .money import EXACT, add, decimals_of, div_down, mul, units
 from .orders import Grid
 
 __all__ = ["Venue"]
@@ -71,6 +78,7 @@ class Venue:
         "max_units",
         "min_lots",
         "min_units",
+        "path",
         "symbol",
         "taker_base_fee",
         "taker_quote_fee",
@@ -78,7 +86,7 @@ class Venue:
         "tick",
     )
 
-    def __init__(self, market: Market, scale: int) -> None:
+    def __init__(self, market: Market, scale: int, seed: int = 0, started_ms: int = 0) -> None:
         self.market = market
         self.symbol = market.symbol
         self.grid = Grid(market.quote_precision, market.base_precision, scale, market.symbol, market.base, market.quote)
@@ -106,6 +114,24 @@ class Venue:
         # The pair's market model: called (exchange, symbol) after a placement on it traded, e.g. to
         # replenish synthetic liquidity. Wiring, not state: a snapshot does not hold it.
         self.after_trade: list[Callable[[Any, str], None]] = []
+        self.path = self._synthetic_path(seed, started_ms)
+
+    def _synthetic_path(self, seed: int, started_ms: int) -> SyntheticPath:
+        """The pair's synthetic past: a pure function of seed, pair, start time and reference price."""
+        m = self.market
+        typical = div_down(mul(m.min_amount, Decimal(40)), m.reference_price, m.base_precision)
+        return SyntheticPath(seed, m.symbol, started_ms, m.reference_price, typical)
+
+    def reset(self, seed: int, started_ms: int) -> None:
+        """Empty book and tape, and the synthetic past of this seed and start (a restore's first step)."""
+        self.book.clear()
+        self.tape.clear()
+        self.path = self._synthetic_path(seed, started_ms)
+
+    def candles(self, interval: str, end_ms: int, count: int) -> Iterator[Candle]:
+        """Up to ``count`` candles opening before ``end_ms``, newest first: synthetic past, then the tape."""
+        m = self.market
+        return candles(interval, end_ms, count, self.path, self.tape, m.quote_precision, m.base_precision)
 
     def band(self) -> tuple[Decimal, Decimal]:
         """(lowest buy price, highest sell price) the pair's offsets allow around the last price."""

@@ -135,7 +135,7 @@ class Wallet:
                 out.append(f"wallet record {rec.id}: amount {rec.amount} is not positive")
             if rec.type == "withdraw" and rec.status != "cancelled":
                 owed[rec.coin] = owed.get(rec.coin, ZERO) + rec.amount
-        held = self.exchange.ledger.balances_of(WITHDRAWALS_ACCOUNT)
+        held = self.exchange._ledger.balances_of(WITHDRAWALS_ACCOUNT)
         for coin in sorted(set(owed) | {c for c, b in held.items() if b.free or b.locked}):
             bal = held.get(coin)
             free, locked = (bal.free, bal.locked) if bal is not None else (ZERO, ZERO)
@@ -167,7 +167,7 @@ class Wallet:
         the net external flow falls by it), as it would once the chain took it.
         """
         with self.exchange.lock:
-            ledger = self.exchange.ledger
+            ledger = self.exchange._ledger
             for r in self._records:
                 if r.account_id == account_id and r.type == "withdraw" and r.status != "cancelled":
                     ledger.burn(WITHDRAWALS_ACCOUNT, r.coin, r.amount)
@@ -222,14 +222,14 @@ class Wallet:
         return max(nets) if nets else int(coin_row.get("quotePrecision", 8))
 
     def _require_free(self, account_id: str, coin: str, amount: Decimal) -> None:
-        free = self.exchange.ledger.free(account_id, coin)
+        free = self.exchange._ledger.free(account_id, coin)
         if free < amount:
             raise WalletInsufficientBalance(f"{coin} free {free} < {amount}")
 
     def _debit(self, account_id: str, coin: str, amount: Decimal, dst: str) -> None:
         self._require_free(account_id, coin, amount)
-        with self.exchange.ledger.atomic():
-            self.exchange.ledger.transfer_free(account_id, dst, coin, amount)
+        with self.exchange._ledger.atomic():
+            self.exchange._ledger.transfer_free(account_id, dst, coin, amount)
 
     def _on_fund(self, account_id: str, coin: str, amount: Decimal) -> None:
         acct = self.exchange.accounts.get(account_id)
@@ -339,7 +339,7 @@ class Wallet:
                 if r.id == withdraw_id and r.account_id == account_id and r.type == "withdraw":
                     if self._status(r) != "pending":
                         raise ParameterError(f"withdrawal {withdraw_id} is {self._status(r)}, not pending")
-                    self.exchange.ledger.transfer_free(WITHDRAWALS_ACCOUNT, account_id, r.coin, r.amount)
+                    self.exchange._ledger.transfer_free(WITHDRAWALS_ACCOUNT, account_id, r.coin, r.amount)
                     self._records[i] = replace(r, status="cancelled")
                     return
             raise ParameterError(f"no withdrawal {withdraw_id!r}")
