@@ -18,8 +18,9 @@ from .api.ratelimit import RateLimiter
 from .clock import Clock
 from .config import Config
 from .control.counterparty import Counterparty
-from .engine import Exchange, LiquidityProvider, SyntheticPath, Wallet, load_markets
+from .engine import Exchange, LiquidityProvider, SyntheticPath, Wallet
 from .engine.accounts import Account
+from .engine.markets import markets_text, parse_markets
 from .engine.money import div_down, mul
 from .fidelity import SWITCHES, parse_switches
 
@@ -30,8 +31,29 @@ if TYPE_CHECKING:
 __all__ = ["MockState"]
 
 
+def _seed_text(name: str) -> str:
+    return resources.files("mockserver.seed").joinpath(name).read_text("utf-8")
+
+
 def _seed_json(name: str) -> Any:
-    return json.loads(resources.files("mockserver.seed").joinpath(name).read_text("utf-8"))
+    return json.loads(_seed_text(name))
+
+
+#: The data documents an exchange is built from; what its decisions (fees, rules, coins) depend on.
+DATA_FILES = ("markets.json", "coins.json", "rates.json")
+
+
+def data_texts(config: Config) -> dict[str, str]:
+    """Each data document's text: the config's own (a state directory's), the --markets file, or the embedded one."""
+    out: dict[str, str] = {}
+    for name in DATA_FILES:
+        if name in config.data:
+            out[name] = config.data[name]
+        elif name == "markets.json":
+            out[name] = markets_text(config.markets_path)
+        else:
+            out[name] = _seed_text(name)
+    return out
 
 
 @dataclass
@@ -55,6 +77,8 @@ class MockState:
     tenants: Tenants | None = None  # the root's (mockserver.tenants), None in a tenant; kept across replace_with
     # In-flight isolation: every reset/restore bumps it; a request begun under another one is refused.
     generation: int = 0
+    # The data documents this exchange was built from (data_texts): a state directory keeps them.
+    data: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, config: Config) -> MockState:
@@ -63,8 +87,9 @@ class MockState:
             raise ValueError(f"unknown verification profile {config.profile!r}; known: {', '.join(PROFILES)}")
         parse_switches(config.switches)  # a bad switch fails at start, not at the first request
         clock = Clock(offset_ms=config.clock_offset_ms, frozen_at_ms=config.frozen_at_ms)
-        exchange = Exchange(load_markets(config.markets_path), clock=clock, seed=config.seed)
-        coins = _seed_json("coins.json")["coins"]
+        data = data_texts(config)
+        exchange = Exchange(parse_markets(data["markets.json"]), clock=clock, seed=config.seed)
+        coins = json.loads(data["coins.json"])["coins"]
         state = cls(
             config=config,
             clock=clock,
@@ -74,12 +99,13 @@ class MockState:
             liquidity=None,
             paths={},
             coins=coins,
-            rates=_seed_json("rates.json")["rates"],
+            rates=json.loads(data["rates.json"])["rates"],
             demo=None,
             wallet=Wallet(exchange, coins),
             faults=Faults(config.seed),
             rate_limiter=RateLimiter(config.rate_limits),
         )
+        state.data = data
         state.apply_switches()
         state.populate()
         return state

@@ -138,7 +138,8 @@ def test_a_replay_that_answers_differently_stops_the_start(tmp_path: Path) -> No
     assert "; replayed now it answers code 0: {" in message
     assert message.endswith(
         "Nothing was loaded: this mock does not reproduce what the directory's writer decided (another version "
-        "of the mock, or a bug). Start the version that wrote the directory, or start a fresh directory and "
+        "of the mock, or a bug: the markets, coins and rates in force are the directory's own, kept with its "
+        "checkpoints). Start the version that wrote the directory, or start a fresh directory and "
         "POST /_mock/restore an export (GET /_mock/snapshot)."
     )
 

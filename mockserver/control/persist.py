@@ -64,7 +64,7 @@ import threading
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -446,6 +446,7 @@ SETTINGS = (
     "switches",
     "clock_offset_ms",
     "frozen_at_ms",
+    "data",
 )
 
 
@@ -457,7 +458,7 @@ def _settings_json(config: Config) -> dict[str, Any]:
             value = None if value is None else str(value)
         elif name == "demo_balances":
             value = {coin: str(v) for coin, v in value.items()}
-        elif name == "switches":
+        elif name in ("switches", "data"):
             value = dict(value)
         out[name] = value
     return out
@@ -468,6 +469,7 @@ def _settings_config(base: Config, doc: dict[str, Any]) -> Config:
     if values.get("markets_path") is not None:
         values["markets_path"] = Path(values["markets_path"])
     values["demo_balances"] = {coin: Decimal(v) for coin, v in values["demo_balances"].items()}
+    values.setdefault("data", {})  # kept since 2026-12: before, the start-up files stood in for them
     return replace(base, **{name: values[name] for name in SETTINGS})
 
 
@@ -647,6 +649,8 @@ class Durable:
         self.logged_bytes = 0
         self.checkpoint_bytes = 0
         self.replayed = 0
+        #: The directory's checkpoint kept the data documents (markets, coins, rates) it was decided under.
+        self.data_kept = True
         #: What a start found in the directory (None: it was new): printed by the CLI banner.
         self.resumed: dict[str, Any] | None = None
         self.writer = _Writer(self)
@@ -803,8 +807,17 @@ class Durable:
             f"{self.store.path}: log record {seq} ({head.get('m')} {head.get('p')} at mock time {head.get('t')}) "
             f"was acknowledged with {acknowledged}; replayed now it answers {replayed}. Nothing was loaded: "
             "this mock does not reproduce what the directory's writer decided (another version of the mock, "
-            "or a bug). Start the version that wrote the directory, or start a fresh directory and "
-            "POST /_mock/restore an export (GET /_mock/snapshot)."
+            f"or a bug{self._data_note()}). Start the version that wrote the directory, or start a fresh "
+            "directory and POST /_mock/restore an export (GET /_mock/snapshot)."
+        )
+
+    def _data_note(self) -> str:
+        if self.data_kept:
+            return ": the markets, coins and rates in force are the directory's own, kept with its checkpoints"
+        source = self.state.config.markets_path or "the embedded markets.json"
+        return (
+            f"; or changed data: this directory predates kept markets, so the markets in force are {source} "
+            "and the embedded coins and rates of this start: start with the ones it was written under"
         )
 
     def _replay_admin(self, seq: int, head: dict[str, Any], body: bytes) -> None:
@@ -918,7 +931,6 @@ def _newest_restorable(store: Store, config: Config) -> tuple[int, MockState | N
 def _differences(flags: Config, state: MockState) -> list[str]:
     """Each start-up flag that differs from what the state directory keeps in force, and how to change it."""
     out: list[str] = []
-    kept = state.config
     if flags.profile != state.verifier.profile.name:
         out.append(
             f"--profile {flags.profile}: the state keeps profile {state.verifier.profile.name} in force "
@@ -951,10 +963,50 @@ def _differences(flags: Config, state: MockState) -> list[str]:
             f"{'--no-demo not given' if flags.demo_account else '--no-demo'}: the state "
             f"{'has the' if state.demo is not None else 'has no'} demo account"
         )
-    if flags.markets_path != kept.markets_path:
-        kept_markets = kept.markets_path or "the default"
-        out.append(f"--markets {flags.markets_path}: the state keeps the markets of {kept_markets}")
+    return out + _data_differences(flags, state)
+
+
+def _data_differences(flags: Config, state: MockState) -> list[str]:
+    """Each data document this start would have used that differs from the one the state keeps in force."""
+    from ..state import data_texts
+
+    out: list[str] = []
+    given = data_texts(flags)
+    for name, kept in state.data.items():
+        if given.get(name, kept) == kept:
+            continue
+        if name == "markets.json" and flags.markets_path is not None:
+            source = f"--markets {flags.markets_path}: its markets differ"
+        else:
+            source = f"the embedded {name} of this mock (mockserver/seed/{name}) differs"
+        out.append(
+            f"{source} from the ones the state keeps in force ({_what_changed(name, given[name], kept)}): "
+            "the state keeps the data its requests were acknowledged under (new data: a fresh directory)"
+        )
     return out
+
+
+def _what_changed(name: str, given: str, kept: str) -> str:
+    """A short account of how two versions of a data document differ (markets by symbol and field)."""
+    from ..engine.markets import Market, parse_markets
+
+    if name == "markets.json":
+        try:
+            new = {m.symbol: m for m in parse_markets(given)}
+            old = {m.symbol: m for m in parse_markets(kept)}
+        except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
+            return f"this one does not parse: {exc!r}"
+        changes = [f"{s} only here" for s in sorted(new.keys() - old.keys())]
+        changes += [f"{s} only in the state" for s in sorted(old.keys() - new.keys())]
+        for symbol in sorted(new.keys() & old.keys()):
+            for f in fields(Market):
+                here, there = getattr(new[symbol], f.name), getattr(old[symbol], f.name)
+                if here != there:
+                    changes.append(f"{symbol} {f.name} {here} here, {there} kept")
+        if not changes:
+            return "the same markets, written differently"
+        return "; ".join(changes[:5]) + (f"; and {len(changes) - 5} more" if len(changes) > 5 else "")
+    return f"{len(given)} bytes here, {len(kept)} bytes kept"
 
 
 def _summary(durable: Durable, flags: Config) -> dict[str, Any]:
@@ -1001,8 +1053,11 @@ def attach(state: MockState, pipeline: Pipeline) -> Durable:
             state.replace_with(restored)
         durable = Durable(state, pipeline, directory, store)
         durable.seq = seq
+        durable.data_kept = restored is None or bool(state.config.data)
         records = store.records_after(seq)
         durable.replay(records)
+        # The data documents in force are kept from now on (a directory older than that kept none).
+        state.config = replace(state.config, data=dict(state.data))
         state.durable = durable  # only now: replayed admin calls must not log themselves again
         for damaged in passed_over:  # never the "previous" of the checkpoint written next
             damaged.unlink(missing_ok=True)
