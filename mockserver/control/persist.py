@@ -225,6 +225,11 @@ class Store:
             raise PersistError(f"BITUNIX_MOCK_STATE_SYNC must be normal or full, not {sync.lower()!r}")
         self._sync = sync
         self.legacy: bytes | None = None  # a version-1 file's checkpoint, until it is rewritten as a file
+        accept_loss = os.environ.get(FROM_ENV, "").strip().lower() == "checkpoint"
+        newest = self.checkpoints()[:1]
+        if newest and not accept_loss and (not self.real.exists() or not self.real.stat().st_size):
+            # Before anything creates a new, empty log in its place.
+            raise self._log_lost(f"{path} is missing or empty", newest[0])
         if self.real.exists() and self.real.stat().st_size:
             with self.real.open("rb") as fh:  # before the lock: closing an fd would drop SQLite's locks
                 if fh.read(16) != _SQLITE_MAGIC:
@@ -235,6 +240,8 @@ class Store:
         try:
             self.db = self._connect()
             self._check_schema()
+            if newest:
+                self._check_log_reaches(newest[0], accept_loss)
         except sqlite3.DatabaseError as exc:
             self.close()
             raise PersistError(f"{path} is unreadable or corrupt: {exc}") from None
@@ -272,6 +279,36 @@ class Store:
             )
         if (check := db.execute("PRAGMA quick_check").fetchone()[0]) != "ok":
             raise PersistError(f"{self.path} is corrupt: {check}")
+
+    def _check_log_reaches(self, newest: Checkpoint, accept_loss: bool) -> None:
+        """The log goes at least as far as the newest checkpoint, or acknowledged records are gone.
+
+        A checkpoint is written only after the records it includes were committed, and the log
+        since the previous checkpoint is kept, so a log ending before the newest checkpoint lost
+        its newest records (``state.db`` replaced, or ``state.db-wal`` deleted).
+        """
+        floor = self.db.execute("SELECT value FROM meta WHERE key = 'log_floor'").fetchone()
+        last = max(self.last_seq(), int(floor[0]) if floor else 0)
+        if last >= newest.seq:
+            return
+        if not accept_loss:
+            raise self._log_lost(f"{self.path}: the log ends at record {last}", newest)
+        log.warning(
+            "state: %s=checkpoint: starting from %s; whatever the log held after record %d is lost",
+            FROM_ENV, newest.path, newest.seq,
+        )  # fmt: skip
+        with self.transaction():  # the log now begins after it: later starts accept that
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('log_floor', ?)", (str(newest.seq),))
+
+    def _log_lost(self, what: str, newest: Checkpoint) -> PersistError:
+        return PersistError(
+            f"{what}, but {newest.path.name} beside it holds the exchange after log record {newest.seq}: the "
+            f"requests acknowledged after it are missing ({DB_NAME} or {DB_NAME}-wal deleted, emptied or "
+            "replaced). Nothing was loaded. The way out: put the whole directory back from a copy (state.db "
+            f"together with state.db-wal), or start once with {FROM_ENV}=checkpoint to start from "
+            f"{newest.path.name} and give up whatever the log held after it, or start a fresh directory and "
+            "POST /_mock/restore an export (GET /_mock/snapshot)."
+        )
 
     def upgraded(self) -> None:
         """A version-1 file's checkpoint now lives in a checkpoint file: drop the old table."""
