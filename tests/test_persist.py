@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import shutil
@@ -13,6 +14,7 @@ import time
 from collections.abc import Iterator
 from hashlib import sha256
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -215,6 +217,30 @@ def test_a_change_that_cannot_be_written_stops_the_process(
     with pytest.raises(_Exited) as stopped:
         Signed(client).post(f"{P}/order/place_order", RESTING)  # never answered
     assert stopped.value.args == (persist.EXIT_UNSAVED,)
+
+
+def test_the_stop_line_of_a_full_disk_gives_the_os_error(
+    running: tuple[MockApp, TestClient], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, client = running
+    durable = app.state.mock.durable
+    assert durable is not None
+
+    def full_disk(seq: int, head: bytes, body: bytes) -> None:
+        raise sqlite3.OperationalError("database or disk is full")  # all SQLite says of ENOSPC
+
+    def exit_(status: int) -> None:
+        raise _Exited(status)
+
+    monkeypatch.setattr(durable.store, "append", full_disk)
+    monkeypatch.setattr(persist.os, "_exit", exit_)
+    monkeypatch.setattr(persist.os, "statvfs", lambda path: SimpleNamespace(f_bavail=3, f_frsize=4096))
+    with caplog.at_level(logging.CRITICAL, logger="mockserver.persist"), pytest.raises(_Exited):
+        Signed(client).post(f"{P}/order/place_order", RESTING)
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.CRITICAL] == [
+        f"state: cannot write {durable.store.path} (database or disk is full: No space left on device, "
+        f"12288 bytes free in {durable.store.home}); stopping so no unsaved change is acknowledged"
+    ]
 
 
 # ------------------------------------------------------------------ the file

@@ -166,12 +166,16 @@ def _unwritable(path: Path, exc: OSError) -> PersistError:
     else:
         fix = (
             f"this process runs as uid {uid}"
-            + (f" and the directory belongs to uid {owner}" if owner is not None else "")
+            + (f" and {_what(path)} belongs to uid {owner}" if owner is not None else "")
             + ": run the server as the uid that owns it"
             + (f" (docker run --user {owner})" if owner is not None else "")
             + f", or give uid {uid} write access (chown {uid} {path}), or mount a writable volume there"
         )
     return PersistError(f"{path} is not writable ({exc.strerror or exc}): {fix}")
+
+
+def _what(path: Path) -> str:
+    return "the directory" if path.is_dir() or not path.exists() else f"the file {path}"
 
 
 def _check_writable(directory: Path) -> None:
@@ -669,6 +673,25 @@ class _Writer:
                 log.exception("state: writing a checkpoint failed; the log keeps every change")
 
 
+def _write_error(exc: Exception, home: Path) -> str:
+    """What failed, with the OS's reason: SQLite says only "database or disk is full" for a full disk."""
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}"
+    text = str(exc) or type(exc).__name__
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in text:
+        with contextlib.suppress(OSError, AttributeError):  # no statvfs on Windows
+            st = os.statvfs(home)
+            free = st.f_bavail * st.f_frsize
+            if free < _FULL_BELOW:
+                return f"{text}: {os.strerror(errno.ENOSPC)}, {free} bytes free in {home}"
+            return f"{text}, {free} bytes free in {home}"
+    return text
+
+
+#: Free space below which a full SQLite database is a full file system (a page or two may remain).
+_FULL_BELOW = 1 << 20
+
+
 def _yield_interpreter() -> None:
     time.sleep(0)  # lets the request thread take the interpreter between chunks of encoding
 
@@ -787,9 +810,12 @@ class Durable:
     def _write(self, action: Callable[[], None]) -> None:
         try:
             action()
-        except Exception:
+        except Exception as exc:
             # The change is made in memory and cannot be kept: stop before anyone is told it happened.
-            log.critical("state: cannot write %s; stopping so no unsaved change is acknowledged", self.store.path)
+            log.critical(
+                "state: cannot write %s (%s); stopping so no unsaved change is acknowledged",
+                self.store.path, _write_error(exc, self.store.home),
+            )  # fmt: skip
             sys.stderr.flush()
             os._exit(EXIT_UNSAVED)
 
@@ -968,21 +994,28 @@ def _newest_restorable(store: Store, config: Config) -> tuple[int, MockState | N
 def _differences(flags: Config, state: MockState) -> list[str]:
     """Each start-up flag that differs from what the state directory keeps in force, and how to change it."""
     out: list[str] = []
+    default = Config()  # a value equal to the default is not known to come from a flag
     if flags.profile != state.verifier.profile.name:
+        flag = (
+            f"--profile {flags.profile}"
+            if flags.profile != default.profile
+            else f"the start-up default profile {flags.profile}"
+        )
         out.append(
-            f"--profile {flags.profile}: the state keeps profile {state.verifier.profile.name} in force "
-            "(change it: POST /_mock/profile)"
+            f"{flag}: the state keeps profile {state.verifier.profile.name} in force (change it: POST /_mock/profile)"
         )
     for name, spec in SWITCHES.items():
-        wanted = flags.switches.get(name) or spec.default
+        given = flags.switches.get(name)
+        wanted = given or spec.default
         if wanted != state.switch(name):
+            flag = f"--switch {name}={wanted}" if given else f"the start-up default {name}={wanted}"
             out.append(
-                f"--switch {name}={wanted}: the state keeps {name}={state.switch(name)} in force "
-                "(change it: POST /_mock/switches)"
+                f"{flag}: the state keeps {name}={state.switch(name)} in force (change it: POST /_mock/switches)"
             )
     if flags.rate_limits != state.rate_limiter.enabled:
         out.append(
-            f"rate limits {'on' if flags.rate_limits else 'off'} by the flags: the state keeps them "
+            f"rate limits {'on by the flags' if flags.rate_limits else 'off (the start-up default)'}: "
+            "the state keeps them "
             f"{'on' if state.rate_limiter.enabled else 'off'} (change it: POST /_mock/rate-limits)"
         )
     if flags.seed != state.exchange.seed:
