@@ -69,6 +69,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+import anyio.to_thread
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
@@ -137,6 +138,9 @@ _KEPT_HEADERS = ("api-key", "nonce", "timestamp", "sign", "content-type")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _CHECKPOINT_MAGIC = b"bitunix-mock-checkpoint"
 _CHECKPOINT_NAME = re.compile(r"checkpoint-([0-9]{20})\.state")
+#: A ``/restore`` document, kept beside the log (its record holds the name): written off the event loop.
+_DOC_NAME = re.compile(r"restore-([0-9a-f]{64})\.json")
+_RESTORE = ADMIN_PREFIX + "/restore"
 #: The process exit status when a change cannot be made durable (EX_SOFTWARE).
 EXIT_UNSAVED = 70
 #: Admin writes that must not run with the clock pinned: ``/clock`` sets it, ``/restore`` replaces
@@ -240,6 +244,8 @@ class Store:
                     raise PersistError(f"{path} is not a bitunix-mock state file (not an SQLite database)")
         self._fd = _lock(self.real)
         self._write_lock = threading.Lock()  # one checkpoint write at a time (writer thread or caller)
+        #: Restore documents written whose record is not appended yet: never removed as unreferenced.
+        self.pending_docs: set[str] = set()
         self._aux: sqlite3.Connection | None = None
         try:
             self.db = self._connect()
@@ -359,6 +365,8 @@ class Store:
                     raise ValueError("not an object")
             except ValueError as exc:
                 raise PersistError(f"{self.path}: log record {n} is unreadable ({exc}). {way_out}") from None
+            if isinstance(doc.get("doc"), str):
+                body = self.read_doc(n, doc["doc"])
             records.append((n, doc, body))
             expected += 1
         return records
@@ -368,6 +376,60 @@ class Store:
         self.db.execute(
             "INSERT INTO log (seq, head, body, crc) VALUES (?, ?, ?, ?)", (seq, head, body, zlib.crc32(head + body))
         )
+
+    # -- restore documents
+    def _doc_path(self, sha: str) -> Path:
+        return self.home / f"restore-{sha}.json"
+
+    def write_doc(self, body: bytes) -> str:
+        """Keep a ``/restore`` document as a file (written, fsynced, renamed); its SHA-256 names it.
+
+        Runs in a worker thread before the restore is applied, so the event loop logs only a short
+        record naming it: a large document no longer holds other clients while it is written.
+        """
+        sha = hashlib.sha256(body).hexdigest()
+        self.pending_docs.add(sha)
+        final = self._doc_path(sha)
+        tmp = final.with_name("." + final.name + ".tmp")
+        try:
+            with tmp.open("wb") as fh:
+                fh.write(body)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+            self._fsync_home()
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            self.pending_docs.discard(sha)
+            raise
+        return sha
+
+    def read_doc(self, seq: int, sha: str) -> bytes:
+        path = self._doc_path(sha)
+        way_out = (
+            "Nothing was loaded. The way out: put the file back from a copy of the whole directory, or start a "
+            "fresh directory and POST /_mock/restore an export (GET /_mock/snapshot)."
+        )
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise PersistError(
+                f"{self.path}: log record {seq} is a restore of {path.name}, which cannot be read "
+                f"({exc.strerror or exc}). {way_out}"
+            ) from None
+        if hashlib.sha256(body).hexdigest() != sha:
+            raise PersistError(f"{path}: fails its SHA-256 checksum (log record {seq} restores it). {way_out}")
+        return body
+
+    def _drop_docs(self, db: sqlite3.Connection) -> None:
+        """Remove the restore documents no log record names any more (and none being written)."""
+        for entry in self.home.iterdir():
+            m = _DOC_NAME.fullmatch(entry.name)
+            if m is None or m.group(1) in self.pending_docs:
+                continue
+            named = db.execute("SELECT 1 FROM log WHERE instr(head, ?) > 0 LIMIT 1", (m.group(1).encode(),))
+            if named.fetchone() is None:
+                entry.unlink(missing_ok=True)
 
     def log_size(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM log").fetchone()[0])
@@ -453,11 +515,13 @@ class Store:
                 (upto, _TRIM_CHUNK),
             )
             if cur.rowcount < _TRIM_CHUNK:
+                self._drop_docs(aux)
                 return
 
     def remove_temporaries(self) -> None:
-        for entry in self.home.glob(".checkpoint-*.tmp"):
-            entry.unlink(missing_ok=True)
+        for pattern in (".checkpoint-*.tmp", ".restore-*.tmp"):
+            for entry in self.home.glob(pattern):
+                entry.unlink(missing_ok=True)
 
     def close(self) -> None:
         for db in (getattr(self, "db", None), self._aux):
@@ -757,6 +821,9 @@ class Durable:
         except AdminError as exc:
             return admin_error(exc.status, exc.message)
         path = request.url.path
+        doc = await self._keep_doc(body) if path == _RESTORE else None
+        if isinstance(doc, Response):
+            return doc
         now, wall = state.clock.now_ms(), time.time_ns() // 1_000_000
         if path in _UNPINNED:
             response = await run(state, Request(request.scope, _receive(body)))
@@ -764,6 +831,7 @@ class Durable:
             with pinned(state.clock, now), wall_pinned(wall):
                 response = await run(state, Request(request.scope, _receive(body)))
         if response.status_code >= 400:
+            self.store.pending_docs.discard(doc or "")  # unnamed: the next checkpoint removes its file
             return response  # a refused admin call changes nothing
         clock = self.state.clock  # a /reset or /restore brought a new one
         head = {
@@ -776,8 +844,22 @@ class Durable:
             "clock": [clock._offset_ms, clock._frozen_at_ms],
             "code": str(response.status_code),
         }
+        if doc is not None:  # the document is in its file: the record names it
+            head["doc"], body = doc, b""
         self._append(head, body)
+        self.store.pending_docs.discard(doc or "")
         return response
+
+    async def _keep_doc(self, body: bytes) -> str | Response:
+        """A restore document written to its file off the event loop, before the restore is applied."""
+        from .routes import admin_error
+
+        try:
+            return await anyio.to_thread.run_sync(self.store.write_doc, body)
+        except OSError as exc:  # nothing is applied: the restore is refused, the exchange unchanged
+            return admin_error(
+                500, f"state: cannot keep the restore document in {self.store.home} ({exc.strerror or exc})"
+            )
 
     def _append(self, head: dict[str, Any], body: bytes) -> None:
         raw = orjson.dumps(head)
