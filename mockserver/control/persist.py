@@ -9,9 +9,12 @@ The directory holds:
   write also with the clock's state after it);
 * ``checkpoint-<seq>.state``: the whole exchange after log record ``seq`` (a snapshot,
   :func:`mockserver.control.snapshot.dump`, plus what a snapshot leaves out and a restart must
-  keep: the settings in force - the start-up settings a ``/reset`` rebuilds from, run-time
-  switches, rate-limit settings, fault rules, counterparty scripts), behind a header with its
-  SHA-256. The newest two are kept, and the log since the older of them.
+  keep: the settings in force - the start-up settings a ``/reset`` rebuilds from and the data
+  documents (markets, coins, rates) every decision was made under, run-time switches, rate-limit
+  settings, fault rules, counterparty scripts), behind a header with its SHA-256. The newest two
+  are kept, and the log since the older of them;
+* ``restore-<sha256>.json``: a ``/restore`` document, written and fsynced in a worker thread
+  before the restore is applied; its log record names it (kept while a kept record does).
 
 A request is handled with the clock pinned to one reading (an admin ``/clock`` or ``/restore``
 excepted), appended to the log in its own transaction and only then answered. Checkpoints are
@@ -29,12 +32,18 @@ were in force then, so ids, fills and nonces come out exactly as they were ackno
 replayed answer is checked against the recorded one: a difference stops the start
 (:class:`PersistError` naming the record and both answers). So does damage: a checkpoint whose
 checksum fails, a log record whose checksum or JSON fails (an SQLite commit is atomic, so that
-is never a torn write), a gap in the log. ``BITUNIX_MOCK_STATE_FROM=previous`` starts from the
-previous checkpoint instead (the log since it is kept, so nothing acknowledged is lost).
+is never a torn write), a gap in the log, a restore document whose SHA-256 fails, and a log that
+ends before the newest checkpoint (``state.db`` deleted or emptied, ``state.db-wal`` deleted:
+acknowledged records are gone). ``BITUNIX_MOCK_STATE_FROM=previous`` starts from the previous
+checkpoint instead (the log since it is kept, so nothing acknowledged is lost);
+``BITUNIX_MOCK_STATE_FROM=checkpoint`` accepts a lost log and starts from the newest checkpoint.
+Not detected: a lost log that still reaches the newest checkpoint, and a flipped byte in the
+WAL file, which SQLite treats as a torn write (it drops that frame and every later one).
 
 The state directory's settings win over the start-up flags: what was in force stays in force
 (for the log's past and from now on, until the admin API changes it); each flag that differs is
-reported at start (:attr:`Durable.resumed`, printed by the CLI) and otherwise ignored.
+reported at start (:attr:`Durable.resumed`, printed by the CLI) and otherwise ignored. So is a
+``--markets`` file or an embedded data document that differs from the kept one.
 
 Not kept: the request journal, rate-limit windows, and fault match counts and draws since the
 last checkpoint (fault rules are kept). Steering done in-process (``Controller`` methods, the
@@ -234,7 +243,7 @@ class Store:
         self._sync = sync
         self.legacy: bytes | None = None  # a version-1 file's checkpoint, until it is rewritten as a file
         accept_loss = os.environ.get(FROM_ENV, "").strip().lower() == "checkpoint"
-        newest = self.checkpoints()[:1]
+        newest = self.checkpoints()[:1] if self.home.is_dir() else []
         if newest and not accept_loss and (not self.real.exists() or not self.real.stat().st_size):
             # Before anything creates a new, empty log in its place.
             raise self._log_lost(f"{path} is missing or empty", newest[0])
