@@ -18,10 +18,10 @@ from .api.ratelimit import RateLimiter
 from .clock import Clock
 from .config import Config
 from .control.counterparty import Counterparty
-from .engine import Exchange, LiquidityProvider, SyntheticPath, Wallet
+from .engine import Exchange, LiquidityProvider, SyntheticPath, Wallet, load_markets
 from .engine.accounts import Account
-from .engine.markets import markets_text, parse_markets
 from .engine.money import div_down, mul
+from .engine.seed import data_texts
 from .fidelity import SWITCHES, parse_switches
 
 if TYPE_CHECKING:
@@ -31,29 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["MockState"]
 
 
-def _seed_text(name: str) -> str:
-    return resources.files("mockserver.seed").joinpath(name).read_text("utf-8")
-
-
 def _seed_json(name: str) -> Any:
-    return json.loads(_seed_text(name))
-
-
-#: The data documents an exchange is built from; what its decisions (fees, rules, coins) depend on.
-DATA_FILES = ("markets.json", "coins.json", "rates.json")
-
-
-def data_texts(config: Config) -> dict[str, str]:
-    """Each data document's text: the config's own (a state directory's), the --markets file, or the embedded one."""
-    out: dict[str, str] = {}
-    for name in DATA_FILES:
-        if name in config.data:
-            out[name] = config.data[name]
-        elif name == "markets.json":
-            out[name] = markets_text(config.markets_path)
-        else:
-            out[name] = _seed_text(name)
-    return out
+    return json.loads(resources.files("mockserver.seed").joinpath(name).read_text("utf-8"))
 
 
 @dataclass
@@ -87,8 +66,8 @@ class MockState:
             raise ValueError(f"unknown verification profile {config.profile!r}; known: {', '.join(PROFILES)}")
         parse_switches(config.switches)  # a bad switch fails at start, not at the first request
         clock = Clock(offset_ms=config.clock_offset_ms, frozen_at_ms=config.frozen_at_ms)
-        data = data_texts(config)
-        exchange = Exchange(parse_markets(data["markets.json"]), clock=clock, seed=config.seed)
+        data = data_texts(config.data, config.markets_path)
+        exchange = Exchange(load_markets(text=data["markets.json"]), clock=clock, seed=config.seed)
         coins = json.loads(data["coins.json"])["coins"]
         state = cls(
             config=config,

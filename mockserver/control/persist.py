@@ -1129,10 +1129,10 @@ def _differences(flags: Config, state: MockState) -> list[str]:
 
 def _data_differences(flags: Config, state: MockState) -> list[str]:
     """Each data document this start would have used that differs from the one the state keeps in force."""
-    from ..state import data_texts
+    from ..engine.seed import data_texts
 
     out: list[str] = []
-    given = data_texts(flags)
+    given = data_texts(flags.data, flags.markets_path)
     for name, kept in state.data.items():
         if given.get(name, kept) == kept:
             continue

@@ -83,9 +83,9 @@ def parse_markets(text: str) -> list[Market]:
     return [_market_from_row(r) for r in rows]
 
 
-def load_markets(path: str | Path | None = None) -> list[Market]:
-    """Markets from ``path``, or the embedded default set."""
-    return parse_markets(markets_text(path))
+def load_markets(path: str | Path | None = None, *, text: str | None = None) -> list[Market]:
+    """Markets from a document's ``text``, or from ``path``, or the embedded default set."""
+    return parse_markets(markets_text(path) if text is None else text)
 
 
 class MarketRegistry:
