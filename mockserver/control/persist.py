@@ -73,7 +73,7 @@ import threading
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -1149,6 +1149,8 @@ def _data_differences(flags: Config, state: MockState) -> list[str]:
 
 def _what_changed(name: str, given: str, kept: str) -> str:
     """A short account of how two versions of a data document differ (markets by symbol and field)."""
+    from dataclasses import fields
+
     from ..engine.markets import Market, parse_markets
 
     if name == "markets.json":
@@ -1215,10 +1217,10 @@ def attach(state: MockState, pipeline: Pipeline) -> Durable:
         durable = Durable(state, pipeline, directory, store)
         durable.seq = seq
         durable.data_kept = restored is None or bool(state.config.data)
-        records = store.records_after(seq)
-        durable.replay(records)
         # The data documents in force are kept from now on (a directory older than that kept none).
         state.config = replace(state.config, data=dict(state.data))
+        records = store.records_after(seq)
+        durable.replay(records)
         state.durable = durable  # only now: replayed admin calls must not log themselves again
         for damaged in passed_over:  # never the "previous" of the checkpoint written next
             damaged.unlink(missing_ok=True)
