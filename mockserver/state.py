@@ -21,7 +21,6 @@ from .control.counterparty import Counterparty
 from .engine import Exchange, LiquidityProvider, SyntheticPath, Wallet, load_markets
 from .engine.accounts import Account
 from .engine.money import div_down, mul
-from .engine.seed import data_texts
 from .fidelity import SWITCHES, parse_switches
 
 if TYPE_CHECKING:
@@ -66,6 +65,8 @@ class MockState:
             raise ValueError(f"unknown verification profile {config.profile!r}; known: {', '.join(PROFILES)}")
         parse_switches(config.switches)  # a bad switch fails at start, not at the first request
         clock = Clock(offset_ms=config.clock_offset_ms, frozen_at_ms=config.frozen_at_ms)
+        from .engine.seed import data_texts
+
         data = data_texts(config.data, config.markets_path)
         exchange = Exchange(load_markets(text=data["markets.json"]), clock=clock, seed=config.seed)
         coins = json.loads(data["coins.json"])["coins"]
