@@ -54,6 +54,9 @@ class Config:
     rate_limits: bool = False  # enforce the endpoint table's rate limits (110041); off so test suites run flat out
     switches: dict[str, str] = field(default_factory=dict)  # mockserver.fidelity.SWITCHES overrides
     state_dir: Path | None = None  # keep state here across restarts and crashes (mockserver.persist)
+    # The exchange's data documents by file name (markets.json, coins.json, rates.json) as text. One given here
+    # wins over markets_path and the embedded file: a state directory keeps the ones it acknowledged under.
+    data: dict[str, str] = field(default_factory=dict)
     # Tenants (mockserver.tenants): independent mocks under /t/<id>/ on the same port, one per test.
     max_tenants: int = 100  # live at once; one more is refused (429) until one is deleted or expires
     tenant_idle_s: float = 900.0  # a tenant nobody called for this long is deleted to make room for a new one

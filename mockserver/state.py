@@ -54,6 +54,8 @@ class MockState:
     tenants: Tenants | None = None  # the root's (mockserver.tenants), None in a tenant; kept across replace_with
     # In-flight isolation: every reset/restore bumps it; a request begun under another one is refused.
     generation: int = 0
+    # The data documents this exchange was built from (data_texts): a state directory keeps them.
+    data: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, config: Config) -> MockState:
@@ -62,8 +64,11 @@ class MockState:
             raise ValueError(f"unknown verification profile {config.profile!r}; known: {', '.join(PROFILES)}")
         parse_switches(config.switches)  # a bad switch fails at start, not at the first request
         clock = Clock(offset_ms=config.clock_offset_ms, frozen_at_ms=config.frozen_at_ms)
-        exchange = Exchange(load_markets(config.markets_path), clock=clock, seed=config.seed)
-        coins = _seed_json("coins.json")["coins"]
+        from .engine.seed import data_texts
+
+        data = data_texts(config.data, config.markets_path)
+        exchange = Exchange(load_markets(text=data["markets.json"]), clock=clock, seed=config.seed)
+        coins = json.loads(data["coins.json"])["coins"]
         state = cls(
             config=config,
             clock=clock,
@@ -72,12 +77,13 @@ class MockState:
             journal=Journal(config.journal_size, tenant=config.tenant_id),
             liquidity=None,
             coins=coins,
-            rates=_seed_json("rates.json")["rates"],
+            rates=json.loads(data["rates.json"])["rates"],
             demo=None,
             wallet=Wallet(exchange, coins),
             faults=Faults(config.seed),
             rate_limiter=RateLimiter(config.rate_limits),
         )
+        state.data = data
         state.apply_switches()
         state.populate()
         return state

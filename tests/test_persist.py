@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from hashlib import sha256
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -193,6 +196,84 @@ def test_reset_and_restore_are_kept(state_dir: Path, running: tuple[MockApp, Tes
     _close(again2)
 
 
+def test_a_restore_document_is_written_off_the_event_loop_and_logged_by_name(
+    state_dir: Path, running: tuple[MockApp, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, client = running
+    durable = app.state.mock.durable
+    assert durable is not None
+    threads: dict[str, int] = {}
+    write_doc, append = durable.store.write_doc, durable._append
+
+    def watched_write_doc(body: bytes) -> str:
+        threads["document"] = threading.get_ident()
+        return write_doc(body)
+
+    def watched_append(head: dict[str, Any], body: bytes) -> None:
+        threads["log"] = threading.get_ident()
+        append(head, body)
+
+    monkeypatch.setattr(durable.store, "write_doc", watched_write_doc)
+    monkeypatch.setattr(durable, "_append", watched_append)
+    ok(Signed(client).post(f"{P}/order/place_order", RESTING))
+    raw = client.get(f"{M}/snapshot").content
+    sha = sha256(raw).hexdigest()
+    assert client.post(f"{M}/restore", content=raw, headers={"content-type": "application/json"}).status_code == 200
+    restored = client.get(f"{M}/snapshot").json()
+    # The document went to its own file from a worker thread; the event loop logged a record naming it.
+    assert threads["document"] != threads["log"]
+    assert (state_dir / f"restore-{sha}.json").read_bytes() == raw
+    db = sqlite3.connect(state_dir / DB_NAME)
+    heads = [(orjson.loads(h), bytes(b)) for h, b in db.execute("SELECT head, body FROM log ORDER BY seq")]
+    db.close()
+    assert [(h.get("doc"), b) for h, b in heads if h["p"] == f"{M}/restore"] == [(sha, b"")]
+
+    _close(app)
+    # A damaged document is refused with its name, like a damaged record (on a copy: the restart
+    # below writes a checkpoint after the restore, which the newest start then no longer replays).
+    damaged = state_dir.parent / "damaged"
+    shutil.copytree(state_dir, damaged)
+    doc = damaged / f"restore-{sha}.json"
+    doc.write_bytes(raw[:-1] + b" ")
+    with pytest.raises(PersistError) as refused:
+        _app(damaged)
+    assert str(refused.value) == (
+        f"{doc}: fails its SHA-256 checksum (log record {_restore_seq(state_dir)} restores it). Nothing was "
+        "loaded. The way out: put the file back from a copy of the whole directory, or start a fresh directory "
+        "and POST /_mock/restore an export (GET /_mock/snapshot)."
+    )
+    again = _app(state_dir)
+    with TestClient(again) as c2:
+        assert _without_now(c2.get(f"{M}/snapshot").json()) == _without_now(restored)
+    _close(again)
+
+
+def _restore_seq(state_dir: Path) -> int:
+    db = sqlite3.connect(state_dir / DB_NAME)
+    try:
+        seqs = [n for n, h in db.execute("SELECT seq, head FROM log") if orjson.loads(h)["p"] == f"{M}/restore"]
+    finally:
+        db.close()
+    assert len(seqs) == 1
+    return int(seqs[0])
+
+
+def test_a_restore_document_no_record_names_is_removed_by_the_next_checkpoint(
+    state_dir: Path, running: tuple[MockApp, TestClient]
+) -> None:
+    app, client = running
+    raw = client.get(f"{M}/snapshot").content
+    assert client.post(f"{M}/restore", content=raw, headers={"content-type": "application/json"}).status_code == 200
+    doc = state_dir / f"restore-{sha256(raw).hexdigest()}.json"
+    durable = app.state.mock.durable
+    assert durable is not None
+    durable.checkpoint()  # the log since the previous checkpoint still names it
+    assert doc.exists()
+    ok(Signed(client).post(f"{P}/order/place_order", RESTING))
+    durable.checkpoint()  # now the records before this checkpoint's predecessor are gone
+    assert not doc.exists()
+
+
 class _Exited(Exception):
     pass
 
@@ -215,6 +296,30 @@ def test_a_change_that_cannot_be_written_stops_the_process(
     with pytest.raises(_Exited) as stopped:
         Signed(client).post(f"{P}/order/place_order", RESTING)  # never answered
     assert stopped.value.args == (persist.EXIT_UNSAVED,)
+
+
+def test_the_stop_line_of_a_full_disk_gives_the_os_error(
+    running: tuple[MockApp, TestClient], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, client = running
+    durable = app.state.mock.durable
+    assert durable is not None
+
+    def full_disk(seq: int, head: bytes, body: bytes) -> None:
+        raise sqlite3.OperationalError("database or disk is full")  # all SQLite says of ENOSPC
+
+    def exit_(status: int) -> None:
+        raise _Exited(status)
+
+    monkeypatch.setattr(durable.store, "append", full_disk)
+    monkeypatch.setattr(persist.os, "_exit", exit_)
+    monkeypatch.setattr(persist.os, "statvfs", lambda path: SimpleNamespace(f_bavail=3, f_frsize=4096))
+    with caplog.at_level(logging.CRITICAL, logger="mockserver.persist"), pytest.raises(_Exited):
+        Signed(client).post(f"{P}/order/place_order", RESTING)
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.CRITICAL] == [
+        f"state: cannot write {durable.store.path} (database or disk is full: No space left on device, "
+        f"12288 bytes free in {durable.store.home}); stopping so no unsaved change is acknowledged"
+    ]
 
 
 # ------------------------------------------------------------------ the file

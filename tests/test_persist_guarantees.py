@@ -73,7 +73,8 @@ def test_an_order_acknowledged_under_a_flag_survives_a_restart_without_it(tmp_pa
     durable = mock.durable
     assert durable is not None and durable.resumed is not None
     assert durable.resumed["differs"] == [
-        "--switch price_band=placecode: the state keeps price_band=off in force (change it: POST /_mock/switches)"
+        "the start-up default price_band=placecode: the state keeps price_band=off in force "
+        "(change it: POST /_mock/switches)"
     ]
     assert durable.resumed["switches"] == {"price_band": "off"}
     _close(again)
@@ -91,7 +92,7 @@ def test_rate_limits_switched_on_through_the_admin_api_stay_on(tmp_path: Path) -
     durable = again.state.mock.durable
     assert durable is not None and durable.resumed is not None
     assert durable.resumed["differs"] == [
-        "rate limits off by the flags: the state keeps them on (change it: POST /_mock/rate-limits)"
+        "rate limits off (the start-up default): the state keeps them on (change it: POST /_mock/rate-limits)"
     ]
     _close(again)
 
@@ -138,7 +139,8 @@ def test_a_replay_that_answers_differently_stops_the_start(tmp_path: Path) -> No
     assert "; replayed now it answers code 0: {" in message
     assert message.endswith(
         "Nothing was loaded: this mock does not reproduce what the directory's writer decided (another version "
-        "of the mock, or a bug). Start the version that wrote the directory, or start a fresh directory and "
+        "of the mock, or a bug: the markets, coins and rates in force are the directory's own, kept with its "
+        "checkpoints). Start the version that wrote the directory, or start a fresh directory and "
         "POST /_mock/restore an export (GET /_mock/snapshot)."
     )
 
@@ -339,7 +341,9 @@ def test_the_banner_says_what_was_resumed_and_the_profile_in_force(tmp_path: Pat
             "switches": {},
             "rate_limits": False,
             "replayed": 3,  # the three admin writes after the first start's checkpoint
-            "differs": ["--profile live: the state keeps profile strict in force (change it: POST /_mock/profile)"],
+            "differs": [
+                "the start-up default profile live: the state keeps profile strict in force (change it: POST /_mock/profile)"
+            ],
         }
     # The text banner says the same in lines.
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -365,7 +369,8 @@ def test_the_banner_says_what_was_resumed_and_the_profile_in_force(tmp_path: Pat
         "profile strict, switches as default, rate limits off\n"
     ) in lines
     assert (
-        "  differs  --profile live: the state keeps profile strict in force (change it: POST /_mock/profile)\n" in lines
+        "  differs  the start-up default profile live: the state keeps profile strict in force "
+        "(change it: POST /_mock/profile)\n" in lines
     )
 
 
@@ -421,5 +426,31 @@ def test_an_unwritable_state_directory_names_the_fix() -> None:
         f"bitunix-mock: cannot use the state directory {state}: {state} is not writable (Permission denied): "
         f"this process runs as uid {uid} and the directory belongs to uid {owner}: run the server as the uid "
         f"that owns it (docker run --user {owner}), or give uid {uid} write access (chown {uid} {state}), "
+        "or mount a writable volume there"
+    )
+
+
+@pytest.mark.slow
+def test_a_state_file_owned_by_another_uid_names_the_file_and_its_owner() -> None:
+    with tempfile.TemporaryDirectory(prefix="mock-foreign-file-") as tmp:
+        base = Path(tmp)
+        base.chmod(0o755)
+        state = base / "state"
+        state.mkdir()
+        state.chmod(0o777)  # anyone may write the directory; the log file is another uid's
+        db = state / DB_NAME
+        db.write_bytes(b"")
+        if os.getuid() == 0:  # the file belongs to root, the server runs as a container user would
+            db.chmod(0o644)
+            uid, owner = 65534, 0
+        else:
+            db.chmod(0o444)
+            uid = owner = os.getuid()
+        status, err = _run_cli(["--port", "0", "--state", str(state)], 65534 if os.getuid() == 0 else None)
+    assert status == 2, err
+    assert err.strip().splitlines()[-1] == (
+        f"bitunix-mock: cannot use the state directory {state}: {db} is not writable (Permission denied): "
+        f"this process runs as uid {uid} and the file {db} belongs to uid {owner}: run the server as the uid "
+        f"that owns it (docker run --user {owner}), or give uid {uid} write access (chown {uid} {db}), "
         "or mount a writable volume there"
     )

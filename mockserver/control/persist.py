@@ -9,9 +9,12 @@ The directory holds:
   write also with the clock's state after it);
 * ``checkpoint-<seq>.state``: the whole exchange after log record ``seq`` (a snapshot,
   :func:`mockserver.control.snapshot.dump`, plus what a snapshot leaves out and a restart must
-  keep: the settings in force - the start-up settings a ``/reset`` rebuilds from, run-time
-  switches, rate-limit settings, fault rules, counterparty scripts), behind a header with its
-  SHA-256. The newest two are kept, and the log since the older of them.
+  keep: the settings in force - the start-up settings a ``/reset`` rebuilds from and the data
+  documents (markets, coins, rates) every decision was made under, run-time switches, rate-limit
+  settings, fault rules, counterparty scripts), behind a header with its SHA-256. The newest two
+  are kept, and the log since the older of them;
+* ``restore-<sha256>.json``: a ``/restore`` document, written and fsynced in a worker thread
+  before the restore is applied; its log record names it (kept while a kept record does).
 
 A request is handled with the clock pinned to one reading (an admin ``/clock`` or ``/restore``
 excepted), appended to the log in its own transaction and only then answered. Checkpoints are
@@ -29,12 +32,18 @@ were in force then, so ids, fills and nonces come out exactly as they were ackno
 replayed answer is checked against the recorded one: a difference stops the start
 (:class:`PersistError` naming the record and both answers). So does damage: a checkpoint whose
 checksum fails, a log record whose checksum or JSON fails (an SQLite commit is atomic, so that
-is never a torn write), a gap in the log. ``BITUNIX_MOCK_STATE_FROM=previous`` starts from the
-previous checkpoint instead (the log since it is kept, so nothing acknowledged is lost).
+is never a torn write), a gap in the log, a restore document whose SHA-256 fails, and a log that
+ends before the newest checkpoint (``state.db`` deleted or emptied, ``state.db-wal`` deleted:
+acknowledged records are gone). ``BITUNIX_MOCK_STATE_FROM=previous`` starts from the previous
+checkpoint instead (the log since it is kept, so nothing acknowledged is lost);
+``BITUNIX_MOCK_STATE_FROM=checkpoint`` accepts a lost log and starts from the newest checkpoint.
+Not detected: a lost log that still reaches the newest checkpoint, and a flipped byte in the
+WAL file, which SQLite treats as a torn write (it drops that frame and every later one).
 
 The state directory's settings win over the start-up flags: what was in force stays in force
 (for the log's past and from now on, until the admin API changes it); each flag that differs is
-reported at start (:attr:`Durable.resumed`, printed by the CLI) and otherwise ignored.
+reported at start (:attr:`Durable.resumed`, printed by the CLI) and otherwise ignored. So is a
+``--markets`` file or an embedded data document that differs from the kept one.
 
 Not kept: the request journal, rate-limit windows, and fault match counts and draws since the
 last checkpoint (fault rules are kept). Steering done in-process (``Controller`` methods, the
@@ -69,6 +78,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+import anyio.to_thread
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
@@ -139,6 +149,9 @@ _KEPT_HEADERS = ("api-key", "nonce", "timestamp", "sign", "content-type")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _CHECKPOINT_MAGIC = b"bitunix-mock-checkpoint"
 _CHECKPOINT_NAME = re.compile(r"checkpoint-([0-9]{20})\.state")
+#: A ``/restore`` document, kept beside the log (its record holds the name): written off the event loop.
+_DOC_NAME = re.compile(r"restore-([0-9a-f]{64})\.json")
+_RESTORE = ADMIN_PREFIX + "/restore"
 #: The process exit status when a change cannot be made durable (EX_SOFTWARE).
 EXIT_UNSAVED = 70
 #: Admin writes that must not run with the clock pinned: ``/clock`` sets it, ``/restore`` replaces
@@ -168,12 +181,16 @@ def _unwritable(path: Path, exc: OSError) -> PersistError:
     else:
         fix = (
             f"this process runs as uid {uid}"
-            + (f" and the directory belongs to uid {owner}" if owner is not None else "")
+            + (f" and {_what(path)} belongs to uid {owner}" if owner is not None else "")
             + ": run the server as the uid that owns it"
             + (f" (docker run --user {owner})" if owner is not None else "")
             + f", or give uid {uid} write access (chown {uid} {path}), or mount a writable volume there"
         )
     return PersistError(f"{path} is not writable ({exc.strerror or exc}): {fix}")
+
+
+def _what(path: Path) -> str:
+    return "the directory" if path.is_dir() or not path.exists() else f"the file {path}"
 
 
 def _check_writable(directory: Path) -> None:
@@ -227,16 +244,25 @@ class Store:
             raise PersistError(f"BITUNIX_MOCK_STATE_SYNC must be normal or full, not {sync.lower()!r}")
         self._sync = sync
         self.legacy: bytes | None = None  # a version-1 file's checkpoint, until it is rewritten as a file
+        accept_loss = os.environ.get(FROM_ENV, "").strip().lower() == "checkpoint"
+        newest = self.checkpoints()[:1] if self.home.is_dir() else []
+        if newest and not accept_loss and (not self.real.exists() or not self.real.stat().st_size):
+            # Before anything creates a new, empty log in its place.
+            raise self._log_lost(f"{path} is missing or empty", newest[0])
         if self.real.exists() and self.real.stat().st_size:
             with self.real.open("rb") as fh:  # before the lock: closing an fd would drop SQLite's locks
                 if fh.read(16) != _SQLITE_MAGIC:
                     raise PersistError(f"{path} is not a bitunix-mock state file (not an SQLite database)")
         self._fd = _lock(self.real)
         self._write_lock = threading.Lock()  # one checkpoint write at a time (writer thread or caller)
+        #: Restore documents written whose record is not appended yet: never removed as unreferenced.
+        self.pending_docs: set[str] = set()
         self._aux: sqlite3.Connection | None = None
         try:
             self.db = self._connect()
             self._check_schema()
+            if newest:
+                self._check_log_reaches(newest[0], accept_loss)
         except sqlite3.DatabaseError as exc:
             self.close()
             raise PersistError(f"{path} is unreadable or corrupt: {exc}") from None
@@ -274,6 +300,36 @@ class Store:
             )
         if (check := db.execute("PRAGMA quick_check").fetchone()[0]) != "ok":
             raise PersistError(f"{self.path} is corrupt: {check}")
+
+    def _check_log_reaches(self, newest: Checkpoint, accept_loss: bool) -> None:
+        """The log goes at least as far as the newest checkpoint, or acknowledged records are gone.
+
+        A checkpoint is written only after the records it includes were committed, and the log
+        since the previous checkpoint is kept, so a log ending before the newest checkpoint lost
+        its newest records (``state.db`` replaced, or ``state.db-wal`` deleted).
+        """
+        floor = self.db.execute("SELECT value FROM meta WHERE key = 'log_floor'").fetchone()
+        last = max(self.last_seq(), int(floor[0]) if floor else 0)
+        if last >= newest.seq:
+            return
+        if not accept_loss:
+            raise self._log_lost(f"{self.path}: the log ends at record {last}", newest)
+        log.warning(
+            "state: %s=checkpoint: starting from %s; whatever the log held after record %d is lost",
+            FROM_ENV, newest.path, newest.seq,
+        )  # fmt: skip
+        with self.transaction():  # the log now begins after it: later starts accept that
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('log_floor', ?)", (str(newest.seq),))
+
+    def _log_lost(self, what: str, newest: Checkpoint) -> PersistError:
+        return PersistError(
+            f"{what}, but {newest.path.name} beside it holds the exchange after log record {newest.seq}: the "
+            f"requests acknowledged after it are missing ({DB_NAME} or {DB_NAME}-wal deleted, emptied or "
+            "replaced). Nothing was loaded. The way out: put the whole directory back from a copy (state.db "
+            f"together with state.db-wal), or start once with {FROM_ENV}=checkpoint to start from "
+            f"{newest.path.name} and give up whatever the log held after it, or start a fresh directory and "
+            "POST /_mock/restore an export (GET /_mock/snapshot)."
+        )
 
     def upgraded(self) -> None:
         """A version-1 file's checkpoint now lives in a checkpoint file: drop the old table."""
@@ -320,6 +376,8 @@ class Store:
                     raise ValueError("not an object")
             except ValueError as exc:
                 raise PersistError(f"{self.path}: log record {n} is unreadable ({exc}). {way_out}") from None
+            if isinstance(doc.get("doc"), str):
+                body = self.read_doc(n, doc["doc"])
             records.append((n, doc, body))
             expected += 1
         return records
@@ -329,6 +387,60 @@ class Store:
         self.db.execute(
             "INSERT INTO log (seq, head, body, crc) VALUES (?, ?, ?, ?)", (seq, head, body, zlib.crc32(head + body))
         )
+
+    # -- restore documents
+    def _doc_path(self, sha: str) -> Path:
+        return self.home / f"restore-{sha}.json"
+
+    def write_doc(self, body: bytes) -> str:
+        """Keep a ``/restore`` document as a file (written, fsynced, renamed); its SHA-256 names it.
+
+        Runs in a worker thread before the restore is applied, so the event loop logs only a short
+        record naming it: a large document no longer holds other clients while it is written.
+        """
+        sha = hashlib.sha256(body).hexdigest()
+        self.pending_docs.add(sha)
+        final = self._doc_path(sha)
+        tmp = final.with_name("." + final.name + ".tmp")
+        try:
+            with tmp.open("wb") as fh:
+                fh.write(body)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+            self._fsync_home()
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            self.pending_docs.discard(sha)
+            raise
+        return sha
+
+    def read_doc(self, seq: int, sha: str) -> bytes:
+        path = self._doc_path(sha)
+        way_out = (
+            "Nothing was loaded. The way out: put the file back from a copy of the whole directory, or start a "
+            "fresh directory and POST /_mock/restore an export (GET /_mock/snapshot)."
+        )
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise PersistError(
+                f"{self.path}: log record {seq} is a restore of {path.name}, which cannot be read "
+                f"({exc.strerror or exc}). {way_out}"
+            ) from None
+        if hashlib.sha256(body).hexdigest() != sha:
+            raise PersistError(f"{path}: fails its SHA-256 checksum (log record {seq} restores it). {way_out}")
+        return body
+
+    def _drop_docs(self, db: sqlite3.Connection) -> None:
+        """Remove the restore documents no log record names any more (and none being written)."""
+        for entry in self.home.iterdir():
+            m = _DOC_NAME.fullmatch(entry.name)
+            if m is None or m.group(1) in self.pending_docs:
+                continue
+            named = db.execute("SELECT 1 FROM log WHERE instr(head, ?) > 0 LIMIT 1", (m.group(1).encode(),))
+            if named.fetchone() is None:
+                entry.unlink(missing_ok=True)
 
     def log_size(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM log").fetchone()[0])
@@ -414,11 +526,13 @@ class Store:
                 (upto, _TRIM_CHUNK),
             )
             if cur.rowcount < _TRIM_CHUNK:
+                self._drop_docs(aux)
                 return
 
     def remove_temporaries(self) -> None:
-        for entry in self.home.glob(".checkpoint-*.tmp"):
-            entry.unlink(missing_ok=True)
+        for pattern in (".checkpoint-*.tmp", ".restore-*.tmp"):
+            for entry in self.home.glob(pattern):
+                entry.unlink(missing_ok=True)
 
     def close(self) -> None:
         for db in (getattr(self, "db", None), self._aux):
@@ -448,6 +562,7 @@ SETTINGS = (
     "switches",
     "clock_offset_ms",
     "frozen_at_ms",
+    "data",
 )
 
 
@@ -459,7 +574,7 @@ def _settings_json(config: Config) -> dict[str, Any]:
             value = None if value is None else str(value)
         elif name == "demo_balances":
             value = {coin: str(v) for coin, v in value.items()}
-        elif name == "switches":
+        elif name in ("switches", "data"):
             value = dict(value)
         out[name] = value
     return out
@@ -470,6 +585,7 @@ def _settings_config(base: Config, doc: dict[str, Any]) -> Config:
     if values.get("markets_path") is not None:
         values["markets_path"] = Path(values["markets_path"])
     values["demo_balances"] = {coin: Decimal(v) for coin, v in values["demo_balances"].items()}
+    values.setdefault("data", {})  # kept since 2026-12: before, the start-up files stood in for them
     return replace(base, **{name: values[name] for name in SETTINGS})
 
 
@@ -616,6 +732,25 @@ class _Writer:
                 log.exception("state: writing a checkpoint failed; the log keeps every change")
 
 
+def _write_error(exc: Exception, home: Path) -> str:
+    """What failed, with the OS's reason: SQLite says only "database or disk is full" for a full disk."""
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}"
+    text = str(exc) or type(exc).__name__
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in text:
+        with contextlib.suppress(OSError, AttributeError):  # no statvfs on Windows
+            st = os.statvfs(home)
+            free = st.f_bavail * st.f_frsize
+            if free < _FULL_BELOW:
+                return f"{text}: {os.strerror(errno.ENOSPC)}, {free} bytes free in {home}"
+            return f"{text}, {free} bytes free in {home}"
+    return text
+
+
+#: Free space below which a full SQLite database is a full file system (a page or two may remain).
+_FULL_BELOW = 1 << 20
+
+
 def _yield_interpreter() -> None:
     time.sleep(0)  # lets the request thread take the interpreter between chunks of encoding
 
@@ -633,6 +768,8 @@ class Durable:
         self.logged_bytes = 0
         self.checkpoint_bytes = 0
         self.replayed = 0
+        #: The directory's checkpoint kept the data documents (markets, coins, rates) it was decided under.
+        self.data_kept = True
         #: What a start found in the directory (None: it was new): printed by the CLI banner.
         self.resumed: dict[str, Any] | None = None
         self.writer = _Writer(self)
@@ -683,6 +820,9 @@ class Durable:
         except AdminError as exc:
             return admin_error(exc.status, exc.message)
         path = request.url.path
+        doc = await self._keep_doc(body) if path == _RESTORE else None
+        if isinstance(doc, Response):
+            return doc
         now, wall = state.clock.now_ms(), time.time_ns() // 1_000_000
         if path in _UNPINNED:
             response = await run(state, Request(request.scope, _receive(body)))
@@ -690,6 +830,7 @@ class Durable:
             with state.clock.pinned(now), wall_pinned(wall):
                 response = await run(state, Request(request.scope, _receive(body)))
         if response.status_code >= 400:
+            self.store.pending_docs.discard(doc or "")  # unnamed: the next checkpoint removes its file
             return response  # a refused admin call changes nothing
         clock = self.state.clock  # a /reset or /restore brought a new one
         head = {
@@ -702,8 +843,22 @@ class Durable:
             "clock": clock.export_state(),
             "code": str(response.status_code),
         }
+        if doc is not None:  # the document is in its file: the record names it
+            head["doc"], body = doc, b""
         self._append(head, body)
+        self.store.pending_docs.discard(doc or "")
         return response
+
+    async def _keep_doc(self, body: bytes) -> str | Response:
+        """A restore document written to its file off the event loop, before the restore is applied."""
+        from .routes import admin_error
+
+        try:
+            return await anyio.to_thread.run_sync(self.store.write_doc, body)
+        except OSError as exc:  # nothing is applied: the restore is refused, the exchange unchanged
+            return admin_error(
+                500, f"state: cannot keep the restore document in {self.store.home} ({exc.strerror or exc})"
+            )
 
     def _append(self, head: dict[str, Any], body: bytes) -> None:
         raw = orjson.dumps(head)
@@ -736,9 +891,12 @@ class Durable:
     def _write(self, action: Callable[[], None]) -> None:
         try:
             action()
-        except Exception:
+        except Exception as exc:
             # The change is made in memory and cannot be kept: stop before anyone is told it happened.
-            log.critical("state: cannot write %s; stopping so no unsaved change is acknowledged", self.store.path)
+            log.critical(
+                "state: cannot write %s (%s); stopping so no unsaved change is acknowledged",
+                self.store.path, _write_error(exc, self.store.home),
+            )  # fmt: skip
             sys.stderr.flush()
             os._exit(EXIT_UNSAVED)
 
@@ -790,8 +948,17 @@ class Durable:
             f"{self.store.path}: log record {seq} ({head.get('m')} {head.get('p')} at mock time {head.get('t')}) "
             f"was acknowledged with {acknowledged}; replayed now it answers {replayed}. Nothing was loaded: "
             "this mock does not reproduce what the directory's writer decided (another version of the mock, "
-            "or a bug). Start the version that wrote the directory, or start a fresh directory and "
-            "POST /_mock/restore an export (GET /_mock/snapshot)."
+            f"or a bug{self._data_note()}). Start the version that wrote the directory, or start a fresh "
+            "directory and POST /_mock/restore an export (GET /_mock/snapshot)."
+        )
+
+    def _data_note(self) -> str:
+        if self.data_kept:
+            return ": the markets, coins and rates in force are the directory's own, kept with its checkpoints"
+        source = self.state.config.markets_path or "the embedded markets.json"
+        return (
+            f"; or changed data: this directory predates kept markets, so the markets in force are {source} "
+            "and the embedded coins and rates of this start: start with the ones it was written under"
         )
 
     def _replay_admin(self, seq: int, head: dict[str, Any], body: bytes) -> None:
@@ -878,22 +1045,28 @@ def _newest_restorable(restore: Restore, store: Store, config: Config) -> tuple[
 def _differences(flags: Config, state: MockState) -> list[str]:
     """Each start-up flag that differs from what the state directory keeps in force, and how to change it."""
     out: list[str] = []
-    kept = state.config
+    default = Config()  # a value equal to the default is not known to come from a flag
     if flags.profile != state.verifier.profile.name:
+        flag = (
+            f"--profile {flags.profile}"
+            if flags.profile != default.profile
+            else f"the start-up default profile {flags.profile}"
+        )
         out.append(
-            f"--profile {flags.profile}: the state keeps profile {state.verifier.profile.name} in force "
-            "(change it: POST /_mock/profile)"
+            f"{flag}: the state keeps profile {state.verifier.profile.name} in force (change it: POST /_mock/profile)"
         )
     for name, spec in SWITCHES.items():
-        wanted = flags.switches.get(name) or spec.default
+        given = flags.switches.get(name)
+        wanted = given or spec.default
         if wanted != state.switch(name):
+            flag = f"--switch {name}={wanted}" if given else f"the start-up default {name}={wanted}"
             out.append(
-                f"--switch {name}={wanted}: the state keeps {name}={state.switch(name)} in force "
-                "(change it: POST /_mock/switches)"
+                f"{flag}: the state keeps {name}={state.switch(name)} in force (change it: POST /_mock/switches)"
             )
     if flags.rate_limits != state.rate_limiter.enabled:
         out.append(
-            f"rate limits {'on' if flags.rate_limits else 'off'} by the flags: the state keeps them "
+            f"rate limits {'on by the flags' if flags.rate_limits else 'off (the start-up default)'}: "
+            "the state keeps them "
             f"{'on' if state.rate_limiter.enabled else 'off'} (change it: POST /_mock/rate-limits)"
         )
     if flags.seed != state.exchange.seed:
@@ -911,10 +1084,52 @@ def _differences(flags: Config, state: MockState) -> list[str]:
             f"{'--no-demo not given' if flags.demo_account else '--no-demo'}: the state "
             f"{'has the' if state.demo is not None else 'has no'} demo account"
         )
-    if flags.markets_path != kept.markets_path:
-        kept_markets = kept.markets_path or "the default"
-        out.append(f"--markets {flags.markets_path}: the state keeps the markets of {kept_markets}")
+    return out + _data_differences(flags, state)
+
+
+def _data_differences(flags: Config, state: MockState) -> list[str]:
+    """Each data document this start would have used that differs from the one the state keeps in force."""
+    from ..engine.seed import data_texts
+
+    out: list[str] = []
+    given = data_texts(flags.data, flags.markets_path)
+    for name, kept in state.data.items():
+        if given.get(name, kept) == kept:
+            continue
+        if name == "markets.json" and flags.markets_path is not None:
+            source = f"--markets {flags.markets_path}: its markets differ"
+        else:
+            source = f"the embedded {name} of this mock (mockserver/seed/{name}) differs"
+        out.append(
+            f"{source} from the ones the state keeps in force ({_what_changed(name, given[name], kept)}): "
+            "the state keeps the data its requests were acknowledged under (new data: a fresh directory)"
+        )
     return out
+
+
+def _what_changed(name: str, given: str, kept: str) -> str:
+    """A short account of how two versions of a data document differ (markets by symbol and field)."""
+    from dataclasses import fields
+
+    from ..engine.markets import Market, parse_markets
+
+    if name == "markets.json":
+        try:
+            new = {m.symbol: m for m in parse_markets(given)}
+            old = {m.symbol: m for m in parse_markets(kept)}
+        except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
+            return f"this one does not parse: {exc!r}"
+        changes = [f"{s} only here" for s in sorted(new.keys() - old.keys())]
+        changes += [f"{s} only in the state" for s in sorted(old.keys() - new.keys())]
+        for symbol in sorted(new.keys() & old.keys()):
+            for f in fields(Market):
+                here, there = getattr(new[symbol], f.name), getattr(old[symbol], f.name)
+                if here != there:
+                    changes.append(f"{symbol} {f.name} {here} here, {there} kept")
+        if not changes:
+            return "the same markets, written differently"
+        return "; ".join(changes[:5]) + (f"; and {len(changes) - 5} more" if len(changes) > 5 else "")
+    return f"{len(given)} bytes here, {len(kept)} bytes kept"
 
 
 def _summary(durable: Durable, flags: Config) -> dict[str, Any]:
@@ -961,6 +1176,9 @@ def attach(state: MockState, pipeline: Pipeline) -> Durable:
             state.replace_with(restored)
         durable = Durable(state, pipeline, directory, store)
         durable.seq = seq
+        durable.data_kept = restored is None or bool(state.config.data)
+        # The data documents in force are kept from now on (a directory older than that kept none).
+        state.config = replace(state.config, data=dict(state.data))
         records = store.records_after(seq)
         durable.replay(records)
         for damaged in passed_over:  # never the "previous" of the checkpoint written next

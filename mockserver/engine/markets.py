@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Market", "MarketRegistry", "load_markets"]
+__all__ = ["Market", "MarketRegistry", "load_markets", "markets_text", "parse_markets"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,15 +69,23 @@ def _market_from_row(row: dict[str, Any]) -> Market:
     )
 
 
-def load_markets(path: str | Path | None = None) -> list[Market]:
-    """Markets from ``path``, or the embedded default set."""
+def markets_text(path: str | Path | None = None) -> str:
+    """The markets document of ``path``, or the embedded default one, as text."""
     if path is None:
-        text = resources.files("mockserver.seed").joinpath("markets.json").read_text("utf-8")
-    else:
-        text = Path(path).read_text("utf-8")
+        return resources.files("mockserver.seed").joinpath("markets.json").read_text("utf-8")
+    return Path(path).read_text("utf-8")
+
+
+def parse_markets(text: str) -> list[Market]:
+    """The markets of a markets document (``{"markets": [...]}`` or a bare list)."""
     doc = json.loads(text)
     rows = doc["markets"] if isinstance(doc, dict) else doc
     return [_market_from_row(r) for r in rows]
+
+
+def load_markets(path: str | Path | None = None, *, text: str | None = None) -> list[Market]:
+    """Markets from a document's ``text``, or from ``path``, or the embedded default set."""
+    return parse_markets(markets_text(path) if text is None else text)
 
 
 class MarketRegistry:
