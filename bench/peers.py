@@ -3,7 +3,7 @@
 Prism (``@stoplight/prism-cli mock``) serving the mock's own OpenAPI document: it validates each
 request against the document and answers the documented example - no state, no signature check.
 It is installed from npm into a cache directory outside the repository (the one
-``tests/test_openapi.py`` uses); when node, npm or the package cannot be had, the figure is
+``tests/api/test_openapi.py`` uses); when node, npm or the package cannot be had, the figure is
 skipped and the reason printed.
 """
 

@@ -4,7 +4,7 @@
     python -m client_ref._generate --check  # exit 1 if client_ref/sync.py is not what it would write
 
 A development tool: it needs the ``[test]`` extra (unasync, ruff); the installed client never
-imports it. ``tests/test_client_generated.py`` fails when the committed sync.py drifts.
+imports it. ``tests/client/test_client_generated.py`` fails when the committed sync.py drifts.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ REPLACEMENTS = {
 
 HEADER = f"""\
 # GENERATED FILE, DO NOT EDIT: written from client_ref/aio.py by `{COMMAND}` (unasync).
-# Edit client_ref/aio.py and run that command; tests/test_client_generated.py fails on drift.
+# Edit client_ref/aio.py and run that command; tests/client/test_client_generated.py fails on drift.
 """
 
 

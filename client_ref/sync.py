@@ -1,5 +1,5 @@
 # GENERATED FILE, DO NOT EDIT: written from client_ref/aio.py by `python -m client_ref._generate` (unasync).
-# Edit client_ref/aio.py and run that command; tests/test_client_generated.py fails on drift.
+# Edit client_ref/aio.py and run that command; tests/client/test_client_generated.py fails on drift.
 """The reference client, async (``AsyncClient``) and sync (``Client``).
 
 ``client_ref/aio.py`` is the source; ``client_ref/sync.py`` is generated from it by unasync with

@@ -33,7 +33,7 @@ _unmarked: list[str | None] = [None]
 MAY_START_A_PROCESS = {
     # The lint gate (ruff, mypy --strict): a failure found in the default run beats one found in CI;
     # with mypy's cache warm it costs about a second.
-    "tests/test_lint.py",
+    "tests/system/test_lint.py",
 }
 
 

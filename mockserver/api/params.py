@@ -174,7 +174,7 @@ ItemSchema = Callable[["Param"], dict[str, Any]]
 class Rule:
     """What one :class:`Kind` accepts: :meth:`bind` reads a value, :meth:`schema` documents the same set.
 
-    The OpenAPI document is written from :meth:`schema`; ``tests/test_openapi.py`` holds the two to each other.
+    The OpenAPI document is written from :meth:`schema`; ``tests/api/test_openapi.py`` holds the two to each other.
     In a JSON body the validator reads a JSON number where text is declared and numeric text where a number
     is declared, as live's Jackson backend does; in a query every value is text."""
 

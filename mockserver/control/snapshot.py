@@ -477,7 +477,7 @@ class Snapshot(Strict):
 
 
 #: Every engine state class a snapshot holds, and the document model that checks it (``None``: written
-#: positionally, as a list of its fields). tests/test_snapshot_fields.py holds the two to the same fields.
+#: positionally, as a list of its fields). tests/control/test_snapshot_fields.py holds the two to the same fields.
 ENGINE_MODELS: dict[type, type[Strict] | None] = {
     ExchangeState: Snapshot,
     IdState: SnapIds,

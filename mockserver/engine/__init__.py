@@ -10,7 +10,7 @@ invariants (``problems``) and savepoints in ``state.py``. Code outside this pack
 through the exchange's methods - ``export_state``/``load_state``, ``savepoint``,
 ``place_batch``, ``cancel_batch``, ``candles``, ``reset_account``, ``adjust_balance``,
 ``delete_account``, ``set_last_price`` - and never takes its lock or touches a private
-attribute (tests/test_engine_boundary.py).
+attribute (tests/engine/test_engine_boundary.py).
 
 Integers inside, Decimal at the edges: per pair, prices are integer ticks
 (10**-quotePrecision), base quantities lots (10**-basePrecision) and quote amounts
