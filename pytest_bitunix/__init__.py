@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -163,7 +163,7 @@ class BitunixMock:
         """This test's account (created on first use, fresh random api-key and secret, marker balances)."""
         if self._account is None:
             funds = self.options.balances if self.options.balances is not None else DEFAULT_FUNDS
-            self._account = self.admin.create_account(funds, label="pytest")
+            self._account = self.new_account(funds, label="pytest")
         return self._account
 
     @property
@@ -175,8 +175,18 @@ class BitunixMock:
         return self.account["secret"]
 
     def new_account(self, balances: Mapping[str, object] | None = None, **kwargs: Any) -> AccountInfo:
-        """Another account with fresh random credentials (``MockAdmin.create_account`` keywords)."""
-        return self.admin.create_account(balances, **kwargs)
+        """Another account with fresh random credentials (``MockAdmin.create_account`` keywords).
+
+        In-process, by the controller call ``POST /_mock/accounts`` makes (no loopback round trip, as for
+        the tenant itself); against an external mock, that admin call."""
+        if self.server is None:
+            return self.admin.create_account(balances, **kwargs)
+        from mockserver.control.client import account_request
+        from mockserver.control.controller import Controller
+
+        body = account_request(balances, **kwargs)
+        state = self.state
+        return cast("AccountInfo", _admin_call("POST", "/accounts", lambda: Controller(state).create_account(body)))
 
     # ------------------------------------------------------------- journal
     def requests(self, **filters: Any) -> list[JournalEntry]:
@@ -370,17 +380,22 @@ def _in_process(server: MockServer, method: str, arg: Any) -> Any:
     """Create (``POST``, ``arg`` the spec) or delete (``DELETE``, ``arg`` the id) a tenant of the in-process
     server by the controller call its admin route makes (``POST``/``DELETE /_mock/tenants``): the same checks,
     answers and refusals, without a loopback round trip. A refusal is raised as the HTTP client would raise it."""
-    from mockserver.control.client import MockAdminError
-    from mockserver.control.controller import AdminError, Controller
+    from mockserver.control.controller import Controller
 
     controller = Controller(server.state)
+    if method == "POST":
+        return _admin_call(method, "/tenants", lambda: controller.create_tenant(arg, server.url))
+    return _admin_call(method, f"/tenants/{arg}", lambda: controller.delete_tenant(arg))
+
+
+def _admin_call(method: str, path: str, call: Callable[[], Any]) -> Any:
+    """``call`` (a controller call an admin route makes), its refusal raised as the HTTP client would raise it."""
+    from mockserver.control.client import MockAdminError
+    from mockserver.control.controller import AdminError
+
     try:
-        if method == "POST":
-            return controller.create_tenant(arg, server.url)
-        controller.delete_tenant(arg)
-        return None
+        return call()
     except AdminError as exc:
-        path = "/tenants" if method == "POST" else f"/tenants/{arg}"
         raise MockAdminError(method, path, exc.status, exc.message) from None
 
 
