@@ -125,15 +125,36 @@ class BitunixMock:
     """
 
     def __init__(
-        self, url: str, admin: MockAdmin, server: MockServer | None, options: MarkerOptions, *, tenant: str = ""
+        self,
+        url: str,
+        admin: MockAdmin | Callable[[], MockAdmin],
+        server: MockServer | None,
+        options: MarkerOptions,
+        *,
+        tenant: str = "",
     ) -> None:
         self.url = url
-        self.admin = admin
+        # The fixture passes a factory: a test that never steers its tenant builds no admin client.
+        self._admin: MockAdmin | None = None if callable(admin) else admin
+        self._make_admin = admin if callable(admin) else None
         self.server = server
         self.options = options
         self.tenant = tenant
         self.expected: set[str] | None = set(options.expect) if options.expect is not None else None
         self._account: AccountInfo | None = None
+
+    @property
+    def admin(self) -> MockAdmin:
+        """This test's tenant's admin API (``MockAdmin``; built on first use)."""
+        if self._admin is None:
+            assert self._make_admin is not None
+            self._admin = self._make_admin()
+        return self._admin
+
+    def close(self) -> None:
+        """Close the admin client, if one was built."""
+        if self._admin is not None:
+            self._admin.close()
 
     def __repr__(self) -> str:
         where = "in-process" if self.server is not None else "external"
@@ -303,7 +324,7 @@ class _Session:
             self._root = MockAdmin(url, token=token, transport=self._http)
         return self._root, self._server
 
-    def open(self, options: MarkerOptions, label: str) -> tuple[TenantInfo, MockAdmin, MockServer | None]:
+    def open(self, options: MarkerOptions, label: str) -> tuple[TenantInfo, Callable[[], MockAdmin], MockServer | None]:
         """A new tenant for one test, built from the marker over the default world; pytest.fail on a refusal."""
         if self._refusal is not None:
             pytest.fail(self._refusal, pytrace=False)
@@ -322,7 +343,7 @@ class _Session:
             if repeats:
                 self._refusal = message
             pytest.fail(message, pytrace=False)
-        return tenant, root.tenant_admin(tenant), server
+        return tenant, lambda: root.tenant_admin(tenant), server
 
     def release(self, tenant_id: str) -> None:
         if self._server is not None:
@@ -497,7 +518,7 @@ def bitunix_mock(request: pytest.FixtureRequest, _bitunix_servers: _Session) -> 
             except AssertionError as failed:
                 problems.append(str(failed))
     finally:
-        admin.close()
+        mock.close()
         _bitunix_servers.release(tenant["id"])
     if problems:  # the listing says it all: no traceback into the plugin
         pytest.fail("\n".join(problems), pytrace=False)
