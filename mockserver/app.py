@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
@@ -82,6 +84,27 @@ def _counterparty_turn(state: MockState) -> Hook:
     return turn
 
 
+class _ServedBy:
+    """A router entry that hands the request to the serving app's own exchange route for ``path``
+    (``None``: the app's 404), so the entry holds nothing of one app's and every app shares it."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app: MockApp = scope["app"]
+        route = app.exchange_routes.get(self.path) if self.path is not None else None
+        await (route or app.not_found)(scope, receive, send)
+
+
+@functools.cache
+def _exchange_table() -> tuple[Route, ...]:
+    """The router's exchange entries, compiled once per process (a test's tenant builds an app): every
+    endpoint's path, then the catch-all that answers anything else with the exchange's 404, journaled
+    like every other request."""
+    return (*(Route(ep.path, _ServedBy(ep.path)) for ep in ENDPOINTS), Route("/{path:path}", _ServedBy(None)))
+
+
 def create_app(config: Config | None = None, *, state: MockState | None = None) -> MockApp:
     """Build the Starlette app for ``config`` (defaults everywhere).
 
@@ -99,10 +122,8 @@ def create_app(config: Config | None = None, *, state: MockState | None = None) 
     if durable is not None:
         pipeline.around = durable.handle  # every admitted request is logged before it is answered
     exchange_routes = {ep.path: ExchangeRoute(state, pipeline, ep) for ep in ENDPOINTS}
-    routes = [Route(path, route) for path, route in exchange_routes.items()]
-    routes += admin_routes(state, durable.wrap_admin if durable is not None else None)
-    # Anything else answers the exchange's 404, journaled like every other request.
-    routes.append(Route("/{path:path}", ExchangeRoute(state, pipeline, None)))
+    routes = [*_exchange_table()[:-1], *admin_routes(durable.wrap_admin if durable is not None else None)]
+    routes.append(_exchange_table()[-1])  # the catch-all comes last
     app = MockApp(routes=routes)
     app.exchange_routes = exchange_routes
     app.not_found = ExchangeRoute(state, pipeline, None)

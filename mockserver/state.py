@@ -5,6 +5,7 @@ One instance per app: tests that create two apps get two independent exchanges.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
@@ -21,6 +22,7 @@ from .control.snapshot import Restored, SnapshotError
 from .control.snapshot import load as load_snapshot
 from .engine import EngineStateError, Exchange, LiquidityProvider, Wallet, load_markets
 from .engine.accounts import Account
+from .engine.markets import Market
 from .fidelity import SWITCHES, parse_switches
 
 if TYPE_CHECKING:
@@ -32,6 +34,21 @@ __all__ = ["MockState"]
 
 def _seed_json(name: str) -> Any:
     return json.loads(resources.files("mockserver.seed").joinpath(name).read_text("utf-8"))
+
+
+# Built once per process, since every test's tenant builds a state: the embedded documents (package
+# data, never changed while the process runs; a --markets file is read each time, as it may be edited)
+# and the markets parsed from a document's text (Market is frozen, so exchanges can share them).
+@functools.cache
+def _embedded_data() -> dict[str, str]:
+    from .engine.seed import data_texts
+
+    return data_texts({}, None)
+
+
+@functools.lru_cache(maxsize=8)
+def _markets(text: str) -> tuple[Market, ...]:
+    return tuple(load_markets(text=text))
 
 
 @dataclass
@@ -66,8 +83,11 @@ class MockState:
         clock = Clock(offset_ms=config.clock_offset_ms, frozen_at_ms=config.frozen_at_ms)
         from .engine.seed import data_texts
 
-        data = data_texts(config.data, config.markets_path)
-        exchange = Exchange(load_markets(text=data["markets.json"]), clock=clock, seed=config.seed)
+        if not config.data and config.markets_path is None:
+            data = dict(_embedded_data())
+        else:
+            data = data_texts(config.data, config.markets_path)
+        exchange = Exchange(list(_markets(data["markets.json"])), clock=clock, seed=config.seed)
         coins = json.loads(data["coins.json"])["coins"]
         state = cls(
             config=config,

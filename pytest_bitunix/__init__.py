@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -125,15 +125,36 @@ class BitunixMock:
     """
 
     def __init__(
-        self, url: str, admin: MockAdmin, server: MockServer | None, options: MarkerOptions, *, tenant: str = ""
+        self,
+        url: str,
+        admin: MockAdmin | Callable[[], MockAdmin],
+        server: MockServer | None,
+        options: MarkerOptions,
+        *,
+        tenant: str = "",
     ) -> None:
         self.url = url
-        self.admin = admin
+        # The fixture passes a factory: a test that never steers its tenant builds no admin client.
+        self._admin: MockAdmin | None = None if callable(admin) else admin
+        self._make_admin = admin if callable(admin) else None
         self.server = server
         self.options = options
         self.tenant = tenant
         self.expected: set[str] | None = set(options.expect) if options.expect is not None else None
         self._account: AccountInfo | None = None
+
+    @property
+    def admin(self) -> MockAdmin:
+        """This test's tenant's admin API (``MockAdmin``; built on first use)."""
+        if self._admin is None:
+            assert self._make_admin is not None
+            self._admin = self._make_admin()
+        return self._admin
+
+    def close(self) -> None:
+        """Close the admin client, if one was built."""
+        if self._admin is not None:
+            self._admin.close()
 
     def __repr__(self) -> str:
         where = "in-process" if self.server is not None else "external"
@@ -163,7 +184,7 @@ class BitunixMock:
         """This test's account (created on first use, fresh random api-key and secret, marker balances)."""
         if self._account is None:
             funds = self.options.balances if self.options.balances is not None else DEFAULT_FUNDS
-            self._account = self.admin.create_account(funds, label="pytest")
+            self._account = self.new_account(funds, label="pytest")
         return self._account
 
     @property
@@ -175,8 +196,18 @@ class BitunixMock:
         return self.account["secret"]
 
     def new_account(self, balances: Mapping[str, object] | None = None, **kwargs: Any) -> AccountInfo:
-        """Another account with fresh random credentials (``MockAdmin.create_account`` keywords)."""
-        return self.admin.create_account(balances, **kwargs)
+        """Another account with fresh random credentials (``MockAdmin.create_account`` keywords).
+
+        In-process, by the controller call ``POST /_mock/accounts`` makes (no loopback round trip, as for
+        the tenant itself); against an external mock, that admin call."""
+        if self.server is None:
+            return self.admin.create_account(balances, **kwargs)
+        from mockserver.control.client import account_request
+        from mockserver.control.controller import Controller
+
+        body = account_request(balances, **kwargs)
+        state = self.state
+        return cast("AccountInfo", _admin_call("POST", "/accounts", lambda: Controller(state).create_account(body)))
 
     # ------------------------------------------------------------- journal
     def requests(self, **filters: Any) -> list[JournalEntry]:
@@ -293,7 +324,7 @@ class _Session:
             self._root = MockAdmin(url, token=token, transport=self._http)
         return self._root, self._server
 
-    def open(self, options: MarkerOptions, label: str) -> tuple[TenantInfo, MockAdmin, MockServer | None]:
+    def open(self, options: MarkerOptions, label: str) -> tuple[TenantInfo, Callable[[], MockAdmin], MockServer | None]:
         """A new tenant for one test, built from the marker over the default world; pytest.fail on a refusal."""
         if self._refusal is not None:
             pytest.fail(self._refusal, pytrace=False)
@@ -312,7 +343,7 @@ class _Session:
             if repeats:
                 self._refusal = message
             pytest.fail(message, pytrace=False)
-        return tenant, root.tenant_admin(tenant), server
+        return tenant, lambda: root.tenant_admin(tenant), server
 
     def release(self, tenant_id: str) -> None:
         if self._server is not None:
@@ -370,17 +401,22 @@ def _in_process(server: MockServer, method: str, arg: Any) -> Any:
     """Create (``POST``, ``arg`` the spec) or delete (``DELETE``, ``arg`` the id) a tenant of the in-process
     server by the controller call its admin route makes (``POST``/``DELETE /_mock/tenants``): the same checks,
     answers and refusals, without a loopback round trip. A refusal is raised as the HTTP client would raise it."""
-    from mockserver.control.client import MockAdminError
-    from mockserver.control.controller import AdminError, Controller
+    from mockserver.control.controller import Controller
 
     controller = Controller(server.state)
+    if method == "POST":
+        return _admin_call(method, "/tenants", lambda: controller.create_tenant(arg, server.url))
+    return _admin_call(method, f"/tenants/{arg}", lambda: controller.delete_tenant(arg))
+
+
+def _admin_call(method: str, path: str, call: Callable[[], Any]) -> Any:
+    """``call`` (a controller call an admin route makes), its refusal raised as the HTTP client would raise it."""
+    from mockserver.control.client import MockAdminError
+    from mockserver.control.controller import AdminError
+
     try:
-        if method == "POST":
-            return controller.create_tenant(arg, server.url)
-        controller.delete_tenant(arg)
-        return None
+        return call()
     except AdminError as exc:
-        path = "/tenants" if method == "POST" else f"/tenants/{arg}"
         raise MockAdminError(method, path, exc.status, exc.message) from None
 
 
@@ -482,7 +518,7 @@ def bitunix_mock(request: pytest.FixtureRequest, _bitunix_servers: _Session) -> 
             except AssertionError as failed:
                 problems.append(str(failed))
     finally:
-        admin.close()
+        mock.close()
         _bitunix_servers.release(tenant["id"])
     if problems:  # the listing says it all: no traceback into the plugin
         pytest.fail("\n".join(problems), pytrace=False)

@@ -41,6 +41,7 @@ __all__ = [
     "MockAdmin",
     "MockAdminError",
     "TenantInfo",
+    "account_request",
     "new_api_key",
     "new_secret",
 ]
@@ -173,6 +174,27 @@ class JournalEntry(TypedDict):
     faults: NotRequired[list[str]]
     dropped: NotRequired[bool]
     tenant: NotRequired[str]  # the tenant whose exchange saw it (mockserver.tenants)
+
+
+def account_request(
+    balances: Mapping[str, object] | None = None,
+    *,
+    api_key: str | None = None,
+    secret: str | None = None,
+    label: str = "",
+    permissions: Sequence[str] | None = None,
+    ip_whitelist: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The body of ``POST /_mock/accounts`` (:meth:`MockAdmin.create_account`): fresh random credentials
+    unless given, amounts as decimal strings. The pytest plugin hands it to the controller in-process."""
+    return _given(
+        api_key=api_key or new_api_key(),
+        secret=secret or new_secret(),
+        label=label,
+        balances={c: _decimal_text(a) for c, a in (balances or {}).items()},
+        permissions=list(permissions) if permissions is not None else None,
+        ip_whitelist=list(ip_whitelist) if ip_whitelist is not None else None,
+    )
 
 
 def _given(**values: Any) -> dict[str, Any]:
@@ -326,13 +348,8 @@ class MockAdmin:
         ip_whitelist: Sequence[str] | None = None,
     ) -> AccountInfo:
         """A new account with a fresh random api-key and secret (unless given) and these balances."""
-        body = _given(
-            api_key=api_key or new_api_key(),
-            secret=secret or new_secret(),
-            label=label,
-            balances={c: _decimal_text(a) for c, a in (balances or {}).items()},
-            permissions=list(permissions) if permissions is not None else None,
-            ip_whitelist=list(ip_whitelist) if ip_whitelist is not None else None,
+        body = account_request(
+            balances, api_key=api_key, secret=secret, label=label, permissions=permissions, ip_whitelist=ip_whitelist
         )
         return cast(AccountInfo, self.call("POST", "/accounts", body))
 

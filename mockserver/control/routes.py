@@ -8,6 +8,7 @@ When an admin token is configured, every admin call must carry it in the
 
 from __future__ import annotations
 
+import functools
 import platform
 import re
 import time
@@ -714,10 +715,12 @@ def admin_openapi() -> list[dict[str, Any]]:
     return out
 
 
-def _guarded(state: MockState, route: AdminRoute, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """``handler`` behind the access rules of :mod:`mockserver.access` (open routes answer anyone)."""
+def _guarded(route: AdminRoute, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """``handler`` behind the access rules of :mod:`mockserver.access` (open routes answer anyone), run on
+    the state of the app the request came through (``request.app.state.mock``: a tenant's app, its own)."""
 
     async def endpoint(request: Request) -> Response:
+        state: MockState = request.app.state.mock
         if not route.open:
             config = state.config
             refusal = admin_refusal(
@@ -733,16 +736,32 @@ def _guarded(state: MockState, route: AdminRoute, handler: Handler) -> Callable[
     return endpoint
 
 
-def admin_routes(state: MockState, logged: Callable[[Handler], Handler] | None = None) -> list[Route]:
-    """The admin routes of ``state``; ``logged`` wraps each write a state directory keeps (``Durable.wrap_admin``)."""
+def admin_routes(logged: Callable[[Handler], Handler] | None = None) -> list[Route]:
+    """The admin routes, serving the state of the app that holds them; ``logged`` wraps each write a state
+    directory keeps (``Durable.wrap_admin``).
+
+    Without ``logged`` the table holds nothing of one app's, so it is compiled once per process and
+    shared: every test's tenant builds an app, and compiling 44 routes was most of what that cost.
+    """
+    if logged is None:
+        return list(_shared_admin_routes())
+    return _admin_routes(logged)
+
+
+def _admin_routes(logged: Callable[[Handler], Handler] | None) -> list[Route]:
     return [
         Route(
             ADMIN_PREFIX + r.path,
-            _guarded(state, r, logged(r.handler) if logged is not None and r.logged else r.handler),
+            _guarded(r, logged(r.handler) if logged is not None and r.logged else r.handler),
             methods=[r.method],
         )
         for r in ADMIN_ROUTES
     ]
+
+
+@functools.cache
+def _shared_admin_routes() -> tuple[Route, ...]:
+    return tuple(_admin_routes(None))
 
 
 _patterns: dict[str, re.Pattern[str]] = {}

@@ -601,9 +601,9 @@ def test_in_process_the_session_makes_and_drops_tenants_by_the_admin_routes_own_
     session = _Session(None, "", None, None)
     try:
         options = MarkerOptions(seed=7, switches={"empty_lists": "[]"})
-        info, admin, server = session.open(options, "tests/x.py::test_a")
+        info, make_admin, server = session.open(options, "tests/x.py::test_a")
         assert server is not None and server.app.tenants is not None
-        with admin:
+        with make_admin() as admin:
             assert admin.switches()["empty_lists"] == "[]"  # the tenant serves over the server's port
         root, _ = session.root()
         over_http = root.create_tenant(
@@ -632,5 +632,42 @@ def test_in_process_the_session_makes_and_drops_tenants_by_the_admin_routes_own_
             "withdraw_whitelist"
         )
         assert len(server.app.tenants) == 0
+    finally:
+        session.close()
+
+
+def test_in_process_an_account_is_made_by_the_admin_routes_own_call() -> None:
+    """In-process, ``bitunix_mock.account`` / ``new_account`` call the controller as POST /_mock/accounts does
+    (no loopback round trip): the same account description, the same refusals, raised as the HTTP client raises."""
+    from pytest_bitunix import BitunixMock, MarkerOptions, _Session
+
+    session = _Session(None, "", None, None)
+    try:
+        options = MarkerOptions(balances={"USDT": "250"})
+        info, make_admin, server = session.open(options, "tests/x.py::test_a")
+        mock = BitunixMock(info["url"], make_admin, server, options, tenant=info["id"])
+        account = mock.account
+        assert mock.account is account  # one per test
+        assert account["label"] == "pytest" and len(account["api_key"]) == 32 and len(account["secret"]) == 64
+        assert account["balances"]["USDT"] == {"free": "250", "locked": "0"}
+        over_http = mock.admin.create_account({"USDT": "250"}, label="pytest")
+        volatile = ("account_id", "uid", "api_key", "secret")
+        assert {k: v for k, v in account.items() if k not in volatile} == {
+            k: v for k, v in over_http.items() if k not in volatile
+        }
+        assert mock.admin.account(account["api_key"]) == account  # it lives in this test's tenant
+        with pytest.raises(MockAdminError) as refused:
+            mock.new_account({"NOPE": "1"})
+        assert (refused.value.method, refused.value.path, refused.value.status, refused.value.message) == (
+            "POST",
+            "/accounts",
+            400,
+            "balances.NOPE: unknown coin 'NOPE'",
+        )
+        with pytest.raises(MockAdminError) as over_http_refused:
+            mock.admin.create_account({"NOPE": "1"})
+        assert str(over_http_refused.value) == str(refused.value)
+        mock.close()
+        session.release(info["id"])
     finally:
         session.close()
