@@ -17,7 +17,8 @@ from conformance.adapter import OPERATIONS
 from conformance.cli import main as cli_main
 from conformance.docs import REGION, render_for, sync
 from conformance.registry import Registry
-from conformance.rules import PHASES, _LedgerMachine
+from conformance.rules.base import PHASES
+from conformance.rules.ledger import _LedgerMachine
 from conformance.target import Target
 
 from .. import conformance_doubles as doubles
@@ -38,9 +39,20 @@ def test_every_rule_is_registered_once_with_its_check() -> None:
     ids = RULES.ids()
     assert len(ids) == len(set(ids)) == len(RULES) == 12
     for r in RULES:
-        assert callable(r.check) and r.check.__module__ == "conformance.rules", r.id
+        assert callable(r.check) and r.check.__module__.startswith("conformance.rules."), r.id
         assert r.title and r.statement and r.passes and r.fails, r.id
         assert RULES.get(r.id) is r and r.id in RULES
+
+
+def test_every_module_of_the_rules_package_declares_rules_in_run_order() -> None:
+    """Each concern module of ``conformance/rules/`` is imported by the package (a forgotten one would register
+    nothing), and its rules run together, in the order the package imports the modules."""
+    modules = sorted(
+        p.stem for p in (ROOT / "conformance" / "rules").glob("*.py") if p.stem not in ("__init__", "base")
+    )
+    run = list(dict.fromkeys(r.check.__module__.removeprefix("conformance.rules.") for r in RULES))
+    assert sorted(run) == modules
+    assert run == ["vectors", "freshness", "signing", "resilience", "reads", "ledger", "differential"]
 
 
 def test_prerequisites_name_rules_registered_before_them() -> None:
