@@ -53,6 +53,7 @@ from ..engine import (
     load_markets,
 )
 from ..engine.accounts import Balance
+from ..engine.instant import copy_engine
 from ..engine.wallet import WALLET_ID_BASE, WITHDRAWALS_ACCOUNT
 from .schema import Ip, Permission, ProfileName, Strict, describe
 
@@ -139,8 +140,8 @@ def _hints(cls: type) -> dict[str, Any]:
 class Captured:
     """The exchange at one instant, as copies the exchange no longer touches (:func:`capture`).
 
-    Taken under the exchange lock; turning it into JSON (:func:`encode`, the costly part) needs
-    no lock, so it can run off the request path while the exchange moves on.
+    Turning it into JSON (:func:`encode`, the costly part) needs no lock, so it can run off the
+    request path while the exchange moves on.
     """
 
     engine: ExchangeState
@@ -154,20 +155,33 @@ class Captured:
 
 
 def capture(state: MockState) -> Captured:
-    """Copies of everything a snapshot holds, taken at one instant under the exchange lock."""
-    ex = state.exchange
-    with ex.lock:
-        liq = state.liquidity
-        return Captured(
-            engine=ex.export_state(),
-            profile=state.verifier.profile.name,
-            clock={"now_ms": state.clock.now_ms(), "frozen": state.clock.frozen, "offset_ms": state.clock.offset_ms},
-            wallet=state.wallet.export_state(),
-            liquidity=None if liq is None else liq.export_state(),
-            demo_account=None if state.demo is None else state.demo.account_id,
-            opening_balances=ex.opening_balances(),
-            nonces=dump_nonces(state.verifier.nonces),
+    """Copies of everything a snapshot holds, at one instant: the engine's parts and, in the same hold
+    of the engine (:func:`mockserver.engine.instant.copy_engine`), the request-side stores - the
+    profile, the clock and the nonces - so no engine call lands between any two of the copies (and on
+    the event loop, where requests run one at a time, no request does)."""
+
+    def beside() -> tuple[str, dict[str, Any], str | None, list[list[Any]]]:
+        clock, demo = state.clock, state.demo
+        now = {"now_ms": clock.now_ms(), "frozen": clock.frozen, "offset_ms": clock.offset_ms}
+        return (
+            state.verifier.profile.name,
+            now,
+            None if demo is None else demo.account_id,
+            dump_nonces(state.verifier.nonces),
         )
+
+    copy = copy_engine(state.exchange, state.wallet, state.liquidity, beside)
+    profile, clock, demo_account, nonces = copy.beside
+    return Captured(
+        engine=copy.exchange,
+        profile=profile,
+        clock=clock,
+        wallet=copy.wallet,
+        liquidity=copy.liquidity,
+        demo_account=demo_account,
+        opening_balances=copy.opening_balances,
+        nonces=nonces,
+    )
 
 
 #: Items encoded between two calls of :func:`encode`'s ``pause`` (a few milliseconds of work).

@@ -91,6 +91,30 @@ def test_nothing_outside_the_engine_touches_engine_privates() -> None:
     assert violations() == []
 
 
+def lock_holders(root: Path = ROOT) -> list[str]:
+    """Every ``x.lock`` outside the engine, as ``file:line: text``: the exchange's lock is the engine's own."""
+    found = []
+    for path in outside_files(root):
+        rel = path.relative_to(root if path.is_relative_to(root) else root.parent).as_posix()
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "lock":
+                found.append(f"{rel}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_nothing_outside_the_engine_takes_the_exchange_lock() -> None:
+    """Compound reads are engine methods too: a snapshot's capture goes through ``engine.instant.copy_engine``."""
+    assert lock_holders() == []
+
+
+def test_the_lock_scan_sees_a_lock_taken_outside(tmp_path: Path) -> None:
+    root = tmp_path / "mockserver"
+    (root / "control").mkdir(parents=True)
+    (root / "api").mkdir()
+    (root / "control" / "grab.py").write_text("def f(ex):\n    with ex.lock:\n        return ex.lockless\n", "utf-8")
+    assert lock_holders(root) == ["control/grab.py:2: ex.lock"]
+
+
 def test_the_scan_catches_a_reach_in(tmp_path: Path) -> None:
     """A planted package: the real engine's modules, plus outside modules that reach in (and some that do not)."""
     root = tmp_path / "mockserver"
