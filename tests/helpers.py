@@ -16,6 +16,8 @@ from mockserver import DEMO_API_KEY, DEMO_SECRET
 
 _counter = itertools.count()
 
+PLACE_ORDER = "/api/spot/v1/order/place_order"
+
 #: Withdrawal addresses the suite registers for the demo account, as a user would on the website
 #: (withdrawals go only to whitelisted addresses: 110008 otherwise).
 WHITELISTED = ("TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE", "0x" + "ab" * 20, "T" + "a" * 33)
@@ -58,9 +60,21 @@ class Signed:
         url = path + ("?" + urlencode(params) if params else "")
         return self.client.get(url, headers=self.headers(query=query, **override))
 
-    def post(self, path: str, body: Any, **override: str) -> httpx.Response:
+    def prepare(self, body: Any, **override: str) -> tuple[bytes, dict[str, str]]:
+        """A POST's body as sent (compact JSON) and the headers that sign it now, with a fresh nonce:
+        for a test that sends it itself (a replay keeps both)."""
         raw = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":")).encode()
-        return self.client.post(path, content=raw, headers=self.headers(body=raw, **override))
+        return raw, self.headers(body=raw, **override)
+
+    def post(self, path: str, body: Any, **override: str) -> httpx.Response:
+        raw, headers = self.prepare(body, **override)
+        return self.client.post(path, content=raw, headers=headers)
+
+    async def post_async(self, path: str, body: Any, **override: str) -> httpx.Response:
+        """:meth:`post` through an ``httpx.AsyncClient`` (requests raced with ``asyncio.gather``)."""
+        raw, headers = self.prepare(body, **override)
+        response: httpx.Response = await self.client.post(path, content=raw, headers=headers)
+        return response
 
 
 def auth_headers(key: str, secret: str, ts: str, nonce: str | None = None, query: str = "") -> dict[str, str]:

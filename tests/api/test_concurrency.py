@@ -13,7 +13,7 @@ from mockserver import Config, create_app
 from mockserver.engine import Exchange, OrderType, PlaceRequest, Side, load_markets
 from mockserver.errors import InsufficientBalance
 
-from ..helpers import fresh_nonce, sign_parts
+from ..helpers import PLACE_ORDER, Signed, fresh_nonce, sign_parts
 from ..serverproc import server_process
 
 
@@ -82,29 +82,16 @@ def test_threads_racing_on_the_nonce_store() -> None:
 
 
 def test_100_concurrent_orders_never_overspend_in_process() -> None:
-    import json
-    import time
 
     # The demo account is funded for exactly 37 orders of 100 USDT each.
     app = create_app(Config(liquidity=False, demo_balances={"USDT": Decimal(3700)}))
     state = app.state.mock
-    key, secret = state.demo.api_key, state.demo.secret
-    body = json.dumps(
-        {"side": 2, "type": 1, "volume": "0.002", "price": "50000", "symbol": "BTCUSDT"}, separators=(",", ":")
-    ).encode()
+    order = {"side": 2, "type": 1, "volume": "0.002", "price": "50000", "symbol": "BTCUSDT"}
 
     async def run() -> list[dict[str, object]]:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as http:
-            reqs = []
-            for _ in range(100):
-                nonce, ts = fresh_nonce(), str(int(time.time() * 1000))
-                headers = {
-                    "api-key": key,
-                    "nonce": nonce,
-                    "timestamp": ts,
-                    "sign": sign_parts(nonce, ts, key, secret, "", body),
-                }
-                reqs.append(http.post("/api/spot/v1/order/place_order", content=body, headers=headers))
+            signed = Signed(http, state.demo.api_key, state.demo.secret)
+            reqs = [signed.post_async(PLACE_ORDER, order) for _ in range(100)]
             return [r.json()["data"] for r in await asyncio.gather(*reqs)]
 
     datas = asyncio.run(run())
@@ -119,38 +106,22 @@ def test_100_concurrent_orders_never_overspend_in_process() -> None:
 
 @pytest.mark.slow  # starts `python -m mockserver`
 def test_100_concurrent_orders_over_a_real_server() -> None:
-    import json
-    import time
 
     with server_process("--no-liquidity") as banner:
         key, secret = banner["api_key"], banner["secret"]
         # The demo account holds 2 BTC: 100 racing sells of 0.03 BTC fit 66 times.
-        body = json.dumps(
-            {"side": 1, "type": 1, "volume": "0.03", "price": "90000", "symbol": "BTCUSDT"}, separators=(",", ":")
-        ).encode()
+        order = {"side": 1, "type": 1, "volume": "0.03", "price": "90000", "symbol": "BTCUSDT"}
 
         async def run() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
             async with httpx.AsyncClient(
                 base_url=banner["url"], timeout=30, limits=httpx.Limits(max_connections=100)
             ) as http:
-                reqs = []
-                for _ in range(100):
-                    nonce, ts = fresh_nonce(), str(int(time.time() * 1000))
-                    headers = {
-                        "api-key": key,
-                        "nonce": nonce,
-                        "timestamp": ts,
-                        "sign": sign_parts(nonce, ts, key, secret, "", body),
-                    }
-                    reqs.append(http.post("/api/spot/v1/order/place_order", content=body, headers=headers))
-                datas = [r.json()["data"] for r in await asyncio.gather(*reqs)]
-                nonce, ts = fresh_nonce(), str(int(time.time() * 1000))
-                headers = {
-                    "api-key": key,
-                    "nonce": nonce,
-                    "timestamp": ts,
-                    "sign": sign_parts(nonce, ts, key, secret, "", b""),
-                }
+                signed = Signed(http, key, secret)
+                datas = [
+                    r.json()["data"]
+                    for r in await asyncio.gather(*(signed.post_async(PLACE_ORDER, order) for _ in range(100)))
+                ]
+                headers = signed.headers()
                 balances = (await http.get("/api/spot/v1/user/account", headers=headers)).json()["data"]
                 return datas, balances
 

@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.config import DEMO_API_KEY, DEMO_SECRET
+from mockserver.config import DEMO_API_KEY
 
-from ..helpers import Signed, fresh_nonce, sign_parts
+from ..helpers import Signed
 from ..serverproc import server_process_handle
 
 pytestmark = pytest.mark.slow
@@ -54,15 +54,7 @@ class Acked:
 
 
 def _post(client: httpx.Client, path: str, body: Any) -> tuple[Any, dict[str, str], bytes]:
-    raw = json.dumps(body, separators=(",", ":")).encode()
-    nonce, ts = fresh_nonce(), str(int(time.time() * 1000))
-    headers = {
-        "api-key": DEMO_API_KEY,
-        "nonce": nonce,
-        "timestamp": ts,
-        "sign": sign_parts(nonce, ts, DEMO_API_KEY, DEMO_SECRET, "", raw),
-        "content-type": "application/json",
-    }
+    raw, headers = Signed(client).prepare(body)  # kept for a replay of the last request
     doc = client.post(path, content=raw, headers=headers).json()
     assert doc["code"] == "0", doc
     return doc["data"], headers, raw
