@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field, fields, replace
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from .api.auth import PROFILES, NonceStore, Verifier
@@ -30,10 +29,6 @@ if TYPE_CHECKING:
     from .tenants import Tenants
 
 __all__ = ["MockState"]
-
-
-def _seed_json(name: str) -> Any:
-    return json.loads(resources.files("mockserver.seed").joinpath(name).read_text("utf-8"))
 
 
 # Built once per process, since every test's tenant builds a state: the embedded documents (package
@@ -115,7 +110,7 @@ class MockState:
         :mod:`mockserver.control.snapshot` checks the document and hands over its parts; they are
         assembled here. Nothing outside the new state is touched, so a refused document changes nothing.
         """
-        parts = load_snapshot(config, doc, coins=[str(c["name"]).upper() for c in _seed_json("coins.json")["coins"]])
+        parts = load_snapshot(config, doc)
         try:
             return cls._assemble(parts)
         except SnapshotError:

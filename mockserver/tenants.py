@@ -19,7 +19,8 @@ A tenant is built from its spec (:class:`~mockserver.control.schema.TenantSpec`:
 liquidity, profile, switches, rate limits) over the defaults - never from the root exchange's
 own ``--seed``, ``--profile``, ``--switch``, ``--no-liquidity`` or ``--rate-limits`` - so a test
 sees the same world whichever server it runs against. It shares the server-wide settings:
-markets, the admin guard (token, allowed hosts: :mod:`mockserver.control.access`), trusted
+the data documents (markets, coins, rates: the ones the root keeps in force, from a state
+directory, else the ``--markets`` file and the embedded ones), the admin guard (token, allowed hosts: :mod:`mockserver.control.access`), trusted
 proxies, body limit, journal size, diagnosis. Tenants live in memory only (``--state`` keeps
 the root exchange, never a tenant), and are bounded: at most ``Config.max_tenants`` at once;
 when full, those nobody called for ``Config.tenant_idle_s`` are deleted to make room, and
@@ -109,6 +110,7 @@ class Tenants:
                 host=root.host,
                 port=root.port,
                 markets_path=root.markets_path,
+                data=dict(root.data),  # the documents the root keeps in force (a state directory's), if any
                 admin_token=root.admin_token,
                 admin_allowed_hosts=root.admin_allowed_hosts,
                 trusted_proxies=root.trusted_proxies,

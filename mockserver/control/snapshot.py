@@ -23,9 +23,10 @@ seq and uid ties) are the engine's check, which restoring it runs
 from __future__ import annotations
 
 import functools
+import json
 import random
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass, replace
 from decimal import Decimal
 from enum import IntEnum
@@ -54,6 +55,7 @@ from ..engine import (
 )
 from ..engine.accounts import Balance
 from ..engine.instant import copy_engine
+from ..engine.seed import data_texts
 from ..engine.wallet import WALLET_ID_BASE, WITHDRAWALS_ACCOUNT
 from .schema import Ip, Permission, ProfileName, Strict, describe
 
@@ -529,11 +531,12 @@ class Restored:
     nonces: list[tuple[int, str, list[str]]]
 
 
-def load(config: Config, doc: Any, *, coins: Iterable[str] = ()) -> Restored:
+def load(config: Config, doc: Any) -> Restored:
     """The parts of the state ``doc`` was dumped from, or :class:`SnapshotError`.
 
-    ``coins``: coin names known besides the markets' own (the mock's coin list). Nothing is touched,
-    so a refused document changes nothing.
+    The document is checked against the markets and coins of the data documents ``config`` builds
+    the state from (those it keeps, else its ``--markets`` file and the embedded ones). Nothing is
+    touched, so a refused document changes nothing.
     """
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise SnapshotError(f"not a {FORMAT} document")
@@ -544,7 +547,7 @@ def load(config: Config, doc: Any, *, coins: Iterable[str] = ()) -> Restored:
     except ValidationError as exc:
         raise SnapshotError(describe(exc)) from None
     try:
-        return _parts(config, snap, set(coins))
+        return _parts(config, snap)
     except SnapshotError:
         raise
     except Exception as exc:  # the checks above should leave nothing to fail; never a 500 if they miss one
@@ -676,7 +679,7 @@ def _check(snap: Snapshot, market_list: list[Market], known_coins: set[str]) -> 
             seen.add((key, n))
 
 
-def _parts(config: Config, snap: Snapshot, coins: set[str]) -> Restored:
+def _parts(config: Config, snap: Snapshot) -> Restored:
     cfg = replace(
         config,
         seed=snap.seed,
@@ -686,7 +689,9 @@ def _parts(config: Config, snap: Snapshot, coins: set[str]) -> Restored:
         frozen_at_ms=snap.clock.now_ms if snap.clock.frozen else None,
         clock_offset_ms=snap.clock.offset_ms,
     )
-    _check(snap, load_markets(cfg.markets_path), coins)
+    data = data_texts(cfg.data, cfg.markets_path)
+    coins = {str(c["name"]).upper() for c in json.loads(data["coins.json"])["coins"]}
+    _check(snap, load_markets(text=data["markets.json"]), coins)
     data = snap.model_dump()
     try:
         wallet = _build(WalletState, data["wallet"])

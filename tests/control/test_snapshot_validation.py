@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from mockserver import DEMO_API_KEY, Config, MockState, create_app
+from mockserver.control.snapshot import SnapshotError, dump
 
 from ..helpers import Signed, admin_call, err, examples, ok
 
@@ -303,3 +304,51 @@ def test_mutated_snapshots_restore_cleanly_or_change_nothing(edits: list[tuple[A
         assert _CLIENT.get(SPOT + "/market/depth", params={"symbol": "BTCUSDT"}).status_code == 200
         assert _CLIENT.get("/_mock/audit").json()["conserved"] is True
     _CLIENT.post("/_mock/restore", content=json.dumps(_SNAP)).raise_for_status()
+
+
+# ---------------------------------------------------------------- the data documents the state keeps
+
+
+def _kept_data(coin: str | None = None, pair: tuple[str, str] | None = None) -> dict[str, str]:
+    """Data documents as a state directory keeps them: the embedded ones plus a coin and/or a market."""
+    from mockserver.engine.seed import DATA_FILES, seed_text
+
+    data = {name: seed_text(name) for name in DATA_FILES}
+    if coin is not None:
+        coins = json.loads(data["coins.json"])
+        coins["coins"].append({**coins["coins"][0], "name": coin, "fullName": coin})
+        data["coins.json"] = json.dumps(coins)
+    if pair is not None:
+        markets = json.loads(data["markets.json"])
+        row = markets["markets"][0]
+        markets["markets"].append({**row, "id": 99, "symbol": "".join(pair).lower(), "base": pair[0], "quote": pair[1]})
+        data["markets.json"] = json.dumps(markets)
+    return data
+
+
+def test_a_restore_knows_the_coins_the_state_keeps_not_the_embedded_ones() -> None:
+    """Reported: restore checked a document's coins against the embedded coins.json, so a balance in a
+    coin of the state's own kept coins.json was refused as unknown."""
+    state = MockState.build(Config(liquidity=False, data=_kept_data(coin="XYZ")))
+    assert "XYZ" in [c["name"] for c in state.coins]
+    state.exchange.fund("demo", "XYZ", Decimal("1.5"))
+    restored = MockState.restore(state.config, dump(state))
+    assert restored.exchange.balances("demo")["XYZ"].free == Decimal("1.5")
+    # A coin neither the kept coins nor the markets know is still refused.
+    doc = dump(state)
+    doc["balances"]["demo"]["ABC"] = ["1", "0"]
+    with pytest.raises(SnapshotError) as refused:
+        MockState.restore(state.config, doc)
+    assert str(refused.value) == "balances.demo: unknown coin 'ABC'"
+
+
+def test_a_restore_knows_the_markets_the_state_keeps_not_the_markets_file() -> None:
+    """Found beside the coins bug: the document's orders were checked against the ``--markets`` file's
+    markets, while the state is built from the kept markets.json (a state directory's)."""
+    state = MockState.build(Config(liquidity=False, data=_kept_data(pair=("XYZ", "USDT"))))
+    state.exchange.fund("demo", "XYZ", Decimal(2))
+    order = {"side": 1, "type": 1, "volume": "1", "price": "70000", "symbol": "XYZUSDT"}
+    client = TestClient(create_app(state=state))
+    ok(Signed(client, now_ms=state.clock.now_ms).post(f"{SPOT}/order/place_order", order))
+    restored = MockState.restore(state.config, dump(state))
+    assert [(o.symbol, o.volume) for o in restored.exchange.orders_of("demo")] == [("XYZUSDT", Decimal(1))]

@@ -13,6 +13,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,6 +21,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+import mockserver
 from mockserver import Config, MockState, create_app, reqlog
 from mockserver.control.client import MockAdmin, MockAdminError
 from mockserver.control.schema import TenantSpec
@@ -116,6 +118,36 @@ def test_a_tenant_is_built_from_its_spec_never_from_the_root_flags() -> None:
             status = tenant.status()
             assert (status["seed"], status["profile"]) == (5, "docs") and status["resting"] > 0
             assert tenant.switches()["empty_lists"] == "[]"
+
+
+def test_a_tenant_gets_the_roots_kept_data_documents_not_its_markets_file(tmp_path: Path) -> None:
+    """Reported: tenants were built from the root's ``--markets`` path; a root resumed from a state
+    directory keeps the data documents its requests were acknowledged under, and its tenants get those."""
+    seed = json.loads((Path(mockserver.__file__).parent / "seed" / "markets.json").read_text("utf-8"))
+
+    def with_taker_fee(rate: str) -> str:
+        for row in seed["markets"]:
+            if row["base"].upper() == "BTC":
+                row["mock"]["takerFeeRate"] = rate
+        return json.dumps(seed)
+
+    markets, state_dir = tmp_path / "markets.json", tmp_path / "state"
+    markets.write_text(with_taker_fee("0.001"))
+    first = create_app(Config(liquidity=False, state_dir=state_dir, markets_path=markets))
+    assert first.state.mock.durable is not None
+    first.state.mock.durable.close()
+    markets.write_text(with_taker_fee("0.5"))  # the file changes; the directory keeps 0.001
+    app = create_app(Config(liquidity=False, state_dir=state_dir, markets_path=markets))
+    root = app.state.mock
+    try:
+        assert root.exchange.market("BTCUSDT").taker_fee_rate == Decimal("0.001")
+        assert app.tenants is not None
+        tenant = app.tenants.create(TenantSpec()).app.state.mock
+        assert tenant.exchange.market("BTCUSDT").taker_fee_rate == Decimal("0.001")
+        assert tenant.data == root.data
+    finally:
+        assert root.durable is not None
+        root.durable.close()
 
 
 def test_the_plugin_default_world_is_the_servers() -> None:
