@@ -16,11 +16,12 @@ read what another uses; deleting a tenant refuses its requests still in flight
 (:mod:`mockserver.api.inflight`), and the ones after answer 404.
 
 A tenant is built from its spec (:class:`~mockserver.control.schema.TenantSpec`: seed,
-liquidity, profile, switches, rate limits) over the defaults - never from the root exchange's
-own ``--seed``, ``--profile``, ``--switch``, ``--no-liquidity`` or ``--rate-limits`` - so a test
-sees the same world whichever server it runs against. It shares the server-wide settings:
-the data documents (markets, coins, rates: the ones the root keeps in force, from a state
-directory, else the ``--markets`` file and the embedded ones), the admin guard (token, allowed hosts: :mod:`mockserver.control.access`), trusted
+liquidity, profile, switches, rate limits) over the defaults - never from the root
+exchange's own ``--seed``, ``--profile``, ``--switch``, ``--no-liquidity`` or
+``--rate-limits`` - so a test sees the same world whichever server it runs against. It
+shares the server-wide settings: the data documents (markets, coins, rates: the ones the
+root keeps in force, from a state directory, else the ``--markets`` file and the embedded
+ones), the admin guard (token, allowed hosts: :mod:`mockserver.control.access`), trusted
 proxies, body limit, journal size, diagnosis. Tenants live in memory only (``--state`` keeps
 the root exchange, never a tenant), and are bounded: at most ``Config.max_tenants`` at once;
 when full, those nobody called for ``Config.tenant_idle_s`` are deleted to make room, and
