@@ -17,7 +17,7 @@ import hashlib
 import heapq
 import hmac
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -274,29 +274,6 @@ class Verifier:
     def __init__(self, profile: VerificationProfile, nonces: NonceStore | None = None) -> None:
         self.profile = profile
         self.nonces = nonces or NonceStore()
-
-    def verify(
-        self,
-        headers: Mapping[str, str],
-        raw_query: bytes,
-        body: bytes,
-        *,
-        now_ms: int,
-        lookup: dict[str, Account],
-        permission: str | None,
-        client_ip: str | None = None,
-        admit: Callable[[Account], None] | None = None,
-    ) -> AuthResult:
-        """Return the account, or raise the error the exchange would answer.
-
-        ``admit`` runs once the signature is proven and before the nonce is spent (the
-        rate limiter: a throttled request keys on the verified key and spends no nonce).
-        """
-        result = self.authenticate(headers, raw_query, body, now_ms=now_ms, lookup=lookup)
-        if admit is not None:
-            admit(result.account)
-        self.authorize(result, now_ms=now_ms, permission=permission, client_ip=client_ip)
-        return result
 
     def authenticate(
         self, headers: Mapping[str, str], raw_query: bytes, body: bytes, *, now_ms: int, lookup: dict[str, Account]

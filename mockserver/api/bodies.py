@@ -7,9 +7,9 @@ as it passes the limit. A client that leaves mid-body gets nothing processed.
 
 from __future__ import annotations
 
-from starlette.types import Receive
+from starlette.types import Message, Receive
 
-__all__ = ["DISCONNECTED", "TOO_LARGE", "Disconnected", "TooLarge", "declared_over", "read_body"]
+__all__ = ["DISCONNECTED", "TOO_LARGE", "Disconnected", "TooLarge", "declared_over", "read_body", "receive_body"]
 
 
 class TooLarge:
@@ -52,3 +52,12 @@ async def read_body(receive: Receive, limit: int) -> bytes | TooLarge | Disconne
             chunks.append(chunk)
             return b"".join(chunks)
         chunks.append(chunk)
+
+
+def receive_body(body: bytes) -> Receive:
+    """An ASGI receive that hands over ``body``, already read, in one message (a request run again)."""
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive

@@ -111,6 +111,9 @@ def loads(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH, max_values: int
     ):
         # Cannot be too deep or too big (as _check_structure's first test, on the bytes: UTF-8
         # never hides an ASCII bracket), so a document orjson reads exactly needs nothing else.
+        # orjson is exact for what it accepts without floats (64-bit integers, strings); anything
+        # else - a float, a bigger integer, NaN, a lone surrogate, a syntax error - takes the path
+        # below, which bounds every number by its text and words the refusal.
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError:
@@ -126,17 +129,6 @@ def loads(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH, max_values: int
     else:
         text = data
     _check_structure(text, max_depth, max_values)
-    if len(text) <= _FAST_MAX_CHARS:
-        # orjson is exact for what it accepts without floats (64-bit integers, strings); anything
-        # else - a float, a bigger integer, NaN, a lone surrogate, a syntax error - takes the path
-        # below, which bounds every number by its text and words the refusal.
-        try:
-            doc = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass
-        else:
-            if _exact(doc):
-                return doc
     return _parse_exact(text)
 
 

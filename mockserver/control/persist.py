@@ -82,15 +82,15 @@ import anyio.to_thread
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message, Receive
 
+from ..api.bodies import receive_body
 from ..api.endpoints import ENDPOINTS_BY_PATH
 from ..api.faults import FaultRule
 from ..api.journal import Journal
 from ..clock import Clock
 from ..config import ADMIN_PREFIX, Config
 from ..fidelity import SWITCHES
-from .snapshot import Captured, SnapshotError, capture, encode
+from .snapshot import Captured, SnapshotError, capture, encode, yield_interpreter
 
 if TYPE_CHECKING:
     from ..api.pipeline import Pipeline, RequestContext
@@ -224,6 +224,15 @@ def _lock(real: Path) -> int:
         os.close(fd)
         raise PersistError(f"{real} is in use by another bitunix-mock server (it holds the lock on the file)") from None
     return fd
+
+
+def _write_synced(path: Path, *parts: bytes) -> None:
+    """Write ``parts`` to ``path`` and fsync it (the rename that publishes it is the caller's)."""
+    with path.open("wb") as fh:
+        for part in parts:
+            fh.write(part)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 @dataclass(frozen=True)
@@ -403,10 +412,7 @@ class Store:
         final = self._doc_path(sha)
         tmp = final.with_name("." + final.name + ".tmp")
         try:
-            with tmp.open("wb") as fh:
-                fh.write(body)
-                fh.flush()
-                os.fsync(fh.fileno())
+            _write_synced(tmp, body)
             os.replace(tmp, final)
             self._fsync_home()
         except BaseException:
@@ -485,11 +491,7 @@ class Store:
                 _CHECKPOINT_MAGIC, VERSION, hashlib.sha256(doc).hexdigest().encode(), len(doc)
             )  # fmt: skip
             try:
-                with tmp.open("wb") as fh:
-                    fh.write(header)
-                    fh.write(doc)
-                    fh.flush()
-                    os.fsync(fh.fileno())
+                _write_synced(tmp, header, doc)
                 # Verified as written before it may replace anything: read back through the checksum.
                 if self.read_checkpoint(Checkpoint(seq, tmp)) != doc:
                     raise PersistError(f"{tmp}: read back differently than written")
@@ -722,7 +724,7 @@ class _Writer:
                 seq, captured = self._job
                 self._job = None
             try:
-                doc = encode_state(captured, _yield_interpreter)
+                doc = encode_state(captured, yield_interpreter)
                 self.durable.checkpoint_bytes = self.durable.store.write_checkpoint(seq, doc)
                 self.written += 1
             except Exception:
@@ -749,10 +751,6 @@ def _write_error(exc: Exception, home: Path) -> str:
 
 #: Free space below which a full SQLite database is a full file system (a page or two may remain).
 _FULL_BELOW = 1 << 20
-
-
-def _yield_interpreter() -> None:
-    time.sleep(0)  # lets the request thread take the interpreter between chunks of encoding
 
 
 class Durable:
@@ -825,10 +823,10 @@ class Durable:
             return doc
         now, wall = state.clock.now_ms(), time.time_ns() // 1_000_000
         if path in _UNPINNED:
-            response = await run(state, Request(request.scope, _receive(body)))
+            response = await run(state, Request(request.scope, receive_body(body)))
         else:
             with state.clock.pinned(now), wall_pinned(wall):
-                response = await run(state, Request(request.scope, _receive(body)))
+                response = await run(state, Request(request.scope, receive_body(body)))
         if response.status_code >= 400:
             self.store.pending_docs.discard(doc or "")  # unnamed: the next checkpoint removes its file
             return response  # a refused admin call changes nothing
@@ -987,15 +985,6 @@ class Durable:
         """Release the directory (in-process use; a server process keeps it until it exits)."""
         self.writer.wait()
         self.store.close()
-
-
-def _receive(body: bytes) -> Receive:
-    """An ASGI receive that hands over ``body`` in one message."""
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
 
 
 # ------------------------------------------------------------------- start

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import platform
 import re
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -22,11 +21,10 @@ import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, compile_path
-from starlette.types import Message
 
 from ..api import bounds
 from ..api.auth import PROFILES
-from ..api.bodies import TOO_LARGE, Disconnected, TooLarge, declared_over, read_body
+from ..api.bodies import TOO_LARGE, Disconnected, TooLarge, declared_over, read_body, receive_body
 from ..api.endpoints import ENDPOINTS
 from ..config import ADMIN_PREFIX
 from ..version import __version__
@@ -48,7 +46,7 @@ from .schema import (
     parse,
     request_schema,
 )
-from .snapshot import capture, encode, snapshot_schema
+from .snapshot import capture, encode, snapshot_schema, yield_interpreter
 
 if TYPE_CHECKING:
     from ..state import MockState
@@ -248,13 +246,42 @@ def _p(request: Request, name: str) -> str:
     return str(request.path_params[name])
 
 
+def _plain(call: Callable[[Controller], Any]) -> Op:
+    """An admin op that takes nothing from the request: ``call`` on the controller."""
+
+    async def op(c: Controller, r: Request) -> Any:
+        return call(c)
+
+    return op
+
+
+def _by(name: str, call: Callable[[Controller, str], Any]) -> Op:
+    """An admin op of one path parameter: ``call`` on the controller with the parameter ``name``."""
+
+    async def op(c: Controller, r: Request) -> Any:
+        return call(c, _p(r, name))
+
+    return op
+
+
+# The admin ops that only hand a path parameter, or nothing, to the controller.
+_status = _plain(Controller.status)
+_audit = _plain(Controller.audit)
+_get_switches = _plain(Controller.switches)
+_accounts = _plain(Controller.accounts)
+_get_clock = _plain(Controller.clock_json)
+_faults = _plain(Controller.faults)
+_get_limits = _plain(Controller.rate_limits)
+_get_addresses = _by("api_key", Controller.withdraw_addresses)
+_account_orders = _by("api_key", Controller.orders)
+_reset_account = _by("api_key", Controller.reset_account)
+_get_book = _by("symbol", Controller.book)
+_clear_book = _by("symbol", Controller.clear_book)
+
+
 def _base_url(request: Request) -> str:
     """This app's URL as the caller reached it: a tenant's includes its ``/t/<id>`` prefix (the root_path)."""
     return f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}"
-
-
-async def _status(c: Controller, r: Request) -> Any:
-    return c.status()
 
 
 async def _reset(c: Controller, r: Request) -> Any:
@@ -268,10 +295,6 @@ async def _reset(c: Controller, r: Request) -> Any:
 OFFLOAD: ContextVar[bool] = ContextVar("offload", default=True)
 
 
-def _yield_interpreter() -> None:
-    time.sleep(0)  # lets the event loop's thread take the interpreter between chunks of encoding
-
-
 async def _offload(fn: Callable[[], T]) -> T:
     if not OFFLOAD.get():
         return fn()
@@ -282,7 +305,7 @@ async def _snapshot(c: Controller, r: Request) -> Any:
     # Only the copies are taken with the exchange held (tens of ms for thousands of orders);
     # the document is built and serialized off the event loop.
     captured = capture(c.state)
-    body = await _offload(lambda: orjson.dumps(encode(captured, _yield_interpreter)))
+    body = await _offload(lambda: orjson.dumps(encode(captured, yield_interpreter)))
     return Response(body, media_type="application/json")
 
 
@@ -294,16 +317,8 @@ async def _restore(c: Controller, r: Request) -> Any:
     return c.install(restored)
 
 
-async def _audit(c: Controller, r: Request) -> Any:
-    return c.audit()
-
-
 async def _profile(c: Controller, r: Request) -> Any:
     return c.set_profile((await _checked(r, ProfileSpec)).get("name"))
-
-
-async def _get_addresses(c: Controller, r: Request) -> Any:
-    return c.withdraw_addresses(_p(r, "api_key"))
 
 
 async def _add_addresses(c: Controller, r: Request) -> Any:
@@ -313,16 +328,8 @@ async def _add_addresses(c: Controller, r: Request) -> Any:
     return c.withdraw_addresses(_p(r, "api_key"), body.get("addresses"))
 
 
-async def _get_switches(c: Controller, r: Request) -> Any:
-    return c.switches()
-
-
 async def _set_switches(c: Controller, r: Request) -> Any:
     return c.switches(await _object(r))
-
-
-async def _accounts(c: Controller, r: Request) -> Any:
-    return c.accounts()
 
 
 async def _create_account(c: Controller, r: Request) -> Any:
@@ -333,16 +340,8 @@ async def _get_account(c: Controller, r: Request) -> Any:
     return c.account_json(c.account(_p(r, "api_key")))
 
 
-async def _account_orders(c: Controller, r: Request) -> Any:
-    return c.orders(_p(r, "api_key"))
-
-
 async def _delete_account(c: Controller, r: Request) -> Any:
     c.delete_account(_p(r, "api_key"))
-
-
-async def _reset_account(c: Controller, r: Request) -> Any:
-    return c.reset_account(_p(r, "api_key"))
 
 
 async def _fund(c: Controller, r: Request) -> Any:
@@ -351,17 +350,9 @@ async def _fund(c: Controller, r: Request) -> Any:
     return c.fund(_p(r, "api_key"), body.get("coin"), body.get("amount"))
 
 
-async def _get_book(c: Controller, r: Request) -> Any:
-    return c.book(_p(r, "symbol"))
-
-
 async def _seed_book(c: Controller, r: Request) -> Any:
     body = await _checked(r, BookSpec)
     return c.seed_book(_p(r, "symbol"), body.get("bids", []), body.get("asks", []))
-
-
-async def _clear_book(c: Controller, r: Request) -> Any:
-    return c.clear_book(_p(r, "symbol"))
 
 
 async def _price(c: Controller, r: Request) -> Any:
@@ -380,16 +371,8 @@ async def _clear_scripts(c: Controller, r: Request) -> Any:
     c.state.counterparty.clear()
 
 
-async def _get_clock(c: Controller, r: Request) -> Any:
-    return c.clock_json()
-
-
 async def _set_clock(c: Controller, r: Request) -> Any:
     return c.clock(await _object(r))
-
-
-async def _faults(c: Controller, r: Request) -> Any:
-    return c.faults()
 
 
 async def _add_fault(c: Controller, r: Request) -> Any:
@@ -402,10 +385,6 @@ async def _clear_faults(c: Controller, r: Request) -> Any:
 
 async def _remove_fault(c: Controller, r: Request) -> Any:
     c.remove_fault(_p(r, "fault_id"))
-
-
-async def _get_limits(c: Controller, r: Request) -> Any:
-    return c.rate_limits()
 
 
 async def _set_limits(c: Controller, r: Request) -> Any:
@@ -799,12 +778,8 @@ def run_admin_now(state: MockState, method: str, path: str, query: str, body: by
         "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
         "path_params": found.groupdict(),
     }
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": body, "more_body": False}
-
     token = OFFLOAD.set(False)
-    call = cast(Coroutine[Any, Any, Response], route.handler(state, Request(scope, receive)))
+    call = cast(Coroutine[Any, Any, Response], route.handler(state, Request(scope, receive_body(body))))
     try:
         call.send(None)
     except StopIteration as done:

@@ -26,6 +26,7 @@ import functools
 import json
 import random
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass, replace
 from decimal import Decimal
@@ -184,6 +185,11 @@ def capture(state: MockState) -> Captured:
         opening_balances=copy.opening_balances,
         nonces=nonces,
     )
+
+
+def yield_interpreter() -> None:
+    """:func:`encode`'s ``pause`` off the event loop: lets another thread take the interpreter."""
+    time.sleep(0)
 
 
 #: Items encoded between two calls of :func:`encode`'s ``pause`` (a few milliseconds of work).

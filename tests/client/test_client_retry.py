@@ -27,14 +27,10 @@ NOW = 1_760_000_000_000
 
 def _verify(request: httpx.Request, verifier: Verifier) -> None:
     account = Account("demo", 1, DEMO_API_KEY, DEMO_SECRET)
-    verifier.verify(
-        dict(request.headers),
-        request.url.query,
-        request.content,
-        now_ms=NOW,
-        lookup={DEMO_API_KEY: account},
-        permission=None,
+    auth = verifier.authenticate(
+        dict(request.headers), request.url.query, request.content, now_ms=NOW, lookup={DEMO_API_KEY: account}
     )
+    verifier.authorize(auth, now_ms=NOW, permission=None, client_ip=None)
 
 
 def _client(sleeps: list[float], **kw: Any) -> Client:

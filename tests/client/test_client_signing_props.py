@@ -54,7 +54,8 @@ def _verify(headers: dict[str, str], query: bytes, body: bytes) -> str:
     """'ok' or the refusal's exchange code."""
     verifier = Verifier(PROFILES["strict"], NonceStore())
     try:
-        verifier.verify(headers, query, body, now_ms=NOW, lookup={DEMO_API_KEY: ACCOUNT}, permission=None)
+        auth = verifier.authenticate(headers, query, body, now_ms=NOW, lookup={DEMO_API_KEY: ACCOUNT})
+        verifier.authorize(auth, now_ms=NOW, permission=None, client_ip=None)
     except BitunixError as e:
         return e.code
     return "ok"
