@@ -294,16 +294,11 @@ def build_parser() -> _Parser:
         help="write the start-up banner JSON, secret and admin token included, to PATH (mode 0600) once the "
         "server accepts connections (removed at exit)",
     )
-    for action in _options(p):
+    for action in p.options:
         name = env_name(action)
         action.help = f"{action.help} [{name}{'=1' if _is_flag(p, action) else ''}]"
     p.add_argument("--version", action="version", version=f"bitunix-mock {__version__}")
     return p
-
-
-def _options(parser: _Parser) -> list[argparse.Action]:
-    """Every option but --help and --version (neither has a variable: they print and exit)."""
-    return list(parser.options)
 
 
 def _is_flag(parser: _Parser, action: argparse.Action) -> bool:
@@ -342,7 +337,7 @@ def parse_args(argv: list[str] | None = None, environ: Mapping[str, str] | None 
     env = os.environ if environ is None else environ
     parser = build_parser()
     from_env: dict[str, str] = {}
-    for action in _options(parser):
+    for action in parser.options:
         name = env_name(action)
         raw = env.get(name, "")
         if raw == "":

@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, Union, get_
 from pydantic import Field, PlainValidator, ValidationError
 
 from ..api import bounds
-from ..api.auth import NonceStore
 from ..config import Config
 from ..engine import (
     FEE_ACCOUNT,
@@ -170,7 +169,7 @@ def capture(state: MockState) -> Captured:
             state.verifier.profile.name,
             now,
             None if demo is None else demo.account_id,
-            dump_nonces(state.verifier.nonces),
+            state.verifier.nonces.export_rows(),
         )
 
     copy = copy_engine(state.exchange, state.wallet, state.liquidity, beside)
@@ -225,29 +224,18 @@ def encode(c: Captured, pause: Callable[[], None] | None = None) -> dict[str, An
 
 def _enc_paced(value: Any, pause: Callable[[], None]) -> Any:
     """:func:`_enc` of a large list or dict, pausing every :data:`PAUSE_EVERY` items."""
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for i, (k, v) in enumerate(value.items()):
-            if i % PAUSE_EVERY == PAUSE_EVERY - 1:
-                pause()
-            out[k] = _enc(v)
-        return out
-    items: list[Any] = []
-    for i, v in enumerate(value):
+    keyed = isinstance(value, dict)
+    out: list[Any] = []
+    for i, item in enumerate(value.items() if keyed else value):
         if i % PAUSE_EVERY == PAUSE_EVERY - 1:
             pause()
-        items.append(_enc(v))
-    return items
+        out.append((item[0], _enc(item[1])) if keyed else _enc(item))
+    return dict(out) if keyed else out
 
 
 def dump(state: MockState) -> dict[str, Any]:
     """The whole exchange as a JSON-able dict: the engine's state classes, field by field, and the rest of the run."""
     return encode(capture(state))
-
-
-def dump_nonces(store: NonceStore) -> list[list[Any]]:
-    """The nonce memory as ``[expiry second, api_key, [nonce, ...]]`` rows, soonest expiry first."""
-    return store.export_rows()
 
 
 # ------------------------------------------------------------ document schema

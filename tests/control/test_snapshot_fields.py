@@ -319,3 +319,18 @@ def test_every_attribute_of_the_live_engine_is_state_or_wiring() -> None:
     for field_name in carried:  # and every state field is carried by some live attribute
         cls, _, attr = field_name.partition(".")
         assert re.search(rf"{cls}\.[\w, ]*\b{attr}\b", mentioned), f"{field_name}: no live attribute carries it"
+
+
+def test_a_paced_encoding_is_the_same_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checkpoint writer encodes with pauses (orders and fills in chunks); the document is the same."""
+    from mockserver.control import snapshot
+
+    state = MockState.build(Config(liquidity=True, liquidity_levels=5))
+    for symbol in ("BTCUSDT", "ETHUSDT"):  # a market buy through every level: fills of many orders
+        state.exchange.place("demo", PlaceRequest(symbol, Side.BUY, OrderType.MARKET, Decimal(5000), None))
+    captured = snapshot.capture(state)
+    monkeypatch.setattr(snapshot, "PAUSE_EVERY", 3)
+    pauses: list[None] = []
+    paced = snapshot.encode(captured, lambda: pauses.append(None))
+    assert paced == snapshot.encode(captured) and len(captured.engine.orders) >= 6
+    assert len(captured.engine.fills) >= 6 and len(pauses) >= len(captured.engine.orders) // 3
