@@ -236,10 +236,6 @@ class Ledger:
             raise InsufficientBalance(f"{coin} free {self.dec(free)} < needed {self.dec(n)}")
         self._add(row or self._row_or_new(account_id, coin), -n, n)
 
-    def unlock(self, account_id: str, coin: str, amount: Decimal) -> None:
-        """:meth:`unlock_units` in Decimal: a test seam (the engine unlocks in units)."""
-        self.unlock_units(account_id, coin, self.to_units(amount, "unlock"))
-
     def unlock_units(self, account_id: str, coin: str, n: int) -> None:
         if n < 0:
             raise LedgerError(f"unlock: amount {self.dec(n)} is negative")

@@ -212,7 +212,7 @@ def test_ledger_moves_check_before_they_apply() -> None:
     with pytest.raises(LedgerError, match="beyond free"):
         ledger.transfer_free(acct.account_id, "fees", "USDT", Decimal(6))
     with pytest.raises(LedgerError, match="beyond locked"):
-        ledger.unlock(acct.account_id, "USDT", Decimal(1))
+        ledger.unlock_units(acct.account_id, "USDT", ledger.to_units(Decimal(1), "unlock"))
     with pytest.raises(LedgerError, match="not a finite non-negative"):
         ledger.mint(acct.account_id, "USDT", Decimal(-1))
     assert ledger.free(acct.account_id, "USDT") == 5
