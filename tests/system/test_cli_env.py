@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.cli import _options, build_parser, env_name, main, parse_args
+from mockserver.cli import build_parser, env_name, main, parse_args
 from mockserver.wait import health_url
 
 from ..serverproc import server_process
@@ -98,7 +98,7 @@ def _resolve(value: Any, tmp_path: Path) -> Any:
 
 
 def test_every_option_is_in_the_tables() -> None:
-    dests = {a.dest for a in _options(build_parser())}
+    dests = {a.dest for a in build_parser().options}
     assert dests == set(GOOD), f"add every new option to GOOD (missing {dests - set(GOOD)}; stale {set(GOOD) - dests})"
     assert dests == set(BAD), f"add every new option to BAD (missing {dests - set(BAD)}; stale {set(BAD) - dests})"
 
@@ -106,7 +106,7 @@ def test_every_option_is_in_the_tables() -> None:
 def test_help_shows_every_variable(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"], environ={}) == 0
     shown = " ".join(capsys.readouterr().out.split())
-    for action in _options(build_parser()):
+    for action in build_parser().options:
         assert env_name(action) in shown, action.dest
     assert "bitunix-mock wait" in shown and "a flag beats its variable" in shown
 
@@ -124,7 +124,7 @@ def test_the_collector_policy_is_off_unless_asked_for() -> None:
 
 @pytest.mark.parametrize("dest", sorted(GOOD))
 def test_the_variable_sets_the_option_and_a_flag_beats_it(dest: str, tmp_path: Path) -> None:
-    action = next(a for a in _options(build_parser()) if a.dest == dest)
+    action = next(a for a in build_parser().options if a.dest == dest)
     name = env_name(action)
     raw, parsed, flag, flagged = GOOD[dest]
     raw = str(_resolve(raw, tmp_path))
@@ -141,7 +141,7 @@ def test_the_variable_sets_the_option_and_a_flag_beats_it(dest: str, tmp_path: P
 
 @pytest.mark.parametrize("dest", sorted(BAD))
 def test_a_bad_value_exits_2_naming_its_source(dest: str, capsys: pytest.CaptureFixture[str]) -> None:
-    action = next(a for a in _options(build_parser()) if a.dest == dest)
+    action = next(a for a in build_parser().options if a.dest == dest)
     name = env_name(action)
     bad = BAD[dest]
     assert main([], environ={name: bad}) == 2

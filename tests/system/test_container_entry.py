@@ -27,7 +27,7 @@ import pytest
 import yaml
 
 from mockserver import DEMO_API_KEY, DEMO_SECRET
-from mockserver.cli import _options, build_parser, env_name
+from mockserver.cli import build_parser, env_name
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = (ROOT / "Dockerfile").read_text("utf-8")
@@ -173,7 +173,7 @@ def test_the_image_serves_beyond_loopback_and_requires_a_token() -> None:
 
 
 def test_every_variable_named_in_the_image_and_compose_exists() -> None:
-    known = {env_name(a) for a in _options(build_parser())} | {"BITUNIX_MOCK_URL"}
+    known = {env_name(a) for a in build_parser().options} | {"BITUNIX_MOCK_URL"}
     for name, text in (("Dockerfile", DOCKERFILE), ("compose.yaml", (ROOT / "compose.yaml").read_text())):
         named = set(re.findall(r"BITUNIX_MOCK_[A-Z_]+", text))
         assert named and named <= known, f"{name}: unknown {named - known}"
