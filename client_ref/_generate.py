@@ -25,6 +25,10 @@ COMMAND = "python -m client_ref._generate"
 #: NAME tokens only, so ``AsyncClient`` covers our class and ``httpx.AsyncClient`` alike.
 REPLACEMENTS = {
     "AsyncClient": "Client",
+    "AsyncBaseClient": "BaseClient",
+    "AsyncFuturesClient": "FuturesClient",
+    # client_ref/futures/aio.py builds on client_ref/aio.py; its twin on client_ref/sync.py.
+    "aio": "sync",
     "AsyncBaseTransport": "BaseTransport",
     "AsyncHTTPTransport": "HTTPTransport",
     "aclose": "close",
