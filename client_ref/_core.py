@@ -222,9 +222,7 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
             return None
 
 
-def parse(
-    call: Call[T], status: int, headers: Mapping[str, str], body: bytes, product: Product = SPOT_PRODUCT
-) -> T:
+def parse(call: Call[T], status: int, headers: Mapping[str, str], body: bytes, product: Product = SPOT_PRODUCT) -> T:
     """The result of ``call`` from an HTTP answer, or the exception the answer means.
 
     ``code`` is ``"0"`` on success: a JSON string on spot, a JSON number on futures (``str(0) == "0"``,
@@ -262,9 +260,7 @@ class RetryPolicy:
     backoff: float = 0.2
     max_delay: float = 10.0
 
-    def delay(
-        self, call: Call[Any], attempt: int, error: Exception, product: Product = SPOT_PRODUCT
-    ) -> float | None:
+    def delay(self, call: Call[Any], attempt: int, error: Exception, product: Product = SPOT_PRODUCT) -> float | None:
         """Seconds to wait before attempt ``attempt + 1``, or ``None`` to give up and raise."""
         if attempt >= self.attempts or not product.operations[call.operation].idempotent:
             return None
