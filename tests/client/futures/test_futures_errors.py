@@ -210,3 +210,34 @@ def test_builders_refuse_what_the_exchange_would() -> None:
 def test_a_signed_call_without_credentials_names_what_is_missing() -> None:
     with pytest.raises(ValueError, match=r"futures\.account is signed: pass api_key and secret"):
         call("sync", "account", api_key="", secret="")
+
+
+@pytest.mark.parametrize("colour", COLOURS)
+def test_sync_time_reads_the_date_of_a_futures_reply(colour: str) -> None:
+    """No time endpoint: the offset comes from the Date header of a public futures read."""
+    sent: list[httpx.Request] = []
+    date = {"date": "Thu, 22 Aug 2024 00:15:05 GMT", "content-type": "application/json"}
+    reply = replying(envelope([]), headers=date)
+    offset, _ = call(colour, "sync_time", reply=reply, sent=sent, now_ms=1724285700000)
+    assert [(r.method, r.url.path, r.url.query) for r in sent] == [
+        ("GET", "/api/v1/futures/market/tickers", b"symbols=BTCUSDT")
+    ]
+    assert offset == 1724285705000 + 500 - 1724285700000
+
+
+def _base_urls(futures_arg: str | None = None) -> tuple[str, str]:
+    from client_ref import Client, FuturesClient
+
+    with FuturesClient(futures_arg) as f, Client() as c:
+        return f.base_url, c.base_url
+
+
+def test_the_base_url_falls_back_to_the_futures_variable_then_the_shared_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BITUNIX_FUTURES_BASE_URL", raising=False)
+    monkeypatch.delenv("BITUNIX_BASE_URL", raising=False)
+    assert _base_urls() == ("https://fapi.bitunix.com", "https://openapi.bitunix.com")
+    monkeypatch.setenv("BITUNIX_BASE_URL", "http://127.0.0.1:8080/")
+    assert _base_urls() == ("http://127.0.0.1:8080", "http://127.0.0.1:8080")
+    monkeypatch.setenv("BITUNIX_FUTURES_BASE_URL", "http://127.0.0.1:9090")
+    assert _base_urls() == ("http://127.0.0.1:9090", "http://127.0.0.1:8080")
+    assert _base_urls("http://other.test") == ("http://other.test", "http://127.0.0.1:8080")
