@@ -68,9 +68,6 @@ T = TypeVar("T")
 METHOD_FOR_OPERATION: dict[str, str] = {}
 operation = registrar(METHOD_FOR_OPERATION)
 
-#: ``depth``'s ``limit``: one of these, else the exchange answers 10008; ``None`` = the whole book.
-DEPTH_LIMITS = ("1", "5", "15", "50", "max")
-
 
 def _ms(t: datetime | None) -> int | None:
     return None if t is None else int(t.timestamp() * 1000)

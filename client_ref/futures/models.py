@@ -71,6 +71,7 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
 
 
 class Side(StrEnum):
@@ -254,9 +255,6 @@ def one(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UnexpectedResponse(f"expected an object, got {data!r:.60}")
     return data
-
-
-T = TypeVar("T")
 
 
 def _rows(data: Any, read: Callable[[Any], T]) -> tuple[T, ...]:
