@@ -1,11 +1,14 @@
-"""The Bitunix spot reference client: sync and async, on httpx, correct by construction.
+"""The Bitunix reference clients, spot and futures: sync and async, on httpx, correct by construction.
 
 from client_ref import Client, Side, OrderType
 with Client("http://127.0.0.1:8080", api_key, secret) as c:
     c.place_order("BTCUSDT", Side.BUY, OrderType.LIMIT, "0.001", "60000")
+
+The futures client (``FuturesClient``, ``AsyncFuturesClient``) and its models live in
+:mod:`client_ref.futures`.
 """
 
-from . import calls, signing
+from . import calls, futures, signing
 from ._core import OPERATIONS, Call, Credentials, Prepared, RetryPolicy
 from .aio import AsyncClient
 from .errors import (
@@ -19,6 +22,7 @@ from .errors import (
     UnexpectedResponse,
     error_for,
 )
+from .futures import AsyncFuturesClient, FuturesClient
 from .models import (
     Balance,
     Candle,
@@ -46,6 +50,7 @@ __all__ = [
     "EXCHANGE_ERRORS",
     "OPERATIONS",
     "AsyncClient",
+    "AsyncFuturesClient",
     "Balance",
     "BitunixError",
     "Call",
@@ -60,6 +65,7 @@ __all__ = [
     "DepthLevel",
     "ExchangeError",
     "Fill",
+    "FuturesClient",
     "HistoryPage",
     "HttpStatusError",
     "Order",
@@ -79,5 +85,6 @@ __all__ = [
     "WithdrawRecord",
     "calls",
     "error_for",
+    "futures",
     "signing",
 ]

@@ -21,8 +21,7 @@ from .errors import (
     ConnectionFailed,
     ExchangeError,
     HttpStatusError,
-    SystemError,
-    TooFrequent,
+    RequestExpired,
     UnexpectedResponse,
     error_for,
 )
@@ -30,10 +29,12 @@ from .signing import canonical_query, encode_query, new_nonce, sign
 
 __all__ = [
     "OPERATIONS",
+    "SPOT_PRODUCT",
     "Call",
     "Credentials",
     "Operation",
     "Prepared",
+    "Product",
     "RetryPolicy",
     "parse",
     "prepare",
@@ -87,6 +88,37 @@ OPERATIONS: dict[str, Operation] = {
 
 
 @dataclass(frozen=True)
+class Product:
+    """What differs between the exchange's products (spot, futures) as the client sees them.
+
+    The request building, signing, envelope reading and retry rules are shared; a product names its
+    operations, how an error code becomes an exception, where it lives, and which refusals mean
+    "your clock is off" (the client re-syncs from the reply's ``Date`` and repeats once).
+    """
+
+    name: str
+    operations: Mapping[str, Operation]
+    error_for: Callable[[str, str, int, float | None], ExchangeError]
+    default_base_url: str
+    #: Environment variables naming the base URL, first found wins.
+    base_url_env: tuple[str, ...]
+    #: A cheap public GET whose reply's ``Date`` header sets the clock offset (there is no time endpoint).
+    clock_path: str
+    expired: tuple[type[ExchangeError], ...]
+
+
+SPOT_PRODUCT = Product(
+    name="spot",
+    operations=OPERATIONS,
+    error_for=error_for,
+    default_base_url=DEFAULT_BASE_URL,
+    base_url_env=("BITUNIX_BASE_URL",),
+    clock_path=SPOT + "/common/rate/list",
+    expired=(RequestExpired,),
+)
+
+
+@dataclass(frozen=True)
 class Call(Generic[T]):
     """One operation with its parameters and the reader of its ``data``."""
 
@@ -107,8 +139,9 @@ class Credentials:
         return cls(key, sec) if key and sec else None
 
 
-def resolve_base_url(base_url: str | None) -> str:
-    return (base_url or os.environ.get("BITUNIX_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+def resolve_base_url(base_url: str | None, product: Product = SPOT_PRODUCT) -> str:
+    found = base_url or next((os.environ[v] for v in product.base_url_env if os.environ.get(v)), None)
+    return (found or product.default_base_url).rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -142,9 +175,10 @@ def prepare(
     credentials: Credentials | None,
     now_ms: Callable[[], int],
     nonce: Callable[[], str] = new_nonce,
+    product: Product = SPOT_PRODUCT,
 ) -> Prepared:
     """Build (and sign, when the operation needs it) one attempt of ``call``. Every attempt gets a fresh nonce."""
-    op = OPERATIONS[call.operation]
+    op = product.operations[call.operation]
     headers = {"content-type": "application/json"}
     body = b""
     query = ""
@@ -188,8 +222,12 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
             return None
 
 
-def parse(call: Call[T], status: int, headers: Mapping[str, str], body: bytes) -> T:
-    """The result of ``call`` from an HTTP answer, or the exception the answer means."""
+def parse(call: Call[T], status: int, headers: Mapping[str, str], body: bytes, product: Product = SPOT_PRODUCT) -> T:
+    """The result of ``call`` from an HTTP answer, or the exception the answer means.
+
+    ``code`` is ``"0"`` on success: a JSON string on spot, a JSON number on futures (``str(0) == "0"``,
+    so one reading serves both, and a futures string ``"0"`` is accepted as some live clients do).
+    """
     try:
         doc = json.loads(body, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError):
@@ -200,7 +238,7 @@ def parse(call: Call[T], status: int, headers: Mapping[str, str], body: bytes) -
         raise UnexpectedResponse(f"not an exchange envelope (HTTP {status}): {body[:200]!r}")
     code = str(doc["code"])
     if code != "0":
-        raise error_for(code, str(doc.get("msg", "")), status, _retry_after(headers))
+        raise product.error_for(code, str(doc.get("msg", "")), status, _retry_after(headers))
     if status >= 400:
         raise HttpStatusError(status, body.decode("utf-8", "replace"), _retry_after(headers))
     try:
@@ -222,13 +260,13 @@ class RetryPolicy:
     backoff: float = 0.2
     max_delay: float = 10.0
 
-    def delay(self, call: Call[Any], attempt: int, error: Exception) -> float | None:
+    def delay(self, call: Call[Any], attempt: int, error: Exception, product: Product = SPOT_PRODUCT) -> float | None:
         """Seconds to wait before attempt ``attempt + 1``, or ``None`` to give up and raise."""
-        if attempt >= self.attempts or not OPERATIONS[call.operation].idempotent:
+        if attempt >= self.attempts or not product.operations[call.operation].idempotent:
             return None
         if isinstance(error, (HttpStatusError, ExchangeError)):
             status = error.status if isinstance(error, HttpStatusError) else error.http_status
-            busy = status == 429 or status >= 500 or isinstance(error, (TooFrequent, SystemError))
+            busy = status == 429 or status >= 500 or (isinstance(error, ExchangeError) and error.busy)
             if not busy:
                 return None
             if error.retry_after is not None:

@@ -1,10 +1,12 @@
-"""Generate ``client_ref/sync.py`` from ``client_ref/aio.py`` with unasync, then ``ruff format`` it.
+"""Generate each sync client from its async source with unasync, then ``ruff format`` it.
 
-    python -m client_ref._generate          # rewrite client_ref/sync.py
-    python -m client_ref._generate --check  # exit 1 if client_ref/sync.py is not what it would write
+    python -m client_ref._generate          # rewrite every generated file (PAIRS)
+    python -m client_ref._generate --check  # exit 1 if any generated file is not what it would write
 
-A development tool: it needs the ``[test]`` extra (unasync, ruff); the installed client never
-imports it. ``tests/client/test_client_generated.py`` fails when the committed sync.py drifts.
+The pairs: ``client_ref/aio.py`` -> ``client_ref/sync.py`` (spot, and the transport every product
+shares) and ``client_ref/futures/aio.py`` -> ``client_ref/futures/sync.py``. A development tool: it
+needs the ``[test]`` extra (unasync, ruff); the installed client never imports it.
+``tests/client/test_client_generated.py`` fails when a committed file drifts.
 """
 
 from __future__ import annotations
@@ -13,18 +15,40 @@ import argparse
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
-SOURCE = PACKAGE / "aio.py"
-TARGET = PACKAGE / "sync.py"
 COMMAND = "python -m client_ref._generate"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A hand-written async source and the sync file generated from it."""
+
+    source: Path
+    target: Path
+
+    def name(self, path: Path) -> str:
+        return path.relative_to(PACKAGE.parent).as_posix()
+
+
+SPOT = Pair(PACKAGE / "aio.py", PACKAGE / "sync.py")
+FUTURES = Pair(PACKAGE / "futures" / "aio.py", PACKAGE / "futures" / "sync.py")
+PAIRS = (SPOT, FUTURES)
+# The spot pair under its old names.
+SOURCE = SPOT.source
+TARGET = SPOT.target
 
 #: Token renames on top of unasync's own (``async``/``await`` dropped, ``__aenter__`` ->
 #: ``__enter__``, ``__aexit__`` -> ``__exit__``, any other ``AsyncXxx`` -> ``SyncXxx``). Whole
 #: NAME tokens only, so ``AsyncClient`` covers our class and ``httpx.AsyncClient`` alike.
 REPLACEMENTS = {
     "AsyncClient": "Client",
+    "AsyncBaseClient": "BaseClient",
+    "AsyncFuturesClient": "FuturesClient",
+    # client_ref/futures/aio.py builds on client_ref/aio.py; its twin on client_ref/sync.py.
+    "aio": "sync",
     "AsyncBaseTransport": "BaseTransport",
     "AsyncHTTPTransport": "HTTPTransport",
     "aclose": "close",
@@ -34,10 +58,13 @@ REPLACEMENTS = {
     "async_pause": "sync_pause",
 }
 
-HEADER = f"""\
-# GENERATED FILE, DO NOT EDIT: written from client_ref/aio.py by `{COMMAND}` (unasync).
-# Edit client_ref/aio.py and run that command; tests/client/test_client_generated.py fails on drift.
-"""
+
+def header(pair: Pair) -> str:
+    src = pair.name(pair.source)
+    return (
+        f"# GENERATED FILE, DO NOT EDIT: written from {src} by `{COMMAND}` (unasync).\n"
+        f"# Edit {src} and run that command; tests/client/test_client_generated.py fails on drift.\n"
+    )
 
 
 def _unasync(source: str) -> str:
@@ -54,10 +81,10 @@ def _unasync(source: str) -> str:
         return (Path(tmp) / "_sync" / "aio.py").read_text(encoding="utf-8")
 
 
-def _ruff_format(source: str) -> str:
+def _ruff_format(source: str, target: Path) -> str:
     """``source`` as ``ruff format`` leaves it under this project's settings."""
     proc = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(TARGET), "-"],
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(target), "-"],
         input=source,
         capture_output=True,
         text=True,
@@ -69,31 +96,30 @@ def _ruff_format(source: str) -> str:
     return proc.stdout
 
 
-def generate(source: str | None = None) -> str:
-    """The text ``client_ref/sync.py`` must have, from ``source`` (default: the current aio.py)."""
+def generate(source: str | None = None, pair: Pair = SPOT) -> str:
+    """The text ``pair.target`` must have, from ``source`` (default: the current ``pair.source``)."""
     if source is None:
-        source = SOURCE.read_text(encoding="utf-8")
-    return _ruff_format(HEADER + _unasync(source))
+        source = pair.source.read_text(encoding="utf-8")
+    return _ruff_format(header(pair) + _unasync(source), pair.target)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true", help="only report whether sync.py is up to date")
+    parser.add_argument("--check", action="store_true", help="only report whether the generated files are up to date")
     args = parser.parse_args(argv)
-    expected = generate()
-    current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-    if args.check:
-        if current != expected:
-            print(f"{TARGET} is out of date with {SOURCE.name}: run `{COMMAND}`", file=sys.stderr)
-            return 1
-        print(f"{TARGET} is up to date")
-        return 0
-    if current != expected:
-        TARGET.write_text(expected, encoding="utf-8")
-        print(f"wrote {TARGET}")
-    else:
-        print(f"{TARGET} already up to date")
-    return 0
+    stale = 0
+    for pair in PAIRS:
+        expected = generate(pair=pair)
+        current = pair.target.read_text(encoding="utf-8") if pair.target.exists() else ""
+        if current == expected:
+            print(f"{pair.target} {'is' if args.check else 'already'} up to date")
+        elif args.check:
+            print(f"{pair.target} is out of date with {pair.name(pair.source)}: run `{COMMAND}`", file=sys.stderr)
+            stale += 1
+        else:
+            pair.target.write_text(expected, encoding="utf-8")
+            print(f"wrote {pair.target}")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from .models import (
     decimal_text,
 )
 
-__all__ = ["METHOD_FOR_OPERATION", "operation"]
+__all__ = ["METHOD_FOR_OPERATION", "operation", "registrar"]
 
 _Builder = TypeVar("_Builder", bound=Callable[..., Call[Any]])
 
@@ -43,16 +43,24 @@ _Builder = TypeVar("_Builder", bound=Callable[..., Call[Any]])
 METHOD_FOR_OPERATION: dict[str, str] = {}
 
 
-def operation(name: str) -> Callable[[_Builder], _Builder]:
-    """Register the decorated builder as the one for operation ``name``."""
+def registrar(table: dict[str, str]) -> Callable[[str], Callable[[_Builder], _Builder]]:
+    """An ``@operation(name)`` decorator that records each builder in ``table`` (one per product)."""
 
-    def register(builder: _Builder) -> _Builder:
-        if name in METHOD_FOR_OPERATION:
-            raise ValueError(f"two builders for {name!r}: {METHOD_FOR_OPERATION[name]} and {builder.__name__}")
-        METHOD_FOR_OPERATION[name] = builder.__name__
-        return builder
+    def operation(name: str) -> Callable[[_Builder], _Builder]:
+        """Register the decorated builder as the one for operation ``name``."""
 
-    return register
+        def register(builder: _Builder) -> _Builder:
+            if name in table:
+                raise ValueError(f"two builders for {name!r}: {table[name]} and {builder.__name__}")
+            table[name] = builder.__name__
+            return builder
+
+        return register
+
+    return operation
+
+
+operation = registrar(METHOD_FOR_OPERATION)
 
 
 def _list(model: Any) -> Any:

@@ -51,6 +51,8 @@ class ExchangeError(BitunixError):
     """The exchange answered with an error envelope."""
 
     code: ClassVar[str] = ""
+    #: The exchange is busy (rate limit, internal failure): a read may be retried after a pause.
+    busy: ClassVar[bool] = False
 
     def __init__(self, code: str, msg: str, http_status: int = 200, retry_after: float | None = None) -> None:
         super().__init__(f"[{code}] {msg}")
@@ -70,6 +72,7 @@ class SystemError(ExchangeError):
     """The exchange failed internally."""
 
     code = "500"
+    busy = True
 
 
 class UserNotFound(ExchangeError):
@@ -136,6 +139,7 @@ class TooFrequent(ExchangeError):
     """Rate limited."""
 
     code = "110041"
+    busy = True
 
 
 class WithdrawBelowFee(ExchangeError):

@@ -3,7 +3,9 @@
 """The reference client, async (``AsyncClient``) and sync (``Client``).
 
 ``client_ref/aio.py`` is the source; ``client_ref/sync.py`` is generated from it by unasync with
-``python -m client_ref._generate``. Edit aio.py only, then run that command.
+``python -m client_ref._generate``. Edit aio.py only, then run that command. ``AsyncBaseClient``
+(sync: ``BaseClient``) is the transport every product's client shares: signing, sending, retries,
+the clock; the futures client (``client_ref/futures/aio.py``) builds on it too.
 """
 
 from __future__ import annotations
@@ -12,14 +14,25 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import httpx
 
 from . import calls
 from ._backends import Sleep, sync_pause, sync_sleep
-from ._core import Call, Credentials, Prepared, RetryPolicy, parse, prepare, resolve_base_url, server_offset_ms
-from .errors import BitunixError, ConnectionFailed, RequestExpired
+from ._core import (
+    SPOT_PRODUCT,
+    Call,
+    Credentials,
+    Prepared,
+    Product,
+    RetryPolicy,
+    parse,
+    prepare,
+    resolve_base_url,
+    server_offset_ms,
+)
+from .errors import BitunixError, ConnectionFailed
 from .models import (
     Balance,
     Candle,
@@ -42,7 +55,7 @@ from .models import (
 )
 from .signing import new_nonce
 
-__all__ = ["Client"]
+__all__ = ["BaseClient", "Client"]
 
 T = TypeVar("T")
 
@@ -51,11 +64,13 @@ def _wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class Client:
-    """Bitunix spot REST client on httpx: every endpoint, typed results, exact signing.
+class BaseClient:
+    """What every product's client does the same way: build, sign, send, retry, keep the clock.
 
-    ``AsyncClient`` (on ``httpx.AsyncClient``) awaits each call; ``Client`` (on ``httpx.Client``) blocks.
+    A subclass names its :class:`~client_ref._core.Product` and adds one method per endpoint.
     """
+
+    product: ClassVar[Product]
 
     def __init__(
         self,
@@ -72,14 +87,14 @@ class Client:
         nonce: Callable[[], str] | None = None,
         resync_on_expired: bool = True,
     ) -> None:
-        """Arguments fall back to BITUNIX_BASE_URL, BITUNIX_API_KEY and BITUNIX_SECRET.
+        """Arguments fall back to the product's base-URL variable, BITUNIX_API_KEY and BITUNIX_SECRET.
 
         ``transport`` is any httpx transport of the client's colour (to run in-process:
         ``httpx.ASGITransport(app=create_app())`` for ``AsyncClient``,
         ``mockserver.testing.sync_transport(app)`` for ``Client``). ``sleep``, ``clock_ms`` and
         ``nonce`` exist so tests can control time and randomness; leave them unset in real use.
         """
-        self.base_url = resolve_base_url(base_url)
+        self.base_url = resolve_base_url(base_url, self.product)
         self.credentials = Credentials.resolve(api_key, secret)
         self.retry = retry or RetryPolicy()
         self.time_offset_ms = time_offset_ms
@@ -99,7 +114,7 @@ class Client:
         attempt = 1
         resynced = False
         while True:
-            prepared = prepare(call, self.base_url, self.credentials, self.now_ms, self._nonce)
+            prepared = prepare(call, self.base_url, self.credentials, self.now_ms, self._nonce, self.product)
             self.last_request = prepared
             sent = self._clock_ms()
             try:
@@ -109,18 +124,18 @@ class Client:
                     )
                 except httpx.TransportError as exc:
                     raise ConnectionFailed(f"{call.operation}: {exc!r}") from exc
-                return parse(call, resp.status_code, resp.headers, resp.content)
-            except RequestExpired:
+                return parse(call, resp.status_code, resp.headers, resp.content, self.product)
+            except self.product.expired:
                 # There is no time endpoint: the reply's Date header is the exchange's clock. Live
-                # clients re-sync from it on 100008 and repeat the call once; a call refused with
-                # 100008 was never applied, so repeating it is safe for writes too.
+                # clients re-sync from it on 100008 (spot) and repeat the call once; a call refused
+                # for its timestamp was never applied, so repeating it is safe for writes too.
                 date = resp.headers.get("date")
                 if resynced or not self.resync_on_expired or not date:
                     raise
                 self.time_offset_ms = server_offset_ms(date, sent, self._clock_ms())
                 resynced = True
             except BitunixError as error:
-                delay = self.retry.delay(call, attempt, error)
+                delay = self.retry.delay(call, attempt, error, self.product)
                 if delay is None:
                     raise
                 sync_pause(self._sleep, delay)
@@ -129,18 +144,27 @@ class Client:
     def sync_time(self) -> int:
         """Set ``time_offset_ms`` from the server's ``Date`` header (there is no server-time endpoint)."""
         sent = self._clock_ms()
-        resp = self._http.get(self.base_url + "/api/spot/v1/common/rate/list")
+        resp = self._http.get(self.base_url + self.product.clock_path)
         self.time_offset_ms = server_offset_ms(resp.headers.get("date"), sent, self._clock_ms())
         return self.time_offset_ms
 
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+class Client(BaseClient):
+    """Bitunix spot REST client on httpx: every endpoint, typed results, exact signing.
+
+    ``AsyncClient`` (on ``httpx.AsyncClient``) awaits each call; ``Client`` (on ``httpx.Client``) blocks.
+    """
+
+    product = SPOT_PRODUCT
 
     def trading_pairs(self) -> list[TradingPair]:
         return self.run(calls.trading_pairs())

@@ -1,4 +1,7 @@
-"""client_ref/sync.py is generated from client_ref/aio.py (unasync + ruff format) and must not drift."""
+"""Each sync client is generated from its async source (unasync + ruff format) and must not drift.
+
+The pairs: client_ref/aio.py -> client_ref/sync.py and client_ref/futures/aio.py -> client_ref/futures/sync.py.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +12,40 @@ import pytest
 from client_ref import _generate
 
 
+def test_the_generator_knows_both_products() -> None:
+    names = [(p.name(p.source), p.name(p.target)) for p in _generate.PAIRS]
+    assert names == [
+        ("client_ref/aio.py", "client_ref/sync.py"),
+        ("client_ref/futures/aio.py", "client_ref/futures/sync.py"),
+    ]
+
+
 @pytest.mark.slow  # runs the generator and ruff as processes
-def test_sync_client_is_generated_from_the_async_one() -> None:
-    expected = _generate.generate()
-    committed = _generate.TARGET.read_text(encoding="utf-8")
+@pytest.mark.parametrize("pair", _generate.PAIRS, ids=lambda p: p.name(p.target))
+def test_sync_client_is_generated_from_the_async_one(pair: _generate.Pair) -> None:
+    expected = _generate.generate(pair=pair)
+    committed = pair.target.read_text(encoding="utf-8")
+    target, source = pair.name(pair.target), pair.name(pair.source)
     diff = "".join(
         difflib.unified_diff(
             committed.splitlines(keepends=True),
             expected.splitlines(keepends=True),
-            "client_ref/sync.py (committed)",
-            "client_ref/sync.py (generated from client_ref/aio.py)",
+            f"{target} (committed)",
+            f"{target} (generated from {source})",
         )
     )
     assert committed.encode() == expected.encode(), (
-        f"client_ref/sync.py is generated from client_ref/aio.py and must not be edited by hand.\n"
-        f"Edit client_ref/aio.py, then run `{_generate.COMMAND}` and commit both files.\n{diff}"
+        f"{target} is generated from {source} and must not be edited by hand.\n"
+        f"Edit {source}, then run `{_generate.COMMAND}` and commit both files.\n{diff}"
     )
 
 
-def test_generated_file_says_so() -> None:
-    committed = _generate.TARGET.read_text(encoding="utf-8")
+@pytest.mark.parametrize("pair", _generate.PAIRS, ids=lambda p: p.name(p.target))
+def test_generated_file_says_so(pair: _generate.Pair) -> None:
+    committed = pair.target.read_text(encoding="utf-8")
     assert committed.startswith("# GENERATED FILE, DO NOT EDIT")
-    assert _generate.COMMAND in committed.splitlines()[0]
+    first = committed.splitlines()[0]
+    assert _generate.COMMAND in first and f"written from {pair.name(pair.source)} " in first
 
 
 @pytest.mark.slow  # runs ruff as a process
