@@ -107,6 +107,25 @@ SWITCHES: dict[str, Switch] = {
             "DOC withdraw rules; code 110008 from an exchange error list (CCXT-K)",
             "M rule / L code",
         ),
+        Switch(
+            "futures_shapes",
+            ("live", "doc"),
+            "live",
+            "futures reply shapes: live = object account, change_* and funding_rate replies, string total/ctime/"
+            "mtime, BUY/SELL position sides, string depth levels, tpsl/place_order an array; doc = the official "
+            "examples' literal shapes (one-element arrays, integer times and totals, LONG/SHORT, numeric depth "
+            "levels, a tpsl/place_order object)",
+            "futures spec §7.1, §7.2, §7.7: TIQ strict decoding, NET and LB live remarks, NEM depth capture",
+            "H account / M others",
+        ),
+        Switch(
+            "futures_status_padding",
+            ("off", "on"),
+            "off",
+            "futures order status NEW is sent as NEW_ (on), as PB and TIQ saw it live on order reads",
+            "futures spec §3.0: PB and TIQ both normalise a trailing underscore",
+            "H",
+        ),
     )
 }
 
