@@ -12,6 +12,8 @@ Error codes are the futures table's (``mockserver/futures_errors.py``), as strin
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import schema as s
 from .endpoints import Endpoint, RateLimit
 from .params import Kind, Param
@@ -32,7 +34,7 @@ DEPTH_LIMITS = ("1", "5", "15", "50", "max")
 KLINE_INTERVALS = ("1m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M")
 
 #: What the examples' placeholders stand for where no earlier request made the ids (the OpenAPI document).
-FUTURES_EXAMPLE_IDS = {
+FUTURES_EXAMPLE_IDS: dict[str, Any] = {
     "order_id": "1998877665544332211",
     "position_id": "1986543210987654321",
     "short_position_id": "1986543210987654322",
@@ -560,10 +562,12 @@ _MARKET: tuple[Endpoint, ...] = (
             ),
             Param(
                 "limit",
-                Kind.STRING,
+                Kind.ENUM_STR,
                 required=False,
-                max_len=32,
+                choices=DEPTH_LIMITS,
                 doc="1, 5, 15, 50 or max; omitted or max = the whole book; anything else answers 10008",
+                confidence="H",
+                note="10008 with the live text naming the value and the alternatives (NEM)",
                 example="5",
             ),
         ),
@@ -1168,7 +1172,7 @@ _TPSL: tuple[Endpoint, ...] = (
         example={
             "symbol": "BTCUSDT",
             "positionId": "{position_id}",
-            "tpPrice": "70000",
+            "tpPrice": "105000",
             "tpStopType": "LAST_PRICE",
             "tpOrderType": "MARKET",
             "tpQty": "0.005",
@@ -1185,7 +1189,7 @@ _TPSL: tuple[Endpoint, ...] = (
         confidence="M",
         example={
             "orderId": "{tpsl_id}",
-            "tpPrice": "71000",
+            "tpPrice": "106000",
             "tpStopType": "LAST_PRICE",
             "tpOrderType": "MARKET",
             "tpQty": "0.005",
@@ -1225,9 +1229,9 @@ _TPSL: tuple[Endpoint, ...] = (
         example={
             "symbol": "BTCUSDT",
             "positionId": "{short_position_id}",
-            "tpPrice": "50000",
+            "tpPrice": "90000",
             "tpStopType": "MARK_PRICE",
-            "slPrice": "75000",
+            "slPrice": "105000",
             "slStopType": "MARK_PRICE",
         },
     ),
@@ -1251,9 +1255,9 @@ _TPSL: tuple[Endpoint, ...] = (
         example={
             "symbol": "BTCUSDT",
             "positionId": "{position_id}",
-            "tpPrice": "72000",
+            "tpPrice": "107000",
             "tpStopType": "MARK_PRICE",
-            "slPrice": "50000",
+            "slPrice": "90000",
             "slStopType": "MARK_PRICE",
         },
     ),

@@ -238,7 +238,7 @@ class Integer(Rule):
                 except BoundError as exc:
                     raise ParameterError(str(exc)) from None
             if choices and str(out) not in choices:
-                raise ParameterError(f"{p.name}: must be one of {', '.join(choices)}")
+                raise ParameterError(f"{p.name}: must be one of {', '.join(choices)}", value=str(out), choices=choices)
             return out
 
         return read
@@ -285,7 +285,7 @@ class Choice(Rule):
         def read(value: Any, warnings: Any) -> Any:
             text = _as_text(p, value)
             if text not in p.choices:
-                raise ParameterError(f"{p.name}: must be one of {', '.join(p.choices)}")
+                raise ParameterError(f"{p.name}: must be one of {', '.join(p.choices)}", value=text, choices=p.choices)
             return text
 
         return read
@@ -418,7 +418,7 @@ def _coerce_list(p: Param, value: Any, warnings: list[Warning] | None, item_vali
             try:
                 items.append(item_validator(item, warnings, f"{p.name}[{i}]."))
             except ParameterError as exc:
-                raise ParameterError(f"{p.name}[{i}].{exc.detail}") from None
+                raise ParameterError(f"{p.name}[{i}].{exc.detail}", value=exc.value, choices=exc.choices) from None
         except ParameterError as refusal:
             if not p.per_item:
                 raise

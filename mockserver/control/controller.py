@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel
 
 from ..api import bounds
-from ..api.endpoints import check_operations
 from ..api.faults import FaultRule
 from ..api.journal import JournalEntry, is_secret_header
+from ..api.products import check_operations
 from ..api.verdicts import check_verdict
 from ..clock import Clock
 from ..engine import Account, OrderType, PlaceRequest, Side
@@ -98,6 +98,7 @@ def entry_json(e: JournalEntry, *, bodies: bool = True) -> dict[str, Any]:
         "headers": e.headers,
         "client": e.client,
         "operation": e.operation,
+        "product": e.product,
         "api_key": e.api_key,
         "verdict": e.verdict,
         "code": e.code,
