@@ -323,6 +323,15 @@ class Futures:
         out = {a for a in self.ledger.accounts() if a.startswith(WALLET_PREFIX)}
         return out | {CLEARING_ACCOUNT, FEES_ACCOUNT, HOUSE_ACCOUNT}
 
+    def fund(self, account_id: str, amount: Decimal) -> Decimal:
+        """Mint ``amount`` USDT into the account's futures wallet (admin funding; the wallet is created
+        on first use, as the spot wallet's transfer does); returns the wallet's free balance."""
+        with self.lock:
+            self._account(account_id)
+            fid = wallet_of(account_id)
+            self.exchange.fund(fid, MARGIN_COIN, amount)
+            return self.ledger.free(fid, MARGIN_COIN)
+
     def _next_funding(self, c: Contract, now_ms: int) -> int:
         span = c.funding_interval_hours * _HOUR_MS
         return now_ms - now_ms % span + span
@@ -395,6 +404,12 @@ class Futures:
         return HOUSE_ACCOUNT if account_id == HOUSE_ACCOUNT else wallet_of(account_id)
 
     def _setting(self, acct: AccountRow, c: Contract) -> SymbolSetting:
+        """The symbol's leverage and margin mode (the contract's defaults until changed; reading stores nothing)."""
+        s = acct.settings.get(c.symbol)
+        return s if s is not None else SymbolSetting(c.default_leverage, c.default_margin_mode)
+
+    def _own_setting(self, acct: AccountRow, c: Contract) -> SymbolSetting:
+        """The stored setting, created from the defaults: for a change."""
         s = acct.settings.get(c.symbol)
         if s is None:
             s = acct.settings[c.symbol] = SymbolSetting(c.default_leverage, c.default_margin_mode)
@@ -813,7 +828,7 @@ class Futures:
         else:
             traded = self._match(row, v)
             if row.left_lots and row.is_open:
-                if row.effect == "GTC" and row.order_type == "LIMIT":
+                if row.effect in ("GTC", "POST_ONLY") and row.order_type == "LIMIT":
                     v.book.add(row)
                 else:
                     self._finish(row, v)
@@ -1094,7 +1109,7 @@ class Futures:
                 o.mtime = self._now()
                 traded = self._match(o, v)
                 if o.left_lots and o.is_open:
-                    if o.effect == "GTC":
+                    if o.effect in ("GTC", "POST_ONLY"):
                         v.book.add(o)
                     else:
                         self._finish(o, v)
@@ -1188,7 +1203,7 @@ class Futures:
                     self._lock(account_id, extra[p.position_id])
                     p.margin += extra[p.position_id]
                     p.leverage = leverage
-            self._setting(acct, c).leverage = leverage
+            self._own_setting(acct, c).leverage = leverage
             return LeverageMarginMode(c.symbol, MARGIN_COIN, leverage, self._setting(acct, c).margin_mode)
 
     def change_margin_mode(self, account_id: str, symbol: str, mode: str) -> LeverageMarginMode:
@@ -1204,7 +1219,7 @@ class Futures:
                 p.account_id == account_id and p.symbol == v.c.symbol for p in self.positions.values()
             ):
                 raise FOpenOrdersExist(f"open orders or a position on {v.c.symbol}")
-            s = self._setting(acct, v.c)
+            s = self._own_setting(acct, v.c)
             s.margin_mode = mode
             return LeverageMarginMode(v.c.symbol, MARGIN_COIN, s.leverage, mode)
 
