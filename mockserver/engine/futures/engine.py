@@ -671,17 +671,19 @@ class Futures:
             raise FQtyAboveMax(f"qty {req.qty} is above maxLimitOrderVolume {c.max_limit_order_volume}")
         if otype == "MARKET" and lots > v.max_market_lots:
             raise FOrderQtyAboveMax(f"qty {req.qty} is above maxMarketOrderVolume {c.max_market_order_volume}")
+        # The actual action: BUY+CLOSE closes a long, so it sells (spec §3.4).
+        buys = (side_s == "BUY") != (trade_side == "CLOSE")
         low, high = self._band(v)
         if otype == "LIMIT":
             if req.price is None:
                 raise FParameterError("price is required for a LIMIT order")
             ticks = self._ticks(v, req.price)
-            if side_s == "BUY" and ticks > high:
+            if buys and ticks > high:
                 raise FBuyPriceTooHigh(f"a buy may not be priced above {self._dec_price(v, high)}")
-            if side_s == "SELL" and ticks < low:
+            if not buys and ticks < low:
                 raise FSellPriceTooLow(f"a sell may not be priced below {self._dec_price(v, low)}")
         else:
-            ticks = high if side_s == "BUY" else low
+            ticks = high if buys else low
         client_id = req.client_id or ""
         if client_id and (account_id, client_id) in self.client_ids:
             raise FClientIdDuplicate(f"clientId {client_id!r} is already used")
