@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal as D
+from functools import partial
 
 import pytest
 
@@ -45,8 +46,8 @@ def test_one_way_open_partial_close_keeps_the_id_and_a_reopen_gets_a_new_one(w: 
         D("-20"),
         D("0"),
     )
-    # taker fees 9800 x 0.0006, then maker 0.04 x 99000 and 0.06 x 97000 at 0.0002
-    assert h.fee == D("5.88") + D("0.792") + D("1.164")
+    # taker fees at 0.0006 on 9800, 0.04 x 99000 and 0.06 x 97000
+    assert h.fee == D("5.88") + D("2.376") + D("3.492")
     trade(w, w.bob, w.alice, "0.01", "97000")
     (r,) = w.f.pending_positions(w.bob)
     assert r.position_id != p.position_id
@@ -152,8 +153,8 @@ def test_leverage_and_margin_mode(w: World) -> None:
     assert w.f.change_leverage(w.alice, "BTCUSDT", 125).leverage == 125
     o = w.f.place(w.alice, R("BTCUSDT", "BUY", D("0.01"), price=D("97000")))
     for call in (
-        lambda: w.f.change_leverage(w.alice, "BTCUSDT", 10),
-        lambda: w.f.change_margin_mode(w.alice, "BTCUSDT", "CROSS"),
+        partial(w.f.change_leverage, w.alice, "BTCUSDT", 10),
+        partial(w.f.change_margin_mode, w.alice, "BTCUSDT", "CROSS"),
     ):
         with pytest.raises(FuturesError) as e:
             call()
