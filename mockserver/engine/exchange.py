@@ -25,6 +25,7 @@ from ..clock import Clock
 from ..errors import BitunixError, InsufficientBalance, ParameterError, PlaceRefusal
 from . import state as _state
 from .accounts import ALL_PERMISSIONS, MIN_SCALE, Account, Balance, Ledger, LedgerError
+from .futures import Contract, Futures
 from .ids import IdGenerator, IdState
 from .marketdata import Candle
 from .markets import Market, MarketRegistry
@@ -94,7 +95,14 @@ class MarketModel(Protocol):
 class Exchange:
     """All of the mock exchange's state and rules."""
 
-    def __init__(self, markets: list[Market], *, clock: Clock | None = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        markets: list[Market],
+        *,
+        clock: Clock | None = None,
+        seed: int = 0,
+        contracts: list[Contract] | None = None,
+    ) -> None:
         self.lock = threading.RLock()
         self.clock = clock or Clock()
         self.markets = MarketRegistry(markets)
@@ -125,6 +133,8 @@ class Exchange:
         self.price_precision_code = "10059"  # 10059 | 2: the code for too many price decimals (guessed)
         self.cancel_stall_ms = 60_000  # a cancel by clientId blocks cancels of that order this long (0: never)
         self.create_account(account_id=FEE_ACCOUNT, api_key="", secret="", system=True, label="fees")
+        # The futures product on the same lock, ledger, ids and clock (its state: Futures.export_state).
+        self.futures = Futures(self, contracts)
 
     # ------------------------------------------------------------ read views
 
@@ -179,6 +189,7 @@ class Exchange:
         """Become ``state`` (taking ownership of its objects), or raise :class:`EngineStateError` unchanged."""
         with self.lock:
             saved = _state.export(self)
+            saved_futures = self.futures.export_state()
             try:
                 _state.install(self, state)
                 problems = _state.problems(self)
@@ -186,6 +197,7 @@ class Exchange:
                     raise EngineStateError(problems[0])
             except BaseException:
                 _state.install(self, saved)
+                self.futures.load_state(saved_futures)
                 raise
 
     def problems(self) -> list[str]:
