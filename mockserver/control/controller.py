@@ -22,7 +22,7 @@ from ..api.products import check_operations
 from ..api.verdicts import check_verdict
 from ..clock import Clock
 from ..engine import Account, OrderType, PlaceRequest, Side
-from ..engine.accounts import Balance, LedgerError
+from ..engine.accounts import Balance, LedgerError, futures_wallet
 from ..engine.money import mul
 from ..errors import BitunixError, InsufficientBalance, PlaceRefusal
 from .counterparty import FillRefused, Script
@@ -163,6 +163,7 @@ class Controller:
             "permissions": sorted(acct.permissions),
             "ip_whitelist": list(acct.ip_whitelist),
             "balances": _balances(self.state.exchange.balances(acct.account_id)),
+            "futures_balances": _balances(self.state.exchange.balances(futures_wallet(acct.account_id))),
         }
 
     def accounts(self) -> list[dict[str, Any]]:
@@ -177,7 +178,8 @@ class Controller:
             raise AdminError(400, f"{field}: unknown coin {coin!r}")
 
     def create_account(self, spec: Any) -> dict[str, Any]:
-        """Open an account: optional api_key, secret, label, balances, permissions, ip_whitelist.
+        """Open an account: optional api_key, secret, label, balances, futures_balances (absent: the server's
+        default futures wallet; ``{}``: none), permissions, ip_whitelist.
 
         All or nothing: every field is checked first, and if the engine still refuses, no
         trace of the account remains (no key, no balance, no deposit record, no id spent).
@@ -185,6 +187,9 @@ class Controller:
         body = _spec(AccountSpec, spec)
         for coin in body.balances:
             self._check_coin(coin, f"balances.{coin}")
+        futures = self.state.config.demo_futures_balances if body.futures_balances is None else body.futures_balances
+        for coin in body.futures_balances or {}:
+            self._check_coin(coin, f"futures_balances.{coin}")
         ex, wallet = self.state.exchange, self.state.wallet
         if body.api_key is not None and ex.account_by_key(body.api_key) is not None:
             raise AdminError(409, f"api-key {body.api_key!r} already exists")
@@ -197,6 +202,7 @@ class Controller:
                     permissions=body.permissions,
                     ip_whitelist=body.ip_whitelist,
                     balances=body.balances,
+                    futures_balances=futures,
                 )
         except Exception as exc:
             if isinstance(exc, ValueError):

@@ -201,7 +201,13 @@ def test_reset_after_restore_gives_opening_balances_back(make_client: Callable[.
     made = admin(client, "POST", "/accounts", {"api_key": "bob", "secret": "s", "balances": {"ETH": "3"}})
     admin(client, "POST", "/accounts/bob/fund", {"coin": "ETH", "amount": "2"})
     snap = admin(client, "GET", "/snapshot")
-    assert snap["opening_balances"] == {"demo": {"USDT": "7"}, made["account_id"]: {"ETH": "3"}}
+    futures = {"USDT": "100000"}  # every account's futures wallet opens funded (Config.demo_futures_balances)
+    assert snap["opening_balances"] == {
+        "demo": {"USDT": "7"},
+        "futures:demo": futures,
+        made["account_id"]: {"ETH": "3"},
+        "futures:" + made["account_id"]: futures,
+    }
     fresh, _ = make_client(liquidity=False)  # a server whose own demo opens with other balances
     admin(fresh, "POST", "/restore", snap)
     assert admin(fresh, "POST", "/accounts/bob/reset")["balances"] == {"ETH": {"free": "3", "locked": "0"}}
