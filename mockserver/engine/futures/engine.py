@@ -516,14 +516,15 @@ class Futures:
         cushion = dec(p.margin + extra, self.scale)
         qd = self._dec_qty(v, q)
         entry_value = dec(p.cost, c.quote_precision + c.base_precision)
+        # The first tick at which the position is liquidated (a long's rounds down, a short's up).
         if p.side == "LONG":
             denom = qd * (1 - mmr)
             price = (entry_value - cushion) / denom
-            out = price.quantize(c.tick, rounding=ROUND_CEILING)
+            out = price.quantize(c.tick, rounding=ROUND_FLOOR)
         else:
             denom = qd * (1 + mmr)
             price = (entry_value + cushion) / denom
-            out = price.quantize(c.tick, rounding=ROUND_FLOOR)
+            out = price.quantize(c.tick, rounding=ROUND_CEILING)
         return out if out > 0 else ZERO
 
     def _new_position(
