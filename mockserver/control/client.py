@@ -109,6 +109,7 @@ class AccountInfo(TypedDict):
     permissions: list[str]
     ip_whitelist: list[str]
     balances: dict[str, BalanceInfo]
+    futures_balances: dict[str, BalanceInfo]  # the futures wallet (ledger account futures:<account_id>)
 
 
 class ClockInfo(TypedDict):
@@ -184,9 +185,12 @@ def account_request(
     label: str = "",
     permissions: Sequence[str] | None = None,
     ip_whitelist: Sequence[str] | None = None,
+    futures_balances: Mapping[str, object] | None = None,
 ) -> dict[str, Any]:
     """The body of ``POST /_mock/accounts`` (:meth:`MockAdmin.create_account`): fresh random credentials
-    unless given, amounts as decimal strings. The pytest plugin hands it to the controller in-process."""
+    unless given, amounts as decimal strings. ``futures_balances``: the futures wallet it opens with (``None``:
+    the server's default, 100000 USDT unless configured; ``{}``: none). The pytest plugin hands it to the
+    controller in-process."""
     return _given(
         api_key=api_key or new_api_key(),
         secret=secret or new_secret(),
@@ -194,6 +198,9 @@ def account_request(
         balances={c: _decimal_text(a) for c, a in (balances or {}).items()},
         permissions=list(permissions) if permissions is not None else None,
         ip_whitelist=list(ip_whitelist) if ip_whitelist is not None else None,
+        futures_balances=(
+            None if futures_balances is None else {c: _decimal_text(a) for c, a in futures_balances.items()}
+        ),
     )
 
 
@@ -346,10 +353,18 @@ class MockAdmin:
         label: str = "",
         permissions: Sequence[str] | None = None,
         ip_whitelist: Sequence[str] | None = None,
+        futures_balances: Mapping[str, object] | None = None,
     ) -> AccountInfo:
-        """A new account with a fresh random api-key and secret (unless given) and these balances."""
+        """A new account with a fresh random api-key and secret (unless given) and these balances; its futures
+        wallet opens with ``futures_balances`` (``None``: the server's default; ``{}``: none)."""
         body = account_request(
-            balances, api_key=api_key, secret=secret, label=label, permissions=permissions, ip_whitelist=ip_whitelist
+            balances,
+            api_key=api_key,
+            secret=secret,
+            label=label,
+            permissions=permissions,
+            ip_whitelist=ip_whitelist,
+            futures_balances=futures_balances,
         )
         return cast(AccountInfo, self.call("POST", "/accounts", body))
 
