@@ -163,6 +163,7 @@ class JournalEntry(TypedDict):
     headers: dict[str, str]
     client: str | None
     operation: str | None
+    product: str  # "spot", "futures": the product the request was for (its endpoint's, or its path prefix's)
     api_key: str | None
     verdict: str
     code: str | None
@@ -599,6 +600,7 @@ class MockAdmin:
         operation: str | None = None,
         verdict: str | None = None,
         path: str | None = None,
+        product: str | None = None,
         bodies: bool = True,
         wait: float = 5.0,
         limit: int = 100_000,
@@ -606,6 +608,7 @@ class MockAdmin:
         """Journal entries, oldest first, filtered; waits up to ``wait`` s for requests still in flight.
 
         ``verdict``: ``accepted``, ``rejected`` (anything else) or one refusal (``SignatureError``...).
+        ``product``: ``spot`` or ``futures`` (the product the request was for).
         Raises ValueError, before any request, on a ``verdict`` no entry can have (listing the valid ones:
         a misspelt one would filter to nothing) or a ``limit`` below 1, and TimeoutError naming the
         requests still pending after ``wait`` seconds (0: do not wait).
@@ -616,7 +619,14 @@ class MockAdmin:
             check_verdict(verdict, "requests(verdict=)")
         if limit < 1:
             raise ValueError(f"requests(limit=): must be >= 1, got {limit}")
-        params = _given(api_key=api_key, operation=operation, path=path, limit=limit, bodies=None if bodies else "0")
+        params = _given(
+            api_key=api_key,
+            operation=operation,
+            path=path,
+            product=product,
+            limit=limit,
+            bodies=None if bodies else "0",
+        )
         deadline = time.monotonic() + wait
         while True:
             entries = cast(list[JournalEntry], self.call("GET", "/journal", params=params))

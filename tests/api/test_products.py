@@ -433,3 +433,16 @@ def test_the_shared_errors_map_onto_the_futures_table() -> None:
     spot_only = futures_error(shared.WithdrawBelowFee("x"))
     assert (spot_only.code, spot_only.detail) == ("10001", "spot error WithdrawBelowFee 110007 on a futures request: x")
     assert futures_error(TooFrequent("t")).code == FUTURES.limit_error
+
+
+def test_the_journal_filters_by_product(fclient: TestClient) -> None:
+    fclient.get(FUT + "/test/depth", params={"symbol": "BTCUSDT"})
+    fclient.get("/api/spot/v1/market/last_price", params={"symbol": "BTCUSDT"})
+    fclient.get(FUT + "/nowhere")
+    assert [e["path"] for e in journal(fclient, product="futures")] == [FUT + "/nowhere", FUT + "/test/depth"]
+    assert [e["operation"] for e in journal(fclient, product="spot")] == ["last_price"]
+    refused = fclient.get("/_mock/journal", params={"product": "options"}, headers=ADMIN)
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"error": "product: unknown product 'options'; valid: spot, futures"},
+    )
