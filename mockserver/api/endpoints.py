@@ -70,7 +70,7 @@ class Endpoint:
 
     @property
     def all_errors(self) -> tuple[str, ...]:
-        """Every code this endpoint can answer with, auth codes first."""
+        """Every code this spot endpoint can answer with, auth codes first (any product's: ``Product.all_errors``)."""
         return (AUTH_ERRORS if self.auth else ("110041",)) + tuple(c for c in self.errors if c not in AUTH_ERRORS)
 
     def request(self, ids: Mapping[str, Any]) -> dict[str, Any]:

@@ -59,6 +59,7 @@ from .params import Validator, compile_params
 from .reply import error_body, numeric_error_body, numeric_success_body, success_body
 
 __all__ = [
+    "ERROR_CODES",
     "FUTURES",
     "OPERATIONS",
     "PRODUCTS",
@@ -253,6 +254,10 @@ def endpoint_at(path: str, products: Iterable[Product] = PRODUCTS) -> tuple[Prod
     product = product_of_path(path, products)
     return product, product.by_path.get(path)
 
+
+#: Every error code of every product's table: what an injected error fault may name without its own msg
+#: (it answers in the envelope, and with the table's msg, of the product whose path it hits).
+ERROR_CODES: frozenset[str] = frozenset(code for p in PRODUCTS for code in p.errors)
 
 #: Every operation name of every product, sorted: what ``expect=``, journal filters and rate-limit overrides
 #: may name (unique across products: futures names start ``futures.``).

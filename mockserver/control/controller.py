@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from ..api import bounds
 from ..api.faults import FaultRule
 from ..api.journal import JournalEntry, is_secret_header
-from ..api.products import check_operations
+from ..api.products import PRODUCTS, check_operations
 from ..api.verdicts import check_verdict
 from ..clock import Clock
 from ..engine import Account, OrderType, PlaceRequest, Side
@@ -85,6 +85,10 @@ def _amount(d: Decimal) -> str:
 
 def _balances(b: dict[str, Balance]) -> dict[str, dict[str, str]]:
     return {coin: {"free": _amount(v.free), "locked": _amount(v.locked)} for coin, v in b.items()}
+
+
+#: The products a journal filter may name.
+PRODUCT_NAMES = tuple(p.name for p in PRODUCTS)
 
 
 def entry_json(e: JournalEntry, *, bodies: bool = True) -> dict[str, Any]:
@@ -525,11 +529,15 @@ class Controller:
         verdict: str | None = None,
         operation: str | None = None,
         path: str | None = None,
+        product: str | None = None,
         limit: int = 100,
         bodies: bool = True,
     ) -> list[dict[str, Any]]:
-        """Newest first, filtered; an ``operation`` no endpoint has, a ``verdict`` no entry can have and a
-        ``limit`` below 1 are refused (a typo would match nothing, and a test asserting on it pass)."""
+        """Newest first, filtered; an ``operation`` no endpoint has, a ``verdict`` no entry can have, a
+        ``product`` the server does not serve and a ``limit`` below 1 are refused (a typo would match
+        nothing, and a test asserting on it pass)."""
+        if product is not None and product not in PRODUCT_NAMES:
+            raise AdminError(400, f"product: unknown product {product[:32]!r}; valid: {', '.join(PRODUCT_NAMES)}")
         try:
             if operation is not None:
                 check_operations([operation], "operation")
@@ -552,6 +560,8 @@ class Controller:
             if operation is not None and e.operation != operation:
                 continue
             if path is not None and e.path != path:
+                continue
+            if product is not None and e.product != product:
                 continue
             out.append(entry_json(e, bodies=bodies))
             if len(out) >= limit:

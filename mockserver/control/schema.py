@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationErr
 
 from ..api import bounds
 from ..api.auth import DEFAULT_PROFILE, PROFILES
+from ..api.products import ERROR_CODES
 from ..engine.accounts import ALL_PERMISSIONS
-from ..errors import ERROR_TABLE
 
 __all__ = [
     "MAX_OFFSET_MS",
@@ -417,7 +417,7 @@ class FaultSpec(Strict):
         if self.action == "error":
             if self.code is None:
                 raise ValueError("code: an error fault needs a code")
-            if self.code not in ERROR_TABLE and self.msg is None:
+            if self.code not in ERROR_CODES and self.msg is None:
                 raise ValueError(f"msg: code {self.code!r} is not in the error table: give its msg")
         if self.action == "status" and self.status is None:
             raise ValueError("status: a status fault needs an HTTP status (200-599)")

@@ -433,3 +433,61 @@ def test_the_shared_errors_map_onto_the_futures_table() -> None:
     spot_only = futures_error(shared.WithdrawBelowFee("x"))
     assert (spot_only.code, spot_only.detail) == ("10001", "spot error WithdrawBelowFee 110007 on a futures request: x")
     assert futures_error(TooFrequent("t")).code == FUTURES.limit_error
+
+
+def test_the_journal_filters_by_product(fclient: TestClient) -> None:
+    fclient.get(FUT + "/test/depth", params={"symbol": "BTCUSDT"})
+    fclient.get("/api/spot/v1/market/last_price", params={"symbol": "BTCUSDT"})
+    fclient.get(FUT + "/nowhere")
+    assert [e["path"] for e in journal(fclient, product="futures")] == [FUT + "/nowhere", FUT + "/test/depth"]
+    assert [e["operation"] for e in journal(fclient, product="spot")] == ["last_price"]
+    refused = fclient.get("/_mock/journal", params={"product": "options"}, headers=ADMIN)
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"error": "product: unknown product 'options'; valid: spot, futures"},
+    )
+
+
+def test_an_injected_error_answers_in_the_envelope_of_the_path_s_product(fclient: TestClient) -> None:
+    fault = {"action": "error", "code": "10006", "path": FUT + "/test/*"}
+    resp = fclient.post("/_mock/faults", json=fault, headers=ADMIN)
+    assert resp.status_code == 200, resp.text
+    resp = fclient.get(FUT + "/test/depth", params={"symbol": "BTCUSDT"})
+    assert (resp.status_code, resp.content) == (200, b'{"code":10006,"data":null,"msg":"Request too frequently"}')
+    spot = {"action": "error", "code": "110041", "path": "/api/spot/v1/market/*"}
+    assert fclient.post("/_mock/faults", json=spot, headers=ADMIN).status_code == 200
+    resp = fclient.get("/api/spot/v1/market/last_price", params={"symbol": "BTCUSDT"})
+    assert resp.content == b'{"code":"110041","msg":"Interface access times are too fast","data":null,"success":false}'
+
+
+def test_a_futures_request_in_flight_across_a_reset_is_refused_in_the_futures_envelope(fstate: MockState) -> None:
+    app = create_app(state=fstate, products=(SPOT, TEST_FUTURES))
+    path = FUT + "/test/depth"
+    ctx = app.exchange_routes[path]._context(
+        "GET", path, b"symbol=BTCUSDT", {}, b"", "127.0.0.1", fstate.clock.now_ms()
+    )
+    ctx.generation = fstate.generation
+    fstate.reset()  # while the request is in flight
+    reply = app.state.pipeline.admit(ctx)
+    assert (reply.status, reply.body) == (200, b'{"code":10001,"data":null,"msg":"Network Error"}')
+    (entry,) = list(fstate.journal)
+    assert (entry.product, entry.verdict, entry.code) == ("futures", "reset-in-flight", "10001")
+
+
+@pytest.mark.slow  # a state directory: SQLite and a checkpoint on disk (about 1-2 s under load)
+def test_the_durable_log_keeps_futures_requests_and_skips_their_no_effect_refusals(tmp_path: Any) -> None:
+    config = Config(state_dir=tmp_path / "state", frozen_at_ms=1_724_285_700_000)
+    app = create_app(config, products=(SPOT, TEST_FUTURES))
+    durable = app.state.mock.durable
+    assert durable is not None
+    with TestClient(app) as client:
+        signed = Signed(client, now_ms=app.state.mock.clock.now_ms)
+        assert json.loads(signed.post(FUT + "/test/place", {"symbol": "BTCUSDT", "qty": "1"}).content)["code"] == 0
+        bad = signed.post(FUT + "/test/place", {"symbol": "BTCUSDT", "qty": "1"}, sign="0" * 64)
+        assert f_error(bad) == (200, 10007, "Sign signature error")  # FSignatureError: a SignatureError, no effect
+        assert f_error(signed.post(FUT + "/test/place", {"symbol": "BTCUSDT"})) == (200, 10002, "Parameter Error")
+        assert durable.store.log_size() == 2  # the accepted request and the refusal after the nonce was spent
+    durable.close()
+    again = create_app(config, products=(SPOT, TEST_FUTURES))  # replays both: a different answer would raise
+    assert again.state.mock.durable is not None and again.state.mock.durable.replayed == 2
+    again.state.mock.durable.close()
