@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 from starlette.testclient import TestClient
 
+from mockserver import MockState
 from mockserver.api.endpoints import Endpoint
 from mockserver.api.futures_endpoints import FUTURES_ENDPOINTS, FUTURES_PREFIX
 
@@ -35,14 +36,18 @@ def test_the_table_has_the_36_paths_of_the_spec() -> None:
         assert ep.success_msg == "Success" and ep.rate_limit is not None
 
 
+@pytest.mark.parametrize("shapes", ["live", "doc"])
 @pytest.mark.parametrize("ep", FUTURES_ENDPOINTS, ids=lambda e: e.operation)
 def test_example_answers_the_declared_shape(
     ep: Endpoint,
+    shapes: str,
     client: TestClient,
+    state: MockState,
     signed: Signed,
     busy: dict[str, Any],
     new_trader: Callable[[], Signed],
 ) -> None:
+    state.set_switches({"futures_shapes": shapes, "futures_status_padding": "on" if shapes == "doc" else "off"})
     who = new_trader() if ep.operation in FLAT else signed
     data = fok(send(client, who, ep, ep.request(busy)))
     assert [e.message for e in jsonschema.Draft202012Validator(ep.response).iter_errors(data)] == []

@@ -319,3 +319,32 @@ def test_place_order_accepts_qty_as_a_json_number(signed: Signed) -> None:
 def test_an_unknown_symbol_on_a_private_endpoint_answers_20015(signed: Signed) -> None:
     body = {"symbol": "NOPEUSDT", "side": "BUY", "orderType": "LIMIT", "qty": "1", "price": "1"}
     assert ferr(signed.post(f"{F}/trade/place_order", body)) == (20015, "this Futures is not allowed to trade.")
+
+
+def test_more_place_refusals_the_engine_reaches(signed: Signed, maker: Signed) -> None:
+    def refused(**fields: Any) -> tuple[int, str]:
+        return ferr(signed.post(f"{F}/trade/place_order", {"symbol": BTC, "orderType": "LIMIT", **fields}))
+
+    assert refused(side="BUY", qty="0", price="60000") == (30016, "The qty should be larger than")
+    assert refused(side="BUY", qty="50001", orderType="MARKET") == (
+        30039,
+        "The order qty can't be greater than the max order qty",
+    )
+    code, msg = refused(side="BUY", qty="0.01", price="60000.05")
+    assert (code, msg) == (10008, "{value} does not comply with the rule, optional [correctValue]")
+    assert refused(side="SELL", tradeSide="CLOSE", positionId="1", qty="0.01", orderType="MARKET") == (
+        30004,
+        "Position not exist",
+    )
+    fok(signed.post(f"{F}/account/change_leverage", {"symbol": BTC, "marginCoin": "USDT", "leverage": 125}))
+    # 125x allows positions up to the first tier's 50000 USDT (spec §5.4) [L].
+    assert refused(side="BUY", qty="1", price="60000") == (
+        20002,
+        "The current positions amount has exceeded the maximum open limit, please adjust the risk limit",
+    )
+    fok(signed.post(f"{F}/account/change_leverage", {"symbol": BTC, "marginCoin": "USDT", "leverage": 20}))
+    open_position(signed, maker, "BUY")  # one-way: a long
+    assert refused(side="BUY", qty="0.01", price="97000", reduceOnly=True) == (
+        30019,
+        "Order failed. A [Reduce-only] order can not be in the same direction as the open position",
+    )
