@@ -9,7 +9,8 @@
 from __future__ import annotations
 
 from .contracts import Contract, Tier, load_contracts, parse_contracts
-from .engine import CLEARING_ACCOUNT, FEES_ACCOUNT, HOUSE_ACCOUNT, MARGIN_COIN, Futures, wallet_of
+from .engine import Futures
+from .names import CLEARING_ACCOUNT, FEES_ACCOUNT, HOUSE_ACCOUNT, MARGIN_COIN, wallet_of
 from .state import FuturesState
 from .views import (
     AccountSummary,
