@@ -8,8 +8,9 @@
 
 from __future__ import annotations
 
-from .contracts import Contract, Tier, load_contracts, parse_contracts
-from .engine import CLEARING_ACCOUNT, FEES_ACCOUNT, HOUSE_ACCOUNT, MARGIN_COIN, Futures, wallet_of
+from .contracts import Contract, Tier, contracts_text, load_contracts, parse_contracts
+from .engine import Futures
+from .names import CLEARING_ACCOUNT, FEES_ACCOUNT, HOUSE_ACCOUNT, MARGIN_COIN, wallet_of
 from .state import FuturesState
 from .views import (
     AccountSummary,
@@ -61,6 +62,7 @@ __all__ = [
     "TpslRequest",
     "TradeQuery",
     "TradingSetting",
+    "contracts_text",
     "load_contracts",
     "parse_contracts",
     "wallet_of",

@@ -87,6 +87,7 @@ from ..orders import Grid, Order, Side
 from . import state as _state
 from . import tpsl as _tpsl
 from .contracts import Contract, Tier, load_contracts
+from .names import CLEARING_ACCOUNT, FEES_ACCOUNT, HOUSE_ACCOUNT, MARGIN_COIN, SYSTEM_FLOAT, WALLET_PREFIX, wallet_of
 from .rows import (
     AccountRow,
     FillRow,
@@ -124,24 +125,9 @@ from .views import (
 if TYPE_CHECKING:
     from ..exchange import Exchange
 
-__all__ = [
-    "CLEARING_ACCOUNT",
-    "FEES_ACCOUNT",
-    "HOUSE_ACCOUNT",
-    "MARGIN_COIN",
-    "WALLET_PREFIX",
-    "Futures",
-    "wallet_of",
-]
+__all__ = ["BATCH_MAX", "EFFECTS", "KLINE_INTERVALS", "Futures"]
 
-MARGIN_COIN = "USDT"
-# System accounts (no key reaches them). Not named ``futures:<id>``, so no user's wallet can collide.
-CLEARING_ACCOUNT = "futures-clearing"
-FEES_ACCOUNT = "futures-fees"
-HOUSE_ACCOUNT = "futures-house"
-WALLET_PREFIX = "futures:"
-#: What the clearing and house accounts are funded with once (minted, so the ledger audit holds).
-SYSTEM_FLOAT = Decimal("1000000000000000")
+
 _HOUR_MS = 3_600_000
 _DAY_MS = 86_400_000
 EFFECTS = ("GTC", "IOC", "FOK", "POST_ONLY")
@@ -167,11 +153,6 @@ _STOP_TYPES = {"MARK_PRICE": "MARK_PRICE", "MARK": "MARK_PRICE", "LAST_PRICE": "
 
 # Listeners called with (futures, symbol) after a placement on that contract traded.
 TradeListener = Callable[["Futures", str], None]
-
-
-def wallet_of(account_id: str) -> str:
-    """The ledger account of ``account_id``'s futures wallet (the spot wallet's spot/futures transfers use it)."""
-    return WALLET_PREFIX + account_id
 
 
 def _ceil_div(a: int, b: int) -> int:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..orders import Side
+from .names import CLEARING_ACCOUNT, FEES_ACCOUNT, HOUSE_ACCOUNT, MARGIN_COIN, SYSTEM_FLOAT, WALLET_PREFIX
 from .rows import AccountRow, FillRow, FundingRow, MarketRow, OrderRow, PositionRow, TpslRow
 
 if TYPE_CHECKING:
@@ -131,8 +132,6 @@ def pnl_gap(f: Futures) -> int:
 
 def audit(f: Futures) -> dict[str, Decimal]:
     """The futures conservation identities (all zero when money is conserved); see ``Futures.audit``."""
-    from .engine import CLEARING_ACCOUNT, FEES_ACCOUNT, MARGIN_COIN, SYSTEM_FLOAT
-
     ledger = f.ledger
     out = {f"ledger:{MARGIN_COIN}": ledger.audit().get(MARGIN_COIN, Decimal(0))}
     if CLEARING_ACCOUNT in f.exchange.accounts:
@@ -149,8 +148,6 @@ def audit(f: Futures) -> dict[str, Decimal]:
 
 def problems(f: Futures) -> list[str]:
     """Every broken futures invariant; empty when sound."""
-    from .engine import CLEARING_ACCOUNT, FEES_ACCOUNT, HOUSE_ACCOUNT, MARGIN_COIN, WALLET_PREFIX
-
     out: list[str] = [f"futures audit {k}: off by {v}" for k, v in audit(f).items() if v]
     ledger = f.ledger
     held: dict[str, int] = {}

@@ -225,3 +225,23 @@ def test_a_failed_savepoint_puts_futures_back(w: World) -> None:
         raise RuntimeError("admin block failed")
     assert w.f.export_state() == before
     assert w.ex.problems() == []
+
+
+def test_synthetic_liquidity_keeps_ladders_around_the_mark(w: World) -> None:
+    from mockserver.engine.futures.liquidity import FuturesLiquidity
+
+    liq = FuturesLiquidity(w.f, levels=5, seed=1)
+    liq.attach()
+    liq.seed_all()
+    bids, asks = w.f.depth("BTCUSDT")
+    assert ([p for p, _ in bids], [p for p, _ in asks]) == (
+        [D("97951"), D("97902"), D("97853"), D("97804"), D("97755")],
+        [D("98049"), D("98098"), D("98147"), D("98196"), D("98245")],
+    )
+    o = w.f.place(w.bob, R("BTCUSDT", "BUY", D("0.5"), order_type="MARKET"))
+    assert (o.status, o.avg_price) == ("FILLED", D("98049"))
+    assert w.f.funding_info("BTCUSDT").mark_price == D("98049")
+    bids, asks = w.f.depth("BTCUSDT")
+    assert (bids[0][0], asks[0][0], len(bids), len(asks)) == (D("98000"), D("98098"), 5, 5)
+    assert w.ex.problems() == []
+    assert all(v == 0 for v in w.f.audit().values())
