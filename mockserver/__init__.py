@@ -1,11 +1,12 @@
-"""The offline twin of the Bitunix spot REST API.
+"""The offline twin of the Bitunix spot and USDT-M futures REST APIs.
 
 ``create_app(Config())`` builds one independent mock exchange as a Starlette app;
 ``python -m mockserver`` serves it.
 """
 
 from .api.auth import PROFILES, VerificationProfile, canonical_query, sign
-from .api.endpoints import ENDPOINTS, OPERATIONS, Endpoint, check_operations
+from .api.endpoints import ENDPOINTS, Endpoint
+from .api.products import OPERATIONS, PRODUCTS, Product, check_operations
 from .app import create_app
 from .clock import Clock
 from .config import ADMIN_PREFIX, DEMO_API_KEY, DEMO_SECRET, Config
@@ -20,6 +21,7 @@ __all__ = [
     "ENDPOINTS",
     "ERROR_TABLE",
     "OPERATIONS",
+    "PRODUCTS",
     "PROFILES",
     "BitunixError",
     "Clock",
@@ -27,6 +29,7 @@ __all__ = [
     "Endpoint",
     "MockState",
     "PlaceRefusal",
+    "Product",
     "VerificationProfile",
     "__version__",
     "canonical_query",

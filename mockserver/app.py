@@ -8,8 +8,8 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from .api.endpoints import ENDPOINTS
 from .api.pipeline import ExchangeRoute, Hook, Pipeline, RequestContext
+from .api.products import PRODUCTS, Product
 from .clock import http_date
 from .config import Config
 from .control.routes import admin_routes
@@ -29,7 +29,7 @@ class MockApp(Starlette):
 
     exchange_routes: dict[str, ExchangeRoute]
     tenants: Tenants | None  # the root's tenants, served under /t/<id>/ (None in a tenant's own app)
-    not_found: ExchangeRoute  # the exchange's 404, journaled (what the router's catch-all route answers)
+    not_found: ExchangeRoute  # the exchange's 404, journaled, in the product of the path's prefix (the catch-all)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -98,22 +98,26 @@ class _ServedBy:
 
 
 @functools.cache
-def _exchange_table() -> tuple[Route, ...]:
+def _exchange_table(products: tuple[Product, ...] = PRODUCTS) -> tuple[Route, ...]:
     """The router's exchange entries, compiled once per process (a test's tenant builds an app): every
-    endpoint's path, then the catch-all that answers anything else with the exchange's 404, journaled
-    like every other request."""
-    return (*(Route(ep.path, _ServedBy(ep.path)) for ep in ENDPOINTS), Route("/{path:path}", _ServedBy(None)))
+    product's endpoint paths, then the catch-all that answers anything else with the 404 of the product
+    whose prefix the path is under, journaled like every other request."""
+    paths = (ep.path for product in products for ep in product.endpoints)
+    return (*(Route(path, _ServedBy(path)) for path in paths), Route("/{path:path}", _ServedBy(None)))
 
 
-def create_app(config: Config | None = None, *, state: MockState | None = None) -> MockApp:
+def create_app(
+    config: Config | None = None, *, state: MockState | None = None, products: tuple[Product, ...] = PRODUCTS
+) -> MockApp:
     """Build the Starlette app for ``config`` (defaults everywhere).
 
     The exchange state is on ``app.state.mock`` (a :class:`MockState`), shared by
     every request to this app and by in-process callers - never global. The app also
     serves the root's tenants (:mod:`mockserver.tenants`) unless it is a tenant's own.
+    ``products``: the APIs it serves (spot and futures; a test may declare its own).
     """
     state = state or MockState.build(config or Config())
-    pipeline = Pipeline(state, before_handler=(_counterparty_turn(state),))
+    pipeline = Pipeline(state, before_handler=(_counterparty_turn(state),), products=products)
     if state.config.state_dir is not None and state.durable is None:
         from .control.persist import attach  # only with a state directory: no SQLite import otherwise
 
@@ -121,9 +125,12 @@ def create_app(config: Config | None = None, *, state: MockState | None = None) 
     durable = state.durable  # the app owns it; the state only holds the reference (the CLI banner reads it)
     if durable is not None:
         pipeline.around = durable.handle  # every admitted request is logged before it is answered
-    exchange_routes = {ep.path: ExchangeRoute(state, pipeline, ep) for ep in ENDPOINTS}
-    routes = [*_exchange_table()[:-1], *admin_routes(durable.wrap_admin if durable is not None else None)]
-    routes.append(_exchange_table()[-1])  # the catch-all comes last
+    exchange_routes = {
+        ep.path: ExchangeRoute(state, pipeline, ep, product) for product in products for ep in product.endpoints
+    }
+    table = _exchange_table(products)
+    routes = [*table[:-1], *admin_routes(durable.wrap_admin if durable is not None else None)]
+    routes.append(table[-1])  # the catch-all comes last
     app = MockApp(routes=routes)
     app.exchange_routes = exchange_routes
     app.not_found = ExchangeRoute(state, pipeline, None)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-__all__ = ["ADMIN_PREFIX", "DEMO_API_KEY", "DEMO_BALANCES", "DEMO_SECRET", "Config"]
+__all__ = ["ADMIN_PREFIX", "DEMO_API_KEY", "DEMO_BALANCES", "DEMO_FUTURES_BALANCES", "DEMO_SECRET", "Config"]
 
 #: Everything that steers the mock lives under this prefix, outside the exchange's /api/ paths.
 ADMIN_PREFIX = "/_mock"
@@ -22,6 +22,9 @@ DEMO_BALANCES: dict[str, Decimal] = {
     "XRP": Decimal("10000"),
     "DOGE": Decimal("100000"),
 }
+#: The futures wallet (ledger account ``futures:<account_id>``) every account opens with unless told otherwise:
+#: the demo account, admin-created ones, the pytest plugin's and every tenant's, so futures trade at once.
+DEMO_FUTURES_BALANCES: dict[str, Decimal] = {"USDT": Decimal("100000")}
 
 
 @dataclass
@@ -39,6 +42,8 @@ class Config:
     demo_api_key: str = DEMO_API_KEY
     demo_secret: str = DEMO_SECRET
     demo_balances: dict[str, Decimal] = field(default_factory=lambda: dict(DEMO_BALANCES))
+    # The futures wallet of the demo account and, unless an account's creation says otherwise, of every account.
+    demo_futures_balances: dict[str, Decimal] = field(default_factory=lambda: dict(DEMO_FUTURES_BALANCES))
     max_body_bytes: int = 64 * 1024  # exchange bodies are a few KiB (a 20-order batch ~3 KiB); bounds parse work
     journal_size: int = 10_000
     always_diagnose: bool = False  # send x-mock-diagnosis on every rejected request, not only on opt-in

@@ -1,5 +1,9 @@
 """The docs pages' tables, generated from the endpoint, error, admin and fidelity tables.
 
+Each product (:data:`~mockserver.api.products.PRODUCTS`) has its own endpoint, error and fidelity
+regions: spot's are named ``endpoints``, ``errors`` and ``fidelity``; another product's carry its
+name first (``futures-endpoints``, ...). A product with an empty table renders just the header.
+
 ``python -m mockserver.docs --write`` rewrites the regions between ``<!-- BEGIN name -->``
 and ``<!-- END name -->`` of every page in :data:`PAGES`; ``--check`` exits 1 naming the stale
 pages, and a test fails when a page and the tables drift apart.
@@ -10,11 +14,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from .api.endpoints import ENDPOINTS
 from .api.params import Kind, Param
-from .errors import ERROR_TABLE, PLACE_REFUSAL_TABLE
+from .api.products import PRODUCTS, SPOT, Product
+from .errors import PLACE_REFUSAL_TABLE
 
 __all__ = ["PAGES", "ROOT", "SECTIONS", "render_admin", "render_endpoints", "render_errors", "stale_pages", "sync_page"]
 
@@ -32,14 +37,14 @@ def _param_text(params: tuple[Param, ...]) -> str:
     return ", ".join(out) or "-"
 
 
-def render_endpoints() -> str:
-    """The endpoint list: operation (the name journal entries, ``expect=`` and rate limits use), method, path,
-    auth and permission, parameters, confidence."""
+def render_endpoints(product: Product = SPOT) -> str:
+    """A product's endpoint list: operation (the name journal entries, ``expect=`` and rate limits use), method,
+    path, auth and permission, parameters, confidence."""
     rows = [
         "| group | operation | method | path | auth (permission) | parameters | conf. |",
         "|---|---|---|---|---|---|---|",
     ]
-    for ep in ENDPOINTS:
+    for ep in product.endpoints:
         auth = f"signed ({ep.permission})" if ep.auth else "public"
         rows.append(
             f"| {ep.group} | `{ep.operation}` | {ep.method} | `{ep.path}` | {auth} | {_param_text(ep.params)} "
@@ -48,15 +53,17 @@ def render_endpoints() -> str:
     return "\n".join(rows)
 
 
-def render_errors() -> str:
-    """The error table and the placement-refusal table."""
+def render_errors(product: Product = SPOT) -> str:
+    """A product's error table (and spot's placement-refusal table)."""
     rows = [
         "| code | msg | HTTP | meaning | source |",
         "|---|---|---|---|---|",
     ]
-    for e in ERROR_TABLE.values():
+    for e in product.errors.values():
         source = "mock-specific" if e.mock_specific else f"exchange (confidence {e.confidence})"
         rows.append(f"| `{e.code}` | `{e.msg}` | {e.http_status} | {e.meaning} | {source} |")
+    if product is not SPOT:
+        return "\n".join(rows)
     rows += [
         "",
         'Refused placements answer `code "0"` with `data.placeStatus 0` and:',
@@ -101,16 +108,20 @@ def render_profiles() -> str:
     return "\n".join(rows)
 
 
-def render_fidelity() -> str:
-    """What the mock does where evidence is thin, with sources, and the switches that change it."""
+def render_fidelity(product: Product = SPOT) -> str:
+    """What the mock does for ``product`` where evidence is thin, with sources, and the switches that change it."""
     from .fidelity import BEHAVIOURS, SWITCHES
 
     rows = ["| area | the mock | source | conf. | switch |", "|---|---|---|---|---|"]
     for b in BEHAVIOURS:
+        if b.product != product.name:
+            continue
         switch = f"`{b.switch}`" if b.switch else ""
         rows.append(f"| {b.area} | {b.mock} | {b.source} | {b.confidence} | {switch} |")
     rows += ["", "| switch | choices (default first) | what it does | source | conf. |", "|---|---|---|---|---|"]
     for sw in SWITCHES.values():
+        if sw.product != product.name:
+            continue
         choices = ", ".join(f"`{c}`" for c in (sw.default, *(c for c in sw.choices if c != sw.default)))
         rows.append(f"| `{sw.name}` | {choices} | {sw.what} | {sw.source} | {sw.confidence} |")
     return "\n".join(rows)
@@ -122,7 +133,11 @@ def render_bench() -> str:
     return latest.read_text("utf-8").strip() if latest.exists() else "(no benchmark run yet: python -m bench)"
 
 
-SECTIONS = {
+def _per_product(render: Callable[[Product], str], product: Product) -> Callable[[], str]:
+    return lambda: render(product)
+
+
+SECTIONS: dict[str, Callable[[], str]] = {
     "profiles": render_profiles,
     "endpoints": render_endpoints,
     "errors": render_errors,
@@ -130,14 +145,23 @@ SECTIONS = {
     "admin": render_admin,
     "bench": render_bench,
 }
+#: Every other product's regions: ``<product>-endpoints``, ``<product>-errors``, ``<product>-fidelity``.
+for _product in PRODUCTS:
+    if _product is not SPOT:
+        for _name, _render in (
+            ("endpoints", render_endpoints),
+            ("errors", render_errors),
+            ("fidelity", render_fidelity),
+        ):
+            SECTIONS[f"{_product.name}-{_name}"] = _per_product(_render, _product)
 
 
 #: Each page (relative to the repository root) and the generated regions it holds.
 PAGES: dict[str, tuple[str, ...]] = {
     "docs/calling.md": ("profiles",),
-    "docs/endpoints.md": ("endpoints",),
-    "docs/errors.md": ("errors",),
-    "docs/fidelity.md": ("fidelity",),
+    "docs/endpoints.md": ("endpoints", "futures-endpoints"),
+    "docs/errors.md": ("errors", "futures-errors"),
+    "docs/fidelity.md": ("fidelity", "futures-fidelity"),
     "docs/admin.md": ("admin",),
     "bench/README.md": ("bench",),
 }

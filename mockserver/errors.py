@@ -80,6 +80,15 @@ class ParameterError(BitunixError):
     confidence = "H"
     meaning = "a parameter is missing, of the wrong type or out of range; also an unknown symbol"
 
+    def __init__(
+        self, detail: str = "", *, msg: str | None = None, value: str | None = None, choices: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(detail, msg=msg)
+        #: A value outside its enumeration: the value sent and the allowed ones (a product whose
+        #: envelope names them, as futures' 10008 does, reads these; spot's text does not).
+        self.value = value
+        self.choices = choices
+
 
 class SystemError(BitunixError):
     code = "500"

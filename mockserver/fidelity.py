@@ -24,6 +24,7 @@ class Switch:
     what: str  # what each choice does
     source: str
     confidence: str
+    product: str = "spot"  # the product whose behaviour it steers (mockserver.api.products)
 
 
 SWITCHES: dict[str, Switch] = {
@@ -107,6 +108,37 @@ SWITCHES: dict[str, Switch] = {
             "DOC withdraw rules; code 110008 from an exchange error list (CCXT-K)",
             "M rule / L code",
         ),
+        Switch(
+            "futures_nonce_replay",
+            ("off", "profile"),
+            "off",
+            "futures requests: off = a reused nonce is accepted (and not remembered); profile = refused as the "
+            "verification profile says for spot (10007 on futures)",
+            "futures spec §1.4: no source tested nonce reuse; the spec's mock default is off, switchable",
+            "L",
+            "futures",
+        ),
+        Switch(
+            "futures_shapes",
+            ("live", "doc"),
+            "live",
+            "futures reply shapes: live = object account, change_* and funding_rate replies, string total/ctime/"
+            "mtime, BUY/SELL position sides, string depth levels, tpsl/place_order an array; doc = the official "
+            "examples' literal shapes (one-element arrays, integer times and totals, LONG/SHORT, numeric depth "
+            "levels, a tpsl/place_order object)",
+            "futures spec §7.1, §7.2, §7.7: TIQ strict decoding, NET and LB live remarks, NEM depth capture",
+            "H account / M others",
+            "futures",
+        ),
+        Switch(
+            "futures_status_padding",
+            ("off", "on"),
+            "off",
+            "futures order status NEW is sent as NEW_ (on), as PB and TIQ saw it live on order reads",
+            "futures spec §3.0: PB and TIQ both normalise a trailing underscore",
+            "H",
+            "futures",
+        ),
     )
 }
 
@@ -120,6 +152,7 @@ class Behaviour:
     source: str
     confidence: str
     switch: str = ""  # the switch that changes it, if any
+    product: str = "spot"  # the product it describes (mockserver.api.products)
 
 
 BEHAVIOURS: tuple[Behaviour, ...] = (
@@ -310,6 +343,115 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
     ),
     Behaviour("unknown path / method", "HTTP 404 / 405 with an envelope", "404 live; bodies mock-specific", "M/L"),
     Behaviour("synthetic market", "seeded 50-level market maker; seeded price path for the past", "mock choice", "L"),
+    # -- futures: the seam's choices (mockserver/api/products.py); the futures API's own rows follow them.
+    Behaviour(
+        "envelope",
+        '`{"code":0,"data":...,"msg":"Success"}`: code a JSON number, keys in that order, no `success` key; errors '
+        "`data: null`, HTTP 200",
+        "futures spec §2.1: DOC-C examples, OFF `CommonResult.java`, NEM live error bodies",
+        "H",
+        product="futures",
+    ),
+    Behaviour(
+        "unknown path",
+        'anything under `/api/v1/futures/` no endpoint has: `{"code":404,"data":null,"msg":"Not Found"}` with HTTP 200',
+        "futures spec §1.1: NEM live",
+        "M",
+        product="futures",
+    ),
+    Behaviour(
+        "method not allowed",
+        "a futures path called with the other HTTP method answers like an unknown path (code 404, HTTP 200)",
+        "no source; live's gateway answers an unknown path so",
+        "L",
+        product="futures",
+    ),
+    Behaviour(
+        "body too large",
+        "a body over the server's limit (64 KiB) answers 10002 `Parameter Error` with HTTP 200, unread",
+        "no source; every recorded futures refusal is HTTP 200",
+        "L",
+        product="futures",
+    ),
+    Behaviour(
+        "api-key",
+        "a missing api-key answers 10003 `api-key can't be empty`; an unknown one too",
+        "futures spec §2.2: the table for the missing key (M); no futures code is known for an unknown key (L)",
+        "M missing / L unknown",
+        product="futures",
+    ),
+    Behaviour(
+        "signature",
+        "double SHA-256, `k+v` sorted query over decoded values, raw body bytes; a mismatch answers 10007 "
+        "`Sign signature error`; the signature doctor explains it as on spot",
+        "futures spec §1.3: OFF Go vector, PB and TIQ live; §2.2 table",
+        "H scheme / M code",
+        product="futures",
+    ),
+    Behaviour(
+        "timestamp window",
+        "more than 60 s behind refused, ahead accepted (the verification profile's window, as spot); the refusal "
+        "answers 10007 `Sign signature error`",
+        "futures spec §1.4: no futures refusal recorded; spot's window on the same signing stack (M on spot)",
+        "L",
+        product="futures",
+    ),
+    Behaviour(
+        "nonce",
+        "any non-empty nonce; a missing one answers 10007; reuse accepted by default (10007 when the "
+        "`futures_nonce_replay` switch is `profile`)",
+        "futures spec §1.2 (44-character nonces live), §1.4 (reuse never tested)",
+        "L",
+        "futures_nonce_replay",
+        product="futures",
+    ),
+    Behaviour(
+        "IP whitelist and permissions",
+        "a key's IP whitelist answers 10004; a missing permission answers 403 `This API key does not support this "
+        "operation`",
+        "futures spec §2.2 table (403: the newest table only)",
+        "M",
+        product="futures",
+    ),
+    Behaviour(
+        "rate limits",
+        "off by default; when on, the rows' limits of spec §5.16 per IP (public) or per key (signed), answered "
+        "with 10006 `Request too frequently` (10005 means the same; neither was tested live)",
+        "futures spec §2.2, §5.16",
+        "L code",
+        product="futures",
+    ),
+    Behaviour(
+        "parameters",
+        "a missing or malformed parameter answers 10002 `Parameter Error`; a value outside its enumeration the "
+        'live 10008 text (`Parameter 20 does not match, alternative value ["1","5","15","50","max"].`)',
+        "futures spec §2.2: NEM live for 10008",
+        "H 10008 / M 10002",
+        product="futures",
+    ),
+    Behaviour(
+        "internal failure",
+        "an unexpected server error answers 10001 `Network Error`",
+        "futures spec §2.2 table",
+        "M",
+        product="futures",
+    ),
+    Behaviour(
+        "check order",
+        "api-key, nonce, timestamp, sign, rate limit, replay, IP whitelist, permission, parameters, business "
+        "rules (spot's order, one pipeline)",
+        "futures spec §2.2 'check order' (inferred)",
+        "L",
+        product="futures",
+    ),
+    Behaviour(
+        "futures wallet",
+        "every account (demo, admin-created, fixture, tenant) opens with a futures wallet of 100000 USDT "
+        "(`Config.demo_futures_balances`, admin `futures_balances`); an account reset restores it",
+        "issue 21: the quick start trades futures at once; the mock's choice",
+        "L",
+        product="futures",
+    ),
 )
 
 

@@ -172,6 +172,7 @@ class MockState:
                 label="demo",
                 balances=cfg.demo_balances,
                 account_id="demo",
+                futures_balances=cfg.demo_futures_balances,
             )
 
     def switch(self, name: str) -> str:

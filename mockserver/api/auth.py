@@ -345,14 +345,19 @@ class Verifier:
             warnings = tuple(found)
         return AuthResult(account, matched, warnings, nonce, ts)
 
-    def authorize(self, auth: AuthResult, *, now_ms: int, permission: str | None, client_ip: str | None) -> None:
-        """Spend the nonce, then check the key's IP whitelist and permission (the exchange's order)."""
+    def authorize(
+        self, auth: AuthResult, *, now_ms: int, permission: str | None, client_ip: str | None, replay: bool = True
+    ) -> None:
+        """Spend the nonce, then check the key's IP whitelist and permission (the exchange's order).
+
+        ``replay=False``: the request's product does not check nonce reuse (futures by default), so the
+        nonce is neither checked nor remembered."""
         p = self.profile
         account, ts = auth.account, auth.timestamp_ms
         # A nonce is remembered while its timestamp could still pass the window, but a far-future
         # timestamp (accepted where the future is open) buys at most NONCE_HORIZON_MS of memory.
         expires = min(max(ts, now_ms), now_ms + NONCE_HORIZON_MS) + p.past_window_ms
-        if p.reject_replay and not self.nonces.add(account.api_key, auth.nonce, expires, now_ms):
+        if replay and p.reject_replay and not self.nonces.add(account.api_key, auth.nonce, expires, now_ms):
             raise NonceReused(f"nonce {auth.nonce!r} already used with this api-key inside the window")
         if account.ip_whitelist and client_ip not in account.ip_whitelist:
             raise IpNotAllowed(f"{client_ip} not in the key's whitelist")

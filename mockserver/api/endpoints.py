@@ -11,7 +11,7 @@ L = inferred. Each uncertainty is written into the row's ``notes``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,11 +22,9 @@ __all__ = [
     "ENDPOINTS",
     "ENDPOINTS_BY_PATH",
     "EXAMPLE_IDS",
-    "OPERATIONS",
     "SPOT_PREFIX",
     "Endpoint",
     "RateLimit",
-    "check_operations",
 ]
 
 SPOT_PREFIX = "/api/spot/v1"
@@ -72,7 +70,7 @@ class Endpoint:
 
     @property
     def all_errors(self) -> tuple[str, ...]:
-        """Every code this endpoint can answer with, auth codes first."""
+        """Every code this spot endpoint can answer with, auth codes first (any product's: ``Product.all_errors``)."""
         return (AUTH_ERRORS if self.auth else ("110041",)) + tuple(c for c in self.errors if c not in AUTH_ERRORS)
 
     def request(self, ids: Mapping[str, Any]) -> dict[str, Any]:
@@ -803,17 +801,3 @@ WALLET_ENDPOINTS: tuple[Endpoint, ...] = (
 ENDPOINTS = ENDPOINTS + WALLET_ENDPOINTS
 
 ENDPOINTS_BY_PATH: dict[str, Endpoint] = {e.path: e for e in ENDPOINTS}
-
-#: Every operation name, sorted: what ``expect=``, journal filters and rate-limit overrides may name.
-OPERATIONS: tuple[str, ...] = tuple(sorted(e.operation for e in ENDPOINTS))
-
-
-def check_operations(names: Iterable[str], where: str) -> None:
-    """ValueError naming the first of ``names`` that is no endpoint's operation, and listing the valid ones.
-
-    A misspelt name would otherwise filter to nothing or allow nothing, and a test built on it
-    would pass or fail for the wrong reason.
-    """
-    for name in names:
-        if name not in OPERATIONS:
-            raise ValueError(f"{where}: unknown operation {name!r}; valid operations: {', '.join(OPERATIONS)}")

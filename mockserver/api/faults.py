@@ -14,7 +14,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..errors import ERROR_TABLE
+from .products import ERROR_CODES
 
 __all__ = ["ACTIONS", "Decision", "FaultRule", "Faults"]
 
@@ -51,7 +51,7 @@ class FaultRule:
         if self.action == "error":
             if self.code is None:
                 raise ValueError("an error fault needs a code")
-            if self.code not in ERROR_TABLE and self.msg is None:
+            if self.code not in ERROR_CODES and self.msg is None:
                 raise ValueError(f"code {self.code!r} is not in the error table: give its msg")
         if self.action == "status" and (self.status is None or not 200 <= self.status <= 599):
             raise ValueError("status: a status fault needs an HTTP status between 200 and 599")

@@ -8,9 +8,9 @@ exchange. :class:`~mockserver.state.MockState` now counts its generations (every
 arrives and, when the request is dispatched, refuses it if the state has been
 replaced (or deleted) meanwhile - before auth, before any handler, so nothing changes.
 
-The refusal is the exchange's own ``{"code": "500", "msg": "System error"}``
-envelope (HTTP 200, what a client must already handle), with the mock-specific
-reason in ``x-mock-diagnosis`` (always sent) and in the journal: the request is
+The refusal is the exchange's own system error in the envelope of the request's product
+(spot's ``{"code": "500", "msg": "System error"}``, futures' 10001; HTTP 200, what a client must
+already handle), with the mock-specific reason in ``x-mock-diagnosis`` (always sent) and in the journal: the request is
 journaled in the *new* journal with the verdict ``reset-in-flight``, so the test
 that did the reset sees it, and the entry opened in the old journal is closed
 with the same verdict.
@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import SystemError
-from .reply import DIAGNOSIS_HEADER, JSON_CONTENT, Reply, Verdict, error_body, record_entry
+from .reply import DIAGNOSIS_HEADER, JSON_CONTENT, Reply, Verdict, record_entry
 
 if TYPE_CHECKING:
     from ..state import MockState
@@ -39,7 +39,7 @@ def refuse_stale(state: MockState, ctx: RequestContext, began: int) -> Verdict:
     When the journal was replaced too, ``ctx.entry`` moves to a fresh entry in the new one (which
     the pipeline then records) and the entry in the old journal is closed here with the same verdict.
     """
-    err = SystemError("refused")
+    err, body = ctx.product.refusal(SystemError("refused"))
     detail = (
         f"mock: this request began before the exchange was reset, restored or deleted (generation {began}, now "
         f"{state.generation}); it was refused unprocessed and changed nothing"
@@ -54,12 +54,12 @@ def refuse_stale(state: MockState, ctx: RequestContext, began: int) -> Verdict:
         fresh = journal.open(
             state.clock.now_ms(), entry.method, entry.path, entry.query, entry.headers, entry.body, entry.client
         )
-        fresh.operation, fresh.api_key = entry.operation, entry.api_key
-        closing = Verdict(STALE_VERDICT, err.code, detail, Reply(200, error_body(err.code, err.msg)))
+        fresh.operation, fresh.api_key, fresh.product = entry.operation, entry.api_key, entry.product
+        closing = Verdict(STALE_VERDICT, err.code, detail, Reply(200, body))
         closing.note("generation", dict(generations))
         record_entry(entry, closing)
         ctx.entry = fresh
     headers = [JSON_CONTENT, (DIAGNOSIS_HEADER, detail.encode("ascii"))]
-    verdict = Verdict(STALE_VERDICT, err.code, detail, Reply(200, error_body(err.code, err.msg), headers))
+    verdict = Verdict(STALE_VERDICT, err.code, detail, Reply(200, body, headers))
     verdict.note("generation", generations)
     return verdict

@@ -113,6 +113,7 @@ class JournalEntry:
     response: bytes = b""
     extra: dict[str, Any] = field(default_factory=dict)
     tenant: str | None = None  # the tenant whose exchange saw it (mockserver.tenants); None on the root
+    product: str = "spot"  # the product the request was for (mockserver.api.products): its endpoint's or prefix's
     # The ring that holds the entry, told when the response (and so the entry's size) is set.
     _journal: Journal | None = field(default=None, repr=False, compare=False)
     _size: int = field(default=0, repr=False, compare=False)

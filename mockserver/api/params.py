@@ -66,6 +66,8 @@ class Kind(StrEnum):
     ENUM_INT = "enum_int"
     ENUM_STR = "enum_str"
     DECIMAL = "decimal"
+    SIGNED_DECIMAL = "signed_decimal"
+    BOOLEAN = "boolean"
     ISO_TIME = "iso_time"
     UNIX_SECONDS = "unix_seconds"
     OBJECT_LIST = "object_list"
@@ -100,6 +102,7 @@ class Param:
             Kind.INT: "integer",
             Kind.ENUM_INT: "integer",
             Kind.OBJECT_LIST: "array",
+            Kind.BOOLEAN: "boolean",
         }.get(self.kind, "string")
 
 
@@ -235,7 +238,7 @@ class Integer(Rule):
                 except BoundError as exc:
                     raise ParameterError(str(exc)) from None
             if choices and str(out) not in choices:
-                raise ParameterError(f"{p.name}: must be one of {', '.join(choices)}")
+                raise ParameterError(f"{p.name}: must be one of {', '.join(choices)}", value=str(out), choices=choices)
             return out
 
         return read
@@ -282,7 +285,7 @@ class Choice(Rule):
         def read(value: Any, warnings: Any) -> Any:
             text = _as_text(p, value)
             if text not in p.choices:
-                raise ParameterError(f"{p.name}: must be one of {', '.join(p.choices)}")
+                raise ParameterError(f"{p.name}: must be one of {', '.join(p.choices)}", value=text, choices=p.choices)
             return text
 
         return read
@@ -309,6 +312,44 @@ class Amount(Rule):
     def schema(self, p: Param, in_query: bool, item: ItemSchema) -> dict[str, Any]:
         text = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "maxLength": MAX_DIGITS + 1}
         return text if in_query else _one_of(text, {"type": "number", "minimum": 0})
+
+
+class SignedAmount(Rule):
+    """A plain decimal that may carry a leading minus (futures ``adjust_position_margin`` removes margin so)."""
+
+    def bind(self, p: Param) -> Coerce:
+        unsigned = Amount().bind(p)
+
+        def read(value: Any, warnings: Any) -> Any:
+            if type(value) is str and value.startswith("-"):
+                return -unsigned(value[1:], warnings)
+            if isinstance(value, int | Decimal) and not isinstance(value, bool) and value < 0:
+                return -unsigned(-value, warnings)
+            return unsigned(value, warnings)
+
+        return read
+
+    def schema(self, p: Param, in_query: bool, item: ItemSchema) -> dict[str, Any]:
+        text = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "maxLength": MAX_DIGITS + 2}
+        return text if in_query else _one_of(text, {"type": "number"})
+
+
+class Flag(Rule):
+    """A boolean: JSON true/false in a body, the text true/false in a query (futures ``reduceOnly``)."""
+
+    def bind(self, p: Param) -> Coerce:
+        def read(value: Any, warnings: Any) -> Any:
+            if isinstance(value, bool):
+                return value
+            if value in ("true", "false"):
+                return value == "true"
+            raise ParameterError(f"{p.name}: expected true or false")
+
+        return read
+
+    def schema(self, p: Param, in_query: bool, item: ItemSchema) -> dict[str, Any]:
+        text = {"type": "string", "enum": ["true", "false"]}
+        return text if in_query else _one_of({"type": "boolean"}, text)
 
 
 class IsoTime(Rule):
@@ -349,6 +390,8 @@ RULES: dict[Kind, Rule] = {
     Kind.ENUM_INT: Integer(),
     Kind.ENUM_STR: Choice(),
     Kind.DECIMAL: Amount(),
+    Kind.SIGNED_DECIMAL: SignedAmount(),
+    Kind.BOOLEAN: Flag(),
     Kind.ISO_TIME: IsoTime(),
     Kind.UNIX_SECONDS: UnixSeconds(),
     Kind.OBJECT_LIST: ObjectList(),
@@ -375,7 +418,7 @@ def _coerce_list(p: Param, value: Any, warnings: list[Warning] | None, item_vali
             try:
                 items.append(item_validator(item, warnings, f"{p.name}[{i}]."))
             except ParameterError as exc:
-                raise ParameterError(f"{p.name}[{i}].{exc.detail}") from None
+                raise ParameterError(f"{p.name}[{i}].{exc.detail}", value=exc.value, choices=exc.choices) from None
         except ParameterError as refusal:
             if not p.per_item:
                 raise
@@ -394,7 +437,7 @@ def _type_warning(declared: str, p: Param, value: Any, where: str) -> Warning | 
 
 
 #: The Python type a JSON value of each declared type decodes to (no type warning for it).
-_WIRE_TYPES: dict[str, type] = {"string": str, "integer": int, "number": int}
+_WIRE_TYPES: dict[str, type] = {"string": str, "integer": int, "number": int, "boolean": bool}
 
 #: Decimal text that surely passes every bound (<= 20 integer digits, <= 30 decimals, <= MAX_DIGITS + 1 long).
 _SURE_DECIMAL = re.compile(r"\A[0-9]{1,20}(?:\.[0-9]{1,30})?\Z")

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -25,7 +25,6 @@ from starlette.types import Receive, Scope, Send
 from ..clock import http_date
 from ..engine.accounts import Account
 from ..errors import (
-    ERROR_TABLE,
     BitunixError,
     BodyTooLarge,
     MethodNotAllowed,
@@ -41,12 +40,13 @@ from .auth import AuthResult, query_pairs
 from .bodies import TOO_LARGE, Disconnected, TooLarge, declared_over, read_body
 from .docrules import Warning, warn
 from .doctor import SECONDS_HEADER_MESSAGE, Diagnosis, diagnose, timestamp_hint
-from .endpoints import ENDPOINTS, Endpoint
+from .endpoints import Endpoint
 from .faults import Decision
-from .handlers import Call, bind
+from .handlers import Call, Handler
 from .inflight import refuse_stale
 from .journal import JournalEntry
-from .params import Validator, compile_params
+from .params import Validator
+from .products import PRODUCTS, SPOT, Product, endpoint_at
 from .reply import (
     DIAGNOSIS_HEADER,
     EXPECTED_INPUT_HEADER,
@@ -81,10 +81,10 @@ log = logging.getLogger("mockserver")
 #: :mod:`mockserver.reqlog` formats them. Nothing is built when the logger is not enabled for INFO.
 request_log = logging.getLogger("mockserver.requests")
 
-#: Every operation of the endpoint table with its handler; importing this module fails unless they pair up.
-HANDLERS_BY_OPERATION = bind(ep.operation for ep in ENDPOINTS)
-#: Each operation's parameter validator, compiled once from its row.
-VALIDATORS: dict[str, Validator] = {ep.operation: compile_params(ep.params) for ep in ENDPOINTS}
+#: Spot's operations with their handlers and compiled parameter validators (each product holds its own:
+#: :mod:`mockserver.api.products`, where importing fails unless rows and handlers pair up).
+HANDLERS_BY_OPERATION: Mapping[str, Handler] = SPOT.handlers
+VALIDATORS: Mapping[str, Validator] = SPOT.validators
 
 
 def log_request(entry: JournalEntry) -> None:
@@ -128,6 +128,8 @@ class RequestContext:
     client_ip: str | None
     now_ms: int
     entry: JournalEntry
+    #: The product the request is for: its endpoint's, or (no endpoint) the one whose prefix the path is under.
+    product: Product = SPOT
     # What the route saw on arrival (admission); a replay leaves them unset.
     generation: int | None = None  # the state's generation when the request arrived
     too_large: bool = False  # the body passed the size limit (and was not read)
@@ -138,6 +140,9 @@ class RequestContext:
     args: dict[str, Any] | None = None  # typed, once check_parameters has passed
     raw: dict[str, Any] | None = None  # as sent (for echoing)
     warnings: tuple[Warning, ...] = ()
+    #: The class name of the shared error that refused the request, before the product translated it
+    #: (the durable log skips refusals that changed nothing by this name, whatever the product calls them).
+    refused_by: str | None = None
 
     @property
     def ep(self) -> Endpoint:
@@ -197,15 +202,16 @@ class Pipeline:
         *,
         around: Around | None = None,
         before_handler: tuple[Hook, ...] = (),
+        products: tuple[Product, ...] = PRODUCTS,
     ) -> None:
         self.state = state
+        #: The products this pipeline serves (the first answers paths under no product's prefix).
+        self.products = products
         #: Runs the exchange's checks for a request that passed admission (``around(ctx, self.handle)``):
         #: with a state directory, the durable log (``app.py`` composes it).
         self.around = around
         #: Called once a request is about to reach its handler (the counterparty's turn, composed in ``app.py``).
         self.before_handler = before_handler
-        self.handlers = HANDLERS_BY_OPERATION
-        self.validators = VALIDATORS
         self.admission: tuple[Check, ...] = (self.check_stale, self.check_size, self.check_fault)
         self.checks: tuple[Check, ...] = (
             self.check_found,
@@ -242,10 +248,7 @@ class Pipeline:
         except Exception:
             # Never a traceback to the client: log it here, answer the exchange's system error.
             log.exception("unexpected error on %s %s", ctx.method, ctx.path)
-            failure = SystemError("internal error; see the server log")
-            verdict = Verdict(
-                "SystemError", failure.code, failure.detail, Reply(200, error_body(failure.code, failure.msg))
-            )
+            verdict = self.verdict(ctx, SystemError("internal error; see the server log"))
         assert verdict is not None, "run_handler always ends the request"
         return self.record(ctx, verdict)
 
@@ -260,14 +263,13 @@ class Pipeline:
     def check_size(self, ctx: RequestContext) -> Verdict | None:
         if not ctx.too_large:
             return None
-        err = BodyTooLarge(f"body over {self.state.config.max_body_bytes} bytes")
-        return Verdict(type(err).__name__, err.code, err.detail, Reply(err.http_status, error_body(err.code, err.msg)))
+        return self.verdict(ctx, BodyTooLarge(f"body over {self.state.config.max_body_bytes} bytes"))
 
     def check_fault(self, ctx: RequestContext) -> Verdict | None:
         decision = ctx.fault
         if decision is None or decision.reply is None:
             return None
-        reply = fault_reply(decision)
+        reply = fault_reply(decision, ctx.product)
         code = decision.reply.code if decision.reply.action == "error" else str(reply.status)
         return Verdict("fault", code, f"injected by {decision.rules[-1]}", reply)
 
@@ -313,14 +315,19 @@ class Pipeline:
     def check_nonce_and_access(self, ctx: RequestContext) -> Verdict | None:
         auth = ctx.auth
         if auth is not None:
+            switch = ctx.product.replay_switch  # a product may leave the replay check to a switch (futures)
             self.state.verifier.authorize(
-                auth, now_ms=ctx.now_ms, permission=ctx.ep.permission, client_ip=ctx.client_ip
+                auth,
+                now_ms=ctx.now_ms,
+                permission=ctx.ep.permission,
+                client_ip=ctx.client_ip,
+                replay=switch is None or self.state.switch(switch) == "profile",
             )
         return None
 
     def check_parameters(self, ctx: RequestContext) -> Verdict | None:
         ep = ctx.ep
-        validate = self.validators[ep.operation]
+        validate = ctx.product.validators[ep.operation]
         if ep.in_query:
             ctx.raw = raw = dict(query_pairs(ctx.raw_query)) if ctx.raw_query else {}
             ctx.args = validate(raw, None, "")
@@ -341,31 +348,39 @@ class Pipeline:
         assert args is not None and raw is not None, "check_parameters has passed"
         for hook in self.before_handler:
             hook(ctx)
-        data = self.handlers[ep.operation](Call(state, ctx.account, args, raw, ctx.now_ms))
-        reply = Reply(200, success_body(data, ep.success_msg))
+        product = ctx.product
+        data = product.handlers[ep.operation](Call(state, ctx.account, args, raw, ctx.now_ms))
+        reply = Reply(200, product.success_body(data, product.msg_of(ep)))
         if ctx.warnings and self._diagnosing(ctx):
             reply.headers.append((WARNINGS_HEADER, _header_safe("; ".join(w.text() for w in ctx.warnings))))
         return _accepted(ep.operation, data, reply)
 
     # ------------------------------------------------------------------ refusals and the journal
 
+    def verdict(self, ctx: RequestContext, err: BitunixError) -> Verdict:
+        """The verdict for ``err`` in the words of the request's product (its error, code and envelope)."""
+        own, body = ctx.product.refusal(err)
+        ctx.refused_by = type(err).__name__
+        return Verdict(type(own).__name__, own.code, own.detail, Reply(own.http_status, body))
+
     def refused(self, ctx: RequestContext, err: BitunixError) -> Verdict:
-        """The verdict for an exchange error; the explanations (doctor, hints) are made only here."""
-        verdict = Verdict(
-            type(err).__name__, err.code, err.detail, Reply(err.http_status, error_body(err.code, err.msg))
-        )
+        """The verdict for an exchange error; the explanations (doctor, hints) are made only here.
+
+        The checks raise the shared errors; the product translates them (:meth:`verdict`), and the
+        explanations key on the shared error, so the doctor serves every product alike."""
+        verdict = self.verdict(ctx, err)
         headers = verdict.reply.headers
         diagnosing = self._diagnosing(ctx)
-        if isinstance(err, MethodNotAllowed) and ctx.endpoint is not None:
+        if isinstance(err, MethodNotAllowed) and ctx.endpoint is not None and verdict.reply.status == 405:
             headers.append((b"allow", ctx.endpoint.method.encode()))  # RFC 9110 asks every 405 to say what is allowed
-        explained = err.detail
-        if err.code == RequestExpired.code:
+        explained = verdict.detail
+        if isinstance(err, RequestExpired):
             # Refused before the signature is checked, so the doctor never runs: name seconds here.
             hint = timestamp_hint(ctx.headers.get("timestamp", ""))
             if hint is not None:
-                verdict.detail = explained = f"{err.detail}; {hint}"
+                verdict.detail = explained = f"{verdict.detail}; {hint}"
                 verdict.note("diagnosis", {"mistake": "seconds-timestamp", "message": SECONDS_HEADER_MESSAGE})
-        if err.code == SignatureError.code:
+        if isinstance(err, SignatureError):
             found = self._doctor(ctx)
             if found is not None:
                 verdict.note("diagnosis", found.to_json())
@@ -472,8 +487,8 @@ async def send_reply(send: Send, reply: Reply, *, drop: bool = False, date: byte
         await send({"type": "http.response.body", "body": reply.body[: len(reply.body) // 2], "more_body": False})
 
 
-def fault_reply(decision: Decision) -> Reply:
-    """The answer an error or status fault puts in place of the exchange's."""
+def fault_reply(decision: Decision, product: Product = SPOT) -> Reply:
+    """The answer an error or status fault puts in place of the exchange's (an error in ``product``'s envelope)."""
     rule = decision.reply
     assert rule is not None
     headers = [JSON_CONTENT]
@@ -481,10 +496,10 @@ def fault_reply(decision: Decision) -> Reply:
         headers.append((b"retry-after", str(rule.retry_after).encode()))
     if rule.action == "error":
         assert rule.code is not None
-        info = ERROR_TABLE.get(rule.code)
+        info = product.errors.get(rule.code)
         msg = rule.msg if rule.msg is not None else (info.msg if info else "")
         status = rule.status or (info.http_status if info else 200)
-        return Reply(status, error_body(rule.code, msg), headers)
+        return Reply(status, product.error_body(rule.code, msg), headers)
     assert rule.status is not None
     if rule.body is not None:
         return Reply(rule.status, rule.body.encode("utf-8"), [(b"content-type", b"text/plain"), *headers[1:]])
@@ -499,11 +514,15 @@ class ExchangeRoute:
     loop each request is atomic.
     """
 
-    def __init__(self, state: MockState, pipeline: Pipeline, endpoint: Endpoint | None) -> None:
+    def __init__(
+        self, state: MockState, pipeline: Pipeline, endpoint: Endpoint | None, product: Product | None = None
+    ) -> None:
         self.state = state
         self.pipeline = pipeline
         self.endpoint = endpoint
         self.operation = endpoint.operation if endpoint is not None else None
+        #: The endpoint's product; ``None`` (the 404 route): the product whose prefix the path is under.
+        self.product = product
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.state
@@ -548,4 +567,6 @@ class ExchangeRoute:
         """The request's context, with its journal entry opened (named by operation even if refused early)."""
         entry = self.state.journal.open(now, method, path, raw_query.decode("latin-1"), headers, body, ip)
         entry.operation = self.operation
-        return RequestContext(self.endpoint, method, path, raw_query, headers, body, ip, now, entry)
+        product = self.product or endpoint_at(path, self.pipeline.products)[0]
+        entry.product = product.name
+        return RequestContext(self.endpoint, method, path, raw_query, headers, body, ip, now, entry, product)

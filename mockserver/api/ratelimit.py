@@ -1,5 +1,6 @@
 """Rate limits as the exchange states them, switchable.
 
+Each product's rows carry their limits (futures: the pages' per-IP and per-uid values).
 The spot docs state 10 requests/s per IP for the wallet endpoints and nothing
 for the others; live traffic shows ``110041`` when a client goes too fast. So
 endpoints with a stated limit use it, the rest use an assumed default (10/s, per
@@ -15,7 +16,8 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
-from .endpoints import ENDPOINTS, Endpoint, RateLimit
+from .endpoints import Endpoint, RateLimit
+from .products import PRODUCTS
 
 __all__ = ["DEFAULT_LIMIT", "RateLimiter"]
 
@@ -56,10 +58,11 @@ class RateLimiter:
         return base
 
     def table(self) -> dict[str, dict[str, object]]:
-        """Per operation: the limit in force, what it counts by, whether the docs state it."""
+        """Per operation of every product: the limit in force, what it counts by, whether the docs state it."""
         return {
             ep.operation: {"per_second": lim.per_second, "scope": lim.scope, "stated": lim.stated}
-            for ep in ENDPOINTS
+            for product in PRODUCTS
+            for ep in product.endpoints
             for lim in (self.limit(ep),)
         }
 

@@ -23,6 +23,8 @@ __all__ = [
     "Reply",
     "Verdict",
     "error_body",
+    "numeric_error_body",
+    "numeric_success_body",
     "record_entry",
     "success_body",
 ]
@@ -48,6 +50,18 @@ _SUCCESS_HEADS: dict[str, bytes] = {}
 
 def error_body(code: str, msg: str) -> bytes:
     return orjson.dumps({"code": code, "msg": msg, "data": None, "success": False})
+
+
+def numeric_success_body(data: Any, msg: str) -> bytes:
+    """The futures envelope: ``{"code":0,"data":...,"msg":...}`` (a JSON number, keys in the docs' order)."""
+    return b'{"code":0,"data":' + orjson.dumps(data) + b',"msg":' + orjson.dumps(msg) + b"}"
+
+
+def numeric_error_body(code: str, msg: str) -> bytes:
+    """The futures error envelope: ``{"code":<number>,"data":null,"msg":...}`` (a code that is no number,
+    as an injected fault may name, stays text rather than fail)."""
+    number = code.isascii() and code.lstrip("-").isdigit() and len(code) < 19
+    return orjson.dumps({"code": int(code) if number else code, "data": None, "msg": msg})
 
 
 @dataclass(slots=True)

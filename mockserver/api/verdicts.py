@@ -7,9 +7,9 @@ valid names.
 
 from __future__ import annotations
 
-from ..errors import BitunixError
 from .inflight import STALE_VERDICT
 from .pipeline import PLACE_REFUSED
+from .products import PRODUCTS
 
 __all__ = ["REJECTED", "check_verdict", "verdict_filters"]
 
@@ -21,14 +21,9 @@ _NAMED = ("accepted", "pending", PLACE_REFUSED, "fault", STALE_VERDICT, "disconn
 
 
 def _refusals() -> list[str]:
-    """The class name of every exchange error (the pipeline's verdict for a request it refused with one)."""
-    found: list[str] = []
-    stack = list(BitunixError.__subclasses__())
-    while stack:
-        cls = stack.pop()
-        found.append(cls.__name__)
-        stack.extend(cls.__subclasses__())
-    return sorted(set(found))
+    """The class name of every product's exchange errors (the pipeline's verdict for a request it refused
+    with one, in the words of the request's product)."""
+    return sorted({info.name for product in PRODUCTS for info in product.errors.values()})
 
 
 def verdict_filters() -> list[str]:

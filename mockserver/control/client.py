@@ -109,6 +109,7 @@ class AccountInfo(TypedDict):
     permissions: list[str]
     ip_whitelist: list[str]
     balances: dict[str, BalanceInfo]
+    futures_balances: dict[str, BalanceInfo]  # the futures wallet (ledger account futures:<account_id>)
 
 
 class ClockInfo(TypedDict):
@@ -162,6 +163,7 @@ class JournalEntry(TypedDict):
     headers: dict[str, str]
     client: str | None
     operation: str | None
+    product: str  # "spot", "futures": the product the request was for (its endpoint's, or its path prefix's)
     api_key: str | None
     verdict: str
     code: str | None
@@ -184,9 +186,12 @@ def account_request(
     label: str = "",
     permissions: Sequence[str] | None = None,
     ip_whitelist: Sequence[str] | None = None,
+    futures_balances: Mapping[str, object] | None = None,
 ) -> dict[str, Any]:
     """The body of ``POST /_mock/accounts`` (:meth:`MockAdmin.create_account`): fresh random credentials
-    unless given, amounts as decimal strings. The pytest plugin hands it to the controller in-process."""
+    unless given, amounts as decimal strings. ``futures_balances``: the futures wallet it opens with (``None``:
+    the server's default, 100000 USDT unless configured; ``{}``: none). The pytest plugin hands it to the
+    controller in-process."""
     return _given(
         api_key=api_key or new_api_key(),
         secret=secret or new_secret(),
@@ -194,6 +199,9 @@ def account_request(
         balances={c: _decimal_text(a) for c, a in (balances or {}).items()},
         permissions=list(permissions) if permissions is not None else None,
         ip_whitelist=list(ip_whitelist) if ip_whitelist is not None else None,
+        futures_balances=(
+            None if futures_balances is None else {c: _decimal_text(a) for c, a in futures_balances.items()}
+        ),
     )
 
 
@@ -346,10 +354,18 @@ class MockAdmin:
         label: str = "",
         permissions: Sequence[str] | None = None,
         ip_whitelist: Sequence[str] | None = None,
+        futures_balances: Mapping[str, object] | None = None,
     ) -> AccountInfo:
-        """A new account with a fresh random api-key and secret (unless given) and these balances."""
+        """A new account with a fresh random api-key and secret (unless given) and these balances; its futures
+        wallet opens with ``futures_balances`` (``None``: the server's default; ``{}``: none)."""
         body = account_request(
-            balances, api_key=api_key, secret=secret, label=label, permissions=permissions, ip_whitelist=ip_whitelist
+            balances,
+            api_key=api_key,
+            secret=secret,
+            label=label,
+            permissions=permissions,
+            ip_whitelist=ip_whitelist,
+            futures_balances=futures_balances,
         )
         return cast(AccountInfo, self.call("POST", "/accounts", body))
 
@@ -584,6 +600,7 @@ class MockAdmin:
         operation: str | None = None,
         verdict: str | None = None,
         path: str | None = None,
+        product: str | None = None,
         bodies: bool = True,
         wait: float = 5.0,
         limit: int = 100_000,
@@ -591,6 +608,7 @@ class MockAdmin:
         """Journal entries, oldest first, filtered; waits up to ``wait`` s for requests still in flight.
 
         ``verdict``: ``accepted``, ``rejected`` (anything else) or one refusal (``SignatureError``...).
+        ``product``: ``spot`` or ``futures`` (the product the request was for).
         Raises ValueError, before any request, on a ``verdict`` no entry can have (listing the valid ones:
         a misspelt one would filter to nothing) or a ``limit`` below 1, and TimeoutError naming the
         requests still pending after ``wait`` seconds (0: do not wait).
@@ -601,7 +619,14 @@ class MockAdmin:
             check_verdict(verdict, "requests(verdict=)")
         if limit < 1:
             raise ValueError(f"requests(limit=): must be >= 1, got {limit}")
-        params = _given(api_key=api_key, operation=operation, path=path, limit=limit, bodies=None if bodies else "0")
+        params = _given(
+            api_key=api_key,
+            operation=operation,
+            path=path,
+            product=product,
+            limit=limit,
+            bodies=None if bodies else "0",
+        )
         deadline = time.monotonic() + wait
         while True:
             entries = cast(list[JournalEntry], self.call("GET", "/journal", params=params))

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel
 
 from ..api import bounds
-from ..api.endpoints import check_operations
 from ..api.faults import FaultRule
 from ..api.journal import JournalEntry, is_secret_header
+from ..api.products import PRODUCTS, check_operations
 from ..api.verdicts import check_verdict
 from ..clock import Clock
 from ..engine import Account, OrderType, PlaceRequest, Side
-from ..engine.accounts import Balance, LedgerError
+from ..engine.accounts import Balance, LedgerError, futures_wallet
 from ..engine.money import mul
 from ..errors import BitunixError, InsufficientBalance, PlaceRefusal
 from .counterparty import FillRefused, Script
@@ -87,6 +87,10 @@ def _balances(b: dict[str, Balance]) -> dict[str, dict[str, str]]:
     return {coin: {"free": _amount(v.free), "locked": _amount(v.locked)} for coin, v in b.items()}
 
 
+#: The products a journal filter may name.
+PRODUCT_NAMES = tuple(p.name for p in PRODUCTS)
+
+
 def entry_json(e: JournalEntry, *, bodies: bool = True) -> dict[str, Any]:
     """A journal entry as JSON: bodies as UTF-8 text (invalid bytes escaped)."""
     out: dict[str, Any] = {
@@ -98,6 +102,7 @@ def entry_json(e: JournalEntry, *, bodies: bool = True) -> dict[str, Any]:
         "headers": e.headers,
         "client": e.client,
         "operation": e.operation,
+        "product": e.product,
         "api_key": e.api_key,
         "verdict": e.verdict,
         "code": e.code,
@@ -162,6 +167,7 @@ class Controller:
             "permissions": sorted(acct.permissions),
             "ip_whitelist": list(acct.ip_whitelist),
             "balances": _balances(self.state.exchange.balances(acct.account_id)),
+            "futures_balances": _balances(self.state.exchange.balances(futures_wallet(acct.account_id))),
         }
 
     def accounts(self) -> list[dict[str, Any]]:
@@ -176,7 +182,8 @@ class Controller:
             raise AdminError(400, f"{field}: unknown coin {coin!r}")
 
     def create_account(self, spec: Any) -> dict[str, Any]:
-        """Open an account: optional api_key, secret, label, balances, permissions, ip_whitelist.
+        """Open an account: optional api_key, secret, label, balances, futures_balances (absent: the server's
+        default futures wallet; ``{}``: none), permissions, ip_whitelist.
 
         All or nothing: every field is checked first, and if the engine still refuses, no
         trace of the account remains (no key, no balance, no deposit record, no id spent).
@@ -184,6 +191,9 @@ class Controller:
         body = _spec(AccountSpec, spec)
         for coin in body.balances:
             self._check_coin(coin, f"balances.{coin}")
+        futures = self.state.config.demo_futures_balances if body.futures_balances is None else body.futures_balances
+        for coin in body.futures_balances or {}:
+            self._check_coin(coin, f"futures_balances.{coin}")
         ex, wallet = self.state.exchange, self.state.wallet
         if body.api_key is not None and ex.account_by_key(body.api_key) is not None:
             raise AdminError(409, f"api-key {body.api_key!r} already exists")
@@ -196,6 +206,7 @@ class Controller:
                     permissions=body.permissions,
                     ip_whitelist=body.ip_whitelist,
                     balances=body.balances,
+                    futures_balances=futures,
                 )
         except Exception as exc:
             if isinstance(exc, ValueError):
@@ -518,11 +529,15 @@ class Controller:
         verdict: str | None = None,
         operation: str | None = None,
         path: str | None = None,
+        product: str | None = None,
         limit: int = 100,
         bodies: bool = True,
     ) -> list[dict[str, Any]]:
-        """Newest first, filtered; an ``operation`` no endpoint has, a ``verdict`` no entry can have and a
-        ``limit`` below 1 are refused (a typo would match nothing, and a test asserting on it pass)."""
+        """Newest first, filtered; an ``operation`` no endpoint has, a ``verdict`` no entry can have, a
+        ``product`` the server does not serve and a ``limit`` below 1 are refused (a typo would match
+        nothing, and a test asserting on it pass)."""
+        if product is not None and product not in PRODUCT_NAMES:
+            raise AdminError(400, f"product: unknown product {product[:32]!r}; valid: {', '.join(PRODUCT_NAMES)}")
         try:
             if operation is not None:
                 check_operations([operation], "operation")
@@ -545,6 +560,8 @@ class Controller:
             if operation is not None and e.operation != operation:
                 continue
             if path is not None and e.path != path:
+                continue
+            if product is not None and e.product != product:
                 continue
             out.append(entry_json(e, bodies=bodies))
             if len(out) >= limit:

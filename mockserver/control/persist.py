@@ -84,9 +84,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..api.bodies import receive_body
-from ..api.endpoints import ENDPOINTS_BY_PATH
 from ..api.faults import FaultRule
 from ..api.journal import Journal
+from ..api.products import endpoint_at
 from ..clock import Clock
 from ..config import ADMIN_PREFIX, Config
 from ..fidelity import SWITCHES
@@ -130,7 +130,8 @@ COMPACT_MIN_BYTES = 2 << 20
 COMPACT_FIXED_BYTES = int(os.environ.get("BITUNIX_MOCK_STATE_COMPACT_BYTES") or 0)
 #: Log records deleted per transaction when a checkpoint makes them unnecessary (bounds a request's wait).
 _TRIM_CHUNK = 2_000
-#: Refusals raised before a nonce is spent or anything else is touched: never logged.
+#: Refusals raised before a nonce is spent or anything else is touched: never logged. The names are the shared
+#: errors' (``RequestContext.refused_by``), whatever a product calls them in its own answer.
 NO_EFFECT = frozenset(
     {
         "ApiKeyNotFound",
@@ -780,7 +781,7 @@ class Durable:
         with state.clock.pinned(ctx.now_ms):
             reply = self.pipeline.handle(ctx)
         entry = ctx.entry
-        if watch and entry.verdict not in NO_EFFECT:
+        if watch and ctx.refused_by not in NO_EFFECT:
             head = {
                 "k": "x",
                 "t": ctx.now_ms,
@@ -920,8 +921,9 @@ class Durable:
                 headers = dict(head["h"])
                 query = str(head["q"])
                 entry = scratch.open(now, head["m"], head["p"], query, headers, body, head["ip"])
+                product, endpoint = endpoint_at(head["p"], self.pipeline.products)
                 ctx = RequestContext(
-                    ENDPOINTS_BY_PATH.get(head["p"]),
+                    endpoint,
                     head["m"],
                     head["p"],
                     query.encode("latin-1"),
@@ -930,6 +932,7 @@ class Durable:
                     head["ip"],
                     now,
                     entry,
+                    product,
                 )
                 with state.clock.pinned(now):
                     reply = self.pipeline.handle(ctx)

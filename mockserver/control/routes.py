@@ -401,6 +401,7 @@ async def _journal(c: Controller, r: Request) -> Any:
         verdict=q.get("verdict"),
         operation=q.get("operation"),
         path=q.get("path"),
+        product=q.get("product"),
         limit=100 if limit is None else limit,
         bodies=q.get("bodies", "1") not in ("0", "false"),
     )
@@ -602,7 +603,7 @@ ADMIN_ROUTES: list[AdminRoute] = [
         "GET",
         "/journal",
         "Requests, newest first: ?api_key, since_ms, until_ms, verdict (accepted|rejected|<rule>), operation, "
-        "path, limit, bodies",
+        "path, product (spot|futures), limit, bodies",
         _op(_journal),
         response=_list_of("id", "time_ms", "method", "path", "verdict", "code", "status"),
     ),

@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationErr
 
 from ..api import bounds
 from ..api.auth import DEFAULT_PROFILE, PROFILES
+from ..api.products import ERROR_CODES
 from ..engine.accounts import ALL_PERMISSIONS
-from ..errors import ERROR_TABLE
 
 __all__ = [
     "MAX_OFFSET_MS",
@@ -338,6 +338,8 @@ class AccountSpec(Strict):
     secret: Key | None = None
     label: Label = ""
     balances: Annotated[dict[Coin, Amount], Field(max_length=MAX_BALANCE_COINS)] = Field(default_factory=dict)
+    #: The futures wallet it opens with; absent: the server's (``Config.demo_futures_balances``); ``{}``: none.
+    futures_balances: Annotated[dict[Coin, Amount], Field(max_length=MAX_BALANCE_COINS)] | None = None
     permissions: Annotated[list[Permission], Field(max_length=16)] = Field(
         default_factory=lambda: sorted(ALL_PERMISSIONS)
     )
@@ -346,11 +348,12 @@ class AccountSpec(Strict):
     @model_validator(mode="before")
     @classmethod
     def _unique_coins(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "balances" in data:
-            try:
-                _balances(data["balances"])
-            except ValueError as exc:
-                raise ValueError(f"balances: {exc}") from None
+        for name in ("balances", "futures_balances"):
+            if isinstance(data, dict) and isinstance(data.get(name), dict):
+                try:
+                    _balances(data[name])
+                except ValueError as exc:
+                    raise ValueError(f"{name}: {exc}") from None
         return data
 
 
@@ -414,7 +417,7 @@ class FaultSpec(Strict):
         if self.action == "error":
             if self.code is None:
                 raise ValueError("code: an error fault needs a code")
-            if self.code not in ERROR_TABLE and self.msg is None:
+            if self.code not in ERROR_CODES and self.msg is None:
                 raise ValueError(f"msg: code {self.code!r} is not in the error table: give its msg")
         if self.action == "status" and self.status is None:
             raise ValueError("status: a status fault needs an HTTP status (200-599)")

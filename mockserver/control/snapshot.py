@@ -565,7 +565,8 @@ def _check(snap: Snapshot, market_list: list[Market], known_coins: set[str]) -> 
         if symbol not in markets:
             _fail(f"{where}: unknown market {symbol!r}")
 
-    # Accounts: unique ids, uids and keys; the system accounts the engine relies on.
+    # Accounts: unique ids, uids and keys; the system accounts the engine relies on. A uid names a user: a
+    # system account may repeat one (a futures wallet carries its owner's, engine/exchange.open_futures_wallet).
     accounts: dict[str, SnapAccount] = {}
     uids: set[int] = set()
     keys: set[str] = set()
@@ -573,7 +574,7 @@ def _check(snap: Snapshot, market_list: list[Market], known_coins: set[str]) -> 
         where = f"accounts.{i}"
         if a.account_id in accounts:
             _fail(f"{where}.account_id: {a.account_id!r} given twice")
-        if a.uid in uids:
+        if a.uid in uids and not a.system:
             _fail(f"{where}.uid: {a.uid} given twice")
         if a.uid > snap.ids.uid:
             _fail(f"ids.uid: behind the uid {a.uid} of account {a.account_id!r}")
@@ -584,7 +585,8 @@ def _check(snap: Snapshot, market_list: list[Market], known_coins: set[str]) -> 
                 _fail(f"{where}.api_key: given twice")
             keys.add(a.api_key)
         accounts[a.account_id] = a
-        uids.add(a.uid)
+        if not a.system:
+            uids.add(a.uid)
     for required in (FEE_ACCOUNT, WITHDRAWALS_ACCOUNT) + ((LIQUIDITY_ACCOUNT,) if snap.liquidity else ()):
         if required not in accounts or not accounts[required].system:
             _fail(f"accounts: the system account {required!r} is missing")

@@ -11,10 +11,15 @@ from typing import Any
 from ..errors import InsufficientBalance
 from .money import ZERO, dec, text, units
 
-__all__ = ["ALL_PERMISSIONS", "MIN_SCALE", "Account", "Balance", "Ledger", "LedgerError"]
+__all__ = ["ALL_PERMISSIONS", "MIN_SCALE", "Account", "Balance", "Ledger", "LedgerError", "futures_wallet"]
 
 #: Permission flags a key can carry. Endpoints name the one they need.
 ALL_PERMISSIONS: frozenset[str] = frozenset({"read", "trade", "withdraw", "transfer"})
+
+
+def futures_wallet(account_id: str) -> str:
+    """The ledger account holding ``account_id``'s futures wallet (a system account: no key of its own)."""
+    return f"futures:{account_id}"
 
 
 @dataclass(slots=True)

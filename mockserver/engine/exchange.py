@@ -24,7 +24,8 @@ from typing import Any, NoReturn, Protocol
 from ..clock import Clock
 from ..errors import BitunixError, InsufficientBalance, ParameterError, PlaceRefusal
 from . import state as _state
-from .accounts import ALL_PERMISSIONS, MIN_SCALE, Account, Balance, Ledger, LedgerError
+from .accounts import ALL_PERMISSIONS, MIN_SCALE, Account, Balance, Ledger, LedgerError, futures_wallet
+from .futures import Contract, Futures
 from .ids import IdGenerator, IdState
 from .marketdata import Candle
 from .markets import Market, MarketRegistry
@@ -94,7 +95,14 @@ class MarketModel(Protocol):
 class Exchange:
     """All of the mock exchange's state and rules."""
 
-    def __init__(self, markets: list[Market], *, clock: Clock | None = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        markets: list[Market],
+        *,
+        clock: Clock | None = None,
+        seed: int = 0,
+        contracts: list[Contract] | None = None,
+    ) -> None:
         self.lock = threading.RLock()
         self.clock = clock or Clock()
         self.markets = MarketRegistry(markets)
@@ -125,6 +133,8 @@ class Exchange:
         self.price_precision_code = "10059"  # 10059 | 2: the code for too many price decimals (guessed)
         self.cancel_stall_ms = 60_000  # a cancel by clientId blocks cancels of that order this long (0: never)
         self.create_account(account_id=FEE_ACCOUNT, api_key="", secret="", system=True, label="fees")
+        # The futures product on the same lock, ledger, ids and clock (its state: Futures.export_state).
+        self.futures = Futures(self, contracts)
 
     # ------------------------------------------------------------ read views
 
@@ -179,6 +189,7 @@ class Exchange:
         """Become ``state`` (taking ownership of its objects), or raise :class:`EngineStateError` unchanged."""
         with self.lock:
             saved = _state.export(self)
+            saved_futures = self.futures.export_state()
             try:
                 _state.install(self, state)
                 problems = _state.problems(self)
@@ -186,6 +197,7 @@ class Exchange:
                     raise EngineStateError(problems[0])
             except BaseException:
                 _state.install(self, saved)
+                self.futures.load_state(saved_futures)
                 raise
 
     def problems(self) -> list[str]:
@@ -206,10 +218,12 @@ class Exchange:
         balances: dict[str, Decimal] | None = None,
         system: bool = False,
         account_id: str | None = None,
+        futures_balances: Mapping[str, Decimal] | None = None,
     ) -> Account:
         """Open an account reached through ``api_key`` (generated when not given).
 
         ``balances`` are its opening balances: funded now, and what :meth:`reset_account` restores.
+        ``futures_balances`` (if any) open its futures wallet (:func:`futures_wallet`) the same way.
         """
         with self.lock:
             key = api_key if api_key is not None else self.ids.hex(32)
@@ -238,7 +252,25 @@ class Exchange:
                 self.fund(acct.account_id, coin, amount)
             if not system:
                 self._opening[acct.account_id] = dict(balances or {})
+            if futures_balances and not system:
+                fid = self.open_futures_wallet(acct.account_id)
+                for coin, amount in futures_balances.items():
+                    self.fund(fid, coin, amount)
+                self._opening[fid] = dict(futures_balances)  # a system account: its opening kept by hand
             return acct
+
+    def open_futures_wallet(self, account_id: str) -> str:
+        """The ledger account of ``account_id``'s futures wallet, opened if need be.
+
+        A system account (no key) carrying its owner's uid: opening it spends no uid, so the uids
+        later accounts get do not depend on whether (or when) a futures wallet was opened.
+        """
+        with self.lock:
+            owner = self._require_account(account_id)
+            fid = futures_wallet(account_id)
+            if fid not in self.accounts:
+                self.accounts[fid] = Account(account_id=fid, uid=owner.uid, api_key="", secret="", system=True)
+            return fid
 
     def _next_account_id(self) -> str:
         while True:
@@ -292,16 +324,20 @@ class Exchange:
             return self.fund(account_id, coin, delta)
 
     def reset_account(self, account_id: str) -> None:
-        """Cancel and forget the account's orders, then put its balances back to its opening balances."""
+        """Cancel and forget the account's orders, then put its balances back to its opening balances
+        (its futures wallet's too, when it opened with one: the futures engine's positions and orders
+        must be gone by then, as a lock left in the wallet refuses the reset)."""
         with self.lock:
             self.forget_orders(account_id)
-            for coin, bal in self.balances(account_id).items():
-                if bal.locked:
-                    raise LedgerError(f"{coin} still locked after cancelling every order")
-                if bal.free:
-                    self._ledger.burn(account_id, coin, bal.free)
-            for coin, amount in self._opening.get(account_id, {}).items():
-                self.fund(account_id, coin, amount)
+            fid = futures_wallet(account_id)
+            for wallet in (account_id, fid) if fid in self._opening and fid in self.accounts else (account_id,):
+                for coin, bal in self.balances(wallet).items():
+                    if bal.locked:
+                        raise LedgerError(f"{coin} still locked after cancelling every order")
+                    if bal.free:
+                        self._ledger.burn(wallet, coin, bal.free)
+                for coin, amount in self._opening.get(wallet, {}).items():
+                    self.fund(wallet, coin, amount)
 
     def balances(self, account_id: str) -> dict[str, Balance]:
         with self.lock:

@@ -33,6 +33,8 @@ INTERVALS: dict[str, int] = {
     "240": 240,
     "360": 360,
     "720": 720,
+    "480": 480,  # 8h and 3d: futures kline intervals (spot's endpoints list their own choices)
+    "4320": 4320,
     "D": 1440,
     "W": 10080,
     "M": 43200,

@@ -118,6 +118,9 @@ def install(ex: Exchange, state: ExchangeState) -> None:
         ex.venue(o.symbol).book.add(o)
     for symbol, rows in state.tapes.items():
         ex.venue(symbol).tape.load(rows)
+    # The futures engine's state is carried beside this one (Futures.export_state): a spot state alone
+    # means no futures activity.
+    ex.futures.reset()
 
 
 def problems(ex: Exchange) -> list[str]:
@@ -158,7 +161,10 @@ def problems(ex: Exchange) -> list[str]:
             trades[f.trade_id] = trades.get(f.trade_id, 0) + 1
     # A trade is one taker fill and one maker fill.
     out += [f"trade {t}: on {n} fills, not 2" for t, n in trades.items() if n > 2]
+    futures_wallets = ex.futures.ledger_accounts()  # their locks are futures margin: the futures check's
     for acct in list(ledger.accounts()):
+        if acct in futures_wallets:
+            continue
         for coin in ledger.balances_of(acct):
             held = ledger.locked_units(acct, coin)
             if held != locks.pop((acct, coin), 0):
@@ -178,6 +184,7 @@ def problems(ex: Exchange) -> list[str]:
         out.append("an id counter is behind an id already handed out")
     if any(a.uid > ids.uid for a in ex.accounts.values()):
         out.append("the uid counter is behind a uid already handed out")
+    out += ex.futures.problems()
     return out
 
 
@@ -194,17 +201,20 @@ def savepoint(ex: Exchange, *, orders: bool = True) -> Iterator[None]:
     opening = dict(ex._opening)
     if orders:
         saved = export(ex)
+        saved_futures = ex.futures.export_state()
         models = [(model, model.export_state()) for model in ex.market_models]
         try:
             yield
         except BaseException:
             install(ex, saved)
+            ex.futures.load_state(saved_futures)
             for model, model_state in models:
                 model.load_state(model_state)
             ex._opening = opening
             raise
         return
     ids, seq, account_seq = ex.ids.export_state(), ex._seq, ex._account_seq
+    futures_seq = ex.futures.seq
     accounts, by_key = dict(ex.accounts), dict(ex.accounts_by_key)
     started = ex._ledger.begin()
     try:
@@ -221,7 +231,7 @@ def savepoint(ex: Exchange, *, orders: bool = True) -> Iterator[None]:
         ex._opening = opening
         raise
     finally:
-        if ex._seq != seq:  # an order moved: this savepoint could not have put it back
+        if ex._seq != seq or ex.futures.seq != futures_seq:  # an order moved: this savepoint cannot put it back
             raise RuntimeError("an order was placed inside a savepoint(orders=False)")
     if started:
         ex._ledger.commit()

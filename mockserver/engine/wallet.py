@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import ParameterError, WalletInsufficientBalance, WithdrawAddressNotAllowed, WithdrawBelowFee
+from .accounts import futures_wallet
 from .exchange import Exchange
 from .money import ZERO, decimals_of
 
@@ -403,10 +404,9 @@ class Wallet:
             raise ParameterError(f"no internal transfer {transfer_id!r}")
 
     def futures_account(self, account_id: str, *, create: bool = True) -> str:
-        fid = f"futures:{account_id}"
-        if create and fid not in self.exchange.accounts:
-            self.exchange.create_account(account_id=fid, api_key="", secret="", system=True)
-        return fid
+        if create:
+            return self.exchange.open_futures_wallet(account_id)
+        return futures_wallet(account_id)
 
     def funds_transfer(self, account_id: str, kind: str, coin: str, amount: Decimal) -> WalletRecord:
         with self.exchange.lock:

@@ -62,7 +62,7 @@ RULE_BREAKERS: dict[tuple[str, str], dict[str, Any]] = {
     ("withdraw", "110007"): {"coin": "USDT", "network": "Tron (TRC-20)", "address": TRON, "amount": "0.5"},
     ("withdraw", "110008"): {"coin": "USDT", "network": "Tron (TRC-20)", "address": "T" + "b" * 33, "amount": "20"},
     ("inside_transfer", "10034"): {"coin": "BTC", "amount": "3", "toType": "uid", "toUid": -1},
-    ("funds_transfer", "10034"): {"type": "futures_spot", "coin": "USDT", "amount": "1"},
+    ("funds_transfer", "10034"): {"type": "futures_spot", "coin": "USDT", "amount": "100001"},  # demo holds 100000
 }
 
 

@@ -19,10 +19,21 @@ from pytest_bitunix import BitunixMock, MarkerOptions
 #: Written out, not derived from the code: a verdict renamed or added shows up here.
 VALID = (
     "valid verdicts: accepted, pending, PlaceRefused, fault, reset-in-flight, disconnected, rejected, "
-    "ApiKeyNotFound, BodyTooLarge, IpNotAllowed, MethodNotAllowed, MissingParameter, NoAuthority, NonceInvalid, "
-    "NonceReused, NotFound, ParameterError, PricePrecisionError, RequestExpired, SignatureError, SystemError, "
-    "TooFrequent, UserNotFound, VolumePrecisionError, WalletInsufficientBalance, WithdrawAddressNotAllowed, "
-    "WithdrawBelowFee"
+    "ApiKeyNotFound, BodyTooLarge, FAbnormalOrderStatus, FAccountNotAllowed, FApiKeyEmpty, FApiKeyNoPermission, "
+    "FBatchTooLarge, FBuyPriceTooHigh, FClientIdDuplicate, FInsufficientAmount, FInsufficientBalance, "
+    "FInvalidLeverage, FIpNotAllowed, FMarketNotExists, FNetworkError, FNotFound, FOpenOrdersExist, "
+    "FOrderNotFound, FOrderQtyAboveMax, FParameterError, FPositionExists, FPositionLimit, FPositionNotExist, "
+    "FPriceAboveLiq, FPriceBelowLiq, FQtyAboveMax, FQtyBelowMin, FQtyTooSmall, FReduceOnlyNoPosition, "
+    "FReduceOnlySameSide, FSelectTpOrSl, FSellPriceTooLow, FSignatureError, FSlAboveEntry, "
+    "FSlAboveLastRequired, FSlAboveLiq, FSlAboveMarkRequired, FSlBelowEntry, FSlBelowLastRequired, FSlBelowLiq, "
+    "FSlBelowMarkRequired, FSlNotAboveTrigger, FSlTriggerAboveMark, FSlTriggerBelowMark, FSymbolNotSupported, "
+    "FSystemError, FTooFrequent, FTooManyRequests, FTpAboveEntry, FTpAboveLastRequired, FTpAboveMarkRequired, "
+    "FTpBelowEntry, FTpBelowLastRequired, FTpBelowMarkRequired, FTpBelowMarkRequired2, FTpNotAboveTrigger, "
+    "FTpNotAboveTrigger2, FTpTriggerAboveMark, FTpTriggerBelowMark, FTpslQtyAbovePosition, FTradingNotAllowed, "
+    "FTradingProhibited, FTriggerNotPositive, FTriggerTooClose, FValueNotAllowed, FWouldLiquidate, "
+    "IpNotAllowed, MethodNotAllowed, MissingParameter, NoAuthority, NonceInvalid, NonceReused, NotFound, "
+    "ParameterError, PricePrecisionError, RequestExpired, SignatureError, SystemError, TooFrequent, "
+    "UserNotFound, VolumePrecisionError, WalletInsufficientBalance, WithdrawAddressNotAllowed, WithdrawBelowFee"
 )
 ADMIN = {"x-mock-admin": "1"}
 LAST_PRICE = "/api/spot/v1/market/last_price?symbol=BTCUSDT"

@@ -229,6 +229,7 @@ LIVE_ATTRIBUTES: dict[str, dict[str, str]] = {
         "price_band": "configuration (fidelity switch)",
         "price_precision_code": "configuration (fidelity switch)",
         "cancel_stall_ms": "configuration (fidelity switch)",
+        "futures": "the futures engine: its own state (Futures.export_state), carried beside this one",
     },
     "Venue": {
         "market": "configuration",

@@ -58,6 +58,8 @@ def _first(snap: dict[str, Any], pred: Callable[[dict[str, Any]], bool]) -> int:
 def test_restore_refuses_what_the_engine_never_holds(busy: tuple[TestClient, MockState, dict[str, Any]]) -> None:
     client, _state, snap = busy
     mine = _first(snap, lambda o: o["account_id"] == "demo" and o["status"] == 1)
+    # the last account reached by a key (its futures wallet, a system account, follows it in the list)
+    user = next(i for i, a in enumerate(snap["accounts"]) if a["account_id"] == "acct-1")
 
     def mutated(fn: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
         doc = copy.deepcopy(snap)
@@ -120,12 +122,12 @@ def test_restore_refuses_what_the_engine_never_holds(busy: tuple[TestClient, Moc
         ),
         (lambda d: d["balances"]["demo"].__setitem__("FOO", ["1", "0"]), "balances.demo: unknown coin 'FOO'"),
         (
-            lambda d: d["accounts"].append(dict(d["accounts"][-1])),
+            lambda d: d["accounts"].append(dict(d["accounts"][user])),
             f"accounts.{len(snap['accounts'])}.account_id: 'acct-1' given twice",
         ),
         (
-            lambda d: d["accounts"][-1].__setitem__("api_key", DEMO_API_KEY),
-            f"accounts.{len(snap['accounts']) - 1}.api_key: given twice",
+            lambda d: d["accounts"][user].__setitem__("api_key", DEMO_API_KEY),
+            f"accounts.{user}.api_key: given twice",
         ),
         (lambda d: d["clock"].__setitem__("now_ms", 10**16), "clock.now_ms: must be <= 4102444800000"),
         (lambda d: d.__setitem__("orders", {}), "orders: expected a list"),
@@ -202,7 +204,13 @@ def test_reset_after_restore_gives_opening_balances_back(make_client: Callable[.
     made = admin(client, "POST", "/accounts", {"api_key": "bob", "secret": "s", "balances": {"ETH": "3"}})
     admin(client, "POST", "/accounts/bob/fund", {"coin": "ETH", "amount": "2"})
     snap = admin(client, "GET", "/snapshot")
-    assert snap["opening_balances"] == {"demo": {"USDT": "7"}, made["account_id"]: {"ETH": "3"}}
+    futures = {"USDT": "100000"}  # every account's futures wallet opens funded (Config.demo_futures_balances)
+    assert snap["opening_balances"] == {
+        "demo": {"USDT": "7"},
+        "futures:demo": futures,
+        made["account_id"]: {"ETH": "3"},
+        "futures:" + made["account_id"]: futures,
+    }
     fresh, _ = make_client(liquidity=False)  # a server whose own demo opens with other balances
     admin(fresh, "POST", "/restore", snap)
     assert admin(fresh, "POST", "/accounts/bob/reset")["balances"] == {"ETH": {"free": "3", "locked": "0"}}

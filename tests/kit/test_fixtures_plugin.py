@@ -629,7 +629,7 @@ def test_in_process_the_session_makes_and_drops_tenants_by_the_admin_routes_own_
         assert str(refused.value) == (
             "@pytest.mark.bitunix: switches: unknown switch 'no_such_switch'; known: empty_lists, price_band, "
             "cancel_by_client_id, batch_cap, page_size_cap, depth_precision, price_precision, network_names, "
-            "withdraw_whitelist"
+            "withdraw_whitelist, futures_nonce_replay, futures_shapes, futures_status_padding"
         )
         assert len(server.app.tenants) == 0
     finally:
