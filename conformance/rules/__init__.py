@@ -43,6 +43,7 @@ from .base import RULES, rule
 # The order of these imports is the order the rules run and are reported in.
 # isort: off
 from . import vectors, freshness, signing, resilience, reads, ledger, differential  # noqa: F401
+from . import futures_wire, futures_trading, futures_differential  # noqa: F401
 # isort: on
 
 __all__ = ["RULES", "Context", "Rule", "RuleFailed", "RuleSkipped", "rule"]
