@@ -164,9 +164,15 @@ def check_futures_oneway(ctx: Context) -> None:
                     f"client reported {err.code!r}"
                 ) from None
             return
+        held = _held(ref)
+        if held:
+            raise RuleFailed(
+                f"a reduce-only SELL without a position opened {', '.join(f'{s} {q}' for s, q in held)} instead of "
+                f"being refused (30018 {message('30018')}): the order went out without reduceOnly true"
+            )
         raise RuleFailed(
-            f"a reduce-only SELL without a position: the exchange answered 30018 ({message('30018')}) and the client "
-            f"returned {result!r}"
+            f"a reduce-only SELL without a position: the exchange refused it (30018 {message('30018')}) and the "
+            f"client returned {result!r} instead of raising it"
         )
 
 
