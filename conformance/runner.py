@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from xml.etree import ElementTree as ET
 
-from .adapter import AdapterFactory, ClientCrashed, products_of, reference_factory, traceback_excerpt
+from .adapter import AdapterFactory, ClientCrashed, ClientError, products_of, reference_factory, traceback_excerpt
 from .rules import RULES, Context, Rule, RuleFailed, RuleSkipped
 from .target import Target
 
@@ -300,7 +300,7 @@ def _declared(ctx: Context) -> tuple[str, ...]:
     try:
         with ctx.client({}) as (adapter, _):
             return products_of(adapter)
-    except (ClientCrashed, OSError) as exc:  # judged as spot: its rules will report the crash
+    except (ClientCrashed, ClientError, OSError) as exc:  # judged as spot: its rules will report the failure
         print(f"could not ask the client which products it implements ({exc}); judging it as spot", file=sys.stderr)
         return ("spot",)
 
