@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from .outcomes import ClientError
 
-__all__ = ["FUTURES_OPERATIONS", "PRODUCTS", "DriverFutures", "ReferenceFutures", "products_of"]
+__all__ = ["FUTURES_OPERATIONS", "PRODUCTS", "DriverFutures", "FuturesAdapter", "ReferenceFutures", "products_of"]
 
 #: The products a client may implement.
 PRODUCTS = ("spot", "futures")
@@ -54,6 +54,38 @@ FUTURES_OPERATIONS: dict[str, tuple[str, ...]] = {
     "futures_history_positions": ("symbol", "skip", "limit"),
     "futures_flash_close": ("position_id",),
 }
+
+
+@runtime_checkable
+class FuturesAdapter(Protocol):
+    """The futures half of an adapter (a Python adapter of a futures client implements these and declares
+    ``products`` including ``"futures"``); see the module docstring for the value shapes."""
+
+    def futures_account(self, margin_coin: str = "USDT") -> dict[str, Any]: ...
+    def futures_leverage_margin_mode(self, symbol: str) -> dict[str, Any]: ...
+    def futures_change_leverage(self, symbol: str, leverage: int) -> None: ...
+    def futures_change_margin_mode(self, symbol: str, margin_mode: str) -> None: ...
+    def futures_change_position_mode(self, position_mode: str) -> None: ...
+    def futures_place_order(
+        self,
+        symbol: str,
+        side: str,
+        order_type: str,
+        qty: str,
+        price: str | None,
+        trade_side: str | None,
+        position_id: str | None,
+        reduce_only: bool | None,
+        client_id: str | None,
+    ) -> dict[str, Any]: ...
+    def futures_cancel_orders(self, symbol: str, order_ids: list[str]) -> dict[str, Any]: ...
+    def futures_order_detail(self, order_id: str) -> dict[str, Any]: ...
+    def futures_pending_orders(self, symbol: str, skip: int, limit: int) -> dict[str, Any]: ...
+    def futures_history_orders(self, symbol: str, skip: int, limit: int) -> dict[str, Any]: ...
+    def futures_history_trades(self, symbol: str, skip: int, limit: int) -> dict[str, Any]: ...
+    def futures_pending_positions(self, symbol: str) -> list[dict[str, Any]]: ...
+    def futures_history_positions(self, symbol: str, skip: int, limit: int) -> dict[str, Any]: ...
+    def futures_flash_close(self, position_id: str) -> None: ...
 
 
 def products_of(adapter: Any) -> tuple[str, ...]:

@@ -82,18 +82,11 @@ class Report:
         return [v.rule for v in self.verdicts if v.status == status]
 
     def summary(self) -> str:
-        """``PASS: 9 passed, 2 warned, 0 failed, 0 blocked, 0 skipped`` (the CLI's last line)."""
-        counts = ", ".join(
-            f"{len(self.by_status(s))} {word}"
-            for s, word in (
-                ("pass", "passed"),
-                ("warn", "warned"),
-                ("fail", "failed"),
-                ("blocked", "blocked"),
-                ("skipped", "skipped"),
-                ("n/a", "not applicable"),
-            )
-        )
+        """``PASS: 9 passed, 2 warned, 0 failed, 0 blocked, 0 skipped`` (the CLI's last line), then
+        ``, 13 not applicable`` when rules of a product the client does not declare were not judged."""
+        words = [("pass", "passed"), ("warn", "warned"), ("fail", "failed"), ("blocked", "blocked")]
+        words += [("skipped", "skipped")] + ([("n/a", "not applicable")] if self.by_status("n/a") else [])
+        counts = ", ".join(f"{len(self.by_status(s))} {word}" for s, word in words)
         return f"{self.verdict}: {counts}"
 
     def warnings(self) -> list[dict[str, Any]]:
