@@ -29,11 +29,14 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
+from .adapter_futures import FUTURES_OPERATIONS, PRODUCTS, DriverFutures, ReferenceFutures, products_of
 from .outcomes import ClientCrashed, ClientError, RuleSkipped, traceback_excerpt
 
 __all__ = [
+    "FUTURES_OPERATIONS",
     "OPERATIONS",
     "OPTIONAL_OPERATIONS",
+    "PRODUCTS",
     "Adapter",
     "AdapterFactory",
     "ClientCrashed",
@@ -41,6 +44,7 @@ __all__ = [
     "DriverAdapter",
     "ReferenceAdapter",
     "driver_factory",
+    "products_of",
     "reference_factory",
     "traceback_excerpt",
 ]
@@ -60,8 +64,9 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-#: Operations a client may lack: a rule that needs one is reported skipped without it.
-OPTIONAL_OPERATIONS = frozenset({"sign", "signed_get"})
+#: Operations a client may lack: a rule that needs one is reported skipped without it (``products``: what the
+#: client implements, spot when absent; the futures operations are in :mod:`conformance.adapter_futures`).
+OPTIONAL_OPERATIONS = frozenset({"sign", "signed_get", "products"})
 
 
 @runtime_checkable
@@ -106,18 +111,21 @@ def _order(o: Any) -> dict[str, Any]:
     }
 
 
-class ReferenceAdapter:
-    """The reference client (``client_ref.Client``) behind the adapter protocol."""
+class ReferenceAdapter(ReferenceFutures):
+    """The reference clients behind the adapter protocol: ``client_ref.Client`` for spot and, when given,
+    ``client_ref.futures.FuturesClient`` for futures (then it declares both products)."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, futures: Any = None) -> None:
         self.client = client
+        self.futures = futures
+        self.products: tuple[str, ...] = PRODUCTS if futures is not None else ("spot",)
 
     def _run(self, fn: Callable[[], Any]) -> Any:
         from client_ref import ExchangeError, TransportError
 
         try:
             return fn()
-        except ExchangeError as e:
+        except ExchangeError as e:  # the futures client's errors are ExchangeErrors too, codes as strings
             raise ClientError(e.exchange_code, e.msg, type(e).__name__) from None
         except TransportError as e:
             raise ClientError("transport", str(e), type(e).__name__) from None
@@ -199,17 +207,25 @@ class ReferenceAdapter:
         return self._run(lambda: self.client.run(Call(name, dict((k, v) for k, v in params), lambda d: d)))
 
     def close(self) -> None:
-        self.client.close()
+        try:
+            self.client.close()
+        finally:
+            if self.futures is not None:
+                self.futures.close()
 
 
 def reference_factory(base_url: str, api_key: str, secret: str, transport: Any = None) -> ReferenceAdapter:
-    """The shipped adapter: ``--adapter conformance.adapter:reference_factory``."""
+    """The shipped adapter (spot and futures): ``--adapter conformance.adapter:reference_factory``."""
     from client_ref import Client
+    from client_ref.futures import FuturesClient
 
-    return ReferenceAdapter(Client(base_url, api_key, secret, transport=transport))
+    return ReferenceAdapter(
+        Client(base_url, api_key, secret, transport=transport),
+        FuturesClient(base_url, api_key, secret, transport=transport),
+    )
 
 
-class DriverAdapter:
+class DriverAdapter(DriverFutures):
     """A client in any language, spawned as ``command`` and spoken to in JSON lines.
 
     Environment given to the driver: ``BITUNIX_BASE_URL``, ``BITUNIX_API_KEY``,

@@ -3,6 +3,9 @@
 conformance run --adapter pkg.mod:factory          # a Python adapter factory, in-process by default
 conformance run --driver "node driver.mjs"         # any language, JSON lines over stdin/stdout
 conformance run --driver "..." --url http://127.0.0.1:8080   # against a mock already running
+conformance run --adapter reference --product futures        # only the futures rules
+
+A client declares the products it implements (spot, futures); the rules of the others are N/A.
 
 Exit status 0 when every rule passes, warns or is skipped; 1 when one fails or is blocked.
 WARN (documented rules broken that the live exchange tolerates) never fails the run.
@@ -47,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--url", help="judge against a mock already running at this URL (its state is reset per rule)")
     p.add_argument("--loopback", action="store_true", help="start the mock on 127.0.0.1:0 (drivers always do)")
     p.add_argument("--rule", action="append", help="run only this rule (repeatable)")
+    p.add_argument(
+        "--product", choices=("spot", "futures"), help="run only this product's rules (default: every product's)"
+    )
     p.add_argument("--examples", type=int, default=25, help="hypothesis examples per property (default 25)")
     p.add_argument(
         "--derandomize",
@@ -59,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rules":
         for r in RULES:
             needs = f" (needs {', '.join(r.requires)})" if r.requires else ""
-            print(f"{r.id:<24} {r.statement}{needs}")
+            print(f"{r.id:<30} [{r.product}] {r.statement}{needs}")
         return 0
     if args.driver:
         factory, name = driver_factory(args.driver), args.driver
@@ -75,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         mode=mode,
         url=args.url,
         only=args.rule,
+        product=args.product,
         examples=args.examples,
         derandomize=args.derandomize,
     )

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, overload
 
 from .adapter import OPERATIONS, OPTIONAL_OPERATIONS
+from .adapter_futures import FUTURES_OPERATIONS, PRODUCTS
 
 if TYPE_CHECKING:
     from .context import Context
@@ -55,13 +56,15 @@ class Rule:
     passes: str = ""
     warns: str | None = DOC_WARN
     fails: str = ""
+    #: the product whose client it judges: a client that does not declare it gets ``n/a`` for the rule
+    product: str = "spot"
 
 
 class Registry(Sequence[Rule]):
     """The rules in declaration (= run) order; ``registry.get(id)`` looks one up."""
 
     #: operations a rule may name: every adapter operation and the optional ones
-    KNOWN_OPS = frozenset(OPERATIONS) | OPTIONAL_OPERATIONS
+    KNOWN_OPS = frozenset(OPERATIONS) | frozenset(FUTURES_OPERATIONS) | OPTIONAL_OPERATIONS
 
     def __init__(self) -> None:
         self._rules: dict[str, Rule] = {}
@@ -78,6 +81,10 @@ class Registry(Sequence[Rule]):
         bad_ops = sorted(set(r.ops) - self.KNOWN_OPS)
         if bad_ops:
             raise ValueError(f"conformance rule {r.id!r} names unknown operations {bad_ops}")
+        if r.product not in PRODUCTS:
+            raise ValueError(f"conformance rule {r.id!r} judges an unknown product {r.product!r}")
+        if (r.product == "futures") != r.id.startswith("futures."):
+            raise ValueError(f"conformance rule {r.id!r}: futures rules, and only they, are named futures.<name>")
         if not (r.title and r.statement and r.passes and r.fails):
             raise ValueError(f"conformance rule {r.id!r} needs a title, a statement, passes and fails texts")
         self._rules[r.id] = r
@@ -95,10 +102,13 @@ class Registry(Sequence[Rule]):
         requires: tuple[str, ...] = (),
         ops: tuple[str, ...] = (),
     ) -> Callable[[Check], Check]:
-        """Decorator: register the decorated function as the check of rule ``id``; returns it unchanged."""
+        """Decorator: register the decorated function as the check of rule ``id``; returns it unchanged.
+
+        A rule named ``futures.<name>`` judges the futures product; every other rule, spot."""
+        product = "futures" if id.startswith("futures.") else "spot"
 
         def register(check: Check) -> Check:
-            self.add(Rule(id, title, statement, check, requires, ops, passes, warns, fails))
+            self.add(Rule(id, title, statement, check, requires, ops, passes, warns, fails, product))
             return check
 
         return register

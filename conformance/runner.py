@@ -2,7 +2,8 @@
 
 Statuses: ``pass``; ``warn`` (passed, but the client's requests broke documented rules
 the live exchange tolerates - never fails the run); ``fail``; ``blocked`` (a rule it
-requires failed); ``skipped`` (the client lacks an optional operation).
+requires failed); ``skipped`` (the client lacks an optional operation); ``n/a`` (the rule
+judges a product the client does not declare, e.g. a futures rule for a spot-only client).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from xml.etree import ElementTree as ET
 
-from .adapter import AdapterFactory, ClientCrashed, reference_factory, traceback_excerpt
+from .adapter import AdapterFactory, ClientCrashed, ClientError, products_of, reference_factory, traceback_excerpt
 from .rules import RULES, Context, Rule, RuleFailed, RuleSkipped
 from .target import Target
 
@@ -28,7 +29,7 @@ class Verdict:
     rule: str
     title: str
     statement: str
-    status: str  # pass | warn | fail | blocked | skipped
+    status: str  # pass | warn | fail | blocked | skipped | n/a
     message: str = ""
     example: str = ""
     diagnosis: str = ""
@@ -41,8 +42,8 @@ class Verdict:
     crashes: list[dict[str, str]] = field(default_factory=list)
 
 
-OK = ("pass", "warn", "skipped")
-LABEL = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "blocked": "BLOCKED", "skipped": "SKIPPED"}
+OK = ("pass", "warn", "skipped", "n/a")
+LABEL = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "blocked": "BLOCKED", "skipped": "SKIPPED", "n/a": "N/A"}
 
 
 def _warning_line(w: dict[str, Any]) -> str:
@@ -62,6 +63,8 @@ class Report:
     #: hypothesis examples per property rule, and whether they were the same as every other derandomized run's
     examples: int = 25
     derandomize: bool = False
+    #: the products the client declares (the rules of the others are ``n/a``)
+    products: tuple[str, ...] = ("spot",)
 
     @property
     def passed(self) -> bool:
@@ -79,17 +82,11 @@ class Report:
         return [v.rule for v in self.verdicts if v.status == status]
 
     def summary(self) -> str:
-        """``PASS: 9 passed, 2 warned, 0 failed, 0 blocked, 0 skipped`` (the CLI's last line)."""
-        counts = ", ".join(
-            f"{len(self.by_status(s))} {word}"
-            for s, word in (
-                ("pass", "passed"),
-                ("warn", "warned"),
-                ("fail", "failed"),
-                ("blocked", "blocked"),
-                ("skipped", "skipped"),
-            )
-        )
+        """``PASS: 9 passed, 2 warned, 0 failed, 0 blocked, 0 skipped`` (the CLI's last line), then
+        ``, 13 not applicable`` when rules of a product the client does not declare were not judged."""
+        words = [("pass", "passed"), ("warn", "warned"), ("fail", "failed"), ("blocked", "blocked")]
+        words += [("skipped", "skipped")] + ([("n/a", "not applicable")] if self.by_status("n/a") else [])
+        counts = ", ".join(f"{len(self.by_status(s))} {word}" for s, word in words)
         return f"{self.verdict}: {counts}"
 
     def warnings(self) -> list[dict[str, Any]]:
@@ -111,15 +108,17 @@ class Report:
             "seconds": round(self.seconds, 2),
             "examples": self.examples,
             "derandomize": self.derandomize,
+            "products": list(self.products),
             "warnings": self.warnings(),
             "rules": [asdict(v) for v in self.verdicts],
         }
 
     def markdown(self) -> str:
         lines = [
-            f"# Bitunix spot conformance: {self.client}",
+            f"# Bitunix conformance: {self.client}",
             "",
-            f"Mode: {self.mode}. Verdict: **{self.verdict}** "
+            f"Products: {', '.join(self.products)} (the rules of another product are N/A). Mode: {self.mode}. "
+            f"Verdict: **{self.verdict}** "
             f"({self.summary().partition(': ')[2]}) in {self.seconds:.1f} s; {self.examples} examples per "
             f"property rule, {DRAWS[self.derandomize]}.",
             "",
@@ -167,7 +166,7 @@ class Report:
     def junit(self) -> str:
         """The JUnit XML CI systems read; ElementTree escapes text and attributes."""
         failures = len(self.by_status("fail"))
-        skipped = len(self.by_status("blocked")) + len(self.by_status("skipped"))
+        skipped = sum(len(self.by_status(s)) for s in ("blocked", "skipped", "n/a"))
         suite = ET.Element(
             "testsuite",
             name="bitunix-conformance",
@@ -185,7 +184,7 @@ class Report:
                     ET.SubElement(props, "property", name="warning", value=_attr(_warning_line(w), 500))
             if v.status == "fail":
                 ET.SubElement(case, "failure", message=_attr(v.message)).text = body
-            elif v.status in ("blocked", "skipped"):
+            elif v.status in ("blocked", "skipped", "n/a"):
                 ET.SubElement(case, "skipped", message=_attr(v.message))
             notes = [f"WARN {_warning_line(w)} | docs: {w['docs']} | live: {w['live']}" for w in v.warnings]
             notes += [f"crash in {c['operation']}: {c['error']}\n{c['traceback']}" for c in v.crashes]
@@ -225,7 +224,7 @@ def _progress(stream: TextIO) -> Callable[[int, int, Verdict | None, str], None]
             line = f"[{bar}] {done}/{total} {name} ..."
             stream.write(("\r" + line.ljust(80)) if tty else "")
         else:
-            line = f"[{bar}] {done}/{total} {verdict.rule:<24} {LABEL[verdict.status]}"
+            line = f"[{bar}] {done}/{total} {verdict.rule:<30} {LABEL[verdict.status]}"
             if verdict.status == "fail":
                 line += f"  {verdict.message.splitlines()[0][:100]}"
             elif verdict.status == "warn":
@@ -247,9 +246,12 @@ def run(
     only: Sequence[str] | None = None,
     examples: int = 25,
     derandomize: bool = False,
+    product: str | None = None,
     stream: TextIO | None = sys.stderr,
 ) -> Report:
-    """Judge the client built by ``factory`` rule by rule. Starts (and stops) a mock unless given ``target``."""
+    """Judge the client built by ``factory`` rule by rule. Starts (and stops) a mock unless given ``target``.
+
+    ``product`` (``"spot"``/``"futures"``) runs only that product's rules."""
     unknown = sorted(set(only or ()) - {r.id for r in rules})
     if unknown:
         names = ", ".join(r.id for r in rules)
@@ -258,15 +260,23 @@ def run(
     tgt = target or Target.start(mode, url)
     ctx = Context(tgt, factory, reference_factory, examples=examples, derandomize=derandomize)
     report = Report(client_name, tgt.mode, examples=examples, derandomize=derandomize)
-    chosen = [r for r in rules if only is None or r.id in only]
+    chosen = [r for r in rules if (only is None or r.id in only) and (product is None or r.product == product)]
     show = _progress(stream) if stream is not None else None
     statuses: dict[str, str] = {}
     started = time.perf_counter()
     try:
+        report.products = _declared(ctx) if chosen else ("spot",)
         for n, rule in enumerate(chosen):
             if show:
                 show(n, len(chosen), None, rule.id)
-            verdict = _judge(ctx, rule, statuses)
+            if rule.product not in report.products:
+                verdict = Verdict(rule.id, rule.title, rule.statement, "n/a")
+                verdict.message = (
+                    f"not applicable: the rule judges {rule.product} and the client declares "
+                    f"{', '.join(report.products)} only"
+                )
+            else:
+                verdict = _judge(ctx, rule, statuses)
             statuses[rule.id] = verdict.status
             report.verdicts.append(verdict)
             if show:
@@ -276,6 +286,16 @@ def run(
         if own:
             tgt.close()
     return report
+
+
+def _declared(ctx: Context) -> tuple[str, ...]:
+    """The products the client under test declares: asked once, of a client on a fresh empty account."""
+    try:
+        with ctx.client({}) as (adapter, _):
+            return products_of(adapter)
+    except (ClientCrashed, ClientError, OSError) as exc:  # judged as spot: its rules will report the failure
+        print(f"could not ask the client which products it implements ({exc}); judging it as spot", file=sys.stderr)
+        return ("spot",)
 
 
 def _judge(ctx: Context, rule: Rule, statuses: dict[str, str]) -> Verdict:

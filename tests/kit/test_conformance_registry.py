@@ -13,7 +13,7 @@ from hypothesis import Phase
 from hypothesis.stateful import Bundle
 
 from conformance import RULES, Context, RuleFailed, reference_factory, run
-from conformance.adapter import OPERATIONS
+from conformance.adapter import FUTURES_OPERATIONS, OPERATIONS
 from conformance.cli import main as cli_main
 from conformance.docs import REGION, render_for, sync
 from conformance.registry import Registry
@@ -37,7 +37,7 @@ def _noop(ctx: Context) -> None:
 
 def test_every_rule_is_registered_once_with_its_check() -> None:
     ids = RULES.ids()
-    assert len(ids) == len(set(ids)) == len(RULES) == 12
+    assert len(ids) == len(set(ids)) == len(RULES) == 25  # 12 spot, 13 futures
     for r in RULES:
         assert callable(r.check) and r.check.__module__.startswith("conformance.rules."), r.id
         assert r.title and r.statement and r.passes and r.fails, r.id
@@ -48,11 +48,24 @@ def test_every_module_of_the_rules_package_declares_rules_in_run_order() -> None
     """Each concern module of ``conformance/rules/`` is imported by the package (a forgotten one would register
     nothing), and its rules run together, in the order the package imports the modules."""
     modules = sorted(
-        p.stem for p in (ROOT / "conformance" / "rules").glob("*.py") if p.stem not in ("__init__", "base")
+        p.stem
+        for p in (ROOT / "conformance" / "rules").glob("*.py")
+        if p.stem not in ("__init__", "base", "futures_base")  # helpers, no rules
     )
     run = list(dict.fromkeys(r.check.__module__.removeprefix("conformance.rules.") for r in RULES))
     assert sorted(run) == modules
-    assert run == ["vectors", "freshness", "signing", "resilience", "reads", "ledger", "differential"]
+    assert run == [
+        "vectors",
+        "freshness",
+        "signing",
+        "resilience",
+        "reads",
+        "ledger",
+        "differential",
+        "futures_wire",
+        "futures_trading",
+        "futures_differential",
+    ]
 
 
 def test_prerequisites_name_rules_registered_before_them() -> None:
@@ -64,7 +77,8 @@ def test_prerequisites_name_rules_registered_before_them() -> None:
 
 def test_rules_name_only_known_operations() -> None:
     for r in RULES:
-        assert r.ops and set(r.ops) <= set(OPERATIONS) | {"sign", "signed_get"}, r.id
+        known = set(FUTURES_OPERATIONS) if r.product == "futures" else set(OPERATIONS) | {"sign", "signed_get"}
+        assert r.ops and set(r.ops) <= known, r.id
 
 
 def test_the_registry_refuses_a_duplicate_an_unknown_prerequisite_or_operation() -> None:
@@ -121,7 +135,13 @@ def test_the_cli_lists_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["rules"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == RULES.ids()
-    assert lines[-1].endswith("(needs nonce.unique, timestamp.fresh, signing.generated)")
+    spot = next(line for line in lines if line.startswith("differential.reference "))
+    assert spot.split()[1] == "[spot]" and spot.endswith("(needs nonce.unique, timestamp.fresh, signing.generated)")
+    assert lines[-1].split()[:2] == ["futures.differential.reference", "[futures]"]
+    assert lines[-1].endswith(
+        "(needs futures.nonce.unique, futures.timestamp.fresh, futures.signing.query, futures.signing.body, "
+        "futures.envelope.code)"
+    )
 
 
 class _Recording:
@@ -132,7 +152,7 @@ class _Recording:
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._inner, name)
-        if name in OPERATIONS or name in ("sign", "signed_get"):
+        if name in OPERATIONS or name in FUTURES_OPERATIONS or name in ("sign", "signed_get"):
             self._calls.add(name)
         return attr
 

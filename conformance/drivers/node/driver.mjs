@@ -195,6 +195,10 @@ const OPS = {
     const rows = await call("POST", "/order/deal/list", { orderId: a.order_id, symbol: a.symbol.toUpperCase() }, true);
     return (rows || []).map((f) => ({ price: f.price, volume: f.volume, fee: f.fee, maker: String(f.role) === "1" }));
   },
+  // Optional: the products this client implements. This example is a spot client and says so; the kit then
+  // reports the futures rules N/A (not applicable) instead of judging them. A futures driver answers
+  // ["spot", "futures"] (or ["futures"]) and implements the futures_* operations of DRIVER.md.
+  products: async () => ["spot"],
   sign: async (a) => sign(a.nonce, a.timestamp, a.api_key, a.secret, canonicalQuery(a.query_params), a.body),
   // Optional: a signed GET through the same request path as every operation (the kit checks the key sort).
   signed_get: async (a) => {
