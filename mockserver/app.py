@@ -76,12 +76,30 @@ def _counterparty_turn(state: MockState) -> Hook:
         # The only refusal left after validation for a poll is an unknown pair: such a request
         # must neither count as a poll nor fire a fill.
         symbol = ctx.args.get("symbol") if ctx.args is not None else None
-        if isinstance(symbol, str) and state.exchange.markets.get(symbol) is None:
+        if isinstance(symbol, str) and not _listed(state, ctx.product.name, symbol):
             return
         account = ctx.account
         counterparty.on_request(state.exchange, account.account_id if account else None, ctx.ep.operation, ctx.now_ms)
 
     return turn
+
+
+def _listed(state: MockState, product: str, symbol: str) -> bool:
+    """Whether the request's product lists ``symbol`` (a spot pair, or a futures contract)."""
+    if product == "futures":
+        return any(c.symbol == symbol.upper() for c in state.exchange.futures.contracts())
+    return state.exchange.markets.get(symbol) is not None
+
+
+def _futures_time(state: MockState) -> Hook:
+    """The futures engine catches up with the mock clock before any request is handled, spot or futures:
+    funding settles at each settlement instant the clock has passed (and the TP/SL and liquidations that
+    brings), at the request's own time - which a state directory's replay pins, so a replay settles alike."""
+
+    def catch_up(ctx: RequestContext) -> None:
+        state.exchange.futures.advance(ctx.now_ms)  # looked up each time: a reset or restore brings a new one
+
+    return catch_up
 
 
 class _ServedBy:
@@ -117,7 +135,9 @@ def create_app(
     ``products``: the APIs it serves (spot and futures; a test may declare its own).
     """
     state = state or MockState.build(config or Config())
-    pipeline = Pipeline(state, before_handler=(_counterparty_turn(state),), products=products)
+    # Time first: a script that fires at this request trades at prices the clock has already settled.
+    hooks = (_futures_time(state), _counterparty_turn(state))
+    pipeline = Pipeline(state, before_handler=hooks, products=products)
     if state.config.state_dir is not None and state.durable is None:
         from .control.persist import attach  # only with a state directory: no SQLite import otherwise
 

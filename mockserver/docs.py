@@ -162,6 +162,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "docs/endpoints.md": ("endpoints", "futures-endpoints"),
     "docs/errors.md": ("errors", "futures-errors"),
     "docs/fidelity.md": ("fidelity", "futures-fidelity"),
+    "docs/futures.md": ("futures-fidelity",),
     "docs/admin.md": ("admin",),
     "bench/README.md": ("bench",),
 }

@@ -9,6 +9,10 @@
         ...
         assert [e["operation"] for e in bitunix_mock.requests()] == ["place_order"]
 
+The mock serves both products, spot (``/api/spot/v1/...``) and USDT-M futures (``/api/v1/futures/...``),
+at one ``url``; ``bitunix_futures_client`` is the futures reference client bound to the test's account, and
+``bitunix_mock.admin`` steers futures too (mark, funding, positions, liquidations, fills).
+
 ``bitunix_mock`` is an exchange of the test's own: a tenant (mockserver.tenants) created for it and
 deleted after it, on a real server on 127.0.0.1:0 shared by the session or on the external mock named
 by ``--bitunix-url`` / ``BITUNIX_MOCK_URL`` - the same default world in both, and nothing another test
@@ -32,6 +36,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 
 if TYPE_CHECKING:
+    from client_ref.futures import FuturesClient
     from conformance.adapter import Adapter
     from mockserver.control.client import AccountInfo, JournalEntry, MockAdmin, TenantInfo
     from mockserver.state import MockState
@@ -58,6 +63,8 @@ MARKER_OPTIONS = {
     "seed": "seed of the test's exchange (ids, synthetic liquidity and history); default 0",
     "liquidity": "True: the synthetic market maker fills the books; False (the default, everywhere): empty books",
     "balances": "balances of bitunix_account, e.g. {'USDT': '1000'} (default: 100000 USDT, 2 BTC, 20 ETH)",
+    "futures_balances": "the futures wallet of bitunix_account, e.g. {'USDT': '500'} (default: the server's, "
+    "100000 USDT; {}: none)",
     "switches": "fidelity switches for this test, e.g. {'empty_lists': 'null'}",
     "assert_no_auth_failures": "True: fail the test at teardown if any request was refused by auth",
     "assert_no_unexpected_requests": "True: fail at teardown on a request to no endpoint (or, with expect, "
@@ -74,6 +81,7 @@ class MarkerOptions:
     seed: int | None = None
     liquidity: bool | None = None
     balances: dict[str, str] | None = None
+    futures_balances: dict[str, str] | None = None
     switches: dict[str, str] = field(default_factory=dict)
     assert_no_auth_failures: bool = False
     assert_no_unexpected_requests: bool = False
@@ -91,16 +99,8 @@ class MarkerOptions:
                 pytest.fail(f"@pytest.mark.bitunix: unknown option {unknown[0]!r}; known: {known}", pytrace=False)
             merged.update(mark.kwargs)
         opts = cls(**merged)
-        if opts.balances is not None:
-            given: dict[str, Any] = dict(opts.balances)  # a marker's kwargs are not type-checked
-            for coin, amount in given.items():
-                if isinstance(amount, float):  # str(0.1 + 0.2) is '0.30000000000000004': say so, never guess
-                    pytest.fail(
-                        f"@pytest.mark.bitunix(balances=...): the {coin} amount {amount!r} is a float, and a float "
-                        f"is inexact; pass it as a string or a Decimal: balances={{{coin!r}: {str(amount)!r}}}",
-                        pytrace=False,
-                    )
-            opts.balances = {coin: str(amount) for coin, amount in given.items()}
+        opts.balances = _amounts("balances", opts.balances)
+        opts.futures_balances = _amounts("futures_balances", opts.futures_balances)
         opts.switches = {name: str(value) for name, value in dict(opts.switches or {}).items()}
         expect: Any = opts.expect  # a marker's kwargs are not type-checked: one name or a list
         if expect is not None:
@@ -112,6 +112,21 @@ class MarkerOptions:
             except ValueError as unknown:
                 pytest.fail(str(unknown), pytrace=False)
         return opts
+
+
+def _amounts(option: str, value: Mapping[str, Any] | None) -> dict[str, str] | None:
+    """A marker's balances as decimal strings; a float fails the test with the fix."""
+    if value is None:
+        return None
+    given: dict[str, Any] = dict(value)  # a marker's kwargs are not type-checked
+    for coin, amount in given.items():
+        if isinstance(amount, float):  # str(0.1 + 0.2) is '0.30000000000000004': say so, never guess
+            pytest.fail(
+                f"@pytest.mark.bitunix({option}=...): the {coin} amount {amount!r} is a float, and a float "
+                f"is inexact; pass it as a string or a Decimal: {option}={{{coin!r}: {str(amount)!r}}}",
+                pytrace=False,
+            )
+    return {coin: str(amount) for coin, amount in given.items()}
 
 
 class BitunixMock:
@@ -184,7 +199,7 @@ class BitunixMock:
         """This test's account (created on first use, fresh random api-key and secret, marker balances)."""
         if self._account is None:
             funds = self.options.balances if self.options.balances is not None else DEFAULT_FUNDS
-            self._account = self.new_account(funds, label="pytest")
+            self._account = self.new_account(funds, label="pytest", futures_balances=self.options.futures_balances)
         return self._account
 
     @property
@@ -208,6 +223,14 @@ class BitunixMock:
         body = account_request(balances, **kwargs)
         state = self.state
         return cast("AccountInfo", _admin_call("POST", "/accounts", lambda: Controller(state).create_account(body)))
+
+    def futures_client(self, account: AccountInfo | None = None, **kwargs: Any) -> FuturesClient:
+        """The futures reference client (``client_ref.futures.FuturesClient``) on this test's exchange, signed
+        for ``account`` (default: :attr:`account`); ``kwargs`` go to its constructor. Close it when done."""
+        from client_ref.futures import FuturesClient
+
+        who = account if account is not None else self.account
+        return FuturesClient(self.url, who["api_key"], who["secret"], **kwargs)
 
     # ------------------------------------------------------------- journal
     def requests(self, **filters: Any) -> list[JournalEntry]:
@@ -457,7 +480,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "bitunix(profile=None, seed=None, liquidity=None, balances=None, switches=None, "
+        "bitunix(profile=None, seed=None, liquidity=None, balances=None, futures_balances=None, switches=None, "
         "assert_no_auth_failures=False, assert_no_unexpected_requests=False, expect=None): "
         "set up this test's Bitunix mock exchange (pytest_bitunix)",
     )
@@ -543,3 +566,13 @@ def bitunix_client(
     adapter = factory(bitunix_mock.url, bitunix_account["api_key"], bitunix_account["secret"], None)
     yield adapter
     adapter.close()
+
+
+@pytest.fixture
+def bitunix_futures_client(bitunix_mock: BitunixMock, bitunix_account: AccountInfo) -> Iterator[FuturesClient]:
+    """The futures reference client (``client_ref.futures.FuturesClient``, sync) bound to ``bitunix_account``
+    on this test's exchange: its futures wallet opens with the marker's ``futures_balances`` (default: the
+    server's, 100000 USDT)."""
+    client = bitunix_mock.futures_client(bitunix_account)
+    yield client
+    client.close()

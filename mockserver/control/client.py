@@ -31,15 +31,19 @@ import httpx
 __all__ = [
     "ADMIN_TOKEN_ENV",
     "AUTH_CODES",
+    "FUTURES_AUTH_CODES",
     "URL_ENV",
     "AccountInfo",
     "BalanceInfo",
     "ClockInfo",
     "FaultInfo",
     "FillScript",
+    "FuturesAccountInfo",
+    "FuturesMarketInfo",
     "JournalEntry",
     "MockAdmin",
     "MockAdminError",
+    "PositionInfo",
     "TenantInfo",
     "account_request",
     "new_api_key",
@@ -53,6 +57,9 @@ ADMIN_TOKEN_ENV = "BITUNIX_MOCK_ADMIN_TOKEN"
 #: Codes of a request refused by authentication or authorisation (api-key, nonce, timestamp, sign,
 #: replay, IP whitelist, permission): a client that earns one has a signing or credential bug.
 AUTH_CODES = frozenset({"100004", "100005", "100008", "100011", "110033", "900001", "900002"})
+#: The futures API's codes for the same refusals (key missing or unknown, IP, signature, timestamp and
+#: nonce, permission): mockserver.api.products maps the shared auth errors onto these.
+FUTURES_AUTH_CODES = frozenset({"10003", "10004", "10007", "403"})
 #: The journal verdict of a request refused because the exchange was reset while it was in flight.
 STALE_VERDICT = "reset-in-flight"
 
@@ -141,6 +148,7 @@ class FaultInfo(TypedDict):
 class FillScript(TypedDict):
     id: str
     account_id: str
+    product: str  # "spot" or "futures": which of the account's orders it fills
     symbol: str | None
     order_id: str | None
     after_polls: int | None
@@ -149,6 +157,55 @@ class FillScript(TypedDict):
     polls: int
     done: bool
     fills: Any
+
+
+class FuturesMarketInfo(TypedDict):
+    """A futures contract's prices and funding (``GET /_mock/futures/markets/<symbol>``)."""
+
+    symbol: str
+    mark_price: str
+    index_price: str
+    last_price: str
+    funding_rate: str  # percent per interval, as the REST API shows it
+    funding_interval_hours: int
+    next_funding_time: int
+
+
+class PositionInfo(TypedDict):
+    """An open futures position as the engine holds it (side LONG/SHORT; amounts as decimal text)."""
+
+    position_id: str
+    symbol: str
+    side: str
+    qty: str
+    avg_open_price: str
+    entry_value: str
+    leverage: int
+    margin_mode: str
+    position_mode: str
+    margin: str
+    unrealized_pnl: str
+    realized_pnl: str
+    fee: str
+    funding: str
+    liq_price: str
+    margin_rate: str
+    ctime: int
+    mtime: int
+
+
+class FuturesAccountInfo(TypedDict):
+    """An account's futures wallet: ledger ``balances``, the ``account`` endpoint's figures, open positions."""
+
+    api_key: str
+    balances: dict[str, BalanceInfo]
+    available: str
+    frozen: str
+    margin: str
+    cross_unrealized_pnl: str
+    isolation_unrealized_pnl: str
+    position_mode: str
+    positions: list[PositionInfo]
 
 
 class JournalEntry(TypedDict):
@@ -428,12 +485,94 @@ class MockAdmin:
     def clear_book(self, symbol: str) -> dict[str, Any]:
         return cast(dict[str, Any], self.call("DELETE", f"/markets/{_seg(symbol)}/book"))
 
+    # -------------------------------------------------------------- futures
+    def futures_market(self, symbol: str) -> FuturesMarketInfo:
+        """The contract's mark, index and last price, funding rate and next settlement instant."""
+        return cast(FuturesMarketInfo, self.call("GET", f"/futures/markets/{_seg(symbol)}"))
+
+    def set_mark_price(self, symbol: str, price: object, *, follow_last: bool = False) -> FuturesMarketInfo:
+        """Set the futures mark price; TP/SL orders and liquidations it triggers happen at once.
+
+        ``follow_last``: from now on every trade (and :meth:`set_futures_last_price`) moves the mark too.
+        """
+        body = {"price": _decimal_text(price), "follow_last": follow_last}
+        return cast(FuturesMarketInfo, self.call("POST", f"/futures/markets/{_seg(symbol)}/mark", body))
+
+    def set_index_price(self, symbol: str, price: object | None) -> FuturesMarketInfo:
+        """Set the futures index price (``None``: the index reads as the mark again)."""
+        body = {"price": None if price is None else _decimal_text(price)}
+        return cast(FuturesMarketInfo, self.call("POST", f"/futures/markets/{_seg(symbol)}/index", body))
+
+    def set_futures_last_price(self, symbol: str, price: object) -> FuturesMarketInfo:
+        """Set the futures last price (and the mark, when it follows the last)."""
+        body = {"price": _decimal_text(price)}
+        return cast(FuturesMarketInfo, self.call("POST", f"/futures/markets/{_seg(symbol)}/last", body))
+
+    def set_funding_rate(self, symbol: str, rate: object, *, settle: bool = False) -> FuturesMarketInfo:
+        """Set the funding rate in percent per interval (``"0.01"`` is 0.01 %); ``settle``: charge it now too."""
+        body = {"rate": _decimal_text(rate), "settle": settle}
+        return cast(FuturesMarketInfo, self.call("POST", f"/futures/markets/{_seg(symbol)}/funding", body))
+
+    def settle_funding(self, symbol: str | None = None) -> list[str]:
+        """Charge funding now at the current rate, as a settlement instant would; the contracts settled."""
+        return list(self.call("POST", "/futures/funding/settle", _given(symbol=symbol))["settled"])
+
+    def futures_account(self, api_key: str) -> FuturesAccountInfo:
+        return cast(FuturesAccountInfo, self.call("GET", f"/futures/accounts/{_seg(api_key)}"))
+
+    def futures_balances(self, api_key: str) -> dict[str, BalanceInfo]:
+        """The futures wallet's ``{coin: {"free", "locked"}}`` (locked: margin and what open orders freeze)."""
+        return self.futures_account(api_key)["balances"]
+
+    def fund_futures(self, api_key: str, amount: object) -> FuturesAccountInfo:
+        """Add ``amount`` USDT to the futures wallet's free balance (a negative amount takes it away)."""
+        body = {"coin": "USDT", "amount": _decimal_text(amount)}
+        return cast(FuturesAccountInfo, self.call("POST", f"/futures/accounts/{_seg(api_key)}/fund", body))
+
+    def positions(self, api_key: str) -> list[PositionInfo]:
+        """The account's open futures positions, oldest first."""
+        return cast(list[PositionInfo], self.call("GET", f"/futures/accounts/{_seg(api_key)}/positions"))
+
+    def open_position(
+        self,
+        api_key: str,
+        symbol: str,
+        side: str,
+        qty: object,
+        price: object | None = None,
+        *,
+        leverage: int | None = None,
+        margin_mode: str | None = None,
+    ) -> PositionInfo:
+        """Open a position directly (``side`` LONG or SHORT) against the house at ``price`` (default: the mark),
+        without an order or a fee; ``leverage``/``margin_mode`` change the symbol's setting first."""
+        body = _given(
+            symbol=symbol,
+            side=side,
+            qty=_decimal_text(qty),
+            price=None if price is None else _decimal_text(price),
+            leverage=leverage,
+            margin_mode=margin_mode,
+        )
+        return cast(PositionInfo, self.call("POST", f"/futures/accounts/{_seg(api_key)}/positions", body))
+
+    def liquidate(self, api_key: str, symbol: str, side: str | None = None) -> dict[str, Any]:
+        """Force the liquidation of the account's position on ``symbol`` by moving the mark to its liquidation
+        price (``side`` LONG/SHORT when it holds both in hedge mode); refused with nothing moved otherwise."""
+        body = _given(symbol=symbol, side=side)
+        return cast(dict[str, Any], self.call("POST", f"/futures/accounts/{_seg(api_key)}/liquidate", body))
+
+    def futures_audit(self) -> dict[str, Any]:
+        """Futures money conservation: ``{"conserved": bool, "imbalance": {identity: amount}, "problems": [...]}``."""
+        return cast(dict[str, Any], self.call("GET", "/futures/audit"))
+
     # --------------------------------------------------------- counterparty
     def fill(
         self,
         api_key: str,
         order_id: str | None = None,
         *,
+        product: str | None = None,
         symbol: str | None = None,
         after_polls: int | None = None,
         at_ms: int | None = None,
@@ -446,10 +585,12 @@ class MockAdmin:
         outcome in ``fills`` reports the target order only (``filled``, ``status``). Price-time priority
         holds: an order resting ahead of the target (the market maker's, with liquidity on) means no
         fill - a fill now raises MockAdminError (409) with the reason and trades nothing; a scheduled
-        one records the reason as the outcome's ``skipped``.
+        one records the reason as the outcome's ``skipped``. ``product="futures"`` fills the account's
+        futures orders instead (by an immediate-or-cancel counter order from the counterparty's futures wallet).
         """
         body = _given(
             api_key=api_key,
+            product=product,
             order_id=order_id,
             symbol=symbol,
             after_polls=after_polls,
@@ -654,7 +795,12 @@ class MockAdmin:
     # ----------------------------------------------------------- assertions
     def auth_failures(self, *, wait: float = 5.0) -> list[JournalEntry]:
         """Requests refused by authentication or authorisation (codes :data:`AUTH_CODES`)."""
-        return [e for e in self.requests(wait=wait) if e["code"] in AUTH_CODES and e["verdict"] != STALE_VERDICT]
+        return [
+            e
+            for e in self.requests(wait=wait)
+            if e["code"] in (FUTURES_AUTH_CODES if e["product"] == "futures" else AUTH_CODES)
+            and e["verdict"] != STALE_VERDICT
+        ]
 
     def assert_no_auth_failures(self, *, wait: float = 5.0) -> None:
         """AssertionError listing every request refused by auth, with the server's diagnosis of each."""

@@ -23,21 +23,29 @@ from ..api.verdicts import check_verdict
 from ..clock import Clock
 from ..engine import Account, OrderType, PlaceRequest, Side
 from ..engine.accounts import Balance, LedgerError, futures_wallet
+from ..engine.futures import Futures, Position
 from ..engine.money import mul
 from ..errors import BitunixError, InsufficientBalance, PlaceRefusal
+from ..futures_errors import FInvalidLeverage, FParameterError, FuturesError, FValueNotAllowed
 from .counterparty import FillRefused, Script
 from .schema import (
     AccountSpec,
     BookSpec,
     ClockSpec,
     FaultSpec,
+    FundingSpec,
     FundSpec,
+    IndexSpec,
+    LiquidateSpec,
+    MarkSpec,
+    OpenPositionSpec,
     PriceSpec,
     ProfileSpec,
     RateLimitSpec,
     ResetSpec,
     SchemaError,
     ScriptSpec,
+    SettleSpec,
     TenantSpec,
     parse,
 )
@@ -81,6 +89,44 @@ def _given(**values: Any) -> dict[str, Any]:
 def _amount(d: Decimal) -> str:
     """Plain decimal text without trailing zeros (admin JSON is for people; the wire format is not)."""
     return format(d.normalize(), "f") if d else "0"
+
+
+def _text(d: Decimal | None) -> str | None:
+    return None if d is None else _amount(d)
+
+
+#: Futures refusals that mean the admin input is wrong (400); any other is a state that refuses it (409).
+_BAD_INPUT = (FParameterError, FValueNotAllowed, FInvalidLeverage)
+
+
+def _refused(err: FuturesError) -> AdminError:
+    """A futures engine refusal as the admin error: the engine's explanation and the code the API would answer."""
+    status = 400 if isinstance(err, _BAD_INPUT) else 409
+    return AdminError(status, f"{err.detail or err.msg} (futures code {err.code})")
+
+
+def position_json(p: Position) -> dict[str, Any]:
+    """An open futures position as the admin API shows it (amounts as plain decimal text, sides LONG/SHORT)."""
+    return {
+        "position_id": p.position_id,
+        "symbol": p.symbol,
+        "side": p.side,
+        "qty": _amount(p.qty),
+        "avg_open_price": _amount(p.avg_open_price),
+        "entry_value": _amount(p.entry_value),
+        "leverage": p.leverage,
+        "margin_mode": p.margin_mode,
+        "position_mode": p.position_mode,
+        "margin": _amount(p.margin),
+        "unrealized_pnl": _amount(p.unrealized_pnl),
+        "realized_pnl": _amount(p.realized_pnl),
+        "fee": _amount(p.fee),
+        "funding": _amount(p.funding),
+        "liq_price": _amount(p.liq_price),
+        "margin_rate": _amount(p.margin_rate),
+        "ctime": p.ctime,
+        "mtime": p.mtime,
+    }
 
 
 def _balances(b: dict[str, Balance]) -> dict[str, dict[str, str]]:
@@ -433,12 +479,18 @@ class Controller:
         }
 
     def add_script(self, spec: Any) -> dict[str, Any]:
-        """A counterparty script for an api-key's orders (fires at once when neither trigger is given)."""
+        """A counterparty script for an api-key's spot or futures orders (fires at once when neither trigger is
+        given)."""
         body = _spec(ScriptSpec, spec)
         acct = self.account(body.api_key)
+        if body.symbol is None:
+            symbol = None
+        else:
+            symbol = self._contract(body.symbol) if body.product == "futures" else self._symbol(body.symbol)
         script = Script(
             account_id=acct.account_id,
-            symbol=self._symbol(body.symbol) if body.symbol else None,
+            product=body.product,
+            symbol=symbol,
             order_id=body.order_id,
             after_polls=body.after_polls,
             at_ms=body.at_ms,
@@ -453,6 +505,173 @@ class Controller:
                 raise AdminError(409, str(refused)) from None
         cp.add(script)
         return script.to_json()
+
+    # ------------------------------------------------------------- futures
+    @property
+    def futures(self) -> Futures:
+        return self.state.exchange.futures
+
+    def _contract(self, symbol: str) -> str:
+        try:
+            return self.futures.contract(symbol.upper()).symbol
+        except FuturesError:
+            raise AdminError(404, f"no futures contract {symbol!r}") from None
+
+    def futures_market(self, symbol: str) -> dict[str, Any]:
+        """The contract's prices and funding as the engine holds them (mark, index, last, rate, next instant)."""
+        info = self.futures.funding_info(self._contract(symbol))
+        return {
+            "symbol": info.symbol,
+            "mark_price": _amount(info.mark_price),
+            "index_price": _amount(info.index_price),
+            "last_price": _amount(info.last_price),
+            "funding_rate": _amount(info.funding_rate),
+            "funding_interval_hours": info.funding_interval,
+            "next_funding_time": info.next_funding_time,
+        }
+
+    def _steer(self, symbol: str, step: Any) -> dict[str, Any]:
+        sym = self._contract(symbol)
+        try:
+            step(sym)
+        except FuturesError as err:
+            raise _refused(err) from None
+        return self.futures_market(sym)
+
+    def set_mark_price(self, symbol: str, spec: Any) -> dict[str, Any]:
+        """Set the mark (and whether it follows the last price); TP/SL triggers and liquidations run at once."""
+        body = _spec(MarkSpec, spec)
+        return self._steer(symbol, lambda s: self.futures.set_mark_price(s, body.price, follow_last=body.follow_last))
+
+    def set_index_price(self, symbol: str, spec: Any) -> dict[str, Any]:
+        body = _spec(IndexSpec, spec)
+        return self._steer(symbol, lambda s: self.futures.set_index_price(s, body.price))
+
+    def set_futures_last_price(self, symbol: str, spec: Any) -> dict[str, Any]:
+        """Set the last price (and the mark, when it follows the last)."""
+        body = _spec(PriceSpec, spec)
+        return self._steer(symbol, lambda s: self.futures.set_last_price(s, body.price))
+
+    def set_funding_rate(self, symbol: str, spec: Any) -> dict[str, Any]:
+        """Set the current funding rate (percent per interval); ``settle``: charge it now as well."""
+        body = _spec(FundingSpec, spec)
+
+        def step(s: str) -> None:
+            self.futures.set_funding_rate(s, body.rate)
+            if body.settle:
+                self.futures.settle_funding(s)
+
+        with self.state.exchange.savepoint():  # a refused rate settles nothing
+            return self._steer(symbol, step)
+
+    def settle_funding(self, spec: Any = None) -> dict[str, Any]:
+        """Charge funding now at the current rate, on one contract or all, as a settlement instant would."""
+        body = _spec(SettleSpec, spec)
+        sym = self._contract(body.symbol) if body.symbol else None
+        self.futures.settle_funding(sym)
+        return {"settled": [sym] if sym else [c.symbol for c in self.futures.contracts()]}
+
+    def futures_account(self, api_key: str) -> dict[str, Any]:
+        """The account's futures wallet (ledger balances and the ``account`` endpoint's summary) and positions."""
+        acct = self.account(api_key)
+        fut = self.futures
+        summary = fut.account_summary(acct.account_id)
+        return {
+            "api_key": acct.api_key,
+            "balances": _balances(self.state.exchange.balances(futures_wallet(acct.account_id))),
+            "available": _amount(summary.available),
+            "frozen": _amount(summary.frozen),
+            "margin": _amount(summary.margin),
+            "cross_unrealized_pnl": _amount(summary.cross_unrealized_pnl),
+            "isolation_unrealized_pnl": _amount(summary.isolation_unrealized_pnl),
+            "position_mode": summary.position_mode,
+            "positions": self.positions(api_key),
+        }
+
+    def positions(self, api_key: str) -> list[dict[str, Any]]:
+        """The account's open futures positions, oldest first."""
+        acct = self.account(api_key)
+        return [position_json(p) for p in reversed(self.futures.pending_positions(acct.account_id))]
+
+    def open_position(self, api_key: str, spec: Any) -> dict[str, Any]:
+        """A test position opened directly against the house account at ``price`` (default: the mark), no fee."""
+        acct = self.account(api_key)
+        body = _spec(OpenPositionSpec, spec)
+        sym = self._contract(body.symbol)
+        try:
+            with self.state.exchange.savepoint():  # a refused leverage or margin mode change is put back too
+                p = self.futures.open_position(
+                    acct.account_id,
+                    sym,
+                    body.side,
+                    body.qty,
+                    body.price,
+                    leverage=body.leverage,
+                    margin_mode=body.margin_mode,
+                )
+        except FuturesError as err:
+            raise _refused(err) from None
+        return position_json(p)
+
+    def fund_futures(self, api_key: str, spec: Any) -> dict[str, Any]:
+        """Add to (or, negative, take from) the free USDT of the account's futures wallet."""
+        acct = self.account(api_key)
+        body = _spec(FundSpec, spec)
+        if body.coin != "USDT":
+            raise AdminError(400, f"coin: the futures wallet holds USDT only, not {body.coin!r}")
+        free = self.state.exchange.balances(futures_wallet(acct.account_id)).get("USDT")
+        have = free.free if free is not None else Decimal(0)
+        if body.amount < 0 and have < -body.amount:
+            raise AdminError(409, f"free futures USDT is {_amount(have)}, below {_amount(-body.amount)}")
+        self.futures.fund(acct.account_id, body.amount)
+        return self.futures_account(api_key)
+
+    def liquidate(self, api_key: str, spec: Any) -> dict[str, Any]:
+        """Force a liquidation by moving the mark: to the liquidation price of the account's position on the
+        contract (``side`` picks one of two in hedge mode). Refused, with nothing moved, when the position has
+        no liquidation price or the mark there does not liquidate it."""
+        acct = self.account(api_key)
+        body = _spec(LiquidateSpec, spec)
+        sym = self._contract(body.symbol)
+        held = [p for p in self.futures.pending_positions(acct.account_id, sym) if body.side in (None, p.side)]
+        if not held:
+            side = f" {body.side}" if body.side else ""
+            raise AdminError(409, f"the account holds no{side} position on {sym}")
+        if len(held) > 1:
+            raise AdminError(400, "side: the account holds a LONG and a SHORT position: name the one (LONG or SHORT)")
+        target = held[0]
+        if target.liq_price <= 0:
+            raise AdminError(
+                409,
+                f"position {target.position_id} has no liquidation price (its margin covers any mark); nothing moved",
+            )
+        with self.state.exchange.savepoint():
+            before = self.futures_market(sym)["mark_price"]
+            self.futures.set_mark_price(sym, target.liq_price, follow_last=False)
+            if self.futures.pending_positions(acct.account_id, sym, target.position_id):
+                raise AdminError(
+                    409,
+                    f"the mark at {_amount(target.liq_price)} did not liquidate position {target.position_id}; "
+                    "nothing moved",
+                )
+        return {
+            "position_id": target.position_id,
+            "symbol": sym,
+            "side": target.side,
+            "mark_price_before": before,
+            "mark_price": _amount(target.liq_price),
+            "liquidated": True,
+        }
+
+    def futures_audit(self) -> dict[str, Any]:
+        """The futures conservation identities (all zero when money is conserved) and the invariants broken."""
+        gaps = self.futures.audit()
+        problems = self.futures.problems()
+        return {
+            "conserved": all(v == 0 for v in gaps.values()) and not problems,
+            "imbalance": {k: _amount(v) for k, v in gaps.items()},
+            "problems": problems,
+        }
 
     # --------------------------------------------------------------- clock
     def clock(self, spec: Any) -> dict[str, Any]:
@@ -476,6 +695,9 @@ class Controller:
             if target is trial and not bounds.time_ms_ok(trial.now_ms()):
                 field = "advance_ms" if body.advance_ms is not None else "offset_ms"
                 raise AdminError(400, f"{field}: the clock would leave 1970..2100")
+        # Time moved: what falls due in the futures engine up to the new now happens now (funding at each
+        # settlement instant passed, then the TP/SL and liquidations those payments bring), not at its next call.
+        self.futures.advance(clock.now_ms())
         return self.clock_json()
 
     def clock_json(self) -> dict[str, Any]:

@@ -18,16 +18,39 @@ from decimal import Decimal
 from typing import Any
 
 from ..engine import Exchange, Order, OrderType, PlaceRequest, Side
+from ..engine.accounts import futures_wallet
+from ..engine.futures import FuturesOrder, FuturesPlaceRequest, OrderQuery
 from ..engine.liquidity import LIQUIDITY_ACCOUNT
 from ..engine.money import floor_to_step, mul
 from ..errors import BitunixError, PlaceRefusal
+from ..futures_errors import FuturesError
 
-__all__ = ["COUNTERPARTY_ACCOUNT", "POLL_OPERATIONS", "Counterparty", "FillRefused", "Script"]
+__all__ = [
+    "COUNTERPARTY_ACCOUNT",
+    "FUTURES_POLL_OPERATIONS",
+    "POLL_OPERATIONS",
+    "Counterparty",
+    "FillRefused",
+    "Script",
+]
 
 COUNTERPARTY_ACCOUNT = "counterparty"
 
 #: Signed reads a client uses to watch its orders: each one is a poll.
 POLL_OPERATIONS = frozenset({"pending_list", "history_page", "order_detail", "deal_list", "account"})
+#: The futures reads a client watches its orders and positions with: each one is a poll of a futures script.
+FUTURES_POLL_OPERATIONS = frozenset(
+    {
+        "futures.trade_get_pending_orders",
+        "futures.trade_get_history_orders",
+        "futures.trade_get_order_detail",
+        "futures.trade_get_history_trades",
+        "futures.position_get_pending_positions",
+        "futures.account",
+    }
+)
+#: Open futures orders of one account a script may target at once (a page of the engine's pending orders).
+_MAX_TARGETS = 10_000
 
 
 class _Refused(Exception):
@@ -45,6 +68,7 @@ class Script:
     account_id: str
     symbol: str | None = None
     order_id: str | None = None
+    product: str = "spot"  # "futures": the account's futures orders, filled through the futures engine
     after_polls: int | None = None  # the Nth poll by the account is the first to see the fill
     at_ms: int | None = None  # or: the first request at or after this server time
     fraction: Decimal = Decimal(1)
@@ -63,6 +87,7 @@ class Script:
         return {
             "id": self.id,
             "account_id": self.account_id,
+            "product": self.product,
             "symbol": self.symbol,
             "order_id": self.order_id,
             "after_polls": self.after_polls,
@@ -116,7 +141,8 @@ class Counterparty:
             if s.done:
                 continue
             if s.after_polls is not None:
-                if account_id == s.account_id and operation in POLL_OPERATIONS:
+                polls = FUTURES_POLL_OPERATIONS if s.product == "futures" else POLL_OPERATIONS
+                if account_id == s.account_id and operation in polls:
                     s.polls += 1
                 if s.polls < s.after_polls:
                     continue
@@ -132,22 +158,35 @@ class Counterparty:
         target that cannot be filled, or a named order that is not open, raises FillRefused and
         leaves the exchange and the script as they were.
         """
-        targets = [
-            o
-            for o in exchange.orders_of(script.account_id)
-            if o.status.is_open
-            and (script.symbol is None or o.symbol == script.symbol)
-            and (script.order_id is None or o.order_id == script.order_id)
-        ]
+        if script.product == "futures":
+            query = OrderQuery(symbol=script.symbol, order_id=script.order_id, limit=_MAX_TARGETS)
+            page = exchange.futures.pending_orders(script.account_id, query)
+            ids = [o.order_id for o in reversed(page.items)]  # oldest first, as spot's
+
+            def hit(order_id: str) -> dict[str, Any]:
+                return _hit_futures(exchange, script.account_id, order_id, script.fraction)
+        else:
+            ids = [
+                o.order_id
+                for o in exchange.orders_of(script.account_id)
+                if o.status.is_open
+                and (script.symbol is None or o.symbol == script.symbol)
+                and (script.order_id is None or o.order_id == script.order_id)
+            ]
+
+            def hit(order_id: str) -> dict[str, Any]:
+                return self._hit(exchange, order_id, script.fraction)
+
         if not all_or_nothing:
             script.done = True
-            script.result.extend(self._hit(exchange, t.order_id, script.fraction) for t in targets)
+            script.result.extend(hit(t) for t in ids)
             return script.result
-        if script.order_id is not None and not targets:
+        if script.order_id is not None and not ids:
             where = f" on {script.symbol}" if script.symbol else ""
-            raise FillRefused(f"order {script.order_id}: no open order with this id{where} for this api-key")
+            what = "futures order" if script.product == "futures" else "order"
+            raise FillRefused(f"order {script.order_id}: no open {what} with this id{where} for this api-key")
         with exchange.savepoint():
-            outcomes = [self._hit(exchange, t.order_id, script.fraction) for t in targets]
+            outcomes = [hit(t) for t in ids]
             refused = [o["skipped"] for o in outcomes if "skipped" in o]
             if refused:
                 raise FillRefused("; ".join(refused) + "; nothing was traded")
@@ -237,3 +276,73 @@ def _why_not(exchange: Exchange, owner: str, order_id: str, base: str, ahead: li
         f"price would fill first (orders of {', '.join(who)}); clear the pair's book, or run without liquidity, "
         "to fill it"
     )
+
+
+def _hit_futures(exchange: Exchange, account_id: str, order_id: str, fraction: Decimal) -> dict[str, Any]:
+    """Fill ``fraction`` of what the futures order has left, or nothing: the outcome reports the target only.
+
+    The counter order is immediate-or-cancel at the target's price, so it never rests; it is placed
+    inside a savepoint, and when it traded with anything but the target (an order resting ahead at the
+    same or a better price) the whole placement is put back and the outcome says why.
+    """
+    fut = exchange.futures
+    target = fut.order_detail(account_id, order_id=order_id)
+    c = fut.contract(target.symbol)
+    qty = floor_to_step(mul(target.qty - target.trade_qty, fraction), c.lot)
+    outcome: dict[str, Any] = {"order_id": order_id, "volume": _plain(qty), "filled": "0"}
+    if qty <= 0 or target.price is None:
+        outcome["skipped"] = f"order {order_id}: nothing left to fill at fraction {fraction}"
+        return outcome
+    side = "SELL" if target.side == "BUY" else "BUY"
+    try:
+        with exchange.savepoint():
+            counter = FuturesPlaceRequest(c.symbol, side, qty, price=target.price, effect="IOC")
+            mine = _counter_order(exchange, order_id, counter)
+            after = fut.order_detail(account_id, order_id=order_id)
+            moved = after.trade_qty - target.trade_qty
+            if mine.trade_qty != moved:
+                met = _plain(mine.trade_qty - moved)
+                raise _Refused(
+                    f"order {order_id}: other orders rest ahead of it at the same or a better price and would fill "
+                    f"first (the counter order met {met} {c.base} of them); cancel them, or run without liquidity, "
+                    "to fill it"
+                )
+    except _Refused as refused:
+        outcome["skipped"] = refused.args[0]
+        return outcome
+    outcome["counter_order_id"] = mine.order_id
+    outcome["filled"] = _plain(moved)
+    outcome["status"] = after.status
+    return outcome
+
+
+def _counter_order(exchange: Exchange, order_id: str, req: FuturesPlaceRequest) -> FuturesOrder:
+    """The counterparty's futures order ``req``, placed from a wallet minted for it and emptied after.
+
+    It trades at the contract's lowest leverage, so the margin it holds is the whole position value and a
+    mark move a test makes liquidates the test's position long before the counterparty's.
+    """
+    fut = exchange.futures
+    c = fut.contract(req.symbol)
+    if COUNTERPARTY_ACCOUNT not in exchange.accounts:
+        exchange.create_account(
+            account_id=COUNTERPARTY_ACCOUNT, api_key="", secret="", system=True, label="counterparty"
+        )
+    assert req.price is not None
+    notional = mul(req.qty, req.price)
+    # The margin at the lowest leverage plus the taker fee, with room to spare; what is not spent goes back.
+    fut.fund(COUNTERPARTY_ACCOUNT, notional * 2 + 1)
+    try:
+        if fut.leverage_margin_mode(COUNTERPARTY_ACCOUNT, c.symbol).leverage != c.min_leverage:
+            fut.change_leverage(COUNTERPARTY_ACCOUNT, c.symbol, c.min_leverage)
+        mine = fut.place(COUNTERPARTY_ACCOUNT, req)
+    except FuturesError as refusal:
+        raise _Refused(f"order {order_id}: the market refused the counter order: {refusal}") from None
+    unspent = exchange.balances(futures_wallet(COUNTERPARTY_ACCOUNT))["USDT"].free
+    if unspent > 0:
+        fut.fund(COUNTERPARTY_ACCOUNT, -unspent)
+    return mine
+
+
+def _plain(d: Decimal) -> str:
+    return format(d.normalize(), "f") if d else "0"

@@ -35,13 +35,19 @@ from .schema import (
     BookSpec,
     ClockSpec,
     FaultSpec,
+    FundingSpec,
     FundSpec,
+    IndexSpec,
+    LiquidateSpec,
+    MarkSpec,
+    OpenPositionSpec,
     PriceSpec,
     ProfileSpec,
     RateLimitSpec,
     ResetSpec,
     SchemaError,
     ScriptSpec,
+    SettleSpec,
     TenantSpec,
     parse,
     request_schema,
@@ -277,6 +283,34 @@ _account_orders = _by("api_key", Controller.orders)
 _reset_account = _by("api_key", Controller.reset_account)
 _get_book = _by("symbol", Controller.book)
 _clear_book = _by("symbol", Controller.clear_book)
+
+
+_futures_market = _by("symbol", Controller.futures_market)
+_futures_account = _by("api_key", Controller.futures_account)
+_positions = _by("api_key", Controller.positions)
+_futures_audit = _plain(Controller.futures_audit)
+
+
+def _with_body(name: str, model: type[Any], call: Callable[[Controller, str, dict[str, Any]], Any]) -> Op:
+    """An admin op of one path parameter and a body checked against ``model``."""
+
+    async def op(c: Controller, r: Request) -> Any:
+        return call(c, _p(r, name), await _checked(r, model))
+
+    return op
+
+
+_mark = _with_body("symbol", MarkSpec, Controller.set_mark_price)
+_index = _with_body("symbol", IndexSpec, Controller.set_index_price)
+_last = _with_body("symbol", PriceSpec, Controller.set_futures_last_price)
+_funding = _with_body("symbol", FundingSpec, Controller.set_funding_rate)
+_open_position = _with_body("api_key", OpenPositionSpec, Controller.open_position)
+_fund_futures = _with_body("api_key", FundSpec, Controller.fund_futures)
+_liquidate = _with_body("api_key", LiquidateSpec, Controller.liquidate)
+
+
+async def _settle(c: Controller, r: Request) -> Any:
+    return c.settle_funding(await _checked(r, SettleSpec))
 
 
 def _base_url(request: Request) -> str:
@@ -562,11 +596,90 @@ ADMIN_ROUTES: list[AdminRoute] = [
     AdminRoute(
         "POST",
         "/counterparty",
-        "Fill an account's resting orders: {api_key, symbol?, order_id?, after_polls?, at_ms?, fraction?}",
+        "Fill an account's resting orders: {api_key, product?, symbol?, order_id?, after_polls?, at_ms?, fraction?}",
         _op(_add_script),
         request=request_schema(ScriptSpec),
     ),
     AdminRoute("DELETE", "/counterparty", "Drop every counterparty script", _op(_clear_scripts), response=None),
+    AdminRoute(
+        "GET",
+        "/futures/markets/{symbol}",
+        "A futures contract's mark, index and last price, funding rate and next settlement instant",
+        _op(_futures_market),
+    ),
+    AdminRoute(
+        "POST",
+        "/futures/markets/{symbol}/mark",
+        "Set the futures mark price (TP/SL and liquidations run at once): {price, follow_last?}",
+        _op(_mark),
+        request=request_schema(MarkSpec),
+    ),
+    AdminRoute(
+        "POST",
+        "/futures/markets/{symbol}/index",
+        "Set the futures index price (null: it reads as the mark): {price}",
+        _op(_index),
+        request=request_schema(IndexSpec),
+    ),
+    AdminRoute(
+        "POST",
+        "/futures/markets/{symbol}/last",
+        "Set the futures last price (and the mark when it follows the last): {price}",
+        _op(_last),
+        request=request_schema(PriceSpec),
+    ),
+    AdminRoute(
+        "POST",
+        "/futures/markets/{symbol}/funding",
+        "Set the funding rate, percent per interval (settle: charge it now): {rate, settle?}",
+        _op(_funding),
+        request=request_schema(FundingSpec),
+    ),
+    AdminRoute(
+        "POST",
+        "/futures/funding/settle",
+        "Settle funding now at the current rates: {symbol?}",
+        _op(_settle),
+        request=request_schema(SettleSpec),
+    ),
+    AdminRoute(
+        "GET",
+        "/futures/accounts/{api_key}",
+        "The account's futures wallet: balances, summary, open positions",
+        _op(_futures_account),
+    ),
+    AdminRoute(
+        "POST",
+        "/futures/accounts/{api_key}/fund",
+        "Add (or, negative, withdraw) futures wallet USDT: {coin, amount}",
+        _op(_fund_futures),
+        request=request_schema(FundSpec),
+    ),
+    AdminRoute(
+        "GET",
+        "/futures/accounts/{api_key}/positions",
+        "The account's open futures positions",
+        _op(_positions),
+        response=_list_of("position_id", "symbol", "side", "qty"),
+    ),
+    AdminRoute(
+        "POST",
+        "/futures/accounts/{api_key}/positions",
+        "Open a test position against the house, no order, no fee: {symbol, side, qty, price?, leverage?, "
+        "margin_mode?}",
+        _op(_open_position),
+        request=request_schema(OpenPositionSpec),
+    ),
+    AdminRoute(
+        "POST",
+        "/futures/accounts/{api_key}/liquidate",
+        "Force a liquidation: move the mark to the position's liquidation price: {symbol, side?}",
+        _op(_liquidate),
+        request=request_schema(LiquidateSpec),
+    ),
+    AdminRoute(
+        "GET", "/futures/audit", "Futures money conservation: identities (all zero) and invariants", _op(_futures_audit)
+    ),
     AdminRoute("GET", "/clock", "Server time: now_ms, frozen, offset_ms", _op(_get_clock)),
     AdminRoute(
         "POST",

@@ -31,12 +31,18 @@ __all__ = [
     "ClockSpec",
     "FaultSpec",
     "FundSpec",
+    "FundingSpec",
+    "IndexSpec",
+    "LiquidateSpec",
+    "MarkSpec",
+    "OpenPositionSpec",
     "PriceSpec",
     "ProfileSpec",
     "RateLimitSpec",
     "ResetSpec",
     "SchemaError",
     "ScriptSpec",
+    "SettleSpec",
     "TenantSpec",
     "parse",
 ]
@@ -366,6 +372,58 @@ class PriceSpec(Strict):
     price: Price
 
 
+class MarkSpec(Strict):
+    """A futures contract's mark price; ``follow_last``: from now on the mark moves with every trade."""
+
+    price: Price
+    follow_last: bool = False
+
+
+class IndexSpec(Strict):
+    """A futures contract's index price; ``null``: the index reads as the mark again."""
+
+    price: Price | None
+
+
+def _rate(raw: Any) -> Decimal:
+    """A funding rate in percent (signed), at most 8 decimals (the contract's bounds are the engine's rule)."""
+    return _bound(raw, allow_negative=True, max_decimals=8)
+
+
+Rate = Annotated[Decimal, PlainValidator(_rate), _schema(type="string", pattern=r"^-?[0-9]{1,20}(\.[0-9]{1,8})?$")]
+
+
+class FundingSpec(Strict):
+    """Set the funding rate (percent per interval, as the REST API shows it); ``settle``: charge it now too."""
+
+    rate: Rate
+    settle: bool = False
+
+
+class OpenPositionSpec(Strict):
+    """A test position opened directly against the house account (no order, no fee)."""
+
+    symbol: Name
+    side: Literal["LONG", "SHORT", "BUY", "SELL"]
+    qty: Price
+    price: Price | None = None  # default: the mark
+    leverage: Annotated[int, Field(ge=1, le=1000)] | None = None
+    margin_mode: Literal["ISOLATION", "CROSS"] | None = None
+
+
+class SettleSpec(Strict):
+    """Settle funding now: on ``symbol``, or on every contract."""
+
+    symbol: Name | None = None
+
+
+class LiquidateSpec(Strict):
+    """Which position to liquidate: the account's on ``symbol`` (``side`` in hedge mode, where it may hold two)."""
+
+    symbol: Name
+    side: Literal["LONG", "SHORT"] | None = None
+
+
 class BookSpec(Strict):
     bids: Annotated[list[Level], Field(max_length=MAX_BOOK_LEVELS)] = Field(default_factory=list)
     asks: Annotated[list[Level], Field(max_length=MAX_BOOK_LEVELS)] = Field(default_factory=list)
@@ -373,6 +431,8 @@ class BookSpec(Strict):
 
 class ScriptSpec(Strict):
     api_key: Key
+    #: Whose orders the script fills: the account's spot orders, or its futures orders (filled by the house).
+    product: Literal["spot", "futures"] = "spot"
     symbol: Name | None = None
     order_id: Name | None = None
     after_polls: Count | None = None
