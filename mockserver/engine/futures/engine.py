@@ -235,15 +235,9 @@ class Futures:
             if account_id not in self.exchange.accounts:
                 raise KeyError(account_id)
             row = self.accounts[account_id] = AccountRow(account_id)
-            self._ensure_wallet(account_id)
+            # The exchange's one way to open a futures wallet (a system account with the owner's uid).
+            self.exchange.open_futures_wallet(account_id)
         return row
-
-    def _ensure_wallet(self, account_id: str) -> str:
-        """The futures wallet's ledger account, created on first use (as the spot wallet's transfer does)."""
-        fid = wallet_of(account_id)
-        if fid not in self.exchange.accounts:
-            self.exchange.create_account(account_id=fid, api_key="", secret="", system=True)
-        return fid
 
     def _ensure_system(self) -> None:
         """The clearing, fee and house accounts, funded once on the first futures trade."""
