@@ -178,6 +178,15 @@ class Futures:
         with self.lock:
             self._reset(self.exchange.seed, self.exchange.started_ms)
 
+    def close_account(self, account_id: str, *, forget: bool = False) -> None:
+        """Cancel the account's futures orders and TP/SL, close its positions at the mark against the
+        house (no fee; PnL settled, margin back), and put its settings back to the defaults: what an
+        account reset or deletion does first (:func:`.risk.close_account`; ``forget``: the deletion's,
+        the engine forgets the account too). Unknown accounts: nothing."""
+        with self.lock:
+            self._tick()
+            _risk.close_account(self, account_id, forget=forget)
+
     def ledger_accounts(self) -> set[str]:
         """Every ledger account whose balances are the futures engine's (wallets and system accounts)."""
         out = {a for a in self.ledger.accounts() if a.startswith(WALLET_PREFIX)}
