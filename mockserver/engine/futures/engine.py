@@ -64,7 +64,6 @@ from ...futures_errors import (
     FQtyTooSmall,
     FSymbolNotSupported,
     FuturesError,
-    FValueNotAllowed,
 )
 from ..money import ZERO, dec, units
 from . import funding as _funding
@@ -89,7 +88,7 @@ from .rows import (
     TpslRow,
 )
 from .state import FuturesState
-from .venue import Venue, ceil_div, ratio, units_down
+from .venue import Venue, ceil_div, off_grid, ratio, units_down
 from .views import (
     AccountSummary,
     CancelFailure,
@@ -319,7 +318,7 @@ class Futures:
             raise FParameterError(f"{what} must be greater than 0")
         n = units(price, v.c.quote_precision)
         if n is None:
-            raise FValueNotAllowed(f"{what} {price} has more than {v.c.quote_precision} decimals")
+            raise off_grid(price, v.c.quote_precision, f"{what} has more than {v.c.quote_precision} decimals")
         if n >= 10 ** (40 + v.c.quote_precision):
             raise FParameterError(f"{what} is too large")
         return n
@@ -329,7 +328,7 @@ class Futures:
             raise FQtyTooSmall("qty must be greater than 0")
         n = units(qty, v.c.base_precision)
         if n is None:
-            raise FValueNotAllowed(f"qty {qty} has more than {v.c.base_precision} decimals")
+            raise off_grid(qty, v.c.base_precision, f"qty has more than {v.c.base_precision} decimals")
         if n >= 10 ** (40 + v.c.base_precision):
             raise FQtyAboveMax("qty is too large")
         return n
@@ -385,9 +384,37 @@ class Futures:
         client_id: str | None = None,
         qty: Decimal,
         price: Decimal,
+        tp_price: Decimal | None = None,
+        tp_stop_type: str | None = None,
+        tp_order_type: str | None = None,
+        tp_order_price: Decimal | None = None,
+        sl_price: Decimal | None = None,
+        sl_stop_type: str | None = None,
+        sl_order_type: str | None = None,
+        sl_order_price: Decimal | None = None,
     ) -> FuturesOrder:
-        """Replace an open limit order's price and quantity (a new time priority; same ids) [L]."""
-        return _placement.modify_order(self, account_id, order_id=order_id, client_id=client_id, qty=qty, price=price)
+        """Replace an open limit order's price and quantity (a new time priority; same ids) [L].
+
+        The attached TP/SL fields (as ``place`` takes them) replace the order's attached legs: a leg
+        sent replaces that leg, a leg not sent keeps it [L]. An order that has already filled in
+        part has handed its TP/SL to its position; new legs replace the position's TP/SL then.
+        """
+        return _placement.modify_order(
+            self,
+            account_id,
+            order_id=order_id,
+            client_id=client_id,
+            qty=qty,
+            price=price,
+            tp_price=tp_price,
+            tp_stop_type=tp_stop_type,
+            tp_order_type=tp_order_type,
+            tp_order_price=tp_order_price,
+            sl_price=sl_price,
+            sl_stop_type=sl_stop_type,
+            sl_order_type=sl_order_type,
+            sl_order_price=sl_order_price,
+        )
 
     def flash_close(self, account_id: str, position_id: str) -> str:
         """Close the whole position at market; returns its id (30004 when it does not exist)."""

@@ -14,7 +14,7 @@ from .names import CLEARING_ACCOUNT
 from .rows import (
     FundingRow,
 )
-from .venue import Venue, ratio
+from .venue import Venue, off_grid, ratio
 from .views import (
     FundingHistoryRow,
     FundingInfo,
@@ -72,11 +72,10 @@ def set_funding_rate(fx: Futures, symbol: str, rate: Decimal) -> None:
     with fx.lock:
         v = fx._venue(symbol)
         if not rate.is_finite() or units(rate, 8) is None:
-            raise FValueNotAllowed(f"funding rate {rate} is not a percent with at most 8 decimals")
+            raise off_grid(rate, 8, "a funding rate is a percent with at most 8 decimals", positive=False)
         if not (v.c.min_funding_rate <= rate <= v.c.max_funding_rate):
-            raise FValueNotAllowed(
-                f"funding rate {rate} outside {v.c.min_funding_rate}..{v.c.max_funding_rate} percent"
-            )
+            bounds = [format(v.c.min_funding_rate, "f"), format(v.c.max_funding_rate, "f")]
+            raise FValueNotAllowed.for_value(format(rate, "f"), bounds, "funding rate outside min..max percent")
         v.row.funding_rate = rate
 
 
