@@ -145,6 +145,7 @@ class Futures:
         self.after_trade: list[TradeListener] = []
         self.market_models: list[Any] = []
         self._busy_advancing = False
+        self._at_ms: int | None = None
         self._reset(exchange.seed, exchange.started_ms)
 
     def _reset(self, seed: int, started_ms: int) -> None:
@@ -302,7 +303,8 @@ class Futures:
             self.ledger.unlock_units(self._wallet_id(account_id), MARGIN_COIN, n)
 
     def _now(self) -> int:
-        return self.clock.now_ms()
+        # While advance settles an instant the clock has passed, that instant is "now" for what it causes.
+        return self._at_ms if self._at_ms is not None else self.clock.now_ms()
 
     def _dec_price(self, v: Venue, ticks: int) -> Decimal:
         return dec(ticks, v.c.quote_precision)
@@ -535,9 +537,12 @@ class Futures:
         return _funding.settle_funding(self, symbol)
 
     def advance(self, now_ms: int | None = None) -> None:
-        """Run what is due up to ``now_ms`` (default: the clock): funding at each settlement instant passed."""
+        """Run what is due up to ``now_ms`` (default: the clock): funding at each settlement instant
+        passed, in time order, each at its instant (several at once after a long jump; a liquidation
+        a settlement causes happens at that instant), then the TP/SL triggers and liquidations due
+        at the current prices. Idempotent: calling it again for the same time changes nothing."""
         with self.lock:
-            _funding.advance_to(self, self._now() if now_ms is None else now_ms)
+            _funding.advance(self, self._now() if now_ms is None else now_ms)
 
     def _tick(self) -> None:
         _funding.advance_to(self, self._now())

@@ -89,17 +89,34 @@ def settle_funding(fx: Futures, symbol: str | None = None) -> None:
 
 
 def advance_to(fx: Futures, now: int) -> None:
+    """Settle funding at every settlement instant up to ``now``, in time order across contracts
+    (ties in catalogue order), each at its own instant: what a settlement causes (a liquidation,
+    a TP/SL firing) is stamped with that instant. Idempotent: an instant passed is settled once."""
     if fx._busy_advancing:
         return
     fx._busy_advancing = True
     try:
-        for v in fx.venues.values():
-            span = v.c.funding_interval_hours * HOUR_MS
-            while v.row.next_funding_ms <= now:
-                settle(fx, v, v.row.next_funding_ms)
-                v.row.next_funding_ms += span
+        while True:
+            due = [v for v in fx.venues.values() if v.row.next_funding_ms <= now]
+            if not due:
+                break
+            v = min(due, key=lambda d: d.row.next_funding_ms)
+            at = v.row.next_funding_ms
+            fx._at_ms = at
+            settle(fx, v, at)
+            v.row.next_funding_ms = at + v.c.funding_interval_hours * HOUR_MS
     finally:
+        fx._at_ms = None
         fx._busy_advancing = False
+
+
+def advance(fx: Futures, now: int) -> None:
+    """:func:`advance_to`, then fire whatever TP/SL or liquidation is due at the current prices on
+    every contract (normally nothing: each price step runs them; a state loaded from elsewhere may
+    hold some). Idempotent."""
+    advance_to(fx, now)
+    for symbol in fx.venues:
+        _risk.check_risk(fx, symbol)
 
 
 def settle(fx: Futures, v: Venue, at_ms: int) -> None:
