@@ -48,6 +48,12 @@ Choices the spec marks "no source" (confidence L; each wants a fidelity row):
   rate current at that instant; a payer pays from free balance, then from the position's margin;
 * fees are reported as positive costs; uPnL and liquidation use the mark (spec §5.6);
 * attached TP/SL on ``place_order`` becomes the position's TP/SL when the order fills;
+  ``modify_order``'s TP/SL legs replace the order's (a leg not sent is kept);
+* a LIMIT close priced beyond its position's liquidation price is refused: a long's below it
+  30002, a short's above it 30003; 10008 for too many decimals names the nearest allowed values;
+* an account reset or deletion first closes its positions at the mark against the house, no fee
+  (:meth:`Futures.close_account`);
+* ``advance`` settles each instant passed in time order and stamps what it causes with that instant;
 * the account summary's ``available`` excludes unrealized PnL by default (``wallet_identity``
   ``"exclude_upnl"``); ``"include_cross_upnl"`` adds cross uPnL (the PB reading, spec §5.3).
 """
