@@ -1,9 +1,11 @@
 """The futures product's engine: USDT-M linear perpetuals on the exchange's ledger, ids and clock.
 
-:class:`Futures` is the facade (``exchange.futures``); :mod:`.contracts` the catalogue,
-:mod:`.rows` the integer records, :mod:`.views` what the facade takes and returns,
-:mod:`.state` the plain-data state and its invariants, :mod:`.tpsl` TP/SL and
-:mod:`.liquidity` the synthetic market maker.
+:class:`Futures` (:mod:`.engine`) is the facade (``exchange.futures``); :mod:`.contracts` the
+catalogue, :mod:`.venue` one contract's book and grid, :mod:`.placement`, :mod:`.matching`,
+:mod:`.positions`, :mod:`.settings`, :mod:`.risk`, :mod:`.funding`, :mod:`.market`,
+:mod:`.queries` and :mod:`.steering` the work, :mod:`.rows` the integer records, :mod:`.views`
+what the facade takes and returns, :mod:`.state` the plain-data state and its invariants,
+:mod:`.tpsl` TP/SL and :mod:`.liquidity` the synthetic market maker.
 """
 
 from __future__ import annotations

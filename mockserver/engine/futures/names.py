@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ..accounts import futures_wallet
+
 __all__ = [
     "CLEARING_ACCOUNT",
     "FEES_ACCOUNT",
@@ -19,11 +21,11 @@ MARGIN_COIN = "USDT"
 CLEARING_ACCOUNT = "futures-clearing"
 FEES_ACCOUNT = "futures-fees"
 HOUSE_ACCOUNT = "futures-house"
-WALLET_PREFIX = "futures:"
 #: What the clearing and house accounts are funded with once (minted, so the ledger audit holds).
 SYSTEM_FLOAT = Decimal("1000000000000000")
 
 
-def wallet_of(account_id: str) -> str:
-    """The ledger account of ``account_id``'s futures wallet (the spot wallet's spot/futures transfers use it)."""
-    return WALLET_PREFIX + account_id
+#: The ledger account of an account's futures wallet: the exchange's one naming of it
+#: (:func:`..accounts.futures_wallet`, which the spot wallet's spot/futures transfers use too).
+wallet_of = futures_wallet
+WALLET_PREFIX = futures_wallet("")

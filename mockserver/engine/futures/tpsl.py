@@ -36,11 +36,15 @@ from ...futures_errors import (
     FTriggerTooClose,
     FuturesError,
 )
+from . import matching as _matching
+from . import placement as _placement
+from . import positions as _positions
 from .rows import OrderRow, PositionRow, TpslRow
 from .views import FuturesPlaceRequest, Page, TpslOrder, TpslRequest
 
 if TYPE_CHECKING:
-    from .engine import Futures, _Venue
+    from .engine import Futures
+    from .venue import Venue
 
 __all__ = [
     "attach_from_order",
@@ -69,7 +73,7 @@ def _otype(v: str | None) -> str:
     return s
 
 
-def _position(f: Futures, account_id: str, symbol: str, position_id: str) -> tuple[_Venue, PositionRow]:
+def _position(f: Futures, account_id: str, symbol: str, position_id: str) -> tuple[Venue, PositionRow]:
     v = f._venue(symbol)
     p = f.positions.get(position_id or "")
     if p is None or p.account_id != account_id or p.symbol != v.c.symbol:
@@ -77,7 +81,7 @@ def _position(f: Futures, account_id: str, symbol: str, position_id: str) -> tup
     return v, p
 
 
-def _check_leg(f: Futures, v: _Venue, p: PositionRow, leg: str, ticks: int, stop: str) -> None:
+def _check_leg(f: Futures, v: Venue, p: PositionRow, leg: str, ticks: int, stop: str) -> None:
     """A trigger on the right side of the reference price (and of the liquidation price for an SL)."""
     ref = v.row.mark_ticks if stop == "MARK_PRICE" else v.row.last_ticks
     if ticks == ref:
@@ -95,7 +99,7 @@ def _check_leg(f: Futures, v: _Venue, p: PositionRow, leg: str, ticks: int, stop
             raise FSlTriggerAboveMark() if mark else FSlBelowLastRequired()
         if not long and not above:
             raise FSlTriggerBelowMark() if mark else FSlAboveLastRequired()
-        liq = f._liq_price(v, p, f._free(p.account_id) if p.margin_mode == "CROSS" else 0)
+        liq = _positions.liq_price(f, v, p, f._free(p.account_id) if p.margin_mode == "CROSS" else 0)
         price = f._dec_price(v, ticks)
         if liq > 0 and long and price <= liq:
             raise FSlBelowLiq(f"liquidation price {liq}")
@@ -133,6 +137,8 @@ def _build(f: Futures, account_id: str, req: TpslRequest, kind: str, row: TpslRo
             if lots > p.qty_lots:
                 raise FTpslQtyAbovePosition(f"{qty} above the position's {f._dec_qty(v, p.qty_lots)}")
         _check_leg(f, v, p, leg, ticks, st)
+        if oticks:
+            _positions.check_close_price(f, v, p, oticks)  # the child closes p: not beyond its liq price
         legs[leg] = (ticks, st, ot, oticks, lots)
     now = f._now()
     tp, sl = legs["TP"], legs["SL"]
@@ -322,7 +328,7 @@ def attach_from_order(f: Futures, o: OrderRow, position_id: str) -> None:
     f.tpsl[row.tpsl_id] = row
 
 
-def _fires(v: _Venue, p: PositionRow, ticks: int, stop: str, leg: str) -> bool:
+def _fires(v: Venue, p: PositionRow, ticks: int, stop: str, leg: str) -> bool:
     if not ticks:
         return False
     ref = v.row.mark_ticks if stop == "MARK_PRICE" else v.row.last_ticks
@@ -363,8 +369,8 @@ def run_triggers(f: Futures, symbol: str) -> None:
             position_id=p.position_id,
         )
         try:
-            row = f._validate(p.account_id, req)
+            row = _placement.validate(f, p.account_id, req)
             with f.ledger.atomic():
-                f._submit(row)
+                _matching.submit(f, row)
         except FuturesError:
             t.status = "FAILED"
