@@ -410,7 +410,7 @@ def _text_banner(
 ) -> str:
     url = banner["url"]
     bound = f"{args.host}:{banner['port']}" if ":" not in args.host else f"[{args.host.strip('[]')}]:{banner['port']}"
-    lines = [f"Bitunix spot mock listening on {url}"]
+    lines = [f"Bitunix mock (spot and futures) listening on {url}"]
     if not url.startswith(f"http://{bound}"):
         lines[0] += f" (bound to {bound}: every interface)"
     kept = " (kept by the state directory)" if banner["profile"] != config.profile else ""

@@ -461,7 +461,7 @@ def _shared_transport() -> Any:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("bitunix", "Bitunix spot mock")
+    group = parser.getgroup("bitunix", "Bitunix mock (spot and futures)")
     try:
         group.addoption("--bitunix-adapter", default=None, help="package.module:factory of the client under test")
         group.addoption(

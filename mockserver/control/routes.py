@@ -26,6 +26,7 @@ from ..api import bounds
 from ..api.auth import PROFILES
 from ..api.bodies import TOO_LARGE, Disconnected, TooLarge, declared_over, read_body, receive_body
 from ..api.endpoints import ENDPOINTS
+from ..api.products import PRODUCTS
 from ..config import ADMIN_PREFIX
 from ..version import __version__
 from .access import ADMIN_TOKEN_HEADER, admin_refusal
@@ -105,6 +106,8 @@ async def version(state: MockState, request: Request) -> Response:
             "profile": state.verifier.profile.name,
             "profiles": {name: p.description for name, p in PROFILES.items()},
             "endpoints": len(ENDPOINTS),
+            # "api" above stays what clients detect a running mock by; the products served are listed here.
+            "products": {p.name: len(p.endpoints) for p in PRODUCTS},
             "python": platform.python_version(),
         }
     )

@@ -126,7 +126,9 @@ def test_a_banner_on_a_pipe_holds_no_secret_and_says_where_to_read_them(tmp_path
         first = _first_line(proc)
         port = int(first.split("http://127.0.0.1:", 1)[1].split()[0])
         url = f"http://127.0.0.1:{port}"
-        assert first == f"Bitunix spot mock listening on {url} (bound to 0.0.0.0:{port}: every interface)\n"
+        assert (
+            first == f"Bitunix mock (spot and futures) listening on {url} (bound to 0.0.0.0:{port}: every interface)\n"
+        )
         with httpx.Client(base_url=url, timeout=10) as http:
             for _ in range(200):
                 if ready.exists():

@@ -130,6 +130,12 @@ KLINE_INTERVALS = _market.KLINE_INTERVALS
 TradeListener = Callable[["Futures", str], None]
 
 
+def _shown(value: Decimal) -> str:
+    """A figure for a refusal's detail, bounded (a request may send thousands of digits)."""
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 class Futures:
     """The futures product of one exchange (see the module docstring for its rules)."""
 
@@ -326,7 +332,9 @@ class Futures:
             raise FParameterError(f"{what} must be greater than 0")
         n = units(price, v.c.quote_precision)
         if n is None:
-            raise off_grid(price, v.c.quote_precision, f"{what} has more than {v.c.quote_precision} decimals")
+            raise off_grid(
+                price, v.c.quote_precision, f"{what} {_shown(price)} has more than {v.c.quote_precision} decimals"
+            )
         if n >= 10 ** (40 + v.c.quote_precision):
             raise FParameterError(f"{what} is too large")
         return n
@@ -336,7 +344,7 @@ class Futures:
             raise FQtyTooSmall("qty must be greater than 0")
         n = units(qty, v.c.base_precision)
         if n is None:
-            raise off_grid(qty, v.c.base_precision, f"qty has more than {v.c.base_precision} decimals")
+            raise off_grid(qty, v.c.base_precision, f"qty {_shown(qty)} has more than {v.c.base_precision} decimals")
         if n >= 10 ** (40 + v.c.base_precision):
             raise FQtyAboveMax("qty is too large")
         return n

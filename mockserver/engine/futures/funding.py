@@ -75,7 +75,8 @@ def set_funding_rate(fx: Futures, symbol: str, rate: Decimal) -> None:
             raise off_grid(rate, 8, "a funding rate is a percent with at most 8 decimals", positive=False)
         if not (v.c.min_funding_rate <= rate <= v.c.max_funding_rate):
             bounds = [format(v.c.min_funding_rate, "f"), format(v.c.max_funding_rate, "f")]
-            raise FValueNotAllowed.for_value(format(rate, "f"), bounds, "funding rate outside min..max percent")
+            detail = f"funding rate {format(rate, 'f')} outside {bounds[0]}..{bounds[1]} percent"
+            raise FValueNotAllowed.for_value(format(rate, "f"), bounds, detail)
         v.row.funding_rate = rate
 
 
