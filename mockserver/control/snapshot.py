@@ -302,9 +302,19 @@ _MAX_NONCES = 2_000_000
 #: Sums over every account (net external flow) may be wider than one balance.
 _TOTAL_DIGITS = 40
 _DECIMAL_TEXT = re.compile(r"-?[0-9]{1,60}(\.[0-9]{1,60})?([eE][+-]?[0-9]{1,3})?")
+#: Decimal places of a ledger amount (balances, net external flow, opening balances): the ledger keeps
+#: 10**-scale, at least 40 places (engine.accounts.MIN_SCALE), and the futures engine uses them all (a
+#: margin released pro rata, funding); whether an amount is on the ledger's grid is the ledger's check.
+_LEDGER_DECIMALS = 60
 
 
-def _decimal(raw: Any, *, allow_negative: bool = False, integer_digits: int = bounds.MAX_INTEGER_DIGITS) -> Decimal:
+def _decimal(
+    raw: Any,
+    *,
+    allow_negative: bool = False,
+    integer_digits: int = bounds.MAX_INTEGER_DIGITS,
+    decimals: int = bounds.MAX_DECIMALS,
+) -> Decimal:
     if isinstance(raw, bool) or not isinstance(raw, (str, int, Decimal)):
         raise ValueError("expected a decimal string")
     if isinstance(raw, str):
@@ -316,13 +326,19 @@ def _decimal(raw: Any, *, allow_negative: bool = False, integer_digits: int = bo
             raise ValueError("out of range")
         raw = Decimal(raw)
     try:
-        return bounds.check_decimal(raw, "value", allow_negative=allow_negative, max_integer_digits=integer_digits)
+        return bounds.check_decimal(
+            raw, "value", allow_negative=allow_negative, max_integer_digits=integer_digits, max_decimals=decimals
+        )
     except bounds.BoundError as exc:
         raise ValueError(str(exc).removeprefix("value: ")) from None
 
 
 def _net(raw: Any) -> Decimal:
-    return _decimal(raw, allow_negative=True, integer_digits=_TOTAL_DIGITS)
+    return _decimal(raw, allow_negative=True, integer_digits=_TOTAL_DIGITS, decimals=_LEDGER_DECIMALS)
+
+
+def _ledger_amount(raw: Any) -> Decimal:
+    return _decimal(raw, decimals=_LEDGER_DECIMALS)
 
 
 def _regex(pattern: str, what: str) -> Any:
@@ -371,7 +387,7 @@ def _rng(raw: Any) -> tuple[Any, ...]:
 def _pair(raw: Any) -> tuple[Decimal, Decimal]:
     if not isinstance(raw, list) or len(raw) != 2:
         raise ValueError("expected [free, locked]")
-    return _decimal(raw[0]), _decimal(raw[1])
+    return _ledger_amount(raw[0]), _ledger_amount(raw[1])
 
 
 def _tape_row(raw: Any) -> tuple[int, Decimal, Decimal]:
@@ -400,6 +416,7 @@ def _nonce_row(raw: Any) -> tuple[int, str, list[str]]:
 
 Dec = Annotated[Decimal, PlainValidator(_decimal)]
 Net = Annotated[Decimal, PlainValidator(_net)]
+LedgerDec = Annotated[Decimal, PlainValidator(_ledger_amount)]
 Pair = Annotated[tuple[Decimal, Decimal], PlainValidator(_pair)]
 RngState = Annotated[tuple[Any, ...], PlainValidator(_rng)]
 TapeRow = Annotated[tuple[int, Decimal, Decimal], PlainValidator(_tape_row)]
@@ -732,7 +749,7 @@ class Snapshot(Strict):
     futures: SnapFutures | None
     futures_liquidity: SnapFuturesLiquidity | None
     demo_account: AccountId | None
-    opening_balances: Annotated[dict[AccountId, dict[SnapCoin, Dec]], Field(max_length=_MAX_ACCOUNTS)]
+    opening_balances: Annotated[dict[AccountId, dict[SnapCoin, LedgerDec]], Field(max_length=_MAX_ACCOUNTS)]
     nonces: Annotated[list[NonceRow], Field(max_length=_MAX_NONCES)]
 
 

@@ -28,6 +28,7 @@ def futures_busy() -> MockState:
     # demo: one-way, isolated (the default), a long on BTCUSDT, a resting buy far below with its TP/SL.
     f.change_leverage("demo", "BTCUSDT", 10)
     f.place("demo", FuturesPlaceRequest("BTCUSDT", "BUY", Decimal("0.05"), order_type="MARKET"))
+    f.place("demo", FuturesPlaceRequest("BTCUSDT", "SELL", Decimal("0.003"), order_type="MARKET"))  # a part closed
     (long_btc,) = f.pending_positions("demo", "BTCUSDT")
     f.place(
         "demo",
@@ -60,6 +61,8 @@ def futures_busy() -> MockState:
     f.set_index_price("ETHUSDT", Decimal("3001"))
     state.clock.freeze(T0 + 9 * 3_600_000)  # past the next 8-hour settlement instant
     f.advance()
+    f.adjust_position_margin("demo", "BTCUSDT", Decimal("1"), position_id=long_btc.position_id)
+    f.place("demo", FuturesPlaceRequest("BTCUSDT", "SELL", Decimal("0.001"), order_type="MARKET"))
     f.set_mark_price("SOLUSDT", Decimal("150"), follow_last=False)
     assert state.exchange.problems() == []
     return state
@@ -83,6 +86,9 @@ def test_export_restore_export_is_identical_with_futures() -> None:
     assert fut["closed"] and any(p["funding"] != "0" for p in fut["positions"])
     assert any(r["rate"] == "0.0005" for r in fut["funding_history"]["BTCUSDT"])
     assert doc["futures_liquidity"] is not None
+    # A part closed after margin was added releases margin pro rata: the wallet holds amounts finer
+    # than any order's (the ledger's 40 places; the snapshot refused more than 30 before).
+    assert max(len(v.partition(".")[2]) for v in doc["balances"]["futures:demo"]["USDT"]) > 30
     # Money in ledger units is written as digits (wider than a 64-bit JSON number).
     margin = fut["positions"][0]["margin"]
     assert isinstance(margin, str) and int(margin) > 2**63
