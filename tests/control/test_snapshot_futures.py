@@ -141,7 +141,7 @@ def test_a_restore_runs_the_futures_invariants() -> None:
         ),
         (
             lambda d: d["futures"]["orders"][0].__setitem__("account_id", "ghost"),
-            "futures.orders.0.account_id: no account 'ghost'",
+            "futures.orders.0.account_id: no account 'ghost' and no futures wallet of it",
         ),
         (
             lambda d: d["futures"]["tpsl"].append(dict(d["futures"]["tpsl"][0])),
