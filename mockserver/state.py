@@ -21,6 +21,7 @@ from .control.snapshot import Restored, SnapshotError
 from .control.snapshot import load as load_snapshot
 from .engine import EngineStateError, Exchange, LiquidityProvider, Wallet, load_markets
 from .engine.accounts import Account
+from .engine.futures.liquidity import FuturesLiquidity
 from .engine.markets import Market
 from .fidelity import SWITCHES, parse_switches
 
@@ -58,6 +59,7 @@ class MockState:
     rates: list[dict[str, Any]]
     demo: Account | None
     wallet: Wallet
+    futures_liquidity: FuturesLiquidity | None = None  # the futures market maker (on wherever spot's is)
     faults: Faults = field(default_factory=Faults)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     counterparty: Counterparty = field(default_factory=Counterparty)
@@ -71,7 +73,7 @@ class MockState:
 
     @classmethod
     def build(cls, config: Config) -> MockState:
-        """A fresh exchange from the config: markets, demo account, liquidity, synthetic past."""
+        """A fresh exchange from the config: markets, demo account, spot and futures liquidity, synthetic past."""
         if config.profile not in PROFILES:
             raise ValueError(f"unknown verification profile {config.profile!r}; known: {', '.join(PROFILES)}")
         parse_switches(config.switches)  # a bad switch fails at start, not at the first request
@@ -124,7 +126,7 @@ class MockState:
         state.config = parts.settings
         ex = state.exchange
         try:
-            ex.load_state(parts.engine)
+            ex.load_state(parts.engine, parts.futures)
         except EngineStateError as exc:
             raise SnapshotError(f"engine invariant broken: {exc}") from None
         try:
@@ -136,6 +138,11 @@ class MockState:
             liq.load_state(parts.liquidity)
             state.liquidity = liq
             liq.attach()
+        if parts.futures_liquidity is not None:
+            fliq = FuturesLiquidity(ex.futures, seed=parts.config.seed)  # its account is in the state loaded
+            fliq.load_state(parts.futures_liquidity)
+            state.futures_liquidity = fliq
+            fliq.attach()
         state.demo = ex.accounts.get(parts.demo_account) if parts.demo_account else None
         ex.set_opening_balances(parts.opening_balances)
         state.verifier.nonces.load_rows(parts.nonces)
@@ -174,6 +181,10 @@ class MockState:
                 account_id="demo",
                 futures_balances=cfg.demo_futures_balances,
             )
+        if cfg.liquidity:  # after the demo account, so the demo's uid is the one it always had
+            self.futures_liquidity = FuturesLiquidity(self.exchange.futures, levels=cfg.liquidity_levels, seed=cfg.seed)
+            self.futures_liquidity.attach()
+            self.futures_liquidity.seed_all()
 
     def switch(self, name: str) -> str:
         """The value in force of a :data:`~mockserver.fidelity.SWITCHES` behaviour (run-time, config, default)."""

@@ -90,7 +90,7 @@ from ..api.products import endpoint_at
 from ..clock import Clock
 from ..config import ADMIN_PREFIX, Config
 from ..fidelity import SWITCHES
-from .snapshot import Captured, SnapshotError, capture, encode, yield_interpreter
+from .snapshot import Captured, SnapshotError, capture, encode, upgrade, yield_interpreter
 
 if TYPE_CHECKING:
     from ..api.pipeline import Pipeline, RequestContext
@@ -648,7 +648,8 @@ def restore_doc(restore: Restore, config: Config, raw: bytes, where: str = "the 
     try:
         # Version 1 kept no settings: the flags of this start stand in for them.
         settings = _settings_config(config, doc["settings"]) if "settings" in doc else config
-        state = restore(settings, doc["snapshot"])
+        # A checkpoint written before futures were kept holds a version-2 snapshot: no futures activity.
+        state = restore(settings, upgrade(doc["snapshot"]))
         state.config = settings  # exactly the settings in force (load adjusts its copy to the snapshot)
         if doc["switches"]:
             state.set_switches(doc["switches"])

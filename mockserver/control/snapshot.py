@@ -7,8 +7,13 @@ counters and generator states (so ids continue exactly as they would have), and
 the clock, the nonce memory (with each nonce's expiry second, so a request
 accepted before the snapshot is a replay after the restore) and every
 account's opening balances (so a per-account reset after a restore gives them
-back). Not kept: the journal, faults, rate-limit counters and counterparty
-scripts - those steer a run, they are not the exchange.
+back), and the futures engine's whole state beside the exchange's (contracts' prices and
+funding, positions, orders, fills, TP/SL orders, funding history, closed positions, its
+counters) with its market maker's. Not kept: the journal, faults, rate-limit counters and
+counterparty scripts - those steer a run, they are not the exchange.
+
+Money of the futures engine is counted in ledger units (10**-40 USDT), wider than a JSON number
+a 64-bit reader keeps: those fields (:data:`Units` in the models) are written as digit strings.
 
 :func:`load` accepts a document only when it could have been dumped: its
 structure is checked by pydantic models (types, ranges, list sizes), then the
@@ -32,7 +37,7 @@ from dataclasses import dataclass, fields, is_dataclass, replace
 from decimal import Decimal
 from enum import IntEnum
 from types import UnionType
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, Union, cast, get_args, get_origin, get_type_hints
 
 from pydantic import Field, PlainValidator, ValidationError
 
@@ -54,6 +59,18 @@ from ..engine import (
     load_markets,
 )
 from ..engine.accounts import Balance
+from ..engine.futures import FuturesState, load_contracts, wallet_of
+from ..engine.futures.liquidity import FUTURES_LIQUIDITY_ACCOUNT, FuturesLiquidityState
+from ..engine.futures.rows import (
+    AccountRow,
+    FillRow,
+    FundingRow,
+    MarketRow,
+    OrderRow,
+    PositionRow,
+    SymbolSetting,
+    TpslRow,
+)
 from ..engine.instant import copy_engine
 from ..engine.seed import data_texts
 from ..engine.wallet import WALLET_ID_BASE, WITHDRAWALS_ACCOUNT
@@ -62,10 +79,11 @@ from .schema import Ip, Permission, ProfileName, Strict, describe
 if TYPE_CHECKING:
     from ..state import MockState
 
-__all__ = ["FORMAT", "Captured", "Restored", "SnapshotError", "capture", "dump", "encode", "load"]
+__all__ = ["FORMAT", "Captured", "Restored", "SnapshotError", "capture", "dump", "encode", "load", "upgrade"]
 
 FORMAT = "bitunix-mock-snapshot"
-VERSION = 2
+#: 3: the futures engine's state and its market maker (``futures``, ``futures_liquidity``); 2: spot only.
+VERSION = 3
 
 
 class SnapshotError(ValueError):
@@ -81,7 +99,11 @@ def _enc(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
         if type(value) in _POSITIONAL:
             return [_enc(getattr(value, f.name)) for f in fields(value)]
-        return {f.name: _enc(getattr(value, f.name)) for f in fields(value)}
+        texts = _TEXT_INTS.get(type(value), frozenset())
+        return {
+            f.name: _text(getattr(value, f.name)) if f.name in texts else _enc(getattr(value, f.name))
+            for f in fields(value)
+        }
     if isinstance(value, tuple) and hasattr(value, "_fields"):  # an engine named tuple (FillRecord)
         return {name: _enc(v) for name, v in zip(value._fields, value, strict=True)}
     if isinstance(value, bool) or value is None:
@@ -97,6 +119,13 @@ def _enc(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _enc(v) for k, v in value.items()}
     return value
+
+
+def _text(value: Any) -> Any:
+    """A :data:`Units` field as the document writes it: digits (a dict's values too)."""
+    if isinstance(value, dict):
+        return {k: str(v) for k, v in value.items()}
+    return str(value)
 
 
 def _build(tp: Any, raw: Any) -> Any:
@@ -151,6 +180,8 @@ class Captured:
     clock: dict[str, Any]
     wallet: WalletState
     liquidity: LiquidityState | None
+    futures: FuturesState
+    futures_liquidity: FuturesLiquidityState | None
     demo_account: str | None
     opening_balances: dict[str, dict[str, Decimal]]
     nonces: list[list[Any]]
@@ -172,7 +203,7 @@ def capture(state: MockState) -> Captured:
             state.verifier.nonces.export_rows(),
         )
 
-    copy = copy_engine(state.exchange, state.wallet, state.liquidity, beside)
+    copy = copy_engine(state.exchange, state.wallet, state.liquidity, beside, state.futures_liquidity)
     profile, clock, demo_account, nonces = copy.beside
     return Captured(
         engine=copy.exchange,
@@ -180,6 +211,8 @@ def capture(state: MockState) -> Captured:
         clock=clock,
         wallet=copy.wallet,
         liquidity=copy.liquidity,
+        futures=copy.futures,
+        futures_liquidity=copy.futures_liquidity,
         demo_account=demo_account,
         opening_balances=copy.opening_balances,
         nonces=nonces,
@@ -212,6 +245,8 @@ def encode(c: Captured, pause: Callable[[], None] | None = None) -> dict[str, An
             "clock": dict(c.clock),
             "wallet": _enc(c.wallet),
             "liquidity": None if c.liquidity is None else _enc(c.liquidity),
+            "futures": _enc_futures(c.futures, pause),
+            "futures_liquidity": None if c.futures_liquidity is None else _enc(c.futures_liquidity),
             "demo_account": c.demo_account,
             "opening_balances": {
                 acct: {coin: str(v) for coin, v in coins.items()} for acct, coins in c.opening_balances.items()
@@ -220,6 +255,25 @@ def encode(c: Captured, pause: Callable[[], None] | None = None) -> dict[str, An
         }
     )
     return doc
+
+
+#: The futures state's fields that grow with activity: encoded with pauses by a background writer.
+_FUTURES_PACED = ("orders", "fills", "closed", "tpsl")
+
+
+def _enc_futures(state: FuturesState, pause: Callable[[], None] | None) -> dict[str, Any]:
+    """:func:`_enc` of the futures state, its long lists paced as :func:`encode` paces the exchange's."""
+    if pause is None:
+        return cast(dict[str, Any], _enc(state))
+    texts = _TEXT_INTS[FuturesState]
+    out: dict[str, Any] = {}
+    for f in fields(state):
+        value = getattr(state, f.name)
+        if f.name in _FUTURES_PACED:
+            out[f.name] = _enc_paced(value, pause)
+        else:
+            out[f.name] = _text(value) if f.name in texts else _enc(value)
+    return out
 
 
 def _enc_paced(value: Any, pause: Callable[[], None]) -> Any:
@@ -248,9 +302,19 @@ _MAX_NONCES = 2_000_000
 #: Sums over every account (net external flow) may be wider than one balance.
 _TOTAL_DIGITS = 40
 _DECIMAL_TEXT = re.compile(r"-?[0-9]{1,60}(\.[0-9]{1,60})?([eE][+-]?[0-9]{1,3})?")
+#: Decimal places of a ledger amount (balances, net external flow, opening balances): the ledger keeps
+#: 10**-scale, at least 40 places (engine.accounts.MIN_SCALE), and the futures engine uses them all (a
+#: margin released pro rata, funding); whether an amount is on the ledger's grid is the ledger's check.
+_LEDGER_DECIMALS = 60
 
 
-def _decimal(raw: Any, *, allow_negative: bool = False, integer_digits: int = bounds.MAX_INTEGER_DIGITS) -> Decimal:
+def _decimal(
+    raw: Any,
+    *,
+    allow_negative: bool = False,
+    integer_digits: int = bounds.MAX_INTEGER_DIGITS,
+    decimals: int = bounds.MAX_DECIMALS,
+) -> Decimal:
     if isinstance(raw, bool) or not isinstance(raw, (str, int, Decimal)):
         raise ValueError("expected a decimal string")
     if isinstance(raw, str):
@@ -262,13 +326,19 @@ def _decimal(raw: Any, *, allow_negative: bool = False, integer_digits: int = bo
             raise ValueError("out of range")
         raw = Decimal(raw)
     try:
-        return bounds.check_decimal(raw, "value", allow_negative=allow_negative, max_integer_digits=integer_digits)
+        return bounds.check_decimal(
+            raw, "value", allow_negative=allow_negative, max_integer_digits=integer_digits, max_decimals=decimals
+        )
     except bounds.BoundError as exc:
         raise ValueError(str(exc).removeprefix("value: ")) from None
 
 
 def _net(raw: Any) -> Decimal:
-    return _decimal(raw, allow_negative=True, integer_digits=_TOTAL_DIGITS)
+    return _decimal(raw, allow_negative=True, integer_digits=_TOTAL_DIGITS, decimals=_LEDGER_DECIMALS)
+
+
+def _ledger_amount(raw: Any) -> Decimal:
+    return _decimal(raw, decimals=_LEDGER_DECIMALS)
 
 
 def _regex(pattern: str, what: str) -> Any:
@@ -317,7 +387,7 @@ def _rng(raw: Any) -> tuple[Any, ...]:
 def _pair(raw: Any) -> tuple[Decimal, Decimal]:
     if not isinstance(raw, list) or len(raw) != 2:
         raise ValueError("expected [free, locked]")
-    return _decimal(raw[0]), _decimal(raw[1])
+    return _ledger_amount(raw[0]), _ledger_amount(raw[1])
 
 
 def _tape_row(raw: Any) -> tuple[int, Decimal, Decimal]:
@@ -346,6 +416,7 @@ def _nonce_row(raw: Any) -> tuple[int, str, list[str]]:
 
 Dec = Annotated[Decimal, PlainValidator(_decimal)]
 Net = Annotated[Decimal, PlainValidator(_net)]
+LedgerDec = Annotated[Decimal, PlainValidator(_ledger_amount)]
 Pair = Annotated[tuple[Decimal, Decimal], PlainValidator(_pair)]
 RngState = Annotated[tuple[Any, ...], PlainValidator(_rng)]
 TapeRow = Annotated[tuple[int, Decimal, Decimal], PlainValidator(_tape_row)]
@@ -460,11 +531,204 @@ class SnapLiquidity(Strict):
     rng: RngState
 
 
+class _TextInt:
+    """Marks a :data:`Units` field: an integer the document writes as a digit string (see the module docstring)."""
+
+
+_TEXT_INT = _TextInt()
+_UNITS_TEXT = re.compile(r"-?[0-9]{1,90}")
+
+
+def _units_signed(raw: Any) -> int:
+    if not isinstance(raw, str) or not _UNITS_TEXT.fullmatch(raw):
+        raise ValueError("expected a whole number of units as a string of digits")
+    return int(raw)
+
+
+def _units(raw: Any) -> int:
+    n = _units_signed(raw)
+    if n < 0:
+        raise ValueError("must not be negative")
+    return n
+
+
+def _signed_decimal(raw: Any) -> Decimal:
+    return _decimal(raw, allow_negative=True)
+
+
+#: Money of the futures engine in ledger units (10**-40 USDT): digit strings in the document.
+Units = Annotated[int, PlainValidator(_units), _TEXT_INT]
+SignedUnits = Annotated[int, PlainValidator(_units_signed), _TEXT_INT]
+SignedDec = Annotated[Decimal, PlainValidator(_signed_decimal)]
+#: A futures enumeration as the engine spells it (LONG, CROSS, PART_FILLED, ...; "" for none).
+Word = Annotated[str, _regex(r"[A-Z_]{0,32}", "an upper-case word (A-Z and _, at most 32)")]
+#: A futures order, position, trade or TP/SL id ("" where a row names none, e.g. a liquidation's fill).
+RowId = Annotated[str, _regex(r"[0-9A-Za-z_-]{0,40}", "an id (0-40 of A-Z a-z 0-9 _ -)")]
+#: A time on a futures row (0 where the engine has set none).
+TimeOrZero = Annotated[int, Field(ge=0, le=bounds.MAX_TIME_MS)]
+Leverage = Annotated[int, Field(ge=1, le=10_000)]
+
+
+class SnapFuturesSetting(Strict):
+    leverage: Leverage
+    margin_mode: Word
+
+
+class SnapFuturesAccount(Strict):
+    account_id: AccountId
+    position_mode: Word
+    settings: Annotated[dict[Symbol, SnapFuturesSetting], Field(max_length=1000)]
+
+
+class SnapFuturesMarket(Strict):
+    symbol: Symbol
+    last_ticks: Counter
+    mark_ticks: Counter
+    index_ticks: Counter
+    follow_last: bool
+    funding_rate: SignedDec
+    next_funding_ms: TimeMs
+
+
+class SnapFuturesOrder(Strict):
+    order_id: RowId
+    account_id: AccountId
+    symbol: Symbol
+    client_id: Text
+    side: Annotated[int, _enum(1, 2)]
+    trade_side: Word
+    position_side: Word
+    position_id: RowId
+    order_type: Word
+    effect: Word
+    reduce_only: bool
+    price_ticks: Counter
+    qty_lots: Counter
+    deal_lots: Counter
+    deal_value: Units
+    frozen: Units
+    fee: SignedUnits
+    realized: SignedUnits
+    leverage: Leverage
+    margin_mode: Word
+    position_mode: Word
+    status: Word
+    seq: Counter
+    ctime: TimeOrZero
+    mtime: TimeOrZero
+    tp_price: Text
+    tp_stop_type: Word
+    tp_order_type: Word
+    tp_order_price: Text
+    sl_price: Text
+    sl_stop_type: Word
+    sl_order_type: Word
+    sl_order_price: Text
+
+
+class SnapFuturesFill(Strict):
+    trade_id: RowId
+    order_id: RowId
+    account_id: AccountId
+    symbol: Symbol
+    side: Annotated[int, _enum(1, 2)]
+    price_ticks: Counter
+    qty_lots: Counter
+    fee: SignedUnits
+    realized: SignedUnits
+    role: Word
+    position_id: RowId
+    ctime: TimeOrZero
+
+
+class SnapFuturesPosition(Strict):
+    position_id: RowId
+    account_id: AccountId
+    symbol: Symbol
+    side: Word
+    qty_lots: Counter
+    cost: Units
+    margin: Units
+    margin_mode: Word
+    position_mode: Word
+    leverage: Leverage
+    fee: SignedUnits
+    funding: SignedUnits
+    realized: SignedUnits
+    max_lots: Counter
+    liq_lots: Counter
+    close_value: Units
+    closed_lots: Counter
+    open_value: Units
+    opened_lots: Counter
+    ctime: TimeOrZero
+    mtime: TimeOrZero
+
+
+class SnapFuturesFunding(Strict):
+    symbol: Symbol
+    time_ms: TimeMs
+    rate: SignedDec
+    mark_ticks: Counter
+
+
+class SnapFuturesTpsl(Strict):
+    tpsl_id: RowId
+    account_id: AccountId
+    symbol: Symbol
+    position_id: RowId
+    kind: Word
+    tp_price_ticks: Counter
+    tp_stop_type: Word
+    tp_order_type: Word
+    tp_order_price_ticks: Counter
+    tp_lots: Counter
+    sl_price_ticks: Counter
+    sl_stop_type: Word
+    sl_order_type: Word
+    sl_order_price_ticks: Counter
+    sl_lots: Counter
+    status: Word
+    ctime: TimeOrZero
+    mtime: TimeOrZero
+    trigger_time: TimeOrZero
+
+
+class SnapFutures(Strict):
+    """The futures engine's state (:class:`~mockserver.engine.futures.FuturesState`)."""
+
+    seed: Int64
+    started_ms: TimeMs
+    seq: Counter
+    wallet_identity: Annotated[str, _regex(r"[a-z_]{1,40}", "a wallet identity (a-z and _)")]
+    markets: Annotated[list[SnapFuturesMarket], Field(max_length=1000)]
+    accounts: Annotated[list[SnapFuturesAccount], Field(max_length=_MAX_ACCOUNTS)]
+    orders: Annotated[list[SnapFuturesOrder], Field(max_length=_MAX_ORDERS)]
+    fills: Annotated[list[SnapFuturesFill], Field(max_length=_MAX_ORDERS)]
+    positions: Annotated[list[SnapFuturesPosition], Field(max_length=_MAX_RECORDS)]
+    closed: Annotated[list[SnapFuturesPosition], Field(max_length=_MAX_RECORDS)]
+    funding_history: dict[Symbol, Annotated[list[SnapFuturesFunding], Field(max_length=_MAX_TAPE)]]
+    tpsl: Annotated[list[SnapFuturesTpsl], Field(max_length=_MAX_RECORDS)]
+    pnl_cash: Annotated[dict[AccountId, SignedUnits], Field(max_length=_MAX_ACCOUNTS)]
+    funding_cash: Annotated[dict[AccountId, SignedUnits], Field(max_length=_MAX_ACCOUNTS)]
+    fee_cash: Annotated[dict[AccountId, SignedUnits], Field(max_length=_MAX_ACCOUNTS)]
+    pnl_shortfall: Units
+    funding_shortfall: Units
+    tapes: dict[Symbol, Annotated[list[TapeRow], Field(max_length=_MAX_TAPE)]]
+    mark_tapes: dict[Symbol, Annotated[list[TapeRow], Field(max_length=_MAX_TAPE)]]
+
+
+class SnapFuturesLiquidity(Strict):
+    levels: Annotated[int, Field(ge=1, le=200)]
+    spacing_bps: Annotated[int, Field(ge=1, le=10_000)]
+    rng: RngState
+
+
 class Snapshot(Strict):
-    """A version-2 snapshot document."""
+    """A version-3 snapshot document."""
 
     format: Literal["bitunix-mock-snapshot"]
-    version: Literal[2]
+    version: Literal[3]
     seed: Int64
     profile: ProfileName
     clock: SnapClock
@@ -481,8 +745,11 @@ class Snapshot(Strict):
     tapes: dict[Symbol, Annotated[list[TapeRow], Field(max_length=_MAX_TAPE)]]
     wallet: SnapWallet
     liquidity: SnapLiquidity | None
+    #: None: no futures activity (a version-2 document a state directory kept, read by :func:`upgrade`).
+    futures: SnapFutures | None
+    futures_liquidity: SnapFuturesLiquidity | None
     demo_account: AccountId | None
-    opening_balances: Annotated[dict[AccountId, dict[SnapCoin, Dec]], Field(max_length=_MAX_ACCOUNTS)]
+    opening_balances: Annotated[dict[AccountId, dict[SnapCoin, LedgerDec]], Field(max_length=_MAX_ACCOUNTS)]
     nonces: Annotated[list[NonceRow], Field(max_length=_MAX_NONCES)]
 
 
@@ -498,6 +765,32 @@ ENGINE_MODELS: dict[type, type[Strict] | None] = {
     WalletState: SnapWallet,
     WalletRecord: SnapRecord,
     LiquidityState: SnapLiquidity,
+    FuturesState: SnapFutures,
+    SymbolSetting: SnapFuturesSetting,
+    AccountRow: SnapFuturesAccount,
+    MarketRow: SnapFuturesMarket,
+    OrderRow: SnapFuturesOrder,
+    FillRow: SnapFuturesFill,
+    PositionRow: SnapFuturesPosition,
+    FundingRow: SnapFuturesFunding,
+    TpslRow: SnapFuturesTpsl,
+    FuturesLiquidityState: SnapFuturesLiquidity,
+}
+
+
+def _text_ints(model: type[Strict]) -> frozenset[str]:
+    """The fields of ``model`` that are :data:`Units` (or a dict of them): written as digit strings."""
+    out = set()
+    for name, info in model.model_fields.items():
+        values = get_args(info.annotation)[1:] if get_origin(info.annotation) is dict else ()
+        if _TEXT_INT in info.metadata or any(_TEXT_INT in getattr(v, "__metadata__", ()) for v in values):
+            out.add(name)
+    return frozenset(out)
+
+
+#: Per engine class, the fields :func:`_enc` writes as digit strings (from the models: one source).
+_TEXT_INTS: dict[type, frozenset[str]] = {
+    cls: texts for cls, model in ENGINE_MODELS.items() if model is not None and (texts := _text_ints(model))
 }
 
 
@@ -520,6 +813,8 @@ class Restored:
     liquidity: LiquidityState | None
     liquidity_levels: int
     liquidity_spacing_bps: int
+    futures: FuturesState | None  # None: no futures activity (a fresh futures engine)
+    futures_liquidity: FuturesLiquidityState | None
     demo_account: str | None
     opening_balances: dict[str, dict[str, Decimal]]
     nonces: list[tuple[int, str, list[str]]]
@@ -546,6 +841,16 @@ def load(config: Config, doc: Any) -> Restored:
         raise
     except Exception as exc:  # the checks above should leave nothing to fail; never a 500 if they miss one
         raise SnapshotError(f"malformed snapshot: {exc!r}") from None
+
+
+def upgrade(doc: Any) -> Any:
+    """A version-2 document (no futures) as version 3, for a state directory written before futures were
+    kept: it reads as no futures activity. ``/restore`` takes only the current version (:func:`load`);
+    anything but a version-2 snapshot is returned unchanged."""
+    old = isinstance(doc, dict) and doc.get("format") == FORMAT and doc.get("version") == 2
+    if old and not isinstance(doc.get("version"), bool):
+        return {**doc, "version": VERSION, "futures": None, "futures_liquidity": None}
+    return doc
 
 
 def _fail(message: str) -> NoReturn:
@@ -667,12 +972,102 @@ def _check(snap: Snapshot, market_list: list[Market], known_coins: set[str]) -> 
         if int(r.id) > WALLET_ID_BASE + snap.wallet.seq:
             _fail(f"wallet.seq: behind the record id {r.id}")
 
+    if snap.futures is not None:
+        _check_futures(snap, snap.futures, accounts)
+    elif snap.futures_liquidity is not None:
+        _fail("futures_liquidity: a futures market maker needs the futures state")
+
     seen: set[tuple[str, str]] = set()
     for i, (_, key, nonces) in enumerate(snap.nonces):
         for n in nonces:
             if (key, n) in seen:
                 _fail(f"nonces.{i}: nonce {n[:40]!r} given twice for one key")
             seen.add((key, n))
+
+
+def _check_futures(snap: Snapshot, fut: SnapFutures, accounts: dict[str, SnapAccount]) -> None:
+    """The document's futures facts: known contracts and accounts, unique ids behind the shared counters
+    (margins, positions against fills and the futures audit are the engine's check)."""
+    contracts = {c.symbol for c in load_contracts()}
+
+    def contract_ok(symbol: str, where: str) -> None:
+        if symbol not in contracts:
+            _fail(f"{where}: unknown futures contract {symbol!r}")
+
+    def account_ok(account_id: str, where: str) -> None:
+        # A deleted account's futures wallet (and what the futures engine holds of it) outlives it.
+        if account_id not in accounts and wallet_of(account_id) not in accounts:
+            _fail(f"{where}: no account {account_id!r} and no futures wallet of it")
+
+    markets: set[str] = set()
+    for i, m in enumerate(fut.markets):
+        contract_ok(m.symbol, f"futures.markets.{i}.symbol")
+        if m.symbol in markets:
+            _fail(f"futures.markets.{i}.symbol: {m.symbol!r} given twice")
+        markets.add(m.symbol)
+    for name, table in (("funding_history", fut.funding_history), ("tapes", fut.tapes), ("mark_tapes", fut.mark_tapes)):
+        for symbol in table:
+            contract_ok(symbol, f"futures.{name}")
+    for symbol, tape in (*fut.tapes.items(), *fut.mark_tapes.items()):
+        if any(tape[k][0] > tape[k + 1][0] for k in range(len(tape) - 1)):
+            _fail(f"futures tapes.{symbol}: trades out of time order")
+    ids: set[str] = set()
+    for i, a in enumerate(fut.accounts):
+        account_ok(a.account_id, f"futures.accounts.{i}.account_id")
+        if a.account_id in ids:
+            _fail(f"futures.accounts.{i}.account_id: {a.account_id!r} given twice")
+        ids.add(a.account_id)
+        for symbol in a.settings:
+            contract_ok(symbol, f"futures.accounts.{i}.settings")
+    orders: set[str] = set()
+    for i, o in enumerate(fut.orders):
+        where = f"futures.orders.{i}"
+        account_ok(o.account_id, f"{where}.account_id")
+        contract_ok(o.symbol, f"{where}.symbol")
+        if o.order_id in orders:
+            _fail(f"{where}.order_id: {o.order_id} given twice")
+        if not o.order_id.isdigit() or int(o.order_id) > snap.ids.order:
+            _fail(f"ids.order: behind the futures order id {o.order_id!r}")
+        if o.seq > fut.seq:
+            _fail(f"futures.seq: behind the seq {o.seq} of order {o.order_id}")
+        orders.add(o.order_id)
+    for i, x in enumerate(fut.fills):
+        where = f"futures.fills.{i}"
+        account_ok(x.account_id, f"{where}.account_id")
+        contract_ok(x.symbol, f"{where}.symbol")
+        if x.order_id and x.order_id not in orders:
+            _fail(f"{where}.order_id: no futures order {x.order_id}")
+        if not x.trade_id.isdigit() or int(x.trade_id) > snap.ids.trade:
+            _fail(f"ids.trade: behind the futures trade id {x.trade_id!r}")
+    positions: set[str] = set()
+    for name, rows in (("positions", fut.positions), ("closed", fut.closed)):
+        for i, p in enumerate(rows):
+            where = f"futures.{name}.{i}"
+            account_ok(p.account_id, f"{where}.account_id")
+            contract_ok(p.symbol, f"{where}.symbol")
+            if name == "positions" and p.position_id in positions:
+                _fail(f"{where}.position_id: {p.position_id} given twice")
+            if not p.position_id.isdigit() or int(p.position_id) > snap.ids.order:
+                _fail(f"ids.order: behind the position id {p.position_id!r}")
+            if name == "positions":
+                positions.add(p.position_id)
+    tpsl: set[str] = set()
+    for i, t in enumerate(fut.tpsl):
+        where = f"futures.tpsl.{i}"
+        account_ok(t.account_id, f"{where}.account_id")
+        contract_ok(t.symbol, f"{where}.symbol")
+        if t.tpsl_id in tpsl:
+            _fail(f"{where}.tpsl_id: {t.tpsl_id} given twice")
+        if not t.tpsl_id.isdigit() or int(t.tpsl_id) > snap.ids.order:
+            _fail(f"ids.order: behind the TP/SL id {t.tpsl_id!r}")
+        tpsl.add(t.tpsl_id)
+    for name, cash in (("pnl_cash", fut.pnl_cash), ("funding_cash", fut.funding_cash), ("fee_cash", fut.fee_cash)):
+        for account_id in cash:
+            account_ok(account_id, f"futures.{name}")
+    if snap.futures_liquidity is not None:
+        owner = accounts.get(FUTURES_LIQUIDITY_ACCOUNT)
+        if owner is None or not owner.system:
+            _fail(f"accounts: the system account {FUTURES_LIQUIDITY_ACCOUNT!r} is missing")
 
 
 def _parts(config: Config, snap: Snapshot) -> Restored:
@@ -702,6 +1097,10 @@ def _parts(config: Config, snap: Snapshot) -> Restored:
         liquidity=None if liquidity is None else _build(LiquidityState, data["liquidity"]),
         liquidity_levels=0 if liquidity is None else liquidity.levels,
         liquidity_spacing_bps=0 if liquidity is None else liquidity.spacing_bps,
+        futures=None if snap.futures is None else _build(FuturesState, data["futures"]),
+        futures_liquidity=(
+            None if snap.futures_liquidity is None else _build(FuturesLiquidityState, data["futures_liquidity"])
+        ),
         demo_account=snap.demo_account,
         opening_balances={acct: dict(held) for acct, held in snap.opening_balances.items()},
         nonces=list(snap.nonces),

@@ -25,7 +25,7 @@ from ..clock import Clock
 from ..errors import BitunixError, InsufficientBalance, ParameterError, PlaceRefusal
 from . import state as _state
 from .accounts import ALL_PERMISSIONS, MIN_SCALE, Account, Balance, Ledger, LedgerError, futures_wallet
-from .futures import Contract, Futures
+from .futures import Contract, Futures, FuturesState
 from .ids import IdGenerator, IdState
 from .marketdata import Candle
 from .markets import Market, MarketRegistry
@@ -185,13 +185,20 @@ class Exchange:
         ex.load_state(state)
         return ex
 
-    def load_state(self, state: ExchangeState) -> None:
-        """Become ``state`` (taking ownership of its objects), or raise :class:`EngineStateError` unchanged."""
+    def load_state(self, state: ExchangeState, futures: FuturesState | None = None) -> None:
+        """Become ``state`` and ``futures`` (the futures engine's; None: no futures activity), or raise
+        :class:`EngineStateError` unchanged. Both are installed before the invariants are judged: the
+        futures wallets' margins are in the exchange's ledger."""
         with self.lock:
             saved = _state.export(self)
             saved_futures = self.futures.export_state()
             try:
                 _state.install(self, state)
+                if futures is not None:
+                    try:
+                        self.futures.load_state(futures)
+                    except (ValueError, KeyError) as exc:
+                        raise EngineStateError(f"futures: {exc}") from None
                 problems = _state.problems(self)
                 if problems:
                     raise EngineStateError(problems[0])

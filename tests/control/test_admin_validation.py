@@ -255,5 +255,5 @@ def test_admin_openapi_request_schemas_come_from_the_models(client: TestClient) 
     }
     assert faults["required"] == ["action"]
     restore = doc["paths"]["/_mock/restore"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert restore["properties"]["version"] == {"const": 2, "title": "Version", "type": "integer"}
+    assert restore["properties"]["version"] == {"const": 3, "title": "Version", "type": "integer"}
     assert "SnapOrder" in doc["components"]["schemas"]

@@ -126,7 +126,7 @@ def test_snapshot_and_restore_round_trip(make_client: Any) -> None:
         )
     )
     snap = admin(client, "GET", "/snapshot")
-    assert snap["format"] == "bitunix-mock-snapshot" and snap["version"] == 2
+    assert snap["format"] == "bitunix-mock-snapshot" and snap["version"] == 3
     view = [ok(s.get(SPOT + "/user/account")), ok(s.post(SPOT + "/order/history/page", {"symbol": "BTCUSDT"}))]
     depth = ok(client.get(SPOT + "/market/depth", params={"symbol": "BTCUSDT", "precision": "0.01"}))
     del depth["ts"]

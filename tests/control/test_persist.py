@@ -507,7 +507,9 @@ def test_a_version_1_directory_is_read_and_upgraded(tmp_path: Path) -> None:
     client = TestClient(source)
     ok(Signed(client).post(f"{P}/order/place_order", RESTING))
     doc = persist.state_doc(source.state.mock)
-    v1 = {k: v for k, v in doc.items() if k != "settings"} | {"version": 1}
+    # A version-1 directory holds a version-2 snapshot (before futures were kept): no futures activity.
+    v2_snapshot = {k: v for k, v in doc["snapshot"].items() if k not in ("futures", "futures_liquidity")}
+    v1 = {k: v for k, v in doc.items() if k != "settings"} | {"version": 1, "snapshot": v2_snapshot | {"version": 2}}
     db = sqlite3.connect(tmp_path / DB_NAME)
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     db.execute("CREATE TABLE checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), doc BLOB NOT NULL)")
@@ -519,7 +521,9 @@ def test_a_version_1_directory_is_read_and_upgraded(tmp_path: Path) -> None:
     db.commit()
     db.close()
     app = _app(tmp_path, liquidity=False)
-    assert persist.state_doc(app.state.mock)["snapshot"]["orders"] == doc["snapshot"]["orders"]
+    upgraded = persist.state_doc(app.state.mock)["snapshot"]
+    assert upgraded["orders"] == doc["snapshot"]["orders"]
+    assert upgraded["version"] == 3 and upgraded["futures"] == doc["snapshot"]["futures"]  # a fresh futures engine
     _close(app)
     db = sqlite3.connect(tmp_path / DB_NAME)
     assert db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone() == ("2",)

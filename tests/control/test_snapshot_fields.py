@@ -28,6 +28,18 @@ from mockserver.engine import (
     WalletState,
 )
 from mockserver.engine.accounts import Balance
+from mockserver.engine.futures import FuturesState
+from mockserver.engine.futures.liquidity import FuturesLiquidityState
+from mockserver.engine.futures.rows import (
+    AccountRow,
+    FillRow,
+    FundingRow,
+    MarketRow,
+    OrderRow,
+    PositionRow,
+    SymbolSetting,
+    TpslRow,
+)
 from mockserver.state import MockState
 
 #: Every class whose instances make up engine state. A new one must be listed in ENGINE_MODELS too.
@@ -41,6 +53,16 @@ STATE_CLASSES = {
     WalletState,
     WalletRecord,
     LiquidityState,
+    FuturesState,
+    SymbolSetting,
+    AccountRow,
+    MarketRow,
+    OrderRow,
+    FillRow,
+    PositionRow,
+    FundingRow,
+    TpslRow,
+    FuturesLiquidityState,
 }
 
 #: Keys of the document that are not the engine's (the run around it).
@@ -51,6 +73,8 @@ NOT_ENGINE_KEYS = {
     "clock",
     "wallet",
     "liquidity",
+    "futures",
+    "futures_liquidity",
     "demo_account",
     "opening_balances",
     "nonces",
@@ -88,7 +112,7 @@ def _nested_state_classes(cls: type, seen: set[type]) -> set[type]:
 
 def test_every_state_class_has_a_document_model() -> None:
     reachable: set[type] = set()
-    for root in (ExchangeState, WalletState, LiquidityState):
+    for root in (ExchangeState, WalletState, LiquidityState, FuturesState, FuturesLiquidityState):
         _nested_state_classes(root, reachable)
     assert reachable == STATE_CLASSES
     assert set(ENGINE_MODELS) == STATE_CLASSES
@@ -138,6 +162,8 @@ def test_every_engine_field_reaches_the_document() -> None:
     assert set(doc["wallet"]) == {f.name for f in fields(WalletState)}
     assert set(doc["liquidity"]) == {f.name for f in fields(LiquidityState)}
     assert set(doc["ids"]) == {f.name for f in fields(IdState)}
+    assert set(doc["futures"]) == {f.name for f in fields(FuturesState)}
+    assert set(doc["futures_liquidity"]) == {f.name for f in fields(FuturesLiquidityState)}
 
 
 def _doc_with(change: Any) -> dict[str, Any]:
@@ -163,8 +189,12 @@ def test_load_state_checks_the_invariants_and_changes_nothing_when_refused() -> 
     with pytest.raises(EngineStateError):
         ex.load_state(broken)
     assert asdict(ex.export_state()) == asdict(before)
-    fresh = Exchange.from_state(list(ex.markets), ex.export_state(), clock=ex.clock)
+    fresh = Exchange(list(ex.markets), clock=ex.clock, seed=before.seed)
+    fresh.load_state(ex.export_state(), ex.futures.export_state())  # the futures wallets' margins need both
     assert asdict(fresh.export_state()) == asdict(before) and fresh.problems() == []
+    assert asdict(fresh.futures.export_state()) == asdict(ex.futures.export_state())
+    with pytest.raises(EngineStateError, match="futures wallet futures:futures-liquidity: locked"):
+        Exchange(list(ex.markets), clock=ex.clock).load_state(ex.export_state())  # its futures state left out
 
 
 def test_a_savepoint_puts_everything_back() -> None:
@@ -292,6 +322,58 @@ LIVE_ATTRIBUTES: dict[str, dict[str, str]] = {
         "_busy": "transient (re-entry guard)",
     },
     "TradeTape": {"times": "ExchangeState.tapes", "prices": "ExchangeState.tapes", "volumes": "ExchangeState.tapes"},
+    "Futures": {
+        "exchange": "wiring",
+        "lock": "wiring (the exchange's)",
+        "ledger": "wiring (the exchange's: ExchangeState.balances)",
+        "ids": "wiring (the exchange's: ExchangeState.ids)",
+        "clock": "wiring",
+        "scale": "configuration (the ledger's)",
+        "catalogue": "configuration (the contracts file)",
+        "wallet_identity": "FuturesState.wallet_identity",
+        "after_trade": "wiring",
+        "market_models": "wiring",
+        "_busy_advancing": "transient (re-entry guard)",
+        "seed": "FuturesState.seed",
+        "started_ms": "FuturesState.started_ms",
+        "venues": "FuturesState.markets, tapes, mark_tapes; books derived from open orders",
+        "accounts": "FuturesState.accounts",
+        "orders": "FuturesState.orders",
+        "client_ids": "derived from orders",
+        "fills": "FuturesState.fills",
+        "fills_by_order": "derived from fills",
+        "positions": "FuturesState.positions",
+        "position_index": "derived from positions",
+        "closed": "FuturesState.closed",
+        "funding_rows": "FuturesState.funding_history",
+        "tpsl": "FuturesState.tpsl",
+        "seq": "FuturesState.seq",
+        "pnl_cash": "FuturesState.pnl_cash",
+        "funding_cash": "FuturesState.funding_cash",
+        "fee_cash": "FuturesState.fee_cash",
+        "pnl_shortfall": "FuturesState.pnl_shortfall",
+        "funding_shortfall": "FuturesState.funding_shortfall",
+    },
+    "FuturesVenue": {
+        "c": "configuration (the contract)",
+        "grid": "configuration (derived from the contract)",
+        "amount_s": "configuration (derived from the contract)",
+        "min_lots": "configuration (derived from the contract)",
+        "max_limit_lots": "configuration (derived from the contract)",
+        "max_market_lots": "configuration (derived from the contract)",
+        "book": "derived from open orders",
+        "tape": "FuturesState.tapes",
+        "mark_tape": "FuturesState.mark_tapes",
+        "row": "FuturesState.markets",
+        "path": "derived (a pure function of FuturesState.seed, started_ms and the contract)",
+    },
+    "FuturesLiquidity": {
+        "futures": "wiring",
+        "levels": "FuturesLiquidityState.levels",
+        "spacing_bps": "FuturesLiquidityState.spacing_bps",
+        "_rng": "FuturesLiquidityState.rng",
+        "_busy": "transient (re-entry guard)",
+    },
 }
 
 
@@ -299,7 +381,7 @@ def test_every_attribute_of_the_live_engine_is_state_or_wiring() -> None:
     state = _busy_state()
     ex = state.exchange
     venue = ex.venue("BTCUSDT")
-    assert state.liquidity is not None
+    assert state.liquidity is not None and state.futures_liquidity is not None
     live = {
         "Exchange": ex,
         "Venue": venue,
@@ -309,6 +391,9 @@ def test_every_attribute_of_the_live_engine_is_state_or_wiring() -> None:
         "Wallet": state.wallet,
         "LiquidityProvider": state.liquidity,
         "TradeTape": venue.tape,
+        "Futures": ex.futures,
+        "FuturesVenue": ex.futures.venues["BTCUSDT"],
+        "FuturesLiquidity": state.futures_liquidity,
     }
     for name, obj in live.items():
         assert _attrs(obj) == set(LIVE_ATTRIBUTES[name]), f"{name}: place every attribute as state or wiring"
@@ -316,6 +401,8 @@ def test_every_attribute_of_the_live_engine_is_state_or_wiring() -> None:
     carried |= {f"WalletState.{f.name}" for f in fields(WalletState)}
     carried |= {f"LiquidityState.{f.name}" for f in fields(LiquidityState)}
     carried |= {f"IdState.{f.name}" for f in fields(IdState)}
+    carried |= {f"FuturesState.{f.name}" for f in fields(FuturesState)}
+    carried |= {f"FuturesLiquidityState.{f.name}" for f in fields(FuturesLiquidityState)}
     mentioned = " ".join(v for attrs in LIVE_ATTRIBUTES.values() for v in attrs.values())
     for field_name in carried:  # and every state field is carried by some live attribute
         cls, _, attr = field_name.partition(".")
