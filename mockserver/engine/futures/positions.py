@@ -95,14 +95,14 @@ def new_position(
 def add(fx: Futures, account_id: str, v: Venue, side: str, lots: int, ticks: int) -> tuple[int, str]:
     """Add ``lots`` at ``ticks`` to the account's ``side`` position; returns (margin held, position id).
 
-    The margin is held out of free balance (where the order's freeze for this fill has just gone
-    back), at most what is free.
+    The margin is held out of free balance, where the order's freeze for this fill has just gone
+    back; the freeze covers it (:mod:`.margin`), so the ledger's overdraft refusal never fires.
     """
     acct = fx._account(account_id) if account_id != HOUSE_ACCOUNT else fx.accounts[HOUSE_ACCOUNT]
     setting = fx._setting(acct, v.c)
     p = position(fx, account_id, v.c.symbol, side) or new_position(fx, account_id, v, side, acct, setting)
     need = fx._margin_for(v, ticks, lots, p.leverage)
-    held = min(need, fx._free(account_id))
+    held = need
     fx._lock(account_id, held)
     p.qty_lots += lots
     p.cost += ticks * lots

@@ -1,0 +1,80 @@
+"""What opening orders freeze (F1, F3 of the futures attack): every order an account has open on a
+symbol and side is margined as if all could fill, a sell is frozen at the worst price it can fill
+at, and a fill never opens more than was frozen (no silent cap, no waived fee)."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from mockserver.engine.futures import FuturesPlaceRequest as R
+from mockserver.futures_errors import FuturesError
+
+from .conftest import World
+
+
+def _summary(w: World, who: str) -> tuple[D, D, D]:
+    s = w.f.account_summary(who)
+    return s.available, s.frozen, s.margin
+
+
+def test_resting_one_way_orders_share_the_position_they_close(w: World) -> None:
+    carol = w.ex.create_account(account_id="carol").account_id
+    w.f.fund(carol, D("60"))
+    w.f.place(w.alice, R("BTCUSDT", "SELL", D("0.01"), price=D("98000")))
+    w.f.place(carol, R("BTCUSDT", "BUY", D("0.01"), order_type="MARKET"))
+    assert _summary(w, carol) == (D("10.412"), D("0"), D("49"))
+    # The first sell closes the long: it freezes only its taker fee (0.01 x 98100 x 0.06%).
+    w.f.place(carol, R("BTCUSDT", "SELL", D("0.01"), price=D("98100")))
+    assert _summary(w, carol) == (D("9.8234"), D("0.5886"), D("49"))
+    # The second would open a short of its own: 49.05 margin + 0.5886 fee, which carol lacks.
+    with pytest.raises(FuturesError) as e:
+        w.f.place(carol, R("BTCUSDT", "SELL", D("0.01"), price=D("98100")))
+    assert (e.value.code, e.value.msg) == ("20003", "Insufficient balance")
+    assert _summary(w, carol) == (D("9.8234"), D("0.5886"), D("49"))
+    assert w.ex.problems() == []
+
+
+def test_a_position_closed_under_a_resting_flip_raises_its_freeze_or_cancels_it(w: World) -> None:
+    carol = w.ex.create_account(account_id="carol").account_id
+    w.f.fund(carol, D("100"))
+    w.f.place(w.alice, R("BTCUSDT", "SELL", D("0.01"), price=D("98000")))
+    w.f.place(carol, R("BTCUSDT", "BUY", D("0.01"), order_type="MARKET"))
+    flip = w.f.place(carol, R("BTCUSDT", "SELL", D("0.02"), price=D("98100")))
+    # 0.01 of it opens: 49.05 margin, and the fee on all 0.02: 1.1772.
+    assert _summary(w, carol) == (D("0.1848"), D("50.2272"), D("49"))
+    (p,) = w.f.pending_positions(carol)
+    w.f.place(w.alice, R("BTCUSDT", "BUY", D("0.01"), price=D("98000")))
+    w.f.flash_close(carol, p.position_id)
+    # Now all 0.02 would open (98.1 + 1.1772) and carol's 98.8240 cannot pay it: cancelled, not capped.
+    assert w.f.order_detail(carol, order_id=flip.order_id).status == "CANCELED"
+    assert _summary(w, carol) == (D("98.824"), D("0"), D("0"))
+    assert w.ex.problems() == []
+
+
+def test_a_sell_is_frozen_at_the_best_bid_it_would_hit(w: World) -> None:
+    carol = w.ex.create_account(account_id="carol").account_id
+    # Enough for a 0.1 sell at its own 94000 (470 + 5.64), not at the 102000 bid it would take.
+    w.f.fund(carol, D("475.64"))
+    w.f.place(w.alice, R("BTCUSDT", "BUY", D("0.1"), price=D("102000")))
+    with pytest.raises(FuturesError) as e:
+        w.f.place(carol, R("BTCUSDT", "SELL", D("0.1"), price=D("94000")))
+    assert (e.value.code, e.value.msg) == ("20003", "Insufficient balance")
+    # With 510 + 6.12 it fills at 102000 with the full margin held and the fee charged.
+    w.f.fund(carol, D("40.48"))
+    o = w.f.place(carol, R("BTCUSDT", "SELL", D("0.1"), price=D("94000")))
+    assert (o.status, o.fee) == ("FILLED", D("6.12"))
+    (p,) = w.f.pending_positions(carol)
+    assert (p.side, p.margin) == ("SHORT", D("510"))
+    assert _summary(w, carol) == (D("0"), D("0"), D("510"))
+    assert w.ex.problems() == []
+
+
+def test_a_resting_sell_gives_back_what_its_taking_part_froze(w: World) -> None:
+    w.f.place(w.alice, R("BTCUSDT", "BUY", D("0.05"), price=D("99000")))
+    o = w.f.place(w.bob, R("BTCUSDT", "SELL", D("0.1"), price=D("98000")))
+    # 0.05 filled at 99000 (247.5 margin); the resting 0.05 is frozen at its own 98000: 245 + 2.94.
+    assert o.status == "PART_FILLED"
+    assert _summary(w, w.bob)[1:] == (D("247.94"), D("247.5"))
+    assert w.ex.problems() == []
