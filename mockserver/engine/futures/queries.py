@@ -58,7 +58,7 @@ def account_summary(fx: Futures, account_id: str, margin_coin: str = MARGIN_COIN
         acct = fx._account(account_id)
         wallet = wallet_of(account_id)
         free = fx.ledger.free_units(wallet, MARGIN_COIN)
-        frozen = sum(o.frozen for o in fx.orders.values() if o.account_id == account_id and o.is_open)
+        frozen = sum(o.frozen for o in fx._open_orders(account_id))
         margin = 0
         cross = iso = 0
         for p in fx.positions.values():
@@ -226,8 +226,9 @@ def order_detail(
 def orders_page(fx: Futures, account_id: str, q: OrderQuery, *, open_: bool) -> Page[FuturesOrder]:
     sym = fx._venue(q.symbol).c.symbol if q.symbol else None
     rows = []
-    for o in reversed(fx.orders.values()):
-        if o.account_id != account_id or o.is_open != open_:
+    mine = fx._open_orders(account_id, sym) if open_ else fx.account_orders.get(account_id, {}).values()
+    for o in mine:
+        if o.is_open != open_:
             continue
         if sym is not None and o.symbol != sym:
             continue
