@@ -247,6 +247,9 @@ def test_leverage_and_margin_mode_reads_and_changes(signed: Signed) -> None:
 def test_leverage_and_mode_refusals(signed: Signed, maker: Signed) -> None:
     q = {"symbol": BTC, "marginCoin": "USDT"}
     assert ferr(signed.post(f"{F}/account/change_leverage", {**q, "leverage": 126})) == (20005, "Invalid leverage")
+    # Out of range below as above: 20005 (spec §5.4), not the validator's 10002.
+    for lev in (0, -1):
+        assert ferr(signed.post(f"{F}/account/change_leverage", {**q, "leverage": lev})) == (20005, "Invalid leverage")
     place(signed, side="BUY", tradeSide="OPEN", qty="0.01", price="60000")
     blocked = (20006, "You can't change leverage or margin mode as there are open orders")
     assert ferr(signed.post(f"{F}/account/change_leverage", {**q, "leverage": 10})) == blocked
