@@ -465,6 +465,10 @@ class Futures:
         """The futures wallet as the ``account`` endpoint shows it (identity: ``wallet_identity``)."""
         return _queries.account_summary(self, account_id, margin_coin)
 
+    def transferable(self, account_id: str) -> Decimal:
+        """USDT a futures->spot transfer may move now (the account summary's ``transfer``)."""
+        return _queries.transferable(self, account_id)
+
     def pending_positions(
         self, account_id: str, symbol: str | None = None, position_id: str | None = None
     ) -> list[Position]:

@@ -50,6 +50,23 @@ def _plain(d: Decimal) -> Decimal:
     return n.quantize(Decimal(1)) if n == n.to_integral_value() else n
 
 
+def transfer_units(free: int, cross_upnl: int) -> int:
+    """What may leave the futures wallet: free balance less cross losses (cross gains stay) [L]."""
+    return max(0, free + min(0, cross_upnl))
+
+
+def transferable(fx: Futures, account_id: str) -> Decimal:
+    """The account summary's ``transfer`` figure: what a futures->spot transfer may move."""
+    with fx.lock:
+        fx._tick()
+        free = fx.ledger.free_units(wallet_of(account_id), MARGIN_COIN)
+        cross = 0
+        for p in fx.positions.values():
+            if p.account_id == account_id and p.margin_mode == "CROSS":
+                cross += _positions.upnl(fx, fx.venues[p.symbol], p)
+        return fx._money(transfer_units(free, cross))
+
+
 def account_summary(fx: Futures, account_id: str, margin_coin: str = MARGIN_COIN) -> AccountSummary:
     with fx.lock:
         fx._tick()
@@ -71,7 +88,7 @@ def account_summary(fx: Futures, account_id: str, margin_coin: str = MARGIN_COIN
             else:
                 iso += u
         available = free + cross if fx.wallet_identity == "include_cross_upnl" else free
-        transfer = max(0, free + min(0, cross))
+        transfer = transfer_units(free, cross)
         return AccountSummary(
             margin_coin=MARGIN_COIN,
             available=fx._money(available),

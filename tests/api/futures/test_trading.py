@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -351,3 +352,24 @@ def test_more_place_refusals_the_engine_reaches(signed: Signed, maker: Signed) -
         30019,
         "Order failed. A [Reduce-only] order can not be in the same direction as the open position",
     )
+
+
+def test_futures_spot_transfer_moves_at_most_the_transfer_figure(
+    new_trader: Callable[[], Signed], maker: Signed, state: MockState
+) -> None:
+    me = new_trader()
+    q = {"symbol": BTC, "marginCoin": "USDT"}
+    fok(me.post(f"{F}/account/change_margin_mode", {**q, "marginMode": "CROSS"}))
+    open_position(me, maker, "BUY", qty="0.1")
+    state.exchange.futures.set_mark_price(BTC, Decimal("94000"))  # cross uPnL -400
+    a = account(me)
+    assert (a["available"], a["transfer"], a["crossUnrealizedPNL"]) == ("99504.12", "99104.12", "-400")
+    spot = "/api/spot/v1/funds_transfer"
+    too_much = {"type": "futures_spot", "coin": "USDT", "amount": a["available"]}
+    refused = me.post(spot, too_much).json()
+    assert (refused["code"], refused["msg"]) == ("10034", "Insufficient balance")
+    assert account(me)["transfer"] == "99104.12"
+    done = me.post(spot, {"type": "futures_spot", "coin": "USDT", "amount": a["transfer"]}).json()
+    assert done["code"] == 0, done
+    assert (account(me)["available"], account(me)["transfer"]) == ("400", "0")
+    assert state.exchange.problems() == []
