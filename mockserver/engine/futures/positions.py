@@ -123,15 +123,29 @@ def close(fx: Futures, p: PositionRow, v: Venue, lots: int, ticks: int, *, liqui
     pnl_amt = exit_amt - removed if p.side == "LONG" else removed - exit_amt
     pnl = pnl_amt * v.amount_s
     released = p.margin if lots == q else p.margin * lots // q
+    if lots == q:
+        cross_free = fx._free(p.account_id) if p.margin_mode == "CROSS" else 0
+        p.last_liq_price = format(liq_price(fx, v, p, cross_free), "f")
+        p.last_margin = p.margin
     fx._unlock(p.account_id, released)
     wallet = fx._wallet_id(p.account_id)
     if pnl > 0:
         fx._move(CLEARING_ACCOUNT, wallet, pnl)
         paid = pnl
     elif pnl < 0:
-        paid = -min(-pnl, fx._free(p.account_id))
+        # An isolated position's liquidation loses at most its own margin; otherwise the free wallet pays.
+        payable = fx._free(p.account_id)
+        if liquidation and p.margin_mode == "ISOLATION":
+            payable = min(payable, released)
+        paid = -min(-pnl, payable)
         fx._move(wallet, CLEARING_ACCOUNT, -paid)
-        fx.pnl_shortfall += -pnl + paid
+        short = -pnl + paid
+        if liquidation and short:
+            # The house (insurance) account makes the clearing account whole for a liquidation's gap.
+            fx._move(HOUSE_ACCOUNT, CLEARING_ACCOUNT, short)
+            fx.pnl_cash[HOUSE_ACCOUNT] = fx.pnl_cash.get(HOUSE_ACCOUNT, 0) - short
+        else:
+            fx.pnl_shortfall += short
     else:
         paid = 0
     fx.pnl_cash[p.account_id] = fx.pnl_cash.get(p.account_id, 0) + paid

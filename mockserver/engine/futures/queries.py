@@ -189,8 +189,8 @@ def closed_view(fx: Futures, p: PositionRow) -> ClosedPosition:
         fee=fx._money(p.fee),
         funding=fx._money(p.funding),
         realized_pnl=fx._money(p.realized),
-        liq_price=ZERO,
-        margin=ZERO,
+        liq_price=Decimal(p.last_liq_price),
+        margin=fx._money(p.last_margin),
         ctime=p.ctime,
         mtime=p.mtime,
     )

@@ -9,9 +9,18 @@ from decimal import Decimal as D
 import pytest
 
 from mockserver.engine.futures import FuturesPlaceRequest as R
+from mockserver.engine.futures import PositionQuery
+from mockserver.engine.futures.names import HOUSE_ACCOUNT
 from mockserver.futures_errors import FuturesError
 
 from .conftest import World
+
+
+def _house(w: World) -> D:
+    """The house account's USDT, free and locked (it holds what it took over as margin)."""
+    return w.ex._ledger.dec(
+        w.ex._ledger.free_units(HOUSE_ACCOUNT, "USDT") + w.ex._ledger.locked_units(HOUSE_ACCOUNT, "USDT")
+    )
 
 
 def _summary(w: World, who: str) -> tuple[D, D, D]:
@@ -77,4 +86,24 @@ def test_a_resting_sell_gives_back_what_its_taking_part_froze(w: World) -> None:
     # 0.05 filled at 99000 (247.5 margin); the resting 0.05 is frozen at its own 98000: 245 + 2.94.
     assert o.status == "PART_FILLED"
     assert _summary(w, w.bob)[1:] == (D("247.94"), D("247.5"))
+    assert w.ex.problems() == []
+
+
+def test_an_isolated_liquidation_loses_at_most_the_position_margin(w: World) -> None:
+    w.f.change_margin_mode(w.bob, "BTCUSDT", "ISOLATION")
+    w.f.place(w.alice, R("BTCUSDT", "SELL", D("0.1"), price=D("98000")))
+    w.f.place(w.bob, R("BTCUSDT", "BUY", D("0.1"), order_type="MARKET"))
+    # 490 margin held, 5.88 fee paid: 9504.12 free.
+    assert _summary(w, w.bob) == (D("9504.12"), D("0"), D("490"))
+    (p,) = w.f.pending_positions(w.bob)
+    house_before = _house(w)
+    # A gap far below the bankruptcy price (93100): the loss at 80000 is 1800, the margin 490.
+    w.f.set_mark_price("BTCUSDT", D("80000"))
+    assert w.f.pending_positions(w.bob) == []
+    assert _summary(w, w.bob) == (D("9504.12"), D("0"), D("0"))
+    # The 1310 beyond the margin comes from the house; the house also took the position at 80000.
+    assert _house(w) - house_before == D("-1310")
+    (closed,) = w.f.history_positions(w.bob, PositionQuery()).items
+    assert (closed.position_id, closed.margin, closed.liq_price) == (p.position_id, D("490"), p.liq_price)
+    assert closed.liq_price == D("93473.8")
     assert w.ex.problems() == []
