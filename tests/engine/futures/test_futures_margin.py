@@ -107,3 +107,15 @@ def test_an_isolated_liquidation_loses_at_most_the_position_margin(w: World) -> 
     assert (closed.position_id, closed.margin, closed.liq_price) == (p.position_id, D("490"), p.liq_price)
     assert closed.liq_price == D("93473.8")
     assert w.ex.problems() == []
+
+
+def test_modifying_a_post_only_order_to_a_crossing_price_cancels_it(w: World) -> None:
+    w.f.place(w.alice, R("BTCUSDT", "SELL", D("0.01"), price=D("98000")))
+    o = w.f.place(w.bob, R("BTCUSDT", "BUY", D("0.01"), price=D("97000"), effect="POST_ONLY"))
+    assert o.status == "NEW"
+    m = w.f.modify_order(w.bob, order_id=o.order_id, qty=D("0.01"), price=D("98500"))
+    assert m.status == "CANCELED"
+    assert w.f.pending_positions(w.bob) == []
+    assert _summary(w, w.bob) == (D("10000"), D("0"), D("0"))
+    assert w.f.depth("BTCUSDT")[1] == [(D("98000"), D("0.01"))]
+    assert w.ex.problems() == []
