@@ -119,3 +119,22 @@ def test_modifying_a_post_only_order_to_a_crossing_price_cancels_it(w: World) ->
     assert _summary(w, w.bob) == (D("10000"), D("0"), D("0"))
     assert w.f.depth("BTCUSDT")[1] == [(D("98000"), D("0.01"))]
     assert w.ex.problems() == []
+
+
+def test_klines_before_the_launch_are_empty(w: World) -> None:
+    launch = w.f.contract("BTCUSDT").launch_time or 0
+    assert w.f.klines("BTCUSDT", "1m", end_ms=launch, limit=5) == []
+    assert w.f.klines("BTCUSDT", "1d", end_ms=-86_400_000 * 3, limit=5) == []
+    first = w.f.klines("BTCUSDT", "1m", end_ms=launch + 120_000, limit=5)
+    assert [k.open_ms for k in first] == [launch, launch + 60_000]
+
+
+def test_funding_history_keeps_the_newest_thousand_rows(w: World) -> None:
+    from mockserver.engine.futures.funding import FUNDING_HISTORY_KEPT
+
+    assert FUNDING_HISTORY_KEPT == 1000
+    for _ in range(1003):
+        w.f.settle_funding("BTCUSDT")
+    rows = w.f.export_state().funding_history["BTCUSDT"]
+    assert len(rows) == 1000
+    assert len(w.f.funding_history("BTCUSDT", limit=100)) == 100
