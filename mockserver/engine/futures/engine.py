@@ -278,6 +278,10 @@ class Futures:
         """An order's attached TP/SL becomes its position's TP/SL (on the order's first fill)."""
         _tpsl.attach_from_order(self, o, position_id)
 
+    def _check_attached_tpsl(self, v: Venue, long: bool, req: FuturesPlaceRequest) -> None:
+        """Refuse place_order's attached TP/SL as the TP/SL endpoints would (before anything changes)."""
+        _tpsl.check_attached(self, v, long, req)
+
     def _setting(self, acct: AccountRow, c: Contract) -> SymbolSetting:
         """The symbol's leverage and margin mode (the contract's defaults until changed; reading stores nothing)."""
         s = acct.settings.get(c.symbol)

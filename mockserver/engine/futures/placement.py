@@ -155,6 +155,8 @@ def validate(fx: Futures, account_id: str, req: FuturesPlaceRequest, exclude: st
             lots = min(lots, p.qty_lots)
             position_id = p.position_id if acct.position_mode == "HEDGE" else ""
             pos_side = reduces if acct.position_mode == "HEDGE" else ""
+    if not reduce and (req.tp_price is not None or req.sl_price is not None):
+        fx._check_attached_tpsl(v, (pos_side or ("LONG" if action is Side.BUY else "SHORT")) == "LONG", req)
     # The opening part (what needs margin) and its checks; the freeze rule is :mod:`.margin`'s.
     frozen = 0
     opening = 0

@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import pytest
 
 from mockserver.engine.futures import FuturesPlaceRequest as R
-from mockserver.engine.futures import PositionQuery
+from mockserver.engine.futures import OrderQuery, PositionQuery
 from mockserver.engine.futures.names import HOUSE_ACCOUNT
 from mockserver.futures_errors import FuturesError
 
@@ -138,3 +138,49 @@ def test_funding_history_keeps_the_newest_thousand_rows(w: World) -> None:
     rows = w.f.export_state().funding_history["BTCUSDT"]
     assert len(rows) == 1000
     assert len(w.f.funding_history("BTCUSDT", limit=100)) == 100
+
+
+@pytest.mark.parametrize(
+    ("fields", "refusal"),
+    [
+        ({"tp_price": D("0")}, ("30041", "Trigger price must be greater than 0")),
+        ({"tp_price": D("90000")}, None),
+        ({"sl_price": D("99000")}, None),
+        ({"tp_price": D("100000.05")}, None),
+    ],
+)
+def test_attached_tpsl_is_refused_as_the_tpsl_endpoints_refuse(
+    w: World, fields: dict[str, D], refusal: tuple[str, str] | None
+) -> None:
+    from mockserver.engine.futures import TpslRequest
+
+    w.f.place(w.alice, R("BTCUSDT", "SELL", D("0.01"), price=D("98000")))
+    w.f.place(w.bob, R("BTCUSDT", "BUY", D("0.01"), price=D("98000")))
+    (p,) = w.f.pending_positions(w.bob)
+    # What the TP/SL endpoint answers for the same legs on the same (long) position.
+    with pytest.raises(FuturesError) as want:
+        w.f.position_tpsl_place(w.bob, TpslRequest("BTCUSDT", p.position_id, **fields))
+    if refusal is not None:
+        assert (want.value.code, want.value.msg) == refusal
+    with pytest.raises(FuturesError) as got:
+        w.f.place(w.bob, R("BTCUSDT", "BUY", D("0.01"), price=D("97000"), **fields))
+    assert (got.value.code, got.value.msg) == (want.value.code, want.value.msg)
+    assert [o.order_id for o in w.f.pending_orders(w.bob, OrderQuery()).items] == []
+
+
+def test_an_attached_limit_tp_keeps_its_type_and_price(w: World) -> None:
+    w.f.place(w.alice, R("BTCUSDT", "SELL", D("0.01"), price=D("98000")))
+    w.f.place(
+        w.bob,
+        R(
+            "BTCUSDT",
+            "BUY",
+            D("0.01"),
+            price=D("98000"),
+            tp_price=D("105000"),
+            tp_order_type="LIMIT",
+            tp_order_price=D("106000"),
+        ),
+    )
+    (t,) = w.f.tpsl_pending(w.bob)
+    assert (t.tp_price, t.tp_order_type, t.tp_order_price) == (D("105000"), "LIMIT", D("106000"))
