@@ -447,8 +447,42 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
     Behaviour(
         "futures wallet",
         "every account (demo, admin-created, fixture, tenant) opens with a futures wallet of 100000 USDT "
-        "(`Config.demo_futures_balances`, admin `futures_balances`); an account reset restores it",
+        "(`Config.demo_futures_balances`, admin `futures_balances`); an account reset restores it "
+        "(its futures orders, positions and TP/SL closed first: positions at the mark against the house, no fee); "
+        "deleting the account drops it",
         "issue 21: the quick start trades futures at once; the mock's choice",
+        "L",
+        product="futures",
+    ),
+    # -- futures: the engine's choices where the spec has no source (mockserver/engine/futures/).
+    Behaviour(
+        "10008 for too many decimals",
+        'the live wording `Parameter <value> does not match, alternative value ["<below>","<above>"].` with the '
+        "nearest allowed values (positive ones for price and qty)",
+        "futures spec §2.2: the wording NEM live (depth limit); which alternatives a grid error lists: no source",
+        "L",
+        product="futures",
+    ),
+    Behaviour(
+        "close beyond the liquidation price",
+        "a LIMIT close (tradeSide CLOSE, reduce-only, or a TP/SL's LIMIT child) of a long priced below its "
+        "liquidation price: 30002; of a short above it: 30003 (cross positions count the free balance)",
+        "futures spec §5.8: 30002/30003 by message text (M); the rule's reach: no source",
+        "L",
+        product="futures",
+    ),
+    Behaviour(
+        "modify_order TP/SL",
+        "a TP/SL leg sent replaces the order's attached leg, a leg not sent keeps it; an order already part "
+        "filled hands the new legs to its position's TP/SL at once",
+        "futures spec §3.4: the fields are documented, their effect is not",
+        "L",
+        product="futures",
+    ),
+    Behaviour(
+        "minimum quantity",
+        "DOGEUSDT's minTradeVolume is 10 (lots of 1): below it 30017",
+        "futures spec §5.1: 30017 by message (M); the seed's figure is the mock's",
         "L",
         product="futures",
     ),

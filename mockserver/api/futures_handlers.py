@@ -245,7 +245,19 @@ def trade_batch_order(call: Call) -> Any:
 def trade_modify_order(call: Call) -> Any:
     a = call.args
     order = _fut(call).modify_order(
-        call.account_id, order_id=a["orderId"], client_id=a["clientId"], qty=a["qty"], price=a["price"]
+        call.account_id,
+        order_id=a["orderId"],
+        client_id=a["clientId"],
+        qty=a["qty"],
+        price=a["price"],
+        tp_price=a["tpPrice"],
+        tp_stop_type=a["tpStopType"],
+        tp_order_type=a["tpOrderType"],
+        tp_order_price=a["tpOrderPrice"],
+        sl_price=a["slPrice"],
+        sl_stop_type=a["slStopType"],
+        sl_order_type=a["slOrderType"],
+        sl_order_price=a["slOrderPrice"],
     )
     return _ids(order.order_id, order.client_id)
 

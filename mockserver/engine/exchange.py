@@ -325,9 +325,10 @@ class Exchange:
 
     def reset_account(self, account_id: str) -> None:
         """Cancel and forget the account's orders, then put its balances back to its opening balances
-        (its futures wallet's too, when it opened with one: the futures engine's positions and orders
-        must be gone by then, as a lock left in the wallet refuses the reset)."""
+        (its futures wallet's too, when it opened with one). Its futures orders, positions and TP/SL
+        go first (:meth:`Futures.close_account`: positions closed at the mark against the house)."""
         with self.lock:
+            self.futures.close_account(account_id)
             self.forget_orders(account_id)
             fid = futures_wallet(account_id)
             for wallet in (account_id, fid) if fid in self._opening and fid in self.accounts else (account_id,):
@@ -364,12 +365,22 @@ class Exchange:
             self._store.forget_account(account_id)
 
     def delete_account(self, account_id: str) -> None:
-        """Close the account: orders cancelled and forgotten, its money counted as burned, its key and uid gone."""
+        """Close the account: orders cancelled and forgotten, its money counted as burned, its key and uid gone.
+
+        Its futures orders and positions go first (:meth:`Futures.close_account`), then its futures
+        wallet goes with it (money counted as burned, as the spot wallet's)."""
         with self.lock:
             acct = self._require_account(account_id)
+            self.futures.close_account(account_id, forget=True)
             self.forget_orders(account_id)
-            if any(b.locked for b in self._ledger.balances_of(account_id).values()):
+            fid = futures_wallet(account_id)
+            wallets = (account_id, fid) if fid in self.accounts else (account_id,)
+            if any(b.locked for w in wallets for b in self._ledger.balances_of(w).values()):
                 raise LedgerError("funds still locked after cancelling every order")
+            if fid in self.accounts:
+                self._ledger.drop(fid)
+                del self.accounts[fid]
+                self._opening.pop(fid, None)
             self._ledger.drop(account_id)
             if self.accounts_by_key.get(acct.api_key) is acct:
                 del self.accounts_by_key[acct.api_key]

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from mockserver import MockState
+from mockserver.engine.accounts import futures_wallet
 
 from ..helpers import Signed, err, ok
 
@@ -218,6 +219,10 @@ def test_a_reset_or_deleted_account_with_a_withdrawal_still_snapshots_and_restor
         body = {"coin": "USDT", "network": "Tron (TRC-20)", "address": TRON_ADDRESS, "amount": "20"}
         ok(signed.post(f"{P}/withdraw", body))
         supply = state.exchange._ledger.net_external()["USDT"]
+        owner = state.exchange.account_by_key(signed.key)
+        assert owner is not None
+        held = state.exchange.balances(futures_wallet(owner.account_id)).get("USDT")
+        futures_usdt = held.free + held.locked if held is not None else 0
         if action == "reset":
             assert client.post(f"/_mock/accounts/{signed.key}/reset", json={}).status_code == 200
         else:
@@ -234,5 +239,6 @@ def test_a_reset_or_deleted_account_with_a_withdrawal_still_snapshots_and_restor
         again = client.get("/_mock/snapshot").json()
         assert {**again, "clock": None} == {**snap, "clock": None}  # the clock runs on
         # Reset: the opening 100000 minted again after the 99980 left and the 20 withdrawn burned;
-        # delete: all 100000 of the account gone.
-        assert state.exchange._ledger.net_external()["USDT"] == supply - (0 if action == "reset" else 100000)
+        # delete: all 100000 of the account gone, and its futures wallet with it.
+        gone = 0 if action == "reset" else 100000 + futures_usdt
+        assert state.exchange._ledger.net_external()["USDT"] == supply - gone

@@ -55,6 +55,12 @@ Choices the spec marks "no source" (confidence L; each wants a fidelity row):
   rate current at that instant; a payer pays from free balance, then from the position's margin;
 * fees are reported as positive costs; uPnL and liquidation use the mark (spec §5.6);
 * attached TP/SL on ``place_order`` becomes the position's TP/SL when the order fills;
+  ``modify_order``'s TP/SL legs replace the order's (a leg not sent is kept);
+* a LIMIT close priced beyond its position's liquidation price is refused: a long's below it
+  30002, a short's above it 30003; 10008 for too many decimals names the nearest allowed values;
+* an account reset or deletion first closes its positions at the mark against the house, no fee
+  (:meth:`Futures.close_account`);
+* ``advance`` settles each instant passed in time order and stamps what it causes with that instant;
 * the account summary's ``available`` excludes unrealized PnL by default (``wallet_identity``
   ``"exclude_upnl"``); ``"include_cross_upnl"`` adds cross uPnL (the PB reading, spec §5.3).
 """
@@ -71,7 +77,6 @@ from ...futures_errors import (
     FQtyTooSmall,
     FSymbolNotSupported,
     FuturesError,
-    FValueNotAllowed,
 )
 from ..money import ZERO, dec, units
 from . import funding as _funding
@@ -96,7 +101,7 @@ from .rows import (
     TpslRow,
 )
 from .state import FuturesState
-from .venue import Venue, ceil_div, ratio, units_down
+from .venue import Venue, ceil_div, off_grid, ratio, units_down
 from .views import (
     AccountSummary,
     CancelFailure,
@@ -153,6 +158,7 @@ class Futures:
         self.after_trade: list[TradeListener] = []
         self.market_models: list[Any] = []
         self._busy_advancing = False
+        self._at_ms: int | None = None
         self._reset(exchange.seed, exchange.started_ms)
 
     def _reset(self, seed: int, started_ms: int) -> None:
@@ -190,6 +196,15 @@ class Futures:
         """Forget every futures order, position and setting (the exchange's ledger is not touched)."""
         with self.lock:
             self._reset(self.exchange.seed, self.exchange.started_ms)
+
+    def close_account(self, account_id: str, *, forget: bool = False) -> None:
+        """Cancel the account's futures orders and TP/SL, close its positions at the mark against the
+        house (no fee; PnL settled, margin back), and put its settings back to the defaults: what an
+        account reset or deletion does first (:func:`.risk.close_account`; ``forget``: the deletion's,
+        the engine forgets the account too). Unknown accounts: nothing."""
+        with self.lock:
+            self._tick()
+            _risk.close_account(self, account_id, forget=forget)
 
     def ledger_accounts(self) -> set[str]:
         """Every ledger account whose balances are the futures engine's (wallets and system accounts)."""
@@ -344,7 +359,8 @@ class Futures:
             self.ledger.unlock_units(self._wallet_id(account_id), MARGIN_COIN, n)
 
     def _now(self) -> int:
-        return self.clock.now_ms()
+        # While advance settles an instant the clock has passed, that instant is "now" for what it causes.
+        return self._at_ms if self._at_ms is not None else self.clock.now_ms()
 
     def _dec_price(self, v: Venue, ticks: int) -> Decimal:
         return dec(ticks, v.c.quote_precision)
@@ -360,7 +376,7 @@ class Futures:
             raise FParameterError(f"{what} must be greater than 0")
         n = units(price, v.c.quote_precision)
         if n is None:
-            raise FValueNotAllowed(f"{what} {price} has more than {v.c.quote_precision} decimals")
+            raise off_grid(price, v.c.quote_precision, f"{what} has more than {v.c.quote_precision} decimals")
         if n >= 10 ** (40 + v.c.quote_precision):
             raise FParameterError(f"{what} is too large")
         return n
@@ -370,7 +386,7 @@ class Futures:
             raise FQtyTooSmall("qty must be greater than 0")
         n = units(qty, v.c.base_precision)
         if n is None:
-            raise FValueNotAllowed(f"qty {qty} has more than {v.c.base_precision} decimals")
+            raise off_grid(qty, v.c.base_precision, f"qty has more than {v.c.base_precision} decimals")
         if n >= 10 ** (40 + v.c.base_precision):
             raise FQtyAboveMax("qty is too large")
         return n
@@ -426,9 +442,37 @@ class Futures:
         client_id: str | None = None,
         qty: Decimal,
         price: Decimal,
+        tp_price: Decimal | None = None,
+        tp_stop_type: str | None = None,
+        tp_order_type: str | None = None,
+        tp_order_price: Decimal | None = None,
+        sl_price: Decimal | None = None,
+        sl_stop_type: str | None = None,
+        sl_order_type: str | None = None,
+        sl_order_price: Decimal | None = None,
     ) -> FuturesOrder:
-        """Replace an open limit order's price and quantity (a new time priority; same ids) [L]."""
-        return _placement.modify_order(self, account_id, order_id=order_id, client_id=client_id, qty=qty, price=price)
+        """Replace an open limit order's price and quantity (a new time priority; same ids) [L].
+
+        The attached TP/SL fields (as ``place`` takes them) replace the order's attached legs: a leg
+        sent replaces that leg, a leg not sent keeps it [L]. An order that has already filled in
+        part has handed its TP/SL to its position; new legs replace the position's TP/SL then.
+        """
+        return _placement.modify_order(
+            self,
+            account_id,
+            order_id=order_id,
+            client_id=client_id,
+            qty=qty,
+            price=price,
+            tp_price=tp_price,
+            tp_stop_type=tp_stop_type,
+            tp_order_type=tp_order_type,
+            tp_order_price=tp_order_price,
+            sl_price=sl_price,
+            sl_stop_type=sl_stop_type,
+            sl_order_type=sl_order_type,
+            sl_order_price=sl_order_price,
+        )
 
     def flash_close(self, account_id: str, position_id: str) -> str:
         """Close the whole position at market; returns its id (30004 when it does not exist)."""
@@ -553,9 +597,12 @@ class Futures:
         return _funding.settle_funding(self, symbol)
 
     def advance(self, now_ms: int | None = None) -> None:
-        """Run what is due up to ``now_ms`` (default: the clock): funding at each settlement instant passed."""
+        """Run what is due up to ``now_ms`` (default: the clock): funding at each settlement instant
+        passed, in time order, each at its instant (several at once after a long jump; a liquidation
+        a settlement causes happens at that instant), then the TP/SL triggers and liquidations due
+        at the current prices. Idempotent: calling it again for the same time changes nothing."""
         with self.lock:
-            _funding.advance_to(self, self._now() if now_ms is None else now_ms)
+            _funding.advance(self, self._now() if now_ms is None else now_ms)
 
     def _tick(self) -> None:
         _funding.advance_to(self, self._now())

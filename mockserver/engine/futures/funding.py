@@ -14,7 +14,7 @@ from .names import CLEARING_ACCOUNT
 from .rows import (
     FundingRow,
 )
-from .venue import Venue, ratio
+from .venue import Venue, off_grid, ratio
 from .views import (
     FundingHistoryRow,
     FundingInfo,
@@ -72,11 +72,10 @@ def set_funding_rate(fx: Futures, symbol: str, rate: Decimal) -> None:
     with fx.lock:
         v = fx._venue(symbol)
         if not rate.is_finite() or units(rate, 8) is None:
-            raise FValueNotAllowed(f"funding rate {rate} is not a percent with at most 8 decimals")
+            raise off_grid(rate, 8, "a funding rate is a percent with at most 8 decimals", positive=False)
         if not (v.c.min_funding_rate <= rate <= v.c.max_funding_rate):
-            raise FValueNotAllowed(
-                f"funding rate {rate} outside {v.c.min_funding_rate}..{v.c.max_funding_rate} percent"
-            )
+            bounds = [format(v.c.min_funding_rate, "f"), format(v.c.max_funding_rate, "f")]
+            raise FValueNotAllowed.for_value(format(rate, "f"), bounds, "funding rate outside min..max percent")
         v.row.funding_rate = rate
 
 
@@ -90,17 +89,34 @@ def settle_funding(fx: Futures, symbol: str | None = None) -> None:
 
 
 def advance_to(fx: Futures, now: int) -> None:
+    """Settle funding at every settlement instant up to ``now``, in time order across contracts
+    (ties in catalogue order), each at its own instant: what a settlement causes (a liquidation,
+    a TP/SL firing) is stamped with that instant. Idempotent: an instant passed is settled once."""
     if fx._busy_advancing:
         return
     fx._busy_advancing = True
     try:
-        for v in fx.venues.values():
-            span = v.c.funding_interval_hours * HOUR_MS
-            while v.row.next_funding_ms <= now:
-                settle(fx, v, v.row.next_funding_ms)
-                v.row.next_funding_ms += span
+        while True:
+            due = [v for v in fx.venues.values() if v.row.next_funding_ms <= now]
+            if not due:
+                break
+            v = min(due, key=lambda d: d.row.next_funding_ms)
+            at = v.row.next_funding_ms
+            fx._at_ms = at
+            settle(fx, v, at)
+            v.row.next_funding_ms = at + v.c.funding_interval_hours * HOUR_MS
     finally:
+        fx._at_ms = None
         fx._busy_advancing = False
+
+
+def advance(fx: Futures, now: int) -> None:
+    """:func:`advance_to`, then fire whatever TP/SL or liquidation is due at the current prices on
+    every contract (normally nothing: each price step runs them; a state loaded from elsewhere may
+    hold some). Idempotent."""
+    advance_to(fx, now)
+    for symbol in fx.venues:
+        _risk.check_risk(fx, symbol)
 
 
 #: Settled rates kept per contract (the newest; a long clock jump would otherwise grow it without bound) [L].

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...futures_errors import (
     FAbnormalOrderStatus,
@@ -139,6 +139,8 @@ def validate(fx: Futures, account_id: str, req: FuturesPlaceRequest, exclude: st
         reduce = True
         lots = min(lots, p.qty_lots)
         position_id = p.position_id
+        if otype == "LIMIT":
+            _positions.check_close_price(fx, v, p, ticks)
     else:
         action = Side.BUY if side_s == "BUY" else Side.SELL
         pos_side = ("LONG" if action is Side.BUY else "SHORT") if acct.position_mode == "HEDGE" else ""
@@ -153,6 +155,8 @@ def validate(fx: Futures, account_id: str, req: FuturesPlaceRequest, exclude: st
                     raise FReduceOnlySameSide(f"{side_s} would add to the {other.side} position")
                 raise FReduceOnlyNoPosition(f"no position on {c.symbol} to reduce")
             lots = min(lots, p.qty_lots)
+            if otype == "LIMIT":
+                _positions.check_close_price(fx, v, p, ticks)
             position_id = p.position_id if acct.position_mode == "HEDGE" else ""
             pos_side = reduces if acct.position_mode == "HEDGE" else ""
     if not reduce and (req.tp_price is not None or req.sl_price is not None):
@@ -309,6 +313,14 @@ def modify_order(
     client_id: str | None = None,
     qty: Decimal,
     price: Decimal,
+    tp_price: Decimal | None = None,
+    tp_stop_type: str | None = None,
+    tp_order_type: str | None = None,
+    tp_order_price: Decimal | None = None,
+    sl_price: Decimal | None = None,
+    sl_stop_type: str | None = None,
+    sl_order_type: str | None = None,
+    sl_order_price: Decimal | None = None,
 ) -> FuturesOrder:
     with fx.lock:
         fx._tick()
@@ -332,6 +344,9 @@ def modify_order(
             position_id=o.position_id or None,
             effect=o.effect,
             reduce_only=o.reduce_only,
+            # A leg sent replaces the order's attached leg; a leg not sent keeps it [L].
+            **_legs(o, "tp", tp_price, tp_stop_type, tp_order_type, tp_order_price),
+            **_legs(o, "sl", sl_price, sl_stop_type, sl_order_type, sl_order_price),
         )
         # Validate as if the old order's freeze were free again (plan before any change).
         fx._unlock(o.account_id, o.frozen)
@@ -346,6 +361,12 @@ def modify_order(
             o.frozen = row.frozen
             o.price_ticks = row.price_ticks
             o.qty_lots = o.deal_lots + row.qty_lots
+            legs_changed = _attached(o) != _attached(row)
+            (o.tp_price, o.tp_stop_type, o.tp_order_type, o.tp_order_price) = _attached(row)[:4]
+            (o.sl_price, o.sl_stop_type, o.sl_order_type, o.sl_order_price) = _attached(row)[4:]
+            if legs_changed and o.deal_lots:
+                # Its TP/SL went to its position at its first fill: the new legs replace it there.
+                fx._attach_tpsl(o, fx.fills_by_order[o.order_id][-1].position_id)
             fx.seq += 1
             o.seq = fx.seq
             o.mtime = fx._now()
@@ -401,3 +422,32 @@ def market_close(fx: Futures, p: PositionRow) -> OrderRow:
     fx._ensure_system()
     with fx.ledger.atomic():
         return _matching.submit(fx, row)
+
+
+def _legs(
+    o: OrderRow, leg: str, price: Decimal | None, stop: str | None, otype: str | None, oprice: Decimal | None
+) -> dict[str, Any]:
+    """One attached TP/SL leg of a modify: what was sent, else what the order holds (as request fields)."""
+    if price is None:
+        held = getattr(o, f"{leg}_price")
+        if not held:
+            return {}
+        price = Decimal(held)
+        stop = getattr(o, f"{leg}_stop_type") or None
+        otype = getattr(o, f"{leg}_order_type") or None
+        text = getattr(o, f"{leg}_order_price")
+        oprice = Decimal(text) if text else None
+    return {f"{leg}_price": price, f"{leg}_stop_type": stop, f"{leg}_order_type": otype, f"{leg}_order_price": oprice}
+
+
+def _attached(o: OrderRow) -> tuple[str, ...]:
+    return (
+        o.tp_price,
+        o.tp_stop_type,
+        o.tp_order_type,
+        o.tp_order_price,
+        o.sl_price,
+        o.sl_stop_type,
+        o.sl_order_type,
+        o.sl_order_price,
+    )

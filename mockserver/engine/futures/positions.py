@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING
 
+from ...futures_errors import FPriceAboveLiq, FPriceBelowLiq
 from ..money import ZERO, dec
 from ..orders import Side
 from .names import CLEARING_ACCOUNT, HOUSE_ACCOUNT
@@ -187,3 +188,18 @@ def close_target(fx: Futures, o: OrderRow) -> PositionRow | None:
         return p if p is not None and p.qty_lots > 0 else None
     side = "SHORT" if o.side is Side.BUY else "LONG"
     return position(fx, o.account_id, o.symbol, side)
+
+
+def check_close_price(fx: Futures, v: Venue, p: PositionRow, ticks: int) -> None:
+    """A price closing ``p`` must not lie beyond its liquidation price (spec §5.8, M by message; the
+    rule's reach is the mock's [L]): a long's close sells, so below its liquidation price is 30002;
+    a short's buys, so above it is 30003. The liquidation price is the one ``p`` shows now (a cross
+    position's counts the free balance)."""
+    liq = liq_price(fx, v, p, fx._free(p.account_id) if p.margin_mode == "CROSS" else 0)
+    price = fx._dec_price(v, ticks)
+    if liq <= 0:
+        return
+    if p.side == "LONG" and price < liq:
+        raise FPriceBelowLiq(f"{price} is below the liquidation price {liq} of position {p.position_id}")
+    if p.side == "SHORT" and price > liq:
+        raise FPriceAboveLiq(f"{price} is above the liquidation price {liq} of position {p.position_id}")

@@ -314,7 +314,7 @@ def trade_view(fx: Futures, f: FillRow) -> FuturesTrade:
         effect=o.effect if o else "IOC",
         client_id=o.client_id if o else "",
         reduce_only=o.reduce_only if o else True,
-        position_mode=o.position_mode if o else fx.accounts[f.account_id].position_mode,
+        position_mode=o.position_mode if o else _mode_of(fx, f.account_id),
         margin_mode=o.margin_mode if o else "",
         leverage=o.leverage if o else 0,
         fee=fx._money(f.fee),
@@ -337,3 +337,9 @@ def find_order(fx: Futures, account_id: str, order_id: str | None, client_id: st
     if o is None or o.account_id != account_id:
         raise FOrderNotFound(f"no order {order_id or client_id!r}")
     return o
+
+
+def _mode_of(fx: Futures, account_id: str) -> str:
+    """The account's position mode (a deleted account's fills read as one-way)."""
+    row = fx.accounts.get(account_id)
+    return row.position_mode if row is not None else "ONE_WAY"

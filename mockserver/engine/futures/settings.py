@@ -14,13 +14,13 @@ from ...futures_errors import (
     FParameterError,
     FPositionExists,
     FPositionNotExist,
-    FValueNotAllowed,
 )
 from ..money import dec, units
 from . import placement as _placement
 from . import positions as _positions
 from . import risk as _risk
 from .names import MARGIN_COIN
+from .venue import off_grid
 from .views import (
     LeverageMarginMode,
     TradingSetting,
@@ -137,7 +137,7 @@ def adjust_position_margin(
             raise FParameterError("amount must be a non-zero number")
         n = units(abs(amount), fx.scale)
         if n is None:
-            raise FValueNotAllowed(f"amount {amount} has too many decimals")
+            raise off_grid(abs(amount), fx.scale, "amount has too many decimals")
         if amount > 0:
             if n > fx._free(account_id):
                 raise FInsufficientBalance(f"available below {amount}")

@@ -80,6 +80,7 @@ def open_position(
             _settings.change_margin_mode(fx, account_id, symbol, margin_mode)
         if leverage is not None and leverage != setting.leverage:
             _settings.change_leverage(fx, account_id, symbol, leverage)
+        setting = fx._setting(acct, v.c)  # read again: a change above stored a new setting
         lots = fx._lots(v, qty)
         ticks = v.row.mark_ticks if price is None else fx._ticks(v, price)
         if acct.position_mode == "ONE_WAY" and _positions.position(

@@ -167,6 +167,8 @@ def _build(
             if lots > p.qty_lots:
                 raise FTpslQtyAbovePosition(f"{qty} above the position's {f._dec_qty(v, p.qty_lots)}")
         _check_leg(f, v, p, leg, ticks, st)
+        if oticks:
+            _positions.check_close_price(f, v, p, oticks)  # the child closes p: not beyond its liq price
         legs[leg] = (ticks, st, ot, oticks, lots)
     now = f._now()
     tp, sl = legs["TP"], legs["SL"]

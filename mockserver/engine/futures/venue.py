@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, cast
 
+from ...futures_errors import FValueNotAllowed
 from ..book import OrderBook
 from ..marketdata import SyntheticPath, TradeTape
 from ..money import div_down
@@ -110,3 +111,12 @@ def units_up(v: Decimal, places: int) -> int:
 
 def units_down(v: Decimal, places: int) -> int:
     return int(v.scaleb(places).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def off_grid(value: Decimal, places: int, detail: str, *, positive: bool = True) -> FValueNotAllowed:
+    """10008 for ``value`` with more than ``places`` decimals, in the live wording (spec §2.2): the
+    alternatives are the nearest allowed values below and above it (``positive``: those above 0) [L]."""
+    step = Decimal(1).scaleb(-places)
+    near = [value.quantize(step, rounding=r) for r in (ROUND_FLOOR, ROUND_CEILING)] if value.is_finite() else []
+    alternatives = [format(n, "f") for n in near if n > 0 or not positive]
+    return FValueNotAllowed.for_value(format(value, "f"), alternatives, detail)

@@ -335,7 +335,7 @@ def test_more_place_refusals_the_engine_reaches(signed: Signed, maker: Signed) -
         "The order qty can't be greater than the max order qty",
     )
     code, msg = refused(side="BUY", qty="0.01", price="60000.05")
-    assert (code, msg) == (10008, "{value} does not comply with the rule, optional [correctValue]")
+    assert (code, msg) == (10008, 'Parameter 60000.05 does not match, alternative value ["60000.0","60000.1"].')
     assert refused(side="SELL", tradeSide="CLOSE", positionId="1", qty="0.01", orderType="MARKET") == (
         30004,
         "Position not exist",

@@ -3,25 +3,29 @@
 Accounts trade BTCUSDT and ETHUSDT against each other with limit and market orders of every
 effect, reduce-only and hedge closes, change leverage, margin and position modes, adjust
 margin, place TP/SL, while the mark moves, the clock passes funding instants and positions get
-liquidated. Any step may be refused; after every step:
+liquidated; a rule moves the mark or last price to a pending TP/SL's trigger, so TP/SL fire
+(``test_the_machine_fires_tp_sl_and_liquidates`` counts that they do). Any step may be refused;
+after every step:
 
 1. the exchange's problems are empty: conservation of the ledger, futures wallets' locked
    balance == frozen + margin of their orders and positions, no negative balance, positions
    equal to the net of their fills, books hold exactly the open orders;
 2. the futures audit is all zeros: clearing and fee accounts match what moved, realized PnL is
    zero-sum against the open entry values;
-3. a refused operation changed nothing.
+3. a refused operation changed nothing;
+4. no pending TP/SL is left whose trigger the current mark or last price has reached.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from mockserver.clock import Clock
 from mockserver.engine import Exchange, load_markets
@@ -43,6 +47,8 @@ symbols = st.sampled_from(sorted(SYMBOLS))
 class FuturesMachine(RuleBasedStateMachine):
     ex: Exchange
     f: Futures
+    #: What the runs covered, over every example (read by the coverage probe test).
+    seen: ClassVar[Counter[str]] = Counter()
 
     @initialize()
     def build(self) -> None:
@@ -53,14 +59,21 @@ class FuturesMachine(RuleBasedStateMachine):
             self.ex.create_account(account_id=a)
             self.f.fund(a, Decimal(20000))
         self.refusals = 0
+        self.fired = 0
+        self.liquidated = 0
+
+    def saw(self, what: str, n: int = 1) -> None:
+        event(what)
+        FuturesMachine.seen[what] += n
 
     def attempt(self, op: Callable[[], Any]) -> None:
         """Run ``op``; a refusal must leave the futures state and the ledger exactly as they were."""
         before = (self.f.export_state(), self.ex._ledger.export_balances())
         try:
             op()
-        except FuturesError:
+        except FuturesError as e:
             self.refusals += 1
+            FuturesMachine.seen["refused " + e.code] += 1
             assert (self.f.export_state(), self.ex._ledger.export_balances()) == before
 
     def price(self, symbol: str, offset_bp: int) -> Decimal:
@@ -179,7 +192,10 @@ class FuturesMachine(RuleBasedStateMachine):
             sl_qty=qty if order_level and legs != "tp" else None,
         )
         place = self.f.tpsl_place if order_level else self.f.position_tpsl_place
+        before = len(self.f.tpsl)
         self.attempt(lambda: place(acct, req))
+        if len(self.f.tpsl) > before:
+            self.saw("tp/sl placed")
 
     @rule(acct=accounts, pick=st.integers(0, 50))
     def flash_close(self, acct: str, pick: int) -> None:
@@ -192,11 +208,91 @@ class FuturesMachine(RuleBasedStateMachine):
     def open_directly(self, acct: str, symbol: str, side: str, lots: int) -> None:
         self.attempt(lambda: self.f.open_position(acct, symbol, side, SYMBOLS[symbol][1] * lots))
 
+    @rule(
+        pick=st.integers(0, 50),
+        leg=st.sampled_from(("tp", "sl")),
+        beyond_bp=st.integers(0, 30),
+        counter=st.sampled_from((None, *ACCOUNTS)),
+    )
+    def reach_trigger(self, pick: int, leg: str, beyond_bp: int, counter: str | None) -> None:
+        """Move the price a pending TP/SL watches (mark or last) to its trigger or beyond; first,
+        maybe, ``counter`` rests an order there for the TP/SL's closing order to trade with."""
+        pending = [t for t in self.f.tpsl.values() if t.status == "NEW" and getattr(t, f"{leg}_price_ticks")]
+        if not pending:
+            # none to reach: give a position a TP 2 % away from the mark (valid by construction)
+            owned = [p for p in self.f.positions.values() if p.account_id in ACCOUNTS]
+            if not owned:
+                return
+            o = owned[pick % len(owned)]
+            tp = self.price(o.symbol, 200 if o.side == "LONG" else -200)
+            req = TpslRequest(o.symbol, o.position_id, tp_price=tp, tp_stop_type="MARK_PRICE")
+            self.attempt(lambda: self.f.position_tpsl_place(o.account_id, req))
+            leg = "tp"
+            pending = [t for t in self.f.tpsl.values() if t.status == "NEW" and t.position_id == o.position_id]
+            if not pending:
+                return
+        t = pending[pick % len(pending)]
+        p = self.f.positions.get(t.position_id)
+        if p is None:
+            return
+        v = self.f.venues[t.symbol]
+        ticks = getattr(t, f"{leg}_price_ticks")
+        up = (leg == "tp") == (p.side == "LONG")  # a long's TP and a short's SL fire at or above
+        target = ticks * (10000 + beyond_bp) // 10000 if up else ticks * (10000 - beyond_bp) // 10000
+        price = self.f._dec_price(v, max(1, target))
+        held = p.qty_lots
+        if counter is not None and counter != p.account_id:
+            hedge = self.f.position_mode(counter) == "HEDGE"
+            side = "BUY" if p.side == "LONG" else "SELL"
+            qty = self.f._dec_qty(v, held)
+            rest = R(t.symbol, side, qty, price=price, trade_side="OPEN" if hedge else None, effect="POST_ONLY")
+            self.attempt(lambda: self.f.place(counter, rest))
+            if any(o.is_open for o in self.f.orders.values() if o.account_id == counter and o.symbol == t.symbol):
+                self.saw("counter order resting")
+        if getattr(t, f"{leg}_stop_type") == "MARK_PRICE":
+            self.f.set_mark_price(t.symbol, price, follow_last=False)
+        else:
+            self.f.set_last_price(t.symbol, price)
+        assert t.status != "NEW", f"{t.tpsl_id}: {leg} trigger reached, yet it did not fire"
+        self.saw(f"reached {t.kind} {leg} -> {t.status}")
+        if t.status == "FILLED" and (p.position_id not in self.f.positions or p.qty_lots < held):
+            self.saw(f"{t.kind} closed (part of) its position")
+
     @invariant()
     def sound(self) -> None:
         if hasattr(self, "ex"):
             assert self.ex.problems() == []
             assert all(v == 0 for v in self.f.audit().values()), self.f.audit()
+
+    @invariant()
+    def no_trigger_left_due(self) -> None:
+        if not hasattr(self, "ex"):
+            return
+        for t in self.f.tpsl.values():
+            p = self.f.positions.get(t.position_id)
+            if t.status != "NEW" or p is None:
+                continue
+            v = self.f.venues[t.symbol]
+            for leg, ticks, stop in (
+                ("tp", t.tp_price_ticks, t.tp_stop_type),
+                ("sl", t.sl_price_ticks, t.sl_stop_type),
+            ):
+                ref = v.row.mark_ticks if stop == "MARK_PRICE" else v.row.last_ticks
+                up = (leg == "tp") == (p.side == "LONG")
+                assert not ticks or (ref < ticks if up else ref > ticks), f"{t.tpsl_id}: {leg} due at {ref}"
+
+    @invariant()
+    def count(self) -> None:
+        if not hasattr(self, "ex"):
+            return
+        fired = sum(1 for t in self.f.tpsl.values() if t.status in ("FILLED", "FAILED"))
+        if fired > self.fired:
+            self.saw("tp/sl fired", fired - self.fired)
+            self.fired = fired
+        liquidated = sum(1 for p in self.f.closed if p.liq_lots and p.account_id in ACCOUNTS)
+        if liquidated > self.liquidated:
+            self.saw("liquidation", liquidated - self.liquidated)
+            self.liquidated = liquidated
 
 
 FuturesMachine.TestCase.settings = settings(
@@ -206,3 +302,24 @@ FuturesMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestFuturesMachine = FuturesMachine.TestCase
+
+
+def test_the_machine_fires_tp_sl_and_liquidates() -> None:
+    """A counted probe: a fixed (derandomized) run of the machine sees TP/SL fire, one of them close
+    (part of) its position, and liquidations - the rules reach what the invariants are meant to judge."""
+    FuturesMachine.seen.clear()
+    run_state_machine_as_test(
+        FuturesMachine,
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=40,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
+    seen = FuturesMachine.seen
+    assert seen["tp/sl fired"] >= 5, seen
+    assert seen["POSITION_TPSL closed (part of) its position"] + seen["TPSL closed (part of) its position"] >= 1, seen
+    assert seen["liquidation"] >= 1, seen

@@ -73,18 +73,18 @@ def test_a_market_order_takes_and_pays_the_taker_fee_the_maker_the_maker_fee(w: 
         (
             R("BTCUSDT", "BUY", D("0.00005"), price=D("98000")),
             "10008",
-            "{value} does not comply with the rule, optional [correctValue]",
+            'Parameter 0.00005 does not match, alternative value ["0.0001"].',
         ),
         (R("BTCUSDT", "BUY", D("0"), price=D("98000")), "30016", "The qty should be larger than"),
         (
             R("ETHUSDT", "BUY", D("0.0009"), price=D("3500")),
             "10008",
-            "{value} does not comply with the rule, optional [correctValue]",
+            'Parameter 0.0009 does not match, alternative value ["0.001"].',
         ),
         (
             R("SOLUSDT", "BUY", D("0.001"), price=D("180")),
             "10008",
-            "{value} does not comply with the rule, optional [correctValue]",
+            'Parameter 0.001 does not match, alternative value ["0.01"].',
         ),
         (R("XRPUSDT", "BUY", D("0"), price=D("0.62")), "30016", "The qty should be larger than"),
         (R("BTCUSDT", "BUY", D("100001"), price=D("98000")), "30013", "Exceeded the maximum order quantity"),
@@ -98,7 +98,7 @@ def test_a_market_order_takes_and_pays_the_taker_fee_the_maker_the_maker_fee(w: 
         (
             R("BTCUSDT", "BUY", D("0.01"), price=D("98000.05")),
             "10008",
-            "{value} does not comply with the rule, optional [correctValue]",
+            'Parameter 98000.05 does not match, alternative value ["98000.0","98000.1"].',
         ),
         (R("BTCUSDT", "BUY", D("0.01")), "10002", "Parameter Error"),
         (R("BTCUSDT", "BUY", D("10"), price=D("98000")), "20003", "Insufficient balance"),
