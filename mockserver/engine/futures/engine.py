@@ -43,9 +43,10 @@ Choices the spec marks "no source" (confidence L; each wants a fidelity row):
 * reduce-only and close orders are clipped to the position size, at placement and whenever the
   position shrinks (spec §5.12); a close order whose position is gone is cancelled;
 * closing at a loss pays from the whole free wallet; a loss beyond it is absorbed by the
-  clearing account and counted as ``shortfall``; a liquidation of an isolated position loses at
-  most that position's margin, and a liquidation's loss beyond what the owner pays is paid to the
-  clearing account by ``futures:house`` (the insurance fund); closed positions keep the margin and
+  clearing account and counted as ``shortfall``; an isolated position is liquidated at the mark
+  or, past it in a gap, at its bankruptcy price (it loses at most its margin; the house, the
+  insurance fund, takes it at that price); a cross liquidation's loss beyond the whole wallet is
+  paid to the clearing account by ``futures:house``; closed positions keep the margin and
   liquidation price they had just before their last close;
 * marginRate = maintenance margin / (position margin + unrealized PnL); a position is
   liquidated when margin + uPnL <= maintenance (isolated), or for cross when the wallet's free

@@ -70,6 +70,16 @@ def liq_price(fx: Futures, v: Venue, p: PositionRow, extra: int = 0) -> Decimal:
     return out if out > 0 else ZERO
 
 
+def bankruptcy_ticks(fx: Futures, v: Venue, p: PositionRow) -> int:
+    """The price (ticks) at which closing ``p`` loses exactly its margin: a long's rounded up, a
+    short's down, so the loss there never exceeds the margin (0 when no positive price does)."""
+    unit = p.qty_lots * v.amount_s
+    if p.side == "LONG":
+        num = p.cost * v.amount_s - p.margin
+        return ceil_div(num, unit) if num > 0 else 0
+    return (p.cost * v.amount_s + p.margin) // unit
+
+
 def new_position(
     fx: Futures, account_id: str, v: Venue, side: str, acct: AccountRow, setting: SymbolSetting
 ) -> PositionRow:
@@ -134,11 +144,9 @@ def close(fx: Futures, p: PositionRow, v: Venue, lots: int, ticks: int, *, liqui
         fx._move(CLEARING_ACCOUNT, wallet, pnl)
         paid = pnl
     elif pnl < 0:
-        # An isolated position's liquidation loses at most its own margin; otherwise the free wallet pays.
-        payable = fx._free(p.account_id)
-        if liquidation and p.margin_mode == "ISOLATION":
-            payable = min(payable, released)
-        paid = -min(-pnl, payable)
+        # The free wallet pays (an isolated liquidation fills at its bankruptcy price, so its loss is at
+        # most its own margin, now free: :func:`bankruptcy_ticks`).
+        paid = -min(-pnl, fx._free(p.account_id))
         fx._move(wallet, CLEARING_ACCOUNT, -paid)
         short = -pnl + paid
         if liquidation and short:

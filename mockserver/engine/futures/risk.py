@@ -56,7 +56,8 @@ def liquidate_due(fx: Futures) -> None:
 
 
 def liquidate(fx: Futures, p: PositionRow) -> None:
-    """Close the whole position at the mark against the house account (no fee) [L]."""
+    """Close the whole position at the mark (an isolated one at worst at its bankruptcy price) against
+    the house account (no fee) [L]."""
     close_with_house(fx, p, liquidation=True)
 
 
@@ -66,6 +67,11 @@ def close_with_house(fx: Futures, p: PositionRow, *, liquidation: bool) -> None:
     fx._ensure_system()
     v = fx.venues[p.symbol]
     ticks = v.row.mark_ticks
+    if liquidation and p.margin_mode == "ISOLATION":
+        # Isolation caps the loss at the position's margin: a mark past the bankruptcy price (a gap)
+        # fills there, and the house (the insurance fund) takes the position at that price [L].
+        b = _positions.bankruptcy_ticks(fx, v, p)
+        ticks = max(ticks, b) if p.side == "LONG" else min(ticks, b)
     lots = p.qty_lots
     now = fx._now()
     tid = fx.ids.trade_id()

@@ -101,10 +101,14 @@ def test_an_isolated_liquidation_loses_at_most_the_position_margin(w: World) -> 
     w.f.set_mark_price("BTCUSDT", D("80000"))
     assert w.f.pending_positions(w.bob) == []
     assert _summary(w, w.bob) == (D("9504.12"), D("0"), D("0"))
-    # The 1310 beyond the margin comes from the house; the house also took the position at 80000.
-    assert _house(w) - house_before == D("-1310")
+    # It filled at its bankruptcy price 93100 (a 490 loss); the house holds it from there, its own
+    # 1310 loss at the 80000 mark unrealized.
+    assert _house(w) == house_before
+    (h,) = w.f.pending_positions(HOUSE_ACCOUNT)
+    assert (h.side, h.qty, h.avg_open_price, h.unrealized_pnl) == ("LONG", D("0.1"), D("93100"), D("-1310"))
     (closed,) = w.f.history_positions(w.bob, PositionQuery()).items
     assert (closed.position_id, closed.margin, closed.liq_price) == (p.position_id, D("490"), p.liq_price)
+    assert (closed.close_price, closed.realized_pnl) == (D("93100"), D("-490"))
     assert closed.liq_price == D("93473.8")
     assert w.ex.problems() == []
 
