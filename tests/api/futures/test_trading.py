@@ -198,6 +198,18 @@ def test_modify_order_changes_price_and_qty(signed: Signed) -> None:
     assert (o["qty"], o["price"]) == ("0.02", "59000.0")
 
 
+def test_modify_order_of_a_post_only_order_to_a_crossing_price_cancels_it(signed: Signed, maker: Signed) -> None:
+    place(maker, side="SELL", tradeSide="OPEN", qty="0.01", price="98000")
+    oid = place(signed, side="BUY", tradeSide="OPEN", qty="0.01", price="97000", effect="POST_ONLY")
+    assert fok(signed.post(f"{F}/trade/modify_order", {"orderId": oid, "qty": "0.01", "price": "98500"})) == {
+        "orderId": oid,
+        "clientId": "",
+    }
+    o = detail(signed, orderId=oid)
+    assert (o["status"], o["tradeQty"]) == ("CANCELED", "0")
+    assert positions(signed) == []
+
+
 def test_batch_order_reports_each_item(signed: Signed) -> None:
     items = [
         {"side": "BUY", "tradeSide": "OPEN", "orderType": "LIMIT", "qty": "0.01", "price": "59000", "clientId": "x1"},
