@@ -486,6 +486,30 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "L",
         product="futures",
     ),
+    Behaviour(
+        "order margin",
+        "an order that may open freezes the initial margin of what it may open plus the taker fee on all its lots, "
+        "at its worst fill price (a taking sell: the best bid); in one-way mode the opposite position is shared by "
+        "the side's open orders oldest first; an order whose freeze can no longer be kept whole is cancelled",
+        "futures spec §5.5: order margin exists; how it nets against a position: no source",
+        "L",
+        product="futures",
+    ),
+    Behaviour(
+        "isolated liquidation in a gap",
+        "a mark past an isolated position's bankruptcy price liquidates it there (it loses exactly its margin); "
+        "the house takes it at that price",
+        "futures spec §5.7: liquidation closes the position; the fill price: no source",
+        "L",
+        product="futures",
+    ),
+    Behaviour(
+        "funding history and early klines",
+        "the newest 1000 settled rates are kept per contract; no candles before the contract's launchTime",
+        "futures spec §3.1: limits of the history: no source",
+        "L",
+        product="futures",
+    ),
 )
 
 

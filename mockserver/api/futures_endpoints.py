@@ -742,8 +742,8 @@ _ACCOUNT: tuple[Endpoint, ...] = (
             Param(
                 "leverage",
                 Kind.INT,
-                min_value=1,
-                doc="within the contract's minLeverage..maxLeverage (20005 otherwise)",
+                # no min_value: a non-positive leverage is out of range like 126, so the engine's 20005 (§5.4)
+                doc="within the contract's minLeverage..maxLeverage (20005 otherwise, 0 and negatives included)",
                 wire_type="integer",
                 example=12,
             ),

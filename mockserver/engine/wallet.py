@@ -26,6 +26,7 @@ from typing import Any
 from ..errors import ParameterError, WalletInsufficientBalance, WithdrawAddressNotAllowed, WithdrawBelowFee
 from .accounts import futures_wallet
 from .exchange import Exchange
+from .futures.names import MARGIN_COIN
 from .money import ZERO, decimals_of
 
 __all__ = ["WALLET_ID_BASE", "WITHDRAWALS_ACCOUNT", "Wallet", "WalletRecord", "WalletState"]
@@ -415,6 +416,11 @@ class Wallet:
             fid = self.futures_account(account_id, create=False)
             src, dst = (account_id, fid) if kind == "spot_futures" else (fid, account_id)
             self._require_free(src, row["name"], amount)
+            if kind == "futures_spot" and row["name"] == MARGIN_COIN:
+                # Margin and cross losses are not the owner's to take: the futures account's own figure.
+                can = self.exchange.futures.transferable(account_id)
+                if can < amount:
+                    raise WalletInsufficientBalance(f"{row['name']} transferable {can} < {amount}")
             self.futures_account(account_id)
             self._debit(src, row["name"], amount, dst)
             rec = WalletRecord(self._next_id(), kind, account_id, row["name"], amount, "success", self._now())

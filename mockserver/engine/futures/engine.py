@@ -21,12 +21,16 @@ exchange's ledger audit keeps covering it; :meth:`Futures.audit` adds the future
 
 Every mutation checks everything it can refuse before it changes anything (plan, check, apply,
 as spot's matcher does); what follows (fills, fees, margin moves) cannot fail for a client
-reason - a shortfall is capped and counted, never refused halfway.
+reason: an opening fill's margin and fee were frozen in full beforehand (:mod:`.margin` holds the
+rule: worst fill price, one-way credit shared by all open orders), and an order whose freeze can
+no longer be kept whole is cancelled, never filled short. Only a loss beyond what is there (a
+close below bankruptcy) is capped and counted as shortfall.
 
 Choices the spec marks "no source" (confidence L; each wants a fidelity row):
 
 * initial margin = ceil(qty x price / leverage), held per position in both margin modes;
-  an opening order freezes that at its price plus the taker fee on it (spec §5.5);
+  an opening order freezes that for the lots it may open plus the taker fee on all its lots, at
+  the worst price it may fill at (spec §5.5; the rule is :mod:`.margin`'s docstring);
 * a market order is an IOC limit at the edge of the ``priceProtectScope`` band around the
   mark: a buy up to mark x (1 + scope), a sell down to mark x (1 - scope) (spec §5.9);
 * limit prices outside that band are refused: a buy above with 30014, a sell below with 30015;
@@ -39,7 +43,11 @@ Choices the spec marks "no source" (confidence L; each wants a fidelity row):
 * reduce-only and close orders are clipped to the position size, at placement and whenever the
   position shrinks (spec §5.12); a close order whose position is gone is cancelled;
 * closing at a loss pays from the whole free wallet; a loss beyond it is absorbed by the
-  clearing account and counted as ``shortfall``;
+  clearing account and counted as ``shortfall``; an isolated position is liquidated at the mark
+  or, past it in a gap, at its bankruptcy price (it loses at most its margin; the house, the
+  insurance fund, takes it at that price); a cross liquidation's loss beyond the whole wallet is
+  paid to the clearing account by ``futures:house``; closed positions keep the margin and
+  liquidation price they had just before their last close;
 * marginRate = maintenance margin / (position margin + unrealized PnL); a position is
   liquidated when margin + uPnL <= maintenance (isolated), or for cross when the wallet's free
   balance + cross margins + cross uPnL <= the cross maintenance (all cross positions go);
@@ -170,6 +178,12 @@ class Futures:
             self.venues[c.symbol] = Venue(c, self.scale, seed, started_ms, row)
         self.accounts: dict[str, AccountRow] = {}
         self.orders: dict[str, OrderRow] = {}
+        # Indexes (derived; rebuilt on load): every order per account, open orders per account and symbol,
+        # so fills and reads cost what the account holds, not what the exchange ever saw.
+        self.account_orders: dict[str, dict[str, OrderRow]] = {}
+        self.open_index: dict[str, dict[str, dict[str, OrderRow]]] = {}
+        # Orders taking liquidity right now -> the worst price they may fill at (see :mod:`.margin`).
+        self.taking: dict[str, int] = {}
         self.client_ids: dict[tuple[str, str], str] = {}
         self.fills: list[FillRow] = []
         self.fills_by_order: dict[str, list[FillRow]] = {}
@@ -286,6 +300,10 @@ class Futures:
         """An order's attached TP/SL becomes its position's TP/SL (on the order's first fill)."""
         _tpsl.attach_from_order(self, o, position_id)
 
+    def _check_attached_tpsl(self, v: Venue, long: bool, req: FuturesPlaceRequest) -> None:
+        """Refuse place_order's attached TP/SL as the TP/SL endpoints would (before anything changes)."""
+        _tpsl.check_attached(self, v, long, req)
+
     def _setting(self, acct: AccountRow, c: Contract) -> SymbolSetting:
         """The symbol's leverage and margin mode (the contract's defaults until changed; reading stores nothing)."""
         s = acct.settings.get(c.symbol)
@@ -297,6 +315,39 @@ class Futures:
         if s is None:
             s = acct.settings[c.symbol] = SymbolSetting(c.default_leverage, c.default_margin_mode)
         return s
+
+    def _index_order(self, o: OrderRow) -> None:
+        """Enter a new (or loaded) order into the per-account indexes."""
+        self.account_orders.setdefault(o.account_id, {})[o.order_id] = o
+        if o.is_open:
+            self.open_index.setdefault(o.account_id, {}).setdefault(o.symbol, {})[o.order_id] = o
+
+    def _unindex_open(self, o: OrderRow) -> None:
+        """An order is no longer open."""
+        by_symbol = self.open_index.get(o.account_id)
+        if by_symbol is None:
+            return
+        rows = by_symbol.get(o.symbol)
+        if rows is not None:
+            rows.pop(o.order_id, None)
+            if not rows:
+                del by_symbol[o.symbol]
+        if not by_symbol:
+            del self.open_index[o.account_id]
+
+    def _open_orders(self, account_id: str, symbol: str | None = None) -> list[OrderRow]:
+        """The account's open orders (on ``symbol`` when given), from the index."""
+        by_symbol = self.open_index.get(account_id, {})
+        if symbol is not None:
+            return list(by_symbol.get(symbol, {}).values())
+        return [o for rows in by_symbol.values() for o in rows.values()]
+
+    def _reindex(self) -> None:
+        self.account_orders = {}
+        self.open_index = {}
+        self.taking = {}
+        for o in self.orders.values():
+            self._index_order(o)
 
     def _free(self, account_id: str) -> int:
         return self.ledger.free_units(self._wallet_id(account_id), MARGIN_COIN)
@@ -473,6 +524,10 @@ class Futures:
     def account_summary(self, account_id: str, margin_coin: str = MARGIN_COIN) -> AccountSummary:
         """The futures wallet as the ``account`` endpoint shows it (identity: ``wallet_identity``)."""
         return _queries.account_summary(self, account_id, margin_coin)
+
+    def transferable(self, account_id: str) -> Decimal:
+        """USDT a futures->spot transfer may move now (the account summary's ``transfer``)."""
+        return _queries.transferable(self, account_id)
 
     def pending_positions(
         self, account_id: str, symbol: str | None = None, position_id: str | None = None

@@ -120,10 +120,17 @@ def advance(fx: Futures, now: int) -> None:
         _risk.check_risk(fx, symbol)
 
 
+#: Settled rates kept per contract (the newest; a long clock jump would otherwise grow it without bound) [L].
+FUNDING_HISTORY_KEPT = 1000
+
+
 def settle(fx: Futures, v: Venue, at_ms: int) -> None:
     """One funding settlement of ``v`` at ``at_ms``: longs pay shorts for a positive rate."""
     fraction = EXACT.scaleb(v.row.funding_rate, -2)
-    fx.funding_rows[v.c.symbol].append(FundingRow(v.c.symbol, at_ms, fraction, v.row.mark_ticks))
+    history = fx.funding_rows[v.c.symbol]
+    history.append(FundingRow(v.c.symbol, at_ms, fraction, v.row.mark_ticks))
+    if len(history) > FUNDING_HISTORY_KEPT:
+        del history[: len(history) - FUNDING_HISTORY_KEPT]
     held = [p for p in fx.positions.values() if p.symbol == v.c.symbol]
     if not fraction or not held:
         return

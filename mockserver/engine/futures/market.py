@@ -120,7 +120,11 @@ def klines(
         tape = v.tape if ptype == "LAST_PRICE" else v.mark_tape
         c = v.c
         rows = []
+        # Nothing before the contract's launch (or before the epoch, when it has none): no candles there.
+        launch = max(c.launch_time or 0, 0)
         for k in candles(code, end, limit, v.path, tape, c.quote_precision, c.base_precision):
+            if k.open_ms < launch:
+                continue
             vol = k.volume if ptype == "LAST_PRICE" else ZERO
             rows.append(KlineRow(k.open_ms, k.open, k.high, k.low, k.close, vol, mul(vol, k.close), ptype))
         rows.reverse()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..money import ZERO
 from ..orders import Side
+from . import margin as _margin
 from . import positions as _positions
 from .names import FEES_ACCOUNT
 from .rows import (
@@ -30,6 +31,7 @@ def submit(fx: Futures, row: OrderRow) -> OrderRow:
     row.seq = fx.seq
     fx._lock(row.account_id, row.frozen)
     fx.orders[row.order_id] = row
+    fx._index_order(row)
     if row.client_id:
         fx.client_ids[(row.account_id, row.client_id)] = row.order_id
     traded = False
@@ -38,15 +40,26 @@ def submit(fx: Futures, row: OrderRow) -> OrderRow:
     ):
         finish(fx, row, v)
     else:
-        traded = match(fx, row, v)
-        if row.left_lots and row.is_open:
-            if row.effect in ("GTC", "POST_ONLY") and row.order_type == "LIMIT":
-                v.book.add(row)
-            else:
-                finish(fx, row, v)
+        traded = take(fx, row, v)
     if traded:
         after_trades(fx, v)
     return row
+
+
+def take(fx: Futures, o: OrderRow, v: Venue) -> bool:
+    """Match ``o`` at its worst fill price (:mod:`.margin`), then rest or end its rest; True when it traded."""
+    fx.taking[o.order_id] = _margin.taking_ticks(fx, v, o.side, o.order_type, o.price_ticks)
+    try:
+        traded = match(fx, o, v)
+    finally:
+        del fx.taking[o.order_id]
+    if o.left_lots and o.is_open:
+        if o.effect in ("GTC", "POST_ONLY") and o.order_type == "LIMIT":
+            v.book.add(o)
+            refit(fx, o.account_id, o.symbol)  # resting: its worst price is its own now
+        else:
+            finish(fx, o, v)
+    return traded
 
 
 def crosses(fx: Futures, v: Venue, o: OrderRow) -> bool:
@@ -117,6 +130,7 @@ def trade(fx: Futures, taker: OrderRow, maker: OrderRow, lots: int, ticks: int, 
         o.mtime = now
         if o.left_lots == 0:
             o.status = "FILLED"
+            fx._unindex_open(o)
             if o is maker:
                 v.book.remove(o)
         else:
@@ -133,11 +147,12 @@ def fill_side(
     fx: Futures, account_id: str, v: Venue, o: OrderRow | None, lots: int, ticks: int, rate: Decimal
 ) -> tuple[int, int, str]:
     """One side of a fill: freeze released, positions changed, fee paid; (fee, PnL, position id)."""
-    released = 0
+    # The order's whole freeze comes back; what this fill opens and its fee are paid from it (the
+    # freeze covers them by construction, :mod:`.margin`), and the refit after the trade freezes
+    # what the order's rest needs again.
     if o is not None and o.frozen:
-        released = o.frozen if lots >= o.left_lots else o.frozen * lots // o.left_lots
-        fx._unlock(account_id, released)
-        o.frozen -= released
+        fx._unlock(account_id, o.frozen)
+        o.frozen = 0
     action = o.side if o is not None else Side.BUY
     pnl = 0
     pid = ""
@@ -162,7 +177,10 @@ def fill_side(
             side = o.position_side
         _, pid = _positions.add(fx, account_id, v, side, left, ticks)
     fee = fx._fee_for(v, ticks, lots, rate)
-    paid = min(fee, fx._free(account_id))
+    # A fill that opened anything was frozen for (fee included): it pays in full (the ledger refuses
+    # an overdraft). Only a pure close can find less than its fee (a close at a loss beyond the
+    # wallet); it pays what is there, the rest counted with the PnL shortfall [L].
+    paid = fee if left else min(fee, fx._free(account_id))
     fx._move(fx._wallet_id(account_id), FEES_ACCOUNT, paid)
     fx.fee_cash[account_id] = fx.fee_cash.get(account_id, 0) + paid
     p = fx.positions.get(pid)
@@ -202,6 +220,7 @@ def finish(fx: Futures, o: OrderRow, v: Venue) -> None:
     del v
     fx._unlock(o.account_id, o.frozen)
     o.frozen = 0
+    fx._unindex_open(o)
     if o.left_lots == 0:
         o.status = "FILLED"
     else:
@@ -210,9 +229,12 @@ def finish(fx: Futures, o: OrderRow, v: Venue) -> None:
 
 
 def fit_closers(fx: Futures, account_id: str, symbol: str) -> None:
-    """Clip the account's resting close orders on ``symbol`` to what their position still holds."""
+    """Clip the account's resting close orders on ``symbol`` to what their position still holds, then
+    refit its opening orders' freezes (:func:`refit`)."""
     v = fx.venues[symbol]
-    for o in [o for o in fx.orders.values() if o.is_open and o.account_id == account_id and o.symbol == symbol]:
+    for o in fx._open_orders(account_id, symbol):
+        if not o.is_open:
+            continue
         target = _positions.close_target(fx, o)
         if target is None and not _positions.closes(fx, o):
             continue
@@ -223,3 +245,28 @@ def fit_closers(fx: Futures, account_id: str, symbol: str) -> None:
             else:
                 o.qty_lots = o.deal_lots + size
                 o.mtime = fx._now()
+    refit(fx, account_id, symbol)
+
+
+def refit(fx: Futures, account_id: str, symbol: str) -> None:
+    """Hold each open order's freeze at what :func:`.margin.required` says it needs now: lower ones
+    first (money back), then raises in time priority from free balance; an order whose raise the
+    free balance cannot pay is cancelled rather than left to fill without its margin."""
+    if account_id not in fx.accounts:
+        return
+    v = fx.venues[symbol]
+    want = _margin.required(fx, account_id, symbol)
+    rows = sorted((o for o in fx._open_orders(account_id, symbol) if o.order_id in want), key=lambda o: o.seq)
+    for o in rows:
+        if want[o.order_id] < o.frozen:
+            fx._unlock(account_id, o.frozen - want[o.order_id])
+            o.frozen = want[o.order_id]
+    for o in rows:
+        more = want[o.order_id] - o.frozen
+        if more <= 0:
+            continue
+        if fx._free(account_id) >= more:
+            fx._lock(account_id, more)
+            o.frozen += more
+        else:
+            cancel_row(fx, o, v)

@@ -33,6 +33,7 @@ from ...futures_errors import (
 )
 from ..money import ZERO, dec
 from ..orders import Side
+from . import margin as _margin
 from . import matching as _matching
 from . import positions as _positions
 from . import queries as _queries
@@ -73,8 +74,11 @@ def _stop(v: str | None) -> str:
     return out
 
 
-def validate(fx: Futures, account_id: str, req: FuturesPlaceRequest) -> OrderRow:
-    """Every refusal of ``place``, in the exchange's order; the order row to place (nothing changed)."""
+def validate(fx: Futures, account_id: str, req: FuturesPlaceRequest, exclude: str = "") -> OrderRow:
+    """Every refusal of ``place``, in the exchange's order; the order row to place (nothing changed).
+
+    ``exclude``: an open order the new one replaces (modify), left out of the shared one-way credit.
+    """
     v = fx._venue(req.symbol)
     c = v.c
     if c.symbol_status != "OPEN" or not c.is_api_supported:
@@ -155,17 +159,16 @@ def validate(fx: Futures, account_id: str, req: FuturesPlaceRequest) -> OrderRow
                 _positions.check_close_price(fx, v, p, ticks)
             position_id = p.position_id if acct.position_mode == "HEDGE" else ""
             pos_side = reduces if acct.position_mode == "HEDGE" else ""
-    # The opening part (what needs margin) and its checks.
-    if reduce:
-        opening = 0
-    elif acct.position_mode == "HEDGE":
-        opening = lots
-    else:
-        opposite = _positions.position(fx, account_id, c.symbol, "SHORT" if action is Side.BUY else "LONG")
-        opening = max(0, lots - (opposite.qty_lots if opposite is not None else 0))
+    if not reduce and (req.tp_price is not None or req.sl_price is not None):
+        fx._check_attached_tpsl(v, (pos_side or ("LONG" if action is Side.BUY else "SHORT")) == "LONG", req)
+    # The opening part (what needs margin) and its checks; the freeze rule is :mod:`.margin`'s.
     frozen = 0
+    opening = 0
+    if not reduce:
+        opening = _margin.opening_lots(fx, account_id, c.symbol, action, lots, exclude)
+        freeze_ticks = _margin.taking_ticks(fx, v, action, otype, ticks)
+        frozen = _margin.need(fx, v, freeze_ticks, opening, lots, setting.leverage)
     if opening:
-        freeze_ticks = ticks if (otype == "LIMIT" or action is Side.BUY) else max(ticks, fx._mark(v))
         own_side = "LONG" if action is Side.BUY else "SHORT"
         held = _positions.position(fx, account_id, c.symbol, own_side)
         new_value = dec((held.qty_lots if held else 0) + opening, c.base_precision) * dec(
@@ -173,8 +176,6 @@ def validate(fx: Futures, account_id: str, req: FuturesPlaceRequest) -> OrderRow
         )
         if new_value > value_cap(fx, c, setting.leverage):
             raise FPositionLimit(f"position value {new_value} above what {setting.leverage}x allows")
-        frozen = fx._margin_for(v, freeze_ticks, opening, setting.leverage)
-        frozen += fx._fee_for(v, freeze_ticks, opening, c.taker_fee_rate)
         # Would the new position be beyond its liquidation price at the mark at once?
         # (a market order is judged at the mark: it fills near it, not at the band's edge)
         at = ticks if otype == "LIMIT" else fx._mark(v)
@@ -186,10 +187,10 @@ def validate(fx: Futures, account_id: str, req: FuturesPlaceRequest) -> OrderRow
         num, den = ratio(mmr)
         if setting.margin_mode == "ISOLATION" and margin + upnl * v.amount_s <= ceil_div(value * num, den):
             raise FWouldLiquidate(f"at mark {fx._dec_price(v, mark)} the position would be liquidated at once")
-        if fx._free(account_id) < frozen:
-            raise FInsufficientBalance(
-                f"available {fx._money(fx._free(account_id))} USDT below the {fx._money(frozen)} needed"
-            )
+    if frozen and fx._free(account_id) < frozen:
+        raise FInsufficientBalance(
+            f"available {fx._money(fx._free(account_id))} USDT below the {fx._money(frozen)} needed"
+        )
     now = fx._now()
     return OrderRow(
         order_id="",
@@ -298,10 +299,9 @@ def cancel_all_orders(
         sym = fx._venue(symbol).c.symbol if symbol else None
         out: list[FuturesOrder] = []
         with fx.ledger.atomic():
-            for o in list(fx.orders.values()):
-                if o.account_id == account_id and o.is_open and (sym is None or o.symbol == sym):
-                    _matching.cancel_row(fx, o, fx.venues[o.symbol])
-                    out.append(_queries.order_view(fx, o))
+            for o in sorted(fx._open_orders(account_id, sym), key=lambda o: o.seq):
+                _matching.cancel_row(fx, o, fx.venues[o.symbol])
+                out.append(_queries.order_view(fx, o))
         return out, []
 
 
@@ -351,7 +351,7 @@ def modify_order(
         # Validate as if the old order's freeze were free again (plan before any change).
         fx._unlock(o.account_id, o.frozen)
         try:
-            row = validate(fx, account_id, req)
+            row = validate(fx, account_id, req, exclude=o.order_id)
         except FuturesError:
             fx._lock(o.account_id, o.frozen)
             raise
@@ -370,12 +370,12 @@ def modify_order(
             fx.seq += 1
             o.seq = fx.seq
             o.mtime = fx._now()
-            traded = _matching.match(fx, o, v)
-            if o.left_lots and o.is_open:
-                if o.effect in ("GTC", "POST_ONLY"):
-                    v.book.add(o)
-                else:
-                    _matching.finish(fx, o, v)
+            # As at placement: a POST_ONLY that would take is cancelled, not matched.
+            if o.effect == "POST_ONLY" and _matching.crosses(fx, v, o):
+                _matching.finish(fx, o, v)
+                traded = False
+            else:
+                traded = _matching.take(fx, o, v)
             if traded:
                 _matching.after_trades(fx, v)
         return _queries.order_view(fx, o)

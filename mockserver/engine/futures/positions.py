@@ -70,6 +70,16 @@ def liq_price(fx: Futures, v: Venue, p: PositionRow, extra: int = 0) -> Decimal:
     return out if out > 0 else ZERO
 
 
+def bankruptcy_ticks(fx: Futures, v: Venue, p: PositionRow) -> int:
+    """The price (ticks) at which closing ``p`` loses exactly its margin: a long's rounded up, a
+    short's down, so the loss there never exceeds the margin (0 when no positive price does)."""
+    unit = p.qty_lots * v.amount_s
+    if p.side == "LONG":
+        num = p.cost * v.amount_s - p.margin
+        return ceil_div(num, unit) if num > 0 else 0
+    return (p.cost * v.amount_s + p.margin) // unit
+
+
 def new_position(
     fx: Futures, account_id: str, v: Venue, side: str, acct: AccountRow, setting: SymbolSetting
 ) -> PositionRow:
@@ -96,14 +106,14 @@ def new_position(
 def add(fx: Futures, account_id: str, v: Venue, side: str, lots: int, ticks: int) -> tuple[int, str]:
     """Add ``lots`` at ``ticks`` to the account's ``side`` position; returns (margin held, position id).
 
-    The margin is held out of free balance (where the order's freeze for this fill has just gone
-    back), at most what is free.
+    The margin is held out of free balance, where the order's freeze for this fill has just gone
+    back; the freeze covers it (:mod:`.margin`), so the ledger's overdraft refusal never fires.
     """
     acct = fx._account(account_id) if account_id != HOUSE_ACCOUNT else fx.accounts[HOUSE_ACCOUNT]
     setting = fx._setting(acct, v.c)
     p = position(fx, account_id, v.c.symbol, side) or new_position(fx, account_id, v, side, acct, setting)
     need = fx._margin_for(v, ticks, lots, p.leverage)
-    held = min(need, fx._free(account_id))
+    held = need
     fx._lock(account_id, held)
     p.qty_lots += lots
     p.cost += ticks * lots
@@ -124,15 +134,27 @@ def close(fx: Futures, p: PositionRow, v: Venue, lots: int, ticks: int, *, liqui
     pnl_amt = exit_amt - removed if p.side == "LONG" else removed - exit_amt
     pnl = pnl_amt * v.amount_s
     released = p.margin if lots == q else p.margin * lots // q
+    if lots == q:
+        cross_free = fx._free(p.account_id) if p.margin_mode == "CROSS" else 0
+        p.last_liq_price = format(liq_price(fx, v, p, cross_free), "f")
+        p.last_margin = p.margin
     fx._unlock(p.account_id, released)
     wallet = fx._wallet_id(p.account_id)
     if pnl > 0:
         fx._move(CLEARING_ACCOUNT, wallet, pnl)
         paid = pnl
     elif pnl < 0:
+        # The free wallet pays (an isolated liquidation fills at its bankruptcy price, so its loss is at
+        # most its own margin, now free: :func:`bankruptcy_ticks`).
         paid = -min(-pnl, fx._free(p.account_id))
         fx._move(wallet, CLEARING_ACCOUNT, -paid)
-        fx.pnl_shortfall += -pnl + paid
+        short = -pnl + paid
+        if liquidation and short:
+            # The house (insurance) account makes the clearing account whole for a liquidation's gap.
+            fx._move(HOUSE_ACCOUNT, CLEARING_ACCOUNT, short)
+            fx.pnl_cash[HOUSE_ACCOUNT] = fx.pnl_cash.get(HOUSE_ACCOUNT, 0) - short
+        else:
+            fx.pnl_shortfall += short
     else:
         paid = 0
     fx.pnl_cash[p.account_id] = fx.pnl_cash.get(p.account_id, 0) + paid

@@ -50,6 +50,23 @@ def _plain(d: Decimal) -> Decimal:
     return n.quantize(Decimal(1)) if n == n.to_integral_value() else n
 
 
+def transfer_units(free: int, cross_upnl: int) -> int:
+    """What may leave the futures wallet: free balance less cross losses (cross gains stay) [L]."""
+    return max(0, free + min(0, cross_upnl))
+
+
+def transferable(fx: Futures, account_id: str) -> Decimal:
+    """The account summary's ``transfer`` figure: what a futures->spot transfer may move."""
+    with fx.lock:
+        fx._tick()
+        free = fx.ledger.free_units(wallet_of(account_id), MARGIN_COIN)
+        cross = 0
+        for p in fx.positions.values():
+            if p.account_id == account_id and p.margin_mode == "CROSS":
+                cross += _positions.upnl(fx, fx.venues[p.symbol], p)
+        return fx._money(transfer_units(free, cross))
+
+
 def account_summary(fx: Futures, account_id: str, margin_coin: str = MARGIN_COIN) -> AccountSummary:
     with fx.lock:
         fx._tick()
@@ -58,7 +75,7 @@ def account_summary(fx: Futures, account_id: str, margin_coin: str = MARGIN_COIN
         acct = fx._account(account_id)
         wallet = wallet_of(account_id)
         free = fx.ledger.free_units(wallet, MARGIN_COIN)
-        frozen = sum(o.frozen for o in fx.orders.values() if o.account_id == account_id and o.is_open)
+        frozen = sum(o.frozen for o in fx._open_orders(account_id))
         margin = 0
         cross = iso = 0
         for p in fx.positions.values():
@@ -71,7 +88,7 @@ def account_summary(fx: Futures, account_id: str, margin_coin: str = MARGIN_COIN
             else:
                 iso += u
         available = free + cross if fx.wallet_identity == "include_cross_upnl" else free
-        transfer = max(0, free + min(0, cross))
+        transfer = transfer_units(free, cross)
         return AccountSummary(
             margin_coin=MARGIN_COIN,
             available=fx._money(available),
@@ -172,8 +189,8 @@ def closed_view(fx: Futures, p: PositionRow) -> ClosedPosition:
         fee=fx._money(p.fee),
         funding=fx._money(p.funding),
         realized_pnl=fx._money(p.realized),
-        liq_price=ZERO,
-        margin=ZERO,
+        liq_price=Decimal(p.last_liq_price),
+        margin=fx._money(p.last_margin),
         ctime=p.ctime,
         mtime=p.mtime,
     )
@@ -226,8 +243,9 @@ def order_detail(
 def orders_page(fx: Futures, account_id: str, q: OrderQuery, *, open_: bool) -> Page[FuturesOrder]:
     sym = fx._venue(q.symbol).c.symbol if q.symbol else None
     rows = []
-    for o in reversed(fx.orders.values()):
-        if o.account_id != account_id or o.is_open != open_:
+    mine = fx._open_orders(account_id, sym) if open_ else fx.account_orders.get(account_id, {}).values()
+    for o in mine:
+        if o.is_open != open_:
             continue
         if sym is not None and o.symbol != sym:
             continue

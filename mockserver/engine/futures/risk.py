@@ -56,7 +56,8 @@ def liquidate_due(fx: Futures) -> None:
 
 
 def liquidate(fx: Futures, p: PositionRow) -> None:
-    """Close the whole position at the mark against the house account (no fee) [L]."""
+    """Close the whole position at the mark (an isolated one at worst at its bankruptcy price) against
+    the house account (no fee) [L]."""
     close_with_house(fx, p, liquidation=True)
 
 
@@ -66,6 +67,11 @@ def close_with_house(fx: Futures, p: PositionRow, *, liquidation: bool) -> None:
     fx._ensure_system()
     v = fx.venues[p.symbol]
     ticks = v.row.mark_ticks
+    if liquidation and p.margin_mode == "ISOLATION":
+        # Isolation caps the loss at the position's margin: a mark past the bankruptcy price (a gap)
+        # fills there, and the house (the insurance fund) takes the position at that price [L].
+        b = _positions.bankruptcy_ticks(fx, v, p)
+        ticks = max(ticks, b) if p.side == "LONG" else min(ticks, b)
     lots = p.qty_lots
     now = fx._now()
     tid = fx.ids.trade_id()
@@ -91,7 +97,7 @@ def close_account(fx: Futures, account_id: str, *, forget: bool = False) -> None
     (the account is being deleted) the engine forgets the account itself.
     """
     with fx.ledger.atomic():
-        for o in [o for o in fx.orders.values() if o.account_id == account_id and o.is_open]:
+        for o in sorted(fx._open_orders(account_id), key=lambda o: o.seq):
             _matching.cancel_row(fx, o, fx.venues[o.symbol])
         for p in [p for p in fx.positions.values() if p.account_id == account_id]:
             if p.position_id in fx.positions:

@@ -134,6 +134,9 @@ class PositionRow:
     opened_lots: int = 0
     ctime: int = 0
     mtime: int = 0
+    # As it stood just before its last close (what the closed-position history shows).
+    last_margin: int = 0  # ledger units
+    last_liq_price: str = "0"
 
 
 @dataclass(slots=True)

@@ -38,9 +38,7 @@ def leverage_margin_mode(fx: Futures, account_id: str, symbol: str) -> LeverageM
 
 
 def has_open_orders(fx: Futures, account_id: str, symbol: str | None) -> bool:
-    return any(
-        o.is_open and o.account_id == account_id and (symbol is None or o.symbol == symbol) for o in fx.orders.values()
-    )
+    return bool(fx._open_orders(account_id, symbol))
 
 
 def change_leverage(fx: Futures, account_id: str, symbol: str, leverage: int) -> LeverageMarginMode:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..orders import Side
+from . import margin as _margin
 from .names import CLEARING_ACCOUNT, FEES_ACCOUNT, HOUSE_ACCOUNT, MARGIN_COIN, SYSTEM_FLOAT, WALLET_PREFIX
 from .rows import AccountRow, FillRow, FundingRow, MarketRow, OrderRow, PositionRow, TpslRow
 
@@ -91,6 +92,7 @@ def install(f: Futures, state: FuturesState) -> None:
     f.accounts = {a.account_id: a for a in state.accounts}
     f.orders = {o.order_id: o for o in state.orders}
     f.client_ids = {(o.account_id, o.client_id): o.order_id for o in state.orders if o.client_id}
+    f._reindex()
     f.fills = list(state.fills)
     f.fills_by_order = {}
     for x in f.fills:
@@ -169,6 +171,16 @@ def problems(f: Futures) -> list[str]:
         filled = sum(x.qty_lots for x in f.fills_by_order.get(o.order_id, ()))
         if filled != o.deal_lots:
             out.append(f"futures order {o.order_id}: fills sum to {filled} lots, the order says {o.deal_lots}")
+    indexed = {o.order_id for rows in f.open_index.values() for by in rows.values() for o in by.values()}
+    if indexed != {o.order_id for o in f.orders.values() if o.is_open}:
+        out.append("futures open-order index and open orders differ")
+    # Every open order freezes what it could need if it filled (margin of what it may open + fee).
+    for acct, by_symbol in f.open_index.items():
+        for sym in by_symbol:
+            for oid, need in _margin.required(f, acct, sym).items():
+                if f.orders[oid].frozen < need:
+                    got = ledger.dec(f.orders[oid].frozen)
+                    out.append(f"futures order {oid}: freezes {got}, could need {ledger.dec(need)}")
     booked = 0
     for v in f.venues.values():
         out += list(v.book.book.problems())

@@ -83,10 +83,22 @@ def _position(f: Futures, account_id: str, symbol: str, position_id: str) -> tup
 
 def _check_leg(f: Futures, v: Venue, p: PositionRow, leg: str, ticks: int, stop: str) -> None:
     """A trigger on the right side of the reference price (and of the liquidation price for an SL)."""
+    check_direction(v, p.side == "LONG", leg, ticks, stop)
+    long = p.side == "LONG"
+    if leg == "SL":
+        liq = _positions.liq_price(f, v, p, f._free(p.account_id) if p.margin_mode == "CROSS" else 0)
+        price = f._dec_price(v, ticks)
+        if liq > 0 and long and price <= liq:
+            raise FSlBelowLiq(f"liquidation price {liq}")
+        if liq > 0 and not long and price >= liq:
+            raise FSlAboveLiq(f"liquidation price {liq}")
+
+
+def check_direction(v: Venue, long: bool, leg: str, ticks: int, stop: str) -> None:
+    """A trigger on the right side of the reference price for a long or short position."""
     ref = v.row.mark_ticks if stop == "MARK_PRICE" else v.row.last_ticks
     if ticks == ref:
         raise FTriggerTooClose(f"{leg} trigger equals the current {stop}")
-    long = p.side == "LONG"
     above = ticks > ref
     mark = stop == "MARK_PRICE"
     if leg == "TP":
@@ -99,15 +111,33 @@ def _check_leg(f: Futures, v: Venue, p: PositionRow, leg: str, ticks: int, stop:
             raise FSlTriggerAboveMark() if mark else FSlBelowLastRequired()
         if not long and not above:
             raise FSlTriggerBelowMark() if mark else FSlAboveLastRequired()
-        liq = _positions.liq_price(f, v, p, f._free(p.account_id) if p.margin_mode == "CROSS" else 0)
-        price = f._dec_price(v, ticks)
-        if liq > 0 and long and price <= liq:
-            raise FSlBelowLiq(f"liquidation price {liq}")
-        if liq > 0 and not long and price >= liq:
-            raise FSlAboveLiq(f"liquidation price {liq}")
 
 
-def _build(f: Futures, account_id: str, req: TpslRequest, kind: str, row: TpslRow | None = None) -> TpslRow:
+def check_attached(f: Futures, v: Venue, long: bool, req: FuturesPlaceRequest) -> None:
+    """place_order's attached TP/SL, refused as the TP/SL endpoints refuse (the position it will guard
+    does not exist yet, so its liquidation price is checked when it attaches)."""
+    for leg, price, stop, otype, oprice in (
+        ("TP", req.tp_price, req.tp_stop_type, req.tp_order_type, req.tp_order_price),
+        ("SL", req.sl_price, req.sl_stop_type, req.sl_order_type, req.sl_order_price),
+    ):
+        if price is None:
+            continue
+        if not price.is_finite() or price <= 0:
+            raise FTriggerNotPositive(f"{leg} trigger {price}")
+        ticks = f._ticks(v, price, f"{leg} trigger price")
+        st = _stop(stop)
+        if _otype(otype) == "LIMIT":
+            if oprice is None:
+                raise FParameterError(f"{leg} order price is required for a LIMIT {leg}")
+            f._ticks(v, oprice, f"{leg} order price")
+        check_direction(v, long, leg, ticks, st)
+
+
+def _build(
+    f: Futures, account_id: str, req: TpslRequest, kind: str, row: TpslRow | None = None, *, keep_type: bool = False
+) -> TpslRow:
+    """The TP/SL row ``req`` asks for; a position TP/SL closes at market unless ``keep_type`` (an order's
+    attached TP/SL keeps its LIMIT child and price)."""
     v, p = _position(f, account_id, req.symbol, req.position_id)
     if req.tp_price is None and req.sl_price is None:
         raise FSelectTpOrSl()
@@ -123,7 +153,7 @@ def _build(f: Futures, account_id: str, req: TpslRequest, kind: str, row: TpslRo
             raise FTriggerNotPositive(f"{leg} trigger {price}")
         ticks = f._ticks(v, price, f"{leg} trigger price")
         st = _stop(stop)
-        ot = _otype(otype) if kind == "TPSL" else "MARKET"
+        ot = _otype(otype) if kind == "TPSL" or keep_type else "MARKET"
         oticks = 0
         if ot == "LIMIT":
             if oprice is None:
@@ -317,9 +347,13 @@ def attach_from_order(f: Futures, o: OrderRow, position_id: str) -> None:
         tp_stop_type=o.tp_stop_type or None,
         sl_price=Decimal(o.sl_price) if o.sl_price else None,
         sl_stop_type=o.sl_stop_type or None,
+        tp_order_type=o.tp_order_type or None,
+        tp_order_price=Decimal(o.tp_order_price) if o.tp_order_price else None,
+        sl_order_type=o.sl_order_type or None,
+        sl_order_price=Decimal(o.sl_order_price) if o.sl_order_price else None,
     )
     try:
-        row = _build(f, o.account_id, req, "POSITION_TPSL")
+        row = _build(f, o.account_id, req, "POSITION_TPSL", keep_type=True)
     except FuturesError:
         return  # a TP/SL the new prices no longer allow is dropped, as its order has already traded
     for t in f.tpsl.values():

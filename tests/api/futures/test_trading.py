@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -197,6 +198,18 @@ def test_modify_order_changes_price_and_qty(signed: Signed) -> None:
     assert (o["qty"], o["price"]) == ("0.02", "59000.0")
 
 
+def test_modify_order_of_a_post_only_order_to_a_crossing_price_cancels_it(signed: Signed, maker: Signed) -> None:
+    place(maker, side="SELL", tradeSide="OPEN", qty="0.01", price="98000")
+    oid = place(signed, side="BUY", tradeSide="OPEN", qty="0.01", price="97000", effect="POST_ONLY")
+    assert fok(signed.post(f"{F}/trade/modify_order", {"orderId": oid, "qty": "0.01", "price": "98500"})) == {
+        "orderId": oid,
+        "clientId": "",
+    }
+    o = detail(signed, orderId=oid)
+    assert (o["status"], o["tradeQty"]) == ("CANCELED", "0")
+    assert positions(signed) == []
+
+
 def test_batch_order_reports_each_item(signed: Signed) -> None:
     items = [
         {"side": "BUY", "tradeSide": "OPEN", "orderType": "LIMIT", "qty": "0.01", "price": "59000", "clientId": "x1"},
@@ -247,6 +260,9 @@ def test_leverage_and_margin_mode_reads_and_changes(signed: Signed) -> None:
 def test_leverage_and_mode_refusals(signed: Signed, maker: Signed) -> None:
     q = {"symbol": BTC, "marginCoin": "USDT"}
     assert ferr(signed.post(f"{F}/account/change_leverage", {**q, "leverage": 126})) == (20005, "Invalid leverage")
+    # Out of range below as above: 20005 (spec §5.4), not the validator's 10002.
+    for lev in (0, -1):
+        assert ferr(signed.post(f"{F}/account/change_leverage", {**q, "leverage": lev})) == (20005, "Invalid leverage")
     place(signed, side="BUY", tradeSide="OPEN", qty="0.01", price="60000")
     blocked = (20006, "You can't change leverage or margin mode as there are open orders")
     assert ferr(signed.post(f"{F}/account/change_leverage", {**q, "leverage": 10})) == blocked
@@ -348,3 +364,24 @@ def test_more_place_refusals_the_engine_reaches(signed: Signed, maker: Signed) -
         30019,
         "Order failed. A [Reduce-only] order can not be in the same direction as the open position",
     )
+
+
+def test_futures_spot_transfer_moves_at_most_the_transfer_figure(
+    new_trader: Callable[[], Signed], maker: Signed, state: MockState
+) -> None:
+    me = new_trader()
+    q = {"symbol": BTC, "marginCoin": "USDT"}
+    fok(me.post(f"{F}/account/change_margin_mode", {**q, "marginMode": "CROSS"}))
+    open_position(me, maker, "BUY", qty="0.1")
+    state.exchange.futures.set_mark_price(BTC, Decimal("94000"))  # cross uPnL -400
+    a = account(me)
+    assert (a["available"], a["transfer"], a["crossUnrealizedPNL"]) == ("99504.12", "99104.12", "-400")
+    spot = "/api/spot/v1/funds_transfer"
+    too_much = {"type": "futures_spot", "coin": "USDT", "amount": a["available"]}
+    refused = me.post(spot, too_much).json()
+    assert (refused["code"], refused["msg"]) == ("10034", "Insufficient balance")
+    assert account(me)["transfer"] == "99104.12"
+    done = me.post(spot, {"type": "futures_spot", "coin": "USDT", "amount": a["transfer"]}).json()
+    assert done["code"] == "0", done
+    assert (account(me)["available"], account(me)["transfer"]) == ("400", "0")
+    assert state.exchange.problems() == []

@@ -93,7 +93,8 @@ def test_advance_fires_the_tp_sl_and_liquidations_a_loaded_state_holds_due(w: Wo
     assert (closed.close_price, closed.realized_pnl) == (D(99000), D(100))
     assert w.f.pending_positions(w.alice) == []
     (liquidated,) = w.f.history_positions(w.alice, PositionQuery()).items
-    assert (liquidated.liq_qty, liquidated.close_price) == (D("0.1"), D(103000))
+    # isolated, the mark past its bankruptcy price 102900 (98000 + 490 margin / 0.1): it fills there
+    assert (liquidated.liq_qty, liquidated.close_price, liquidated.realized_pnl) == (D("0.1"), D(102900), D(-490))
     after = w.f.export_state()
     w.f.advance()
     assert w.f.export_state() == after
