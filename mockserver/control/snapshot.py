@@ -62,6 +62,7 @@ from ..engine.accounts import Balance
 from ..engine.futures import FuturesState, load_contracts, wallet_of
 from ..engine.futures.liquidity import FUTURES_LIQUIDITY_ACCOUNT, FuturesLiquidityState
 from ..engine.futures.rows import (
+    OPEN_STATUSES,
     AccountRow,
     FillRow,
     FundingRow,
@@ -425,6 +426,7 @@ AccountId = Annotated[str, _regex(r"[A-Za-z0-9:._@-]{1,80}", "an account id (1-8
 Digits = Annotated[str, _regex(r"[0-9]{1,20}", "a numeric id (1-20 digits)")]
 SnapCoin = Annotated[str, _regex(r"[A-Z0-9]{1,16}", "a coin (1-16 upper-case letters or digits)")]
 Symbol = Annotated[str, _regex(r"[A-Z0-9]{1,32}", "a market symbol")]
+DecimalText = Annotated[str, _regex(r"-?[0-9]{1,60}(\.[0-9]{1,60})?", "a decimal as text")]
 KeyText = Annotated[str, _regex(r"[\x21-\x7e]{0,256}", "printable ASCII without whitespace (<= 256)")]
 Text = Annotated[str, Field(max_length=256)]
 TimeMs = Annotated[int, Field(ge=bounds.MIN_TIME_MS, le=bounds.MAX_TIME_MS)]
@@ -663,6 +665,8 @@ class SnapFuturesPosition(Strict):
     opened_lots: Counter
     ctime: TimeOrZero
     mtime: TimeOrZero
+    last_margin: Units = 0
+    last_liq_price: DecimalText = "0"
 
 
 class SnapFuturesFunding(Strict):
@@ -995,7 +999,8 @@ def _check_futures(snap: Snapshot, fut: SnapFutures, accounts: dict[str, SnapAcc
             _fail(f"{where}: unknown futures contract {symbol!r}")
 
     def account_ok(account_id: str, where: str) -> None:
-        # A deleted account's futures wallet (and what the futures engine holds of it) outlives it.
+        # What is live (settings, open orders, positions, pending TP/SL) needs its account or its futures
+        # wallet; history (finished orders, fills, closed positions, cash counters) outlives a deleted account.
         if account_id not in accounts and wallet_of(account_id) not in accounts:
             _fail(f"{where}: no account {account_id!r} and no futures wallet of it")
 
@@ -1022,7 +1027,8 @@ def _check_futures(snap: Snapshot, fut: SnapFutures, accounts: dict[str, SnapAcc
     orders: set[str] = set()
     for i, o in enumerate(fut.orders):
         where = f"futures.orders.{i}"
-        account_ok(o.account_id, f"{where}.account_id")
+        if o.status in OPEN_STATUSES:
+            account_ok(o.account_id, f"{where}.account_id")
         contract_ok(o.symbol, f"{where}.symbol")
         if o.order_id in orders:
             _fail(f"{where}.order_id: {o.order_id} given twice")
@@ -1033,7 +1039,6 @@ def _check_futures(snap: Snapshot, fut: SnapFutures, accounts: dict[str, SnapAcc
         orders.add(o.order_id)
     for i, x in enumerate(fut.fills):
         where = f"futures.fills.{i}"
-        account_ok(x.account_id, f"{where}.account_id")
         contract_ok(x.symbol, f"{where}.symbol")
         if x.order_id and x.order_id not in orders:
             _fail(f"{where}.order_id: no futures order {x.order_id}")
@@ -1043,7 +1048,8 @@ def _check_futures(snap: Snapshot, fut: SnapFutures, accounts: dict[str, SnapAcc
     for name, rows in (("positions", fut.positions), ("closed", fut.closed)):
         for i, p in enumerate(rows):
             where = f"futures.{name}.{i}"
-            account_ok(p.account_id, f"{where}.account_id")
+            if name == "positions":
+                account_ok(p.account_id, f"{where}.account_id")
             contract_ok(p.symbol, f"{where}.symbol")
             if name == "positions" and p.position_id in positions:
                 _fail(f"{where}.position_id: {p.position_id} given twice")
@@ -1054,16 +1060,14 @@ def _check_futures(snap: Snapshot, fut: SnapFutures, accounts: dict[str, SnapAcc
     tpsl: set[str] = set()
     for i, t in enumerate(fut.tpsl):
         where = f"futures.tpsl.{i}"
-        account_ok(t.account_id, f"{where}.account_id")
+        if t.status == "NEW":
+            account_ok(t.account_id, f"{where}.account_id")
         contract_ok(t.symbol, f"{where}.symbol")
         if t.tpsl_id in tpsl:
             _fail(f"{where}.tpsl_id: {t.tpsl_id} given twice")
         if not t.tpsl_id.isdigit() or int(t.tpsl_id) > snap.ids.order:
             _fail(f"ids.order: behind the TP/SL id {t.tpsl_id!r}")
         tpsl.add(t.tpsl_id)
-    for name, cash in (("pnl_cash", fut.pnl_cash), ("funding_cash", fut.funding_cash), ("fee_cash", fut.fee_cash)):
-        for account_id in cash:
-            account_ok(account_id, f"futures.{name}")
     if snap.futures_liquidity is not None:
         owner = accounts.get(FUTURES_LIQUIDITY_ACCOUNT)
         if owner is None or not owner.system:

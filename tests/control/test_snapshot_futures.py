@@ -140,8 +140,8 @@ def test_a_restore_runs_the_futures_invariants() -> None:
             "futures.markets.0.symbol: unknown futures contract 'NOPEUSDT'",
         ),
         (
-            lambda d: d["futures"]["orders"][0].__setitem__("account_id", "ghost"),
-            "futures.orders.0.account_id: no account 'ghost' and no futures wallet of it",
+            lambda d: d["futures"]["positions"][0].__setitem__("account_id", "ghost"),
+            "futures.positions.0.account_id: no account 'ghost' and no futures wallet of it",
         ),
         (
             lambda d: d["futures"]["tpsl"].append(dict(d["futures"]["tpsl"][0])),
