@@ -480,6 +480,16 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         product="futures",
     ),
     Behaviour(
+        "attached TP/SL on place_order",
+        "checked at placement: a LIMIT order's legs against the order's own price (a long's TP above it, SL below; "
+        "30007-30010), a MARKET order's against the mark or last price as the TP/SL endpoints check them; they "
+        "become the position's TP/SL on the order's first fill",
+        "futures spec §3.4, §5.14: the fields are documented, when they are checked is not; the official demo's "
+        "example (BUY LIMIT 60000, TP 61000) only passes live if the order price is the reference",
+        "L",
+        product="futures",
+    ),
+    Behaviour(
         "minimum quantity",
         "DOGEUSDT's minTradeVolume is 10 (lots of 1): below it 30017",
         "futures spec §5.1: 30017 by message (M); the seed's figure is the mock's",

@@ -21,13 +21,17 @@ from ...futures_errors import (
     FParameterError,
     FPositionNotExist,
     FSelectTpOrSl,
+    FSlAboveEntry,
     FSlAboveLastRequired,
     FSlAboveLiq,
+    FSlBelowEntry,
     FSlBelowLastRequired,
     FSlBelowLiq,
     FSlTriggerAboveMark,
     FSlTriggerBelowMark,
+    FTpAboveEntry,
     FTpAboveLastRequired,
+    FTpBelowEntry,
     FTpBelowLastRequired,
     FTpslQtyAbovePosition,
     FTpTriggerAboveMark,
@@ -115,7 +119,14 @@ def check_direction(v: Venue, long: bool, leg: str, ticks: int, stop: str) -> No
 
 def check_attached(f: Futures, v: Venue, long: bool, req: FuturesPlaceRequest) -> None:
     """place_order's attached TP/SL, refused as the TP/SL endpoints refuse (the position it will guard
-    does not exist yet, so its liquidation price is checked when it attaches)."""
+    does not exist yet, so its liquidation price is checked when it attaches).
+
+    A LIMIT order's legs are judged against the order's own price, the entry it asks for (30007-30010,
+    the "average entry price" codes), not the current mark: the official demo's example buys at 60000
+    with a TP at 61000 whatever the market stands at [L: the codes by message, the rule no source].
+    A MARKET order opens near the market, so its legs are judged as the TP/SL endpoints judge them.
+    """
+    entry = f._ticks(v, req.price) if req.order_type.upper() == "LIMIT" and req.price is not None else None
     for leg, price, stop, otype, oprice in (
         ("TP", req.tp_price, req.tp_stop_type, req.tp_order_type, req.tp_order_price),
         ("SL", req.sl_price, req.sl_stop_type, req.sl_order_type, req.sl_order_price),
@@ -130,7 +141,24 @@ def check_attached(f: Futures, v: Venue, long: bool, req: FuturesPlaceRequest) -
             if oprice is None:
                 raise FParameterError(f"{leg} order price is required for a LIMIT {leg}")
             f._ticks(v, oprice, f"{leg} order price")
-        check_direction(v, long, leg, ticks, st)
+        if entry is None:
+            check_direction(v, long, leg, ticks, st)
+        else:
+            _check_against_entry(long, leg, ticks, entry)
+
+
+def _check_against_entry(long: bool, leg: str, ticks: int, entry: int) -> None:
+    """A leg on the profitable (TP) or protective (SL) side of the entry price of the order it rides."""
+    if leg == "TP":
+        if long and ticks <= entry:
+            raise FTpBelowEntry("a long's TP at or below the order price")
+        if not long and ticks >= entry:
+            raise FTpAboveEntry("a short's TP at or above the order price")
+    else:
+        if long and ticks >= entry:
+            raise FSlAboveEntry("a long's SL at or above the order price")
+        if not long and ticks <= entry:
+            raise FSlBelowEntry("a short's SL at or below the order price")
 
 
 def _build(

@@ -153,7 +153,7 @@ def test_funding_history_keeps_the_newest_thousand_rows(w: World) -> None:
         ({"tp_price": D("100000.05")}, None),
     ],
 )
-def test_attached_tpsl_is_refused_as_the_tpsl_endpoints_refuse(
+def test_a_market_orders_attached_tpsl_is_refused_as_the_tpsl_endpoints_refuse(
     w: World, fields: dict[str, D], refusal: tuple[str, str] | None
 ) -> None:
     from mockserver.engine.futures import TpslRequest
@@ -167,9 +167,53 @@ def test_attached_tpsl_is_refused_as_the_tpsl_endpoints_refuse(
     if refusal is not None:
         assert (want.value.code, want.value.msg) == refusal
     with pytest.raises(FuturesError) as got:
-        w.f.place(w.bob, R("BTCUSDT", "BUY", D("0.01"), price=D("97000"), **fields))
+        w.f.place(w.bob, R("BTCUSDT", "BUY", D("0.01"), order_type="MARKET", **fields))
     assert (got.value.code, got.value.msg) == (want.value.code, want.value.msg)
     assert [o.order_id for o in w.f.pending_orders(w.bob, OrderQuery()).items] == []
+
+
+@pytest.mark.parametrize(
+    ("side", "fields", "refusal"),
+    [
+        ("BUY", {"tp_price": D("0")}, ("30041", "Trigger price must be greater than 0")),
+        ("BUY", {"tp_price": D("97000")}, ("30008", "TP trigger price is less than average entry price")),
+        ("BUY", {"sl_price": D("97000.1")}, ("30010", "SL trigger price is greater than average entry price")),
+        ("SELL", {"tp_price": D("99000")}, ("30007", "TP trigger price is greater than average entry price")),
+        ("SELL", {"sl_price": D("98999.9")}, ("30009", "SL trigger price is less than average entry price")),
+        (
+            "BUY",
+            {"tp_price": D("100000.05")},
+            ("10008", 'Parameter 100000.05 does not match, alternative value ["100000.0","100000.1"].'),
+        ),
+    ],
+)
+def test_a_limit_orders_attached_tpsl_is_judged_against_the_orders_price(
+    w: World, side: str, fields: dict[str, D], refusal: tuple[str, str]
+) -> None:
+    price = D("97000") if side == "BUY" else D("99000")
+    with pytest.raises(FuturesError) as got:
+        w.f.place(w.bob, R("BTCUSDT", side, D("0.01"), price=price, **fields))
+    assert (got.value.code, got.value.msg) == refusal
+    assert [o.order_id for o in w.f.pending_orders(w.bob, OrderQuery()).items] == []
+
+
+def test_the_official_demos_order_example_is_accepted_wherever_the_market_stands(w: World) -> None:
+    # BUY 0.5 LIMIT 60000 with a TP at 61000 (MARK, LIMIT child at 61000.1), the mark near 98000.
+    order = w.f.place(
+        w.bob,
+        R(
+            "BTCUSDT",
+            "BUY",
+            D("0.5"),
+            price=D("60000"),
+            trade_side="OPEN",
+            tp_price=D("61000"),
+            tp_stop_type="MARK",
+            tp_order_type="LIMIT",
+            tp_order_price=D("61000.1"),
+        ),
+    )
+    assert (order.status, order.tp_price, order.tp_order_price) == ("NEW", "61000", "61000.1")
 
 
 def test_an_attached_limit_tp_keeps_its_type_and_price(w: World) -> None:
