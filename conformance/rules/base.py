@@ -26,6 +26,8 @@ __all__ = [
     "call",
     "crash_hint",
     "flagged",
+    "judge_nonces",
+    "judge_timestamps",
     "property_settings",
     "rule",
     "run_property",
@@ -122,3 +124,37 @@ def signed_entries(ctx: Context, api_key: str) -> list[dict[str, Any]]:
 
 def flagged(entry: dict[str, Any], rule: str) -> bool:
     return any(w.get("rule") == rule for w in entry.get("warnings") or ())
+
+
+def judge_nonces(ctx: Context, entries: list[dict[str, Any]], *, missing: str, reused: str) -> None:
+    """Every signed request carries a nonce used once; a nonce not 32 characters long is a warning (live takes it).
+
+    ``missing`` and ``reused`` are the product's failure texts, formatted with ``id``, ``op``, ``nonce``
+    and ``first`` (the request that used the nonce first).
+    """
+    seen: dict[str, int] = {}
+    for e in entries:
+        nonce = e["headers"].get("nonce", "")
+        if not nonce:
+            raise RuleFailed(missing.format(id=e["id"], op=e["operation"]), **ctx.evidence(e))
+        if nonce in seen:
+            text = reused.format(nonce=nonce, first=seen[nonce], id=e["id"], op=e["operation"])
+            raise RuleFailed(text, **ctx.evidence(e))
+        seen[nonce] = e["id"]
+        if len(nonce) != 32 and not flagged(e, "nonce-length"):
+            ctx.warn("nonce-length", f"nonce is {len(nonce)} characters; the docs ask 32", e)
+
+
+def judge_timestamps(ctx: Context, entries: list[dict[str, Any]], *, not_ms: str, behind: str) -> None:
+    """Timestamps are 13-digit milliseconds at most 60 s behind the server clock at arrival; ahead of it by more
+    than 60 s is a warning. ``not_ms`` (with ``ts``) and ``behind`` (with ``ts`` and ``behind``, in ms) are the
+    product's failure texts."""
+    for e in entries:
+        ts = e["headers"].get("timestamp", "")
+        if not ts.isdigit() or len(ts) != 13:
+            raise RuleFailed(not_ms.format(ts=ts), **ctx.evidence(e))
+        ahead = int(ts) - e["time_ms"]
+        if ahead < -60_000:
+            raise RuleFailed(behind.format(ts=ts, behind=-ahead), **ctx.evidence(e))
+        if ahead > 60_000 and not flagged(e, "timestamp-ahead"):
+            ctx.warn("timestamp-ahead", f"timestamp {ahead} ms ahead of server time; the docs allow 60000", e)

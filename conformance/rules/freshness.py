@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ..context import Context
-from ..outcomes import RuleFailed
-from .base import flagged, rule, signed_entries, traffic
+from .base import judge_nonces, judge_timestamps, rule, signed_entries, traffic
 
 
 @rule(
@@ -21,24 +20,13 @@ def check_nonce(ctx: Context) -> None:
     with ctx.client() as (adapter, acct):
         for op, args in [("balances", ())] * 20 + [("order_detail", ("1",)), ("pending_orders", ("BTCUSDT",))]:
             traffic(ctx, adapter, op, *args)  # judged from the journal, whatever the client made of the answer
-        seen: dict[str, int] = {}
-        for e in signed_entries(ctx, acct["api_key"]):
-            nonce = e["headers"].get("nonce", "")
-            if not nonce:
-                raise RuleFailed(
-                    f"request {e['id']} ({e['operation']}) carries no nonce; every signed request needs a fresh one "
-                    "(e.g. uuid4().hex)",
-                    **ctx.evidence(e),
-                )
-            if nonce in seen:
-                raise RuleFailed(
-                    f"nonce {nonce!r} sent twice (requests {seen[nonce]} and {e['id']}); every request, retries "
-                    "included, needs a new one",
-                    **ctx.evidence(e),
-                )
-            seen[nonce] = e["id"]
-            if len(nonce) != 32 and not flagged(e, "nonce-length"):
-                ctx.warn("nonce-length", f"nonce is {len(nonce)} characters; the docs ask 32", e)
+        judge_nonces(
+            ctx,
+            signed_entries(ctx, acct["api_key"]),
+            missing="request {id} ({op}) carries no nonce; every signed request needs a fresh one (e.g. uuid4().hex)",
+            reused="nonce {nonce!r} sent twice (requests {first} and {id}); every request, retries included, needs "
+            "a new one",
+        )
 
 
 @rule(
@@ -56,20 +44,11 @@ def check_timestamp_fresh(ctx: Context) -> None:
     with ctx.client() as (adapter, acct):
         for _ in range(3):
             traffic(ctx, adapter, "balances")
-        for e in signed_entries(ctx, acct["api_key"]):
-            ts = e["headers"].get("timestamp", "")
-            if not ts.isdigit() or len(ts) != 13:
-                raise RuleFailed(
-                    f"timestamp {ts!r} is not milliseconds since the epoch (13 digits); seconds or floats are refused "
-                    "(100008)",
-                    **ctx.evidence(e),
-                )
-            ahead = int(ts) - e["time_ms"]
-            if ahead < -60_000:
-                raise RuleFailed(
-                    f"timestamp {ts} is {-ahead} ms behind the server clock at arrival; the exchange refuses more "
-                    "than 60 s behind (100008): sign with the current time, synced from the reply's Date header",
-                    **ctx.evidence(e),
-                )
-            if ahead > 60_000 and not flagged(e, "timestamp-ahead"):
-                ctx.warn("timestamp-ahead", f"timestamp {ahead} ms ahead of server time; the docs allow 60000", e)
+        judge_timestamps(
+            ctx,
+            signed_entries(ctx, acct["api_key"]),
+            not_ms="timestamp {ts!r} is not milliseconds since the epoch (13 digits); seconds or floats are refused "
+            "(100008)",
+            behind="timestamp {ts} is {behind} ms behind the server clock at arrival; the exchange refuses more "
+            "than 60 s behind (100008): sign with the current time, synced from the reply's Date header",
+        )

@@ -13,7 +13,7 @@ from typing import Any
 from ..adapter import ClientCrashed, ClientError
 from ..context import Context
 from ..outcomes import RuleFailed
-from .base import call, flagged, rule, traffic
+from .base import call, judge_nonces, judge_timestamps, rule, traffic
 from .futures_base import (
     AUTH_REFUSALS,
     FSIGNED,
@@ -53,24 +53,14 @@ def check_futures_nonce(ctx: Context) -> None:
             traffic(ctx, adapter, "futures_account", "USDT")
         traffic(ctx, adapter, "futures_pending_orders", SYMBOL, 0, 10)
         traffic(ctx, adapter, "futures_place_order", *FAR, None)
-        seen: dict[str, int] = {}
-        for e in futures_entries(ctx, acct["api_key"]):
-            nonce = e["headers"].get("nonce", "")
-            if not nonce:
-                raise RuleFailed(
-                    f"futures request {e['id']} ({e['operation']}) carries no nonce; every signed request needs a "
-                    "fresh one (e.g. uuid4().hex)",
-                    **ctx.evidence(e),
-                )
-            if nonce in seen:
-                raise RuleFailed(
-                    f"nonce {nonce!r} sent twice on futures (requests {seen[nonce]} and {e['id']}, {e['operation']}); "
-                    "the futures API lets a replay through today, but every request needs a new nonce",
-                    **ctx.evidence(e),
-                )
-            seen[nonce] = e["id"]
-            if len(nonce) != 32 and not flagged(e, "nonce-length"):
-                ctx.warn("nonce-length", f"nonce is {len(nonce)} characters; the docs ask 32", e)
+        judge_nonces(
+            ctx,
+            futures_entries(ctx, acct["api_key"]),
+            missing="futures request {id} ({op}) carries no nonce; every signed request needs a fresh one "
+            "(e.g. uuid4().hex)",
+            reused="nonce {nonce!r} sent twice on futures (requests {first} and {id}, {op}); the futures API lets a "
+            "replay through today, but every request needs a new nonce",
+        )
 
 
 @rule(
@@ -87,23 +77,14 @@ def check_futures_timestamp(ctx: Context) -> None:
     with ctx.client() as (adapter, acct):
         for _ in range(3):
             traffic(ctx, adapter, "futures_account", "USDT")
-        for e in futures_entries(ctx, acct["api_key"]):
-            ts = e["headers"].get("timestamp", "")
-            if not ts.isdigit() or len(ts) != 13:
-                raise RuleFailed(
-                    f"timestamp {ts!r} is not milliseconds since the epoch (13 digits); the futures API signs and "
-                    "checks milliseconds (the mock refuses it: 10007)",
-                    **ctx.evidence(e),
-                )
-            ahead = int(ts) - e["time_ms"]
-            if ahead < -60_000:
-                raise RuleFailed(
-                    f"timestamp {ts} is {-ahead} ms behind the server clock at arrival; sign with the current time "
-                    "(the mock refuses more than 60 s behind: 10007)",
-                    **ctx.evidence(e),
-                )
-            if ahead > 60_000 and not flagged(e, "timestamp-ahead"):
-                ctx.warn("timestamp-ahead", f"timestamp {ahead} ms ahead of server time; the docs allow 60000", e)
+        judge_timestamps(
+            ctx,
+            futures_entries(ctx, acct["api_key"]),
+            not_ms="timestamp {ts!r} is not milliseconds since the epoch (13 digits); the futures API signs and "
+            "checks milliseconds (the mock refuses it: 10007)",
+            behind="timestamp {ts} is {behind} ms behind the server clock at arrival; sign with the current time "
+            "(the mock refuses more than 60 s behind: 10007)",
+        )
 
 
 @rule(
